@@ -1,0 +1,118 @@
+//! Diagnostics: every problem found in an input names the file and the JSON pointer.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Generation goes on; the construct was approximated (for example typed as JSON).
+    Warning,
+    /// Generation stops; nothing is written.
+    Error,
+}
+
+/// One problem in an input document, located by file and JSON pointer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Warning or error.
+    pub severity: Severity,
+    /// The file the problem is in, as the user named it.
+    pub file: String,
+    /// JSON pointer into the document, such as `#/paths/~1events/post/requestBody`.
+    pub pointer: String,
+    /// What is wrong, in one sentence.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// An error at `pointer`.
+    pub fn error(file: &str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Error, file: file.to_owned(), pointer: pointer.into(), message: message.into() }
+    }
+
+    /// A warning at `pointer`.
+    pub fn warning(file: &str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Warning, file: file.to_owned(), pointer: pointer.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        write!(f, "{level}: {}{}: {}", self.file, self.pointer, self.message)
+    }
+}
+
+/// The error of a failed generation: one or more diagnostics, at least one of them an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenerateError {
+    /// Every diagnostic collected before generation stopped, errors and warnings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl GenerateError {
+    /// A failure with a single error diagnostic.
+    pub fn single(diagnostic: Diagnostic) -> Self {
+        Self { diagnostics: vec![diagnostic] }
+    }
+}
+
+impl fmt::Display for GenerateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let errors = self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        writeln!(f, "generation failed with {errors} error(s):")?;
+        for d in &self.diagnostics {
+            writeln!(f, "  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for GenerateError {}
+
+/// Escapes one JSON pointer segment (`~` becomes `~0`, `/` becomes `~1`).
+pub fn escape_segment(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Builds a pointer such as `#/paths/~1events/post` from raw segments.
+pub fn pointer<I, S>(segments: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut out = String::from("#");
+    for s in segments {
+        out.push('/');
+        out.push_str(&escape_segment(s.as_ref()));
+    }
+    out
+}
+
+/// Appends one segment to an existing pointer.
+pub fn join(base: &str, segment: &str) -> String {
+    format!("{base}/{}", escape_segment(segment))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_escape_slashes_and_tildes() {
+        assert_eq!(pointer(["paths", "/events/bulk", "post"]), "#/paths/~1events~1bulk/post");
+        assert_eq!(join("#/a", "x~y"), "#/a/x~0y");
+    }
+
+    #[test]
+    fn display_names_file_and_pointer() {
+        let d = Diagnostic::error("spec.yaml", "#/paths/~1events/post", "boom");
+        assert_eq!(d.to_string(), "error: spec.yaml#/paths/~1events/post: boom");
+    }
+}

@@ -1,0 +1,592 @@
+//! The intermediate representation: every decision about Rust is made while lowering into
+//! it, so the emitters are pure functions of this data and never look at the spec again.
+//! It is `Serialize` so snapshot tests can show it.
+
+use serde::Serialize;
+
+/// A whole API, ready to emit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Api {
+    /// The spec's title.
+    pub title: String,
+    /// The spec's `info.version`.
+    pub api_version: String,
+    /// The spec's description, if any.
+    pub description: Option<String>,
+    /// The file the spec was read from (as named by the user).
+    pub spec_file: String,
+    /// The generated crate's package data.
+    pub package: Package,
+    /// Servers from the spec, in order; the first is the default.
+    pub servers: Vec<Server>,
+    /// Security schemes used by at least one operation.
+    pub security: Vec<SecurityScheme>,
+    /// Operation groups, one per tag (plus `default` for untagged operations), sorted by name.
+    pub tags: Vec<Tag>,
+    /// Every operation, in spec order.
+    pub operations: Vec<Operation>,
+    /// Every named type, sorted by Rust name.
+    pub types: Vec<TypeDef>,
+    /// Typed API error variants, one per declared error status, sorted by status.
+    pub errors: Vec<ErrorVariant>,
+    /// Batching helpers from the generator config.
+    pub bulk: Vec<BulkHelper>,
+}
+
+/// Package data of the generated crate.
+#[derive(Debug, Clone, Serialize)]
+pub struct Package {
+    /// Crate name (also its `use` name).
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+    /// One-line description.
+    pub description: String,
+    /// License expression.
+    pub license: Option<String>,
+    /// Prefix of the variables `Client::from_env` reads.
+    pub env_prefix: String,
+    /// The command that regenerates the crate, for file headers.
+    pub regen_command: String,
+}
+
+/// One server of the spec.
+#[derive(Debug, Clone, Serialize)]
+pub struct Server {
+    /// Variant name in the `Server` enum.
+    pub rust_name: String,
+    /// URL with variables replaced by their defaults; may be relative (`/v1`).
+    pub url: String,
+    /// The spec's description of it.
+    pub description: Option<String>,
+}
+
+/// How a security scheme sends its credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SecurityKind {
+    /// An API key in a header of this name.
+    ApiKeyHeader(String),
+    /// An API key in a query parameter of this name.
+    ApiKeyQuery(String),
+    /// An API key in a cookie of this name.
+    ApiKeyCookie(String),
+    /// `Authorization: Bearer <token>` (HTTP bearer, OAuth2 and OpenID Connect).
+    Bearer,
+    /// `Authorization: Basic <user:password>`.
+    Basic,
+}
+
+/// One security scheme used by the operations.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecurityScheme {
+    /// The scheme's key in `components.securitySchemes`.
+    pub name: String,
+    /// How the credential is sent.
+    pub kind: SecurityKind,
+    /// Name of the builder method that sets the credential (`api_key`, `bearer_token`).
+    pub setter: String,
+    /// Environment variable suffix read by `from_env` (`API_KEY`).
+    pub env_suffix: String,
+    /// The spec's description.
+    pub description: Option<String>,
+}
+
+/// A group of operations reached through `client.<accessor>()`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tag {
+    /// The tag as named in the spec.
+    pub name: String,
+    /// Accessor method and module name (`events`).
+    pub module: String,
+    /// Struct name (`Events`).
+    pub rust_name: String,
+    /// The tag's description.
+    pub description: Option<String>,
+    /// Indexes into [`Api::operations`], in spec order.
+    pub operations: Vec<usize>,
+}
+
+/// A Rust type expression.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", content = "of")]
+pub enum TypeRef {
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `u32`.
+    U32,
+    /// `u64`.
+    U64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// `serde_json::Value`: any JSON.
+    Json,
+    /// `bytes::Bytes`: a binary body.
+    Bytes,
+    /// `()`: no body.
+    Unit,
+    /// A generated type, by Rust name.
+    Named(String),
+    /// `Vec<T>`.
+    Vec(Box<TypeRef>),
+    /// `BTreeMap<String, T>`.
+    Map(Box<TypeRef>),
+    /// `Option<T>` (a nullable value; optional fields are wrapped by the emitter).
+    Option(Box<TypeRef>),
+    /// `Box<T>` (breaks a recursive type).
+    Box(Box<TypeRef>),
+}
+
+impl TypeRef {
+    /// The generated type named here, if this is one (looking through containers).
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            TypeRef::Named(n) => Some(n),
+            TypeRef::Vec(t) | TypeRef::Map(t) | TypeRef::Option(t) | TypeRef::Box(t) => t.named(),
+            _ => None,
+        }
+    }
+
+    /// Rust source of the type, with generated names as they are.
+    pub fn rust(&self) -> String {
+        match self {
+            TypeRef::String => "String".into(),
+            TypeRef::Bool => "bool".into(),
+            TypeRef::I32 => "i32".into(),
+            TypeRef::I64 => "i64".into(),
+            TypeRef::U32 => "u32".into(),
+            TypeRef::U64 => "u64".into(),
+            TypeRef::F32 => "f32".into(),
+            TypeRef::F64 => "f64".into(),
+            TypeRef::Json => "serde_json::Value".into(),
+            TypeRef::Bytes => "bytes::Bytes".into(),
+            TypeRef::Unit => "()".into(),
+            TypeRef::Named(n) => n.clone(),
+            TypeRef::Vec(t) => format!("Vec<{}>", t.rust()),
+            TypeRef::Map(t) => format!("std::collections::BTreeMap<String, {}>", t.rust()),
+            TypeRef::Option(t) => format!("Option<{}>", t.rust()),
+            TypeRef::Box(t) => format!("Box<{}>", t.rust()),
+        }
+    }
+
+    /// A short human form for docs (`Vec<Event>`, `Map<String, String>`).
+    pub fn display(&self) -> String {
+        match self {
+            TypeRef::Json => "JSON value".into(),
+            TypeRef::Map(t) => format!("Map<String, {}>", t.display()),
+            TypeRef::Vec(t) => format!("Vec<{}>", t.display()),
+            TypeRef::Option(t) => format!("Option<{}>", t.display()),
+            TypeRef::Box(t) => t.display(),
+            other => other.rust(),
+        }
+    }
+}
+
+/// Constraints a value must meet, checked before a request is sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Constraints {
+    /// `minItems`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_items: Option<u64>,
+    /// `maxItems`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<u64>,
+    /// `minLength`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u64>,
+    /// `maxLength`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u64>,
+    /// `minimum`, and whether it is exclusive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<(f64, bool)>,
+    /// `maximum`, and whether it is exclusive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<(f64, bool)>,
+    /// `pattern` (documented, not checked: the SDK carries no regex engine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+}
+
+impl Constraints {
+    /// `true` when there is something to check before sending.
+    pub fn is_checked(&self) -> bool {
+        self.min_items.is_some()
+            || self.max_items.is_some()
+            || self.min_length.is_some()
+            || self.max_length.is_some()
+            || self.minimum.is_some()
+            || self.maximum.is_some()
+    }
+
+    /// A short human description (`1 to 1000 items`), empty when there is none.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        match (self.min_items, self.max_items) {
+            (Some(a), Some(b)) => parts.push(format!("{a} to {b} items")),
+            (Some(a), None) => parts.push(format!("at least {a} items")),
+            (None, Some(b)) => parts.push(format!("at most {b} items")),
+            (None, None) => {}
+        }
+        match (self.min_length, self.max_length) {
+            (Some(a), Some(b)) => parts.push(format!("length {a} to {b}")),
+            (Some(a), None) => parts.push(format!("length at least {a}")),
+            (None, Some(b)) => parts.push(format!("length at most {b}")),
+            (None, None) => {}
+        }
+        if let Some((v, ex)) = self.minimum {
+            parts.push(format!("{} {}", if ex { ">" } else { ">=" }, num(v)));
+        }
+        if let Some((v, ex)) = self.maximum {
+            parts.push(format!("{} {}", if ex { "<" } else { "<=" }, num(v)));
+        }
+        if let Some(p) = &self.pattern {
+            parts.push(format!("pattern `{p}`"));
+        }
+        parts.join(", ")
+    }
+}
+
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A named type generated from a schema.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeDef {
+    /// Rust name.
+    pub name: String,
+    /// Module file name (snake case).
+    pub module: String,
+    /// Where it comes from in the spec: the schema name, or the JSON pointer of an inline schema.
+    pub origin: String,
+    /// Description from the spec.
+    pub description: Option<String>,
+    /// What kind of type.
+    pub kind: TypeKind,
+    /// `true` when it (or something it contains) has constraints checked before sending.
+    pub validated: bool,
+    /// `true` when it (or something it contains) has an idempotency key to fill in.
+    pub has_idempotency_key: bool,
+    /// An example value of the whole type from the spec, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<serde_json::Value>,
+}
+
+/// The shape of a generated type.
+#[derive(Debug, Clone, Serialize)]
+pub enum TypeKind {
+    /// A struct with named fields.
+    Struct {
+        /// Fields in spec order.
+        fields: Vec<Field>,
+        /// Type of extra properties kept in a flattened map, if the schema allows them.
+        additional: Option<TypeRef>,
+    },
+    /// A string enum that keeps unknown values.
+    StringEnum {
+        /// Known values.
+        variants: Vec<EnumVariant>,
+    },
+    /// An integer enum that keeps unknown values.
+    IntEnum {
+        /// Known values.
+        variants: Vec<IntVariant>,
+    },
+    /// A `oneOf`/`anyOf` union.
+    Union {
+        /// How the variant is told apart on the wire.
+        tagging: UnionTagging,
+        /// The variants.
+        variants: Vec<UnionVariant>,
+    },
+    /// A type alias (`pub type Metadata = BTreeMap<String, String>`).
+    Alias(TypeRef),
+}
+
+/// How a union's variants are recognised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum UnionTagging {
+    /// Try each variant in order.
+    Untagged,
+    /// A property named here holds the variant's tag, inside the object.
+    Internal(String),
+}
+
+/// One variant of a union.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnionVariant {
+    /// Variant name.
+    pub rust_name: String,
+    /// Its payload.
+    pub ty: TypeRef,
+    /// The discriminator value that selects it, for tagged unions.
+    pub tag: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// One field of a struct.
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    /// Rust name (snake case, keyword-safe).
+    pub rust_name: String,
+    /// Name on the wire.
+    pub wire_name: String,
+    /// Value type, without the `Option` of an optional field.
+    pub ty: TypeRef,
+    /// In the schema's `required` list.
+    pub required: bool,
+    /// The value may be `null` on the wire.
+    pub nullable: bool,
+    /// Description.
+    pub description: Option<String>,
+    /// Default from the spec, as JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    /// Example from the spec, as JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<serde_json::Value>,
+    /// Constraints checked before sending.
+    pub constraints: Constraints,
+    /// Marked as the object's idempotency key (`x-idempotency-key: true`): filled in with a
+    /// fresh unique id before the first attempt when missing.
+    pub idempotency_key: bool,
+    /// Deprecated in the spec.
+    pub deprecated: bool,
+    /// `readOnly`: sent by the server only.
+    pub read_only: bool,
+    /// `writeOnly`: sent by the client only.
+    pub write_only: bool,
+}
+
+impl Field {
+    /// The field's full Rust type: `Option<T>` unless required and not nullable.
+    pub fn full_type(&self) -> TypeRef {
+        if self.required && !self.nullable {
+            self.ty.clone()
+        } else {
+            TypeRef::Option(Box::new(self.ty.clone()))
+        }
+    }
+
+    /// `true` when the field is a constructor argument.
+    pub fn is_plain(&self) -> bool {
+        self.required && !self.nullable
+    }
+}
+
+/// One value of a string enum.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnumVariant {
+    /// Variant name.
+    pub rust_name: String,
+    /// Value on the wire.
+    pub value: String,
+    /// What it means, if the spec says.
+    pub description: Option<String>,
+}
+
+/// One value of an integer enum.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntVariant {
+    /// Variant name.
+    pub rust_name: String,
+    /// Value on the wire.
+    pub value: i64,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ParamLocation {
+    /// In the path template.
+    Path,
+    /// In the query string.
+    Query,
+    /// In a request header.
+    Header,
+    /// In the `Cookie` header.
+    Cookie,
+}
+
+/// How a query parameter is serialized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum QueryStyle {
+    /// `form`, exploded: `a=1&a=2`.
+    FormExploded,
+    /// `form`, not exploded: `a=1,2`.
+    FormCommas,
+    /// `spaceDelimited` / `pipeDelimited`: `a=1 2` / `a=1|2`.
+    Delimited(char),
+    /// `deepObject`: `a[k]=v`.
+    DeepObject,
+}
+
+/// One operation parameter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Param {
+    /// Name on the wire.
+    pub wire_name: String,
+    /// Rust name.
+    pub rust_name: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Must be given.
+    pub required: bool,
+    /// Value type.
+    pub ty: TypeRef,
+    /// Query serialization.
+    pub style: QueryStyle,
+    /// Description.
+    pub description: Option<String>,
+    /// Constraints checked before sending.
+    pub constraints: Constraints,
+    /// Example from the spec.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<serde_json::Value>,
+    /// Deprecated in the spec.
+    pub deprecated: bool,
+}
+
+/// How a body is put on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BodyEncoding {
+    /// JSON (also `*/*` and `+json` types whose schema is JSON).
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `multipart/form-data`.
+    Multipart,
+    /// `text/plain` and other text.
+    Text,
+    /// Raw bytes.
+    Binary,
+}
+
+/// An operation's request body.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestBody {
+    /// The body type.
+    pub ty: TypeRef,
+    /// Wire encoding.
+    pub encoding: BodyEncoding,
+    /// The content type the spec declares (`*/*`, `application/json`).
+    pub spec_content_type: String,
+    /// The content type the SDK sends.
+    pub content_type: String,
+    /// Required by the spec.
+    pub required: bool,
+    /// Description.
+    pub description: Option<String>,
+    /// Example body from the spec (media type example, else the schema's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<serde_json::Value>,
+}
+
+/// How a success body is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ResponseEncoding {
+    /// JSON into the response type.
+    Json,
+    /// No body (or one that is ignored).
+    Empty,
+    /// Text.
+    Text,
+    /// Raw bytes.
+    Binary,
+}
+
+/// One declared error response of an operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperationError {
+    /// Status code.
+    pub status: u16,
+    /// Content type of the body.
+    pub content_type: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// One operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Operation {
+    /// Rust method name.
+    pub rust_name: String,
+    /// The operationId, if the spec has one.
+    pub operation_id: Option<String>,
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// Index into [`Api::tags`].
+    pub tag: usize,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Deprecated in the spec.
+    pub deprecated: bool,
+    /// JSON pointer of the operation.
+    pub pointer: String,
+    /// Parameters: path ones in template order, then the rest in spec order.
+    pub params: Vec<Param>,
+    /// Name of the generated struct of optional parameters, if there are any.
+    pub params_struct: Option<String>,
+    /// Request body.
+    pub body: Option<RequestBody>,
+    /// Success status codes.
+    pub success: Vec<u16>,
+    /// The success body type (`Unit` when none).
+    pub response: TypeRef,
+    /// How the success body is decoded.
+    pub response_encoding: ResponseEncoding,
+    /// Content type of the success body.
+    pub response_content_type: Option<String>,
+    /// Description of the main success response.
+    pub response_description: Option<String>,
+    /// Declared error statuses.
+    pub errors: Vec<OperationError>,
+    /// Names of security schemes, any one of which authorizes the call.
+    pub security: Vec<String>,
+}
+
+/// A typed variant of the SDK's `Error` for one declared error status.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorVariant {
+    /// Status code.
+    pub status: u16,
+    /// Variant name (`BadRequest`).
+    pub rust_name: String,
+    /// Body type (`Json` when operations declare different bodies for the status).
+    pub body: TypeRef,
+    /// Operations that declare it.
+    pub operations: Vec<String>,
+}
+
+/// A batching helper over an array field of a request body.
+#[derive(Debug, Clone, Serialize)]
+pub struct BulkHelper {
+    /// Method name.
+    pub rust_name: String,
+    /// Index into [`Api::operations`].
+    pub operation: usize,
+    /// The body type.
+    pub body_type: String,
+    /// The array field's Rust name.
+    pub field: String,
+    /// The item type.
+    pub item: TypeRef,
+    /// Batch size (the field's `maxItems`).
+    pub batch_size: u64,
+}

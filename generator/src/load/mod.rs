@@ -1,0 +1,332 @@
+//! Load: read a YAML or JSON document, check its references, and deserialize it into the
+//! OpenAPI 3.0 model. Every problem is a [`Diagnostic`] naming the file and the JSON pointer.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::diag::{escape_segment, Diagnostic, GenerateError};
+
+mod normalize;
+mod shape;
+
+/// A loaded document: the typed model plus the raw JSON tree it came from (for pointers and
+/// vendor extensions), and the warnings collected on the way.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file name used in diagnostics.
+    pub file: String,
+    /// The document in the OpenAPI 3.0 model (3.1 input is normalized first).
+    pub doc: openapiv3::OpenAPI,
+    /// The normalized JSON tree the model was read from.
+    pub raw: Value,
+    /// Warnings: constructs dropped or approximated while loading.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads and loads a spec file. `display_name` is how diagnostics name it.
+pub fn load_file(path: &Path, display_name: &str) -> Result<Loaded, GenerateError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        GenerateError::single(Diagnostic::error(display_name, "", format!("cannot read the spec: {e}")))
+    })?;
+    load_str(display_name, &text)
+}
+
+/// Loads a spec from text. JSON is recognised by its first non-blank character.
+pub fn load_str(file: &str, text: &str) -> Result<Loaded, GenerateError> {
+    let mut raw = parse_tree(file, text)?;
+    let mut warnings = Vec::new();
+    let version = raw.get("openapi").and_then(Value::as_str).map(str::to_owned);
+    match version.as_deref() {
+        Some(v) if v.starts_with("3.0") => {}
+        Some(v) if v.starts_with("3.1") => normalize::from_3_1(file, &mut raw, &mut warnings),
+        Some(v) => {
+            return Err(GenerateError::single(Diagnostic::error(
+                file,
+                "#/openapi",
+                format!("OpenAPI version {v} is not supported; use 3.0.x or 3.1.x"),
+            )))
+        }
+        None if raw.get("swagger").is_some() => {
+            return Err(GenerateError::single(Diagnostic::error(
+                file,
+                "#/swagger",
+                "Swagger 2.0 documents are not supported; convert the document to OpenAPI 3 first",
+            )))
+        }
+        None => {
+            return Err(GenerateError::single(Diagnostic::error(
+                file,
+                "#",
+                "not an OpenAPI document: the `openapi` version field is missing",
+            )))
+        }
+    }
+    let mut errors = Vec::new();
+    check_refs(file, &raw, &raw, &mut String::from("#"), &mut errors);
+    errors.extend(shape::check(file, &raw));
+    if !errors.is_empty() {
+        errors.extend(warnings);
+        return Err(GenerateError { diagnostics: errors });
+    }
+    let doc = deserialize(file, &raw)?;
+    Ok(Loaded { file: file.to_owned(), doc, raw, warnings })
+}
+
+fn parse_tree(file: &str, text: &str) -> Result<Value, GenerateError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{') {
+        serde_json::from_str(trimmed).map_err(|e| {
+            GenerateError::single(Diagnostic::error(
+                file,
+                "",
+                format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
+            ))
+        })
+    } else {
+        let yaml: serde_yaml::Value = serde_yaml::from_str(trimmed).map_err(|e| {
+            let at = e.location().map(|l| format!(" at line {}, column {}", l.line(), l.column())).unwrap_or_default();
+            GenerateError::single(Diagnostic::error(file, "", format!("invalid YAML{at}: {e}")))
+        })?;
+        yaml_to_json(file, yaml, &mut String::from("#"))
+    }
+}
+
+/// Converts YAML to JSON, turning non-string keys (`200:`) into strings and rejecting what
+/// JSON cannot hold, with the pointer of the offending node.
+fn yaml_to_json(file: &str, value: serde_yaml::Value, at: &mut String) -> Result<Value, GenerateError> {
+    use serde_yaml::Value as Y;
+    Ok(match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| {
+                    GenerateError::single(Diagnostic::error(file, at.clone(), format!("number {f} cannot be represented")))
+                })?
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                out.push(yaml_to_json(file, item, at)?);
+                at.truncate(len);
+            }
+            Value::Array(out)
+        }
+        Y::Mapping(map) => {
+            let mut out = serde_json::Map::with_capacity(map.len());
+            for (k, v) in map {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".to_owned(),
+                    other => {
+                        return Err(GenerateError::single(Diagnostic::error(
+                            file,
+                            at.clone(),
+                            format!("mapping key {other:?} is not a string"),
+                        )))
+                    }
+                };
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape_segment(&key));
+                let v = yaml_to_json(file, v, at)?;
+                at.truncate(len);
+                out.insert(key, v);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(tagged) => yaml_to_json(file, tagged.value, at)?,
+    })
+}
+
+/// Resolves a local reference such as `#/components/schemas/Pet` in `root`.
+pub fn resolve_pointer<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+    let pointer = reference.strip_prefix('#')?;
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    let decoded = percent_decode(pointer);
+    root.pointer(&decoded)
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 3 <= bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn check_refs(file: &str, root: &Value, node: &Value, at: &mut String, errors: &mut Vec<Diagnostic>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(r) = map.get("$ref") {
+                let len = at.len();
+                at.push_str("/$ref");
+                match r.as_str() {
+                    None => errors.push(Diagnostic::error(file, at.clone(), "`$ref` must be a string")),
+                    Some(target) if !target.starts_with('#') => errors.push(Diagnostic::error(
+                        file,
+                        at.clone(),
+                        format!("external reference `{target}` is not supported; bundle the document into one file first"),
+                    )),
+                    Some(target) if resolve_pointer(root, target).is_none() => errors.push(Diagnostic::error(
+                        file,
+                        at.clone(),
+                        format!("unresolved reference `{target}`: nothing exists at that pointer"),
+                    )),
+                    Some(_) => {}
+                }
+                at.truncate(len);
+            }
+            for (k, v) in map {
+                // Examples, defaults, enums and extensions are data: a `$ref` key there is no reference.
+                if is_data(at, k) {
+                    continue;
+                }
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape_segment(k));
+                check_refs(file, root, v, at, errors);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                check_refs(file, root, v, at, errors);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether the member `key` of the object at `at` holds data rather than document structure.
+fn is_data(at: &str, key: &str) -> bool {
+    let parent = at.rsplit('/').next().unwrap_or("");
+    let grandparent = at.rsplit('/').nth(1).unwrap_or("");
+    if parent == "properties" {
+        return false;
+    }
+    match key {
+        "example" | "enum" | "const" => true,
+        "default" => parent != "responses",
+        "value" => grandparent == "examples",
+        _ => key.starts_with("x-"),
+    }
+}
+
+fn deserialize(file: &str, raw: &Value) -> Result<openapiv3::OpenAPI, GenerateError> {
+    let result: Result<openapiv3::OpenAPI, _> = serde_path_to_error::deserialize(raw);
+    result.map_err(|e| {
+        let mut pointer = String::from("#");
+        for segment in e.path().iter() {
+            use serde_path_to_error::Segment;
+            match segment {
+                Segment::Map { key } => {
+                    pointer.push('/');
+                    pointer.push_str(&escape_segment(key));
+                }
+                Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+                Segment::Enum { .. } | Segment::Unknown => {}
+            }
+        }
+        let inner = e.into_inner().to_string();
+        let message = if inner.contains("did not match any variant of untagged enum ReferenceOr") {
+            "expected a schema object or a `$ref`, found something else".to_owned()
+        } else {
+            format!("does not fit the OpenAPI 3.0 model: {inner}")
+        };
+        GenerateError::single(Diagnostic::error(file, pointer, message))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_syntax_error_names_line() {
+        let err = load_str("bad.yaml", "openapi: 3.0.3\ninfo: [unclosed\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("bad.yaml") && text.contains("invalid YAML") && text.contains("line"), "{text}");
+    }
+
+    #[test]
+    fn unresolved_ref_names_pointer() {
+        let spec = r##"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /events/bulk:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Missing"}
+      responses: {"200": {description: ok}}
+"##;
+        let err = load_str("s.yaml", spec).unwrap_err();
+        let d = &err.diagnostics[0];
+        assert_eq!(d.pointer, "#/paths/~1events~1bulk/post/requestBody/content/application~1json/schema/$ref");
+        assert!(d.message.contains("#/components/schemas/Missing"), "{}", d.message);
+    }
+
+    #[test]
+    fn wrong_type_where_schema_expected_names_pointer() {
+        let spec = r##"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /events:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: 42
+      responses: {"200": {description: ok}}
+"##;
+        let err = load_str("s.yaml", spec).unwrap_err();
+        let d = &err.diagnostics[0];
+        assert!(d.pointer.starts_with("#/paths/~1events/post/requestBody"), "{}", d.pointer);
+    }
+
+    #[test]
+    fn swagger_two_is_refused_clearly() {
+        let err = load_str("s.json", r#"{"swagger": "2.0"}"#).unwrap_err();
+        assert!(err.to_string().contains("Swagger 2.0"));
+    }
+
+    #[test]
+    fn percent_encoded_pointer_resolves() {
+        let v: Value = serde_json::json!({"a b": {"c": 1}});
+        assert_eq!(resolve_pointer(&v, "#/a%20b/c"), Some(&Value::from(1)));
+    }
+}

@@ -1,0 +1,253 @@
+//! Naming: how spec names become Rust identifiers, and how collisions are settled.
+
+use std::collections::BTreeSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Rust keywords (strict and reserved) that cannot be used as plain identifiers.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn", "for",
+    "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self",
+    "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box",
+    "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "union",
+];
+
+/// Type names the generated code uses unqualified; a model may not shadow them.
+const RESERVED_TYPES: &[&str] = &[
+    "String", "Vec", "Option", "Some", "None", "Box", "Result", "Ok", "Err", "Self", "BTreeMap", "Value", "Bytes",
+    "Serialize", "Deserialize", "Serializer", "Deserializer", "Validate", "Validator", "Default", "Debug", "Clone",
+    "PartialEq", "Fn", "Into", "From", "Iterator", "IntoIterator", "Cow", "Formatter", "Display", "Send", "Sync",
+];
+
+/// Whether `s` is a Rust keyword.
+pub fn is_keyword(s: &str) -> bool {
+    KEYWORDS.contains(&s)
+}
+
+/// Splits off a namespace prefix: `dto.IngestEventRequest` gives `(Some("dto"), "IngestEventRequest")`,
+/// `github_com_x_internal_domain_plan.Plan` gives `(Some("github_com_x_internal_domain_plan"), "Plan")`.
+pub fn split_prefix(schema: &str) -> (Option<&str>, &str) {
+    match schema.rfind(['.', '/']) {
+        Some(i) if i + 1 < schema.len() => (Some(&schema[..i]), &schema[i + 1..]),
+        _ => (None, schema),
+    }
+}
+
+/// UpperCamel type name from any text; never empty, never starting with a digit.
+pub fn type_name(raw: &str) -> String {
+    let mut name = raw.to_upper_camel_case();
+    name.retain(|c| c.is_ascii_alphanumeric() || c == '_');
+    if name.is_empty() {
+        name = "Unnamed".into();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, "N");
+    }
+    if RESERVED_TYPES.contains(&name.as_str()) {
+        name.push_str("Model");
+    }
+    name
+}
+
+/// The last word of a namespace prefix, for qualifying colliding names
+/// (`github_com_x_internal_domain_plan` gives `Plan`).
+pub fn prefix_word(prefix: &str) -> String {
+    let last = prefix.rsplit(['.', '/', '_', '-']).find(|s| !s.is_empty()).unwrap_or(prefix);
+    type_name(last)
+}
+
+/// snake_case identifier from any text; keyword-safe, never empty, never starting with a digit.
+pub fn snake_ident(raw: &str) -> String {
+    let mut name = raw.to_snake_case();
+    name.retain(|c| c.is_ascii_alphanumeric() || c == '_');
+    if name.is_empty() {
+        // Names made only of symbols: spell the symbols.
+        name = raw.chars().filter_map(symbol_word).collect::<Vec<_>>().join("_");
+        if name.is_empty() {
+            name = "field".into();
+        }
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    if is_keyword(&name) || name == "_" {
+        name.push('_');
+    }
+    name
+}
+
+/// UpperCamel variant name from a wire value.
+pub fn variant_name(raw: &str) -> String {
+    let mut name = raw.to_upper_camel_case();
+    name.retain(|c| c.is_ascii_alphanumeric());
+    if name.is_empty() {
+        name = raw.chars().filter_map(symbol_word).map(|w| w.to_upper_camel_case()).collect();
+    }
+    if name.is_empty() {
+        name = "Empty".into();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, 'V');
+    }
+    if name == "Unknown" || name == "Self" {
+        name.push_str("Value");
+    }
+    name
+}
+
+fn symbol_word(c: char) -> Option<&'static str> {
+    Some(match c {
+        '+' => "plus",
+        '-' => "minus",
+        '*' => "star",
+        '/' => "slash",
+        '<' => "lt",
+        '>' => "gt",
+        '=' => "eq",
+        '!' => "not",
+        '@' => "at",
+        '#' => "hash",
+        '$' => "dollar",
+        '%' => "percent",
+        '&' => "and",
+        '|' => "or",
+        '.' => "dot",
+        '~' => "tilde",
+        '^' => "caret",
+        _ => return None,
+    })
+}
+
+/// Hands out unique names in a namespace: the first request for a name gets it, later ones
+/// get `Name2`, `Name3` (or `name_2` in snake case) in request order.
+#[derive(Debug, Default, Clone)]
+pub struct Names {
+    taken: BTreeSet<String>,
+}
+
+impl Names {
+    /// A namespace with some names already taken.
+    pub fn with_reserved<I: IntoIterator<Item = S>, S: Into<String>>(reserved: I) -> Self {
+        Self { taken: reserved.into_iter().map(Into::into).collect() }
+    }
+
+    /// Whether `name` is taken.
+    pub fn contains(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+
+    /// Takes `name`, or the first free numbered form of it.
+    pub fn unique(&mut self, name: &str) -> String {
+        if self.taken.insert(name.to_owned()) {
+            return name.to_owned();
+        }
+        let snake = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+        (2..)
+            .map(|i| if snake { format!("{}_{i}", name.trim_end_matches('_')) } else { format!("{name}{i}") })
+            .find(|candidate| self.taken.insert(candidate.clone()))
+            .unwrap_or_default()
+    }
+}
+
+/// The Rust method name of an operation without an operationId: method + path words.
+/// `POST /events/usage/meter` gives `post_events_usage_meter`; `{id}` gives `by_id`.
+pub fn method_path_name(method: &str, path: &str) -> String {
+    let mut words = vec![method.to_ascii_lowercase()];
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        if let Some(param) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            words.push(format!("by_{}", param.to_snake_case()));
+        } else {
+            words.push(seg.to_snake_case());
+        }
+    }
+    snake_ident(&words.join("_"))
+}
+
+/// Reason phrase of a status as an UpperCamel name (`400` gives `BadRequest`).
+pub fn status_name(status: u16) -> String {
+    let name = match status {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        402 => "PaymentRequired",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        408 => "RequestTimeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "LengthRequired",
+        412 => "PreconditionFailed",
+        413 => "PayloadTooLarge",
+        414 => "UriTooLong",
+        415 => "UnsupportedMediaType",
+        416 => "RangeNotSatisfiable",
+        417 => "ExpectationFailed",
+        418 => "ImATeapot",
+        421 => "MisdirectedRequest",
+        422 => "UnprocessableEntity",
+        423 => "Locked",
+        424 => "FailedDependency",
+        425 => "TooEarly",
+        426 => "UpgradeRequired",
+        428 => "PreconditionRequired",
+        429 => "TooManyRequests",
+        431 => "RequestHeaderFieldsTooLarge",
+        451 => "UnavailableForLegalReasons",
+        500 => "InternalServerError",
+        501 => "NotImplemented",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        505 => "HttpVersionNotSupported",
+        507 => "InsufficientStorage",
+        508 => "LoopDetected",
+        511 => "NetworkAuthenticationRequired",
+        other => return format!("Status{other}"),
+    };
+    name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_dropped() {
+        assert_eq!(split_prefix("dto.IngestEventRequest"), (Some("dto"), "IngestEventRequest"));
+        assert_eq!(split_prefix("github_com_a_b_plan.Plan"), (Some("github_com_a_b_plan"), "Plan"));
+        assert_eq!(split_prefix("Pet"), (None, "Pet"));
+        assert_eq!(prefix_word("github_com_flexprice_flexprice_internal_domain_plan"), "Plan");
+    }
+
+    #[test]
+    fn identifiers_are_safe() {
+        assert_eq!(snake_ident("type"), "type_");
+        assert_eq!(snake_ident("eventName"), "event_name");
+        assert_eq!(snake_ident("123abc"), "_123abc");
+        assert_eq!(snake_ident("+1"), "_1");
+        assert_eq!(snake_ident("+"), "plus");
+        assert_eq!(snake_ident("self"), "self_");
+        assert_eq!(type_name("string"), "StringModel");
+        assert_eq!(type_name("2fa-config"), "N2faConfig");
+        assert_eq!(variant_name("MINUTE"), "Minute");
+        assert_eq!(variant_name("15m"), "V15m");
+        assert_eq!(variant_name("unknown"), "UnknownValue");
+        assert_eq!(variant_name(">="), "GtEq");
+    }
+
+    #[test]
+    fn names_from_method_and_path() {
+        assert_eq!(method_path_name("POST", "/events/huggingface-inference"), "post_events_huggingface_inference");
+        assert_eq!(method_path_name("GET", "/pets/{petId}"), "get_pets_by_pet_id");
+    }
+
+    #[test]
+    fn collisions_get_numbers() {
+        let mut n = Names::default();
+        assert_eq!(n.unique("Plan"), "Plan");
+        assert_eq!(n.unique("Plan"), "Plan2");
+        assert_eq!(n.unique("plan"), "plan");
+        assert_eq!(n.unique("plan"), "plan_2");
+    }
+}
