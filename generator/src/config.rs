@@ -104,11 +104,14 @@ pub struct OutputConfig {
     /// The command that regenerates the output, quoted in every file header.
     #[serde(default = "default_regen_command")]
     pub regen_command: String,
+    /// Make the crate a workspace of its own (for output outside the project's workspace).
+    #[serde(default)]
+    pub standalone: bool,
 }
 
 impl Default for OutputConfig {
     fn default() -> Self {
-        Self { regen_command: default_regen_command() }
+        Self { regen_command: default_regen_command(), standalone: false }
     }
 }
 
@@ -121,7 +124,11 @@ impl Config {
     pub fn parse(file: &str, text: &str) -> Result<Self, GenerateError> {
         toml::from_str(text).map_err(|e| {
             let span = e.span().map(|s| format!(" (bytes {}..{})", s.start, s.end)).unwrap_or_default();
-            GenerateError::single(Diagnostic::error(file, "", format!("invalid generator config{span}: {}", e.message())))
+            GenerateError::single(Diagnostic::error(
+                file,
+                "",
+                format!("invalid generator config{span}: {}", e.message()),
+            ))
         })
     }
 }

@@ -48,6 +48,8 @@ pub struct Package {
     pub env_prefix: String,
     /// The command that regenerates the crate, for file headers.
     pub regen_command: String,
+    /// Declare an empty `[workspace]` so the crate builds on its own inside another workspace.
+    pub standalone: bool,
 }
 
 /// One server of the spec.

@@ -1,6 +1,71 @@
-//! placeholder
+//! The SDK generator: OpenAPI document in, complete Rust client crate out.
+//!
+//! ```text
+//! spec ──load──▶ openapiv3::OpenAPI ──lower──▶ ir::Api ──emit──▶ FileSet ──write / check──▶ disk
+//! ```
+
 pub mod config;
 pub mod diag;
+pub mod emit;
 pub mod fileset;
-pub mod load;
 pub mod ir;
+pub mod load;
+pub mod lower;
+
+use std::path::Path;
+
+use config::Config;
+use diag::{Diagnostic, GenerateError};
+use fileset::FileSet;
+
+/// What a generation produced: the files and the warnings.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The IR the files were emitted from.
+    pub api: ir::Api,
+    /// Every file of the crate.
+    pub files: FileSet,
+    /// Warnings (constructs approximated); errors stop generation instead.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Runs the whole pipeline in memory on spec text: load, lower, emit.
+pub fn generate_str(
+    spec_name: &str,
+    spec: &str,
+    config: &Config,
+    options: lower::LowerOptions,
+) -> Result<Generated, GenerateError> {
+    let loaded = load::load_str(spec_name, spec)?;
+    let (api, warnings) = lower::lower(&loaded, config, options)?;
+    let files = emit::emit(&api).map_err(|e| {
+        GenerateError::single(Diagnostic::error(
+            spec_name,
+            "#",
+            format!("internal error while emitting code (a generator bug): {e}"),
+        ))
+    })?;
+    Ok(Generated { api, files, warnings })
+}
+
+/// Runs the whole pipeline in memory on a spec file and an optional config file.
+pub fn generate_file(
+    spec: &Path,
+    config: Option<&Path>,
+    options: lower::LowerOptions,
+) -> Result<Generated, GenerateError> {
+    let spec_name = spec.display().to_string();
+    let config = match config {
+        Some(path) => {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                GenerateError::single(Diagnostic::error(&name, "", format!("cannot read the config: {e}")))
+            })?;
+            Config::parse(&name, &text)?
+        }
+        None => Config::default(),
+    };
+    let text = std::fs::read_to_string(spec)
+        .map_err(|e| GenerateError::single(Diagnostic::error(&spec_name, "", format!("cannot read the spec: {e}"))))?;
+    generate_str(&spec_name, &text, &config, options)
+}

@@ -16,9 +16,7 @@ use serde_json::{Map, Value};
 const COVERED_PREFIX: &str = "/events";
 /// Where component schemas live; every `$ref` must point below it.
 const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
-const HTTP_METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,19 +30,12 @@ fn spec_path() -> PathBuf {
 }
 
 fn reference_path() -> PathBuf {
-    workspace_root()
-        .join("..")
-        .join("shared")
-        .join("reference")
-        .join("flexprice-openapi-2026-01-02.json")
+    workspace_root().join("..").join("shared").join("reference").join("flexprice-openapi-2026-01-02.json")
 }
 
 fn read(path: &Path, what: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|err| {
-        panic!(
-            "cannot read the {what} at {} ({err}); this test looks for it exactly there",
-            path.display()
-        )
+        panic!("cannot read the {what} at {} ({err}); this test looks for it exactly there", path.display())
     })
 }
 
@@ -78,11 +69,7 @@ fn yaml_to_json(value: serde_yaml::Value, at: &str) -> Value {
         }
         Y::String(s) => Value::String(s),
         Y::Sequence(items) => Value::Array(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| yaml_to_json(item, &format!("{at}/{i}")))
-                .collect(),
+            items.into_iter().enumerate().map(|(i, item)| yaml_to_json(item, &format!("{at}/{i}"))).collect(),
         ),
         Y::Mapping(mapping) => Value::Object(
             mapping
@@ -111,19 +98,15 @@ fn escape(segment: &str) -> String {
 /// Keys that carry prose or decoration rather than facts.
 fn is_ignored_key(key: &str) -> bool {
     key.starts_with("x-")
-        || matches!(
-            key,
-            "description" | "summary" | "title" | "example" | "examples" | "externalDocs"
-        )
+        || matches!(key, "description" | "summary" | "title" | "example" | "examples" | "externalDocs")
 }
 
 /// Follows a local `$ref` (as used for parameters, bodies and responses).
 fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     match value.get("$ref").and_then(Value::as_str) {
-        Some(target) => target
-            .strip_prefix('#')
-            .and_then(|pointer| doc.pointer(pointer))
-            .map_or(value, |found| resolve(doc, found)),
+        Some(target) => {
+            target.strip_prefix('#').and_then(|pointer| doc.pointer(pointer)).map_or(value, |found| resolve(doc, found))
+        }
         None => value,
     }
 }
@@ -143,32 +126,18 @@ fn schema_facts(schema: &Value) -> Value {
             "properties" => Value::Object(
                 value
                     .as_object()
-                    .map(|props| {
-                        props
-                            .iter()
-                            .map(|(name, prop)| (name.clone(), schema_facts(prop)))
-                            .collect()
-                    })
+                    .map(|props| props.iter().map(|(name, prop)| (name.clone(), schema_facts(prop))).collect())
                     .unwrap_or_default(),
             ),
             "items" | "additionalProperties" | "not" => schema_facts(value),
-            "allOf" | "oneOf" | "anyOf" => Value::Array(
-                value
-                    .as_array()
-                    .map(|parts| parts.iter().map(schema_facts).collect())
-                    .unwrap_or_default(),
-            ),
+            "allOf" | "oneOf" | "anyOf" => {
+                Value::Array(value.as_array().map(|parts| parts.iter().map(schema_facts).collect()).unwrap_or_default())
+            }
             // Order of `required` carries no meaning: compare it as a set.
             "required" => {
                 let set: BTreeSet<String> = value
                     .as_array()
-                    .map(|names| {
-                        names
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect()
-                    })
+                    .map(|names| names.iter().filter_map(Value::as_str).map(str::to_string).collect())
                     .unwrap_or_default();
                 Value::Array(set.into_iter().map(Value::String).collect())
             }
@@ -199,12 +168,7 @@ fn flag(value: &Value, key: &str) -> Value {
 fn operation_facts(doc: &Value, path_item: &Value, operation: &Value) -> Value {
     let mut parameters = Map::new();
     let declared = [path_item.get("parameters"), operation.get("parameters")];
-    for parameter in declared
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_array)
-        .flatten()
-    {
+    for parameter in declared.into_iter().flatten().filter_map(Value::as_array).flatten() {
         let parameter = resolve(doc, parameter);
         let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
         let location = parameter.get("in").and_then(Value::as_str).unwrap_or("");
@@ -233,12 +197,7 @@ fn operation_facts(doc: &Value, path_item: &Value, operation: &Value) -> Value {
     });
 
     let mut responses = Map::new();
-    for (status, response) in operation
-        .get("responses")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
+    for (status, response) in operation.get("responses").and_then(Value::as_object).into_iter().flatten() {
         let response = resolve(doc, response);
         let mut facts = Map::new();
         facts.insert("content".into(), content_facts(response.get("content")));
@@ -249,30 +208,20 @@ fn operation_facts(doc: &Value, path_item: &Value, operation: &Value) -> Value {
     out.insert("parameters".into(), Value::Object(parameters));
     out.insert("requestBody".into(), request_body);
     out.insert("responses".into(), Value::Object(responses));
-    out.insert(
-        "security".into(),
-        operation.get("security").cloned().unwrap_or(Value::Null),
-    );
+    out.insert("security".into(), operation.get("security").cloned().unwrap_or(Value::Null));
     Value::Object(out)
 }
 
 /// The covered operations of a document, keyed by path then method.
 fn covered_operations(doc: &Value) -> BTreeMap<String, BTreeMap<String, Value>> {
     let mut out: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
+    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
         if path != COVERED_PREFIX && !path.starts_with(&format!("{COVERED_PREFIX}/")) {
             continue;
         }
         for method in HTTP_METHODS {
             if let Some(operation) = item.get(method) {
-                out.entry(path.clone())
-                    .or_default()
-                    .insert(method.to_string(), operation_facts(doc, item, operation));
+                out.entry(path.clone()).or_default().insert(method.to_string(), operation_facts(doc, item, operation));
             }
         }
     }
@@ -308,11 +257,9 @@ fn reachable_schemas(
     }
     let mut seen = BTreeSet::new();
     while let Some(target) = pending.pop() {
-        let found = target.strip_prefix(SCHEMA_REF_PREFIX).and_then(|name| {
-            schemas
-                .and_then(|all| all.get(name))
-                .map(|schema| (name, schema))
-        });
+        let found = target
+            .strip_prefix(SCHEMA_REF_PREFIX)
+            .and_then(|name| schemas.and_then(|all| all.get(name)).map(|schema| (name, schema)));
         match found {
             Some((name, schema)) => {
                 if seen.insert(name.to_string()) {
@@ -336,9 +283,7 @@ fn diff(at: &str, reference: &Value, spec: &Value, out: &mut Vec<String>) {
                 let here = format!("{at}/{}", escape(key));
                 match (left.get(key), right.get(key)) {
                     (Some(l), Some(r)) => diff(&here, l, r, out),
-                    (Some(l), None) => {
-                        out.push(format!("{here}: missing in spec (reference: {l})"))
-                    }
+                    (Some(l), None) => out.push(format!("{here}: missing in spec (reference: {l})")),
                     (None, Some(r)) => out.push(format!("{here}: not in reference (spec: {r})")),
                     (None, None) => unreachable!("key comes from one of the maps"),
                 }
@@ -357,32 +302,17 @@ fn diff(at: &str, reference: &Value, spec: &Value, out: &mut Vec<String>) {
 }
 
 /// Facts of the security schemes the covered operations use.
-fn security_scheme_facts(
-    doc: &Value,
-    operations: &BTreeMap<String, BTreeMap<String, Value>>,
-) -> Value {
+fn security_scheme_facts(doc: &Value, operations: &BTreeMap<String, BTreeMap<String, Value>>) -> Value {
     let mut names = BTreeSet::new();
     for operation in operations.values().flat_map(BTreeMap::values) {
-        for requirement in operation
-            .get("security")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            names.extend(
-                requirement
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, _)| k),
-            );
+        for requirement in operation.get("security").and_then(Value::as_array).into_iter().flatten() {
+            names.extend(requirement.as_object().into_iter().flatten().map(|(k, _)| k));
         }
     }
     let mut out = Map::new();
     for name in names {
-        let scheme = doc
-            .pointer(&format!("/components/securitySchemes/{}", escape(name)))
-            .map_or(Value::Null, |scheme| {
+        let scheme =
+            doc.pointer(&format!("/components/securitySchemes/{}", escape(name))).map_or(Value::Null, |scheme| {
                 let facts = scheme
                     .as_object()
                     .into_iter()
@@ -415,12 +345,7 @@ fn spec_matches_reference() {
     let to_value = |ops: &BTreeMap<String, BTreeMap<String, Value>>| {
         serde_json::to_value(ops).expect("operations serialize to JSON")
     };
-    diff(
-        "/paths",
-        &to_value(&reference_ops),
-        &to_value(&spec_ops),
-        &mut differences,
-    );
+    diff("/paths", &to_value(&reference_ops), &to_value(&spec_ops), &mut differences);
 
     diff(
         "/components/securitySchemes",
@@ -431,24 +356,15 @@ fn spec_matches_reference() {
 
     let mut dangling = BTreeSet::new();
     let reference_schemas = reachable_schemas(&reference, &reference_ops, &mut dangling);
-    assert!(
-        dangling.is_empty(),
-        "the reference itself has unresolvable $refs: {dangling:?}"
-    );
+    assert!(dangling.is_empty(), "the reference itself has unresolvable $refs: {dangling:?}");
     let spec_schemas = reachable_schemas(&spec, &spec_ops, &mut dangling);
-    differences.extend(
-        dangling
-            .iter()
-            .map(|target| format!("$ref {target:?} in spec does not resolve")),
-    );
+    differences.extend(dangling.iter().map(|target| format!("$ref {target:?} in spec does not resolve")));
 
     // Every $ref anywhere in the spec must resolve, reachable or not.
     let mut all_refs = Vec::new();
     collect_refs(&spec, &mut all_refs);
     for target in all_refs {
-        let resolves = target
-            .strip_prefix('#')
-            .is_some_and(|pointer| spec.pointer(pointer).is_some());
+        let resolves = target.strip_prefix('#').is_some_and(|pointer| spec.pointer(pointer).is_some());
         if !resolves && !dangling.contains(&target) {
             differences.push(format!("$ref {target:?} in spec does not resolve"));
             dangling.insert(target);
@@ -457,20 +373,15 @@ fn spec_matches_reference() {
 
     for name in reference_schemas.union(&spec_schemas) {
         let at = format!("/components/schemas/{}", escape(name));
-        match (
-            reference_schemas.contains(name),
-            spec_schemas.contains(name),
-        ) {
+        match (reference_schemas.contains(name), spec_schemas.contains(name)) {
             (true, true) => {
                 let facts = |doc: &Value| doc.pointer(&at).map_or(Value::Null, schema_facts);
                 diff(&at, &facts(&reference), &facts(&spec), &mut differences);
             }
-            (true, false) => differences.push(format!(
-                "{at}: reachable from the reference operations, not from the spec ones"
-            )),
-            _ => differences.push(format!(
-                "{at}: reachable from the spec operations, not from the reference ones"
-            )),
+            (true, false) => {
+                differences.push(format!("{at}: reachable from the reference operations, not from the spec ones"))
+            }
+            _ => differences.push(format!("{at}: reachable from the spec operations, not from the reference ones")),
         }
     }
 

@@ -107,7 +107,11 @@ fn yaml_to_json(file: &str, value: serde_yaml::Value, at: &mut String) -> Result
             } else {
                 let f = n.as_f64().unwrap_or(f64::NAN);
                 serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| {
-                    GenerateError::single(Diagnostic::error(file, at.clone(), format!("number {f} cannot be represented")))
+                    GenerateError::single(Diagnostic::error(
+                        file,
+                        at.clone(),
+                        format!("number {f} cannot be represented"),
+                    ))
                 })?
             }
         }
@@ -193,7 +197,9 @@ fn check_refs(file: &str, root: &Value, node: &Value, at: &mut String, errors: &
                     Some(target) if !target.starts_with('#') => errors.push(Diagnostic::error(
                         file,
                         at.clone(),
-                        format!("external reference `{target}` is not supported; bundle the document into one file first"),
+                        format!(
+                            "external reference `{target}` is not supported; bundle the document into one file first"
+                        ),
                     )),
                     Some(target) if resolve_pointer(root, target).is_none() => errors.push(Diagnostic::error(
                         file,

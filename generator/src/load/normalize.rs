@@ -15,7 +15,11 @@ pub fn from_3_1(file: &str, raw: &mut Value, warnings: &mut Vec<Diagnostic>) {
     let Some(root) = raw.as_object_mut() else { return };
     root.insert("openapi".into(), Value::from("3.0.3"));
     if root.remove("webhooks").is_some() {
-        warnings.push(Diagnostic::warning(file, "#/webhooks", "webhooks are not generated (OpenAPI 3.1 only); dropped"));
+        warnings.push(Diagnostic::warning(
+            file,
+            "#/webhooks",
+            "webhooks are not generated (OpenAPI 3.1 only); dropped",
+        ));
     }
     root.remove("jsonSchemaDialect");
     if !root.contains_key("paths") {
@@ -26,7 +30,11 @@ pub fn from_3_1(file: &str, raw: &mut Value, warnings: &mut Vec<Diagnostic>) {
     }
     if let Some(components) = root.get_mut("components").and_then(Value::as_object_mut) {
         if components.remove("pathItems").is_some() {
-            warnings.push(Diagnostic::warning(file, "#/components/pathItems", "components.pathItems is not supported; dropped"));
+            warnings.push(Diagnostic::warning(
+                file,
+                "#/components/pathItems",
+                "components.pathItems is not supported; dropped",
+            ));
         }
     }
     let mut at = String::from("#");
@@ -84,7 +92,11 @@ fn has_null_member(v: &Value) -> bool {
 
 fn rewrite_schema(file: &str, map: &mut Map<String, Value>, at: &str, warnings: &mut Vec<Diagnostic>) {
     if map.remove("$dynamicRef").is_some() {
-        warnings.push(Diagnostic::warning(file, format!("{at}/$dynamicRef"), "$dynamicRef is not supported; typed as any JSON value"));
+        warnings.push(Diagnostic::warning(
+            file,
+            format!("{at}/$dynamicRef"),
+            "$dynamicRef is not supported; typed as any JSON value",
+        ));
     }
     match map.get("type").cloned() {
         Some(Value::Array(types)) => {

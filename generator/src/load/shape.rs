@@ -223,7 +223,9 @@ impl Checker<'_> {
                         self.schema(m, &format!("{at}/{key}/{i}"));
                     }
                 }
-                Some(other) => self.error(&format!("{at}/{key}"), format!("expected an array of schemas, found {}", kind(other))),
+                Some(other) => {
+                    self.error(&format!("{at}/{key}"), format!("expected an array of schemas, found {}", kind(other)))
+                }
             }
         }
         match s.get("required") {
@@ -233,13 +235,17 @@ impl Checker<'_> {
         }
         match s.get("enum") {
             None | Some(Value::Array(_)) => {}
-            Some(other) => self.error(&format!("{at}/enum"), format!("expected an array of values, found {}", kind(other))),
+            Some(other) => {
+                self.error(&format!("{at}/enum"), format!("expected an array of values, found {}", kind(other)))
+            }
         }
         for key in ["minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties"] {
             match s.get(key) {
                 None => {}
                 Some(v) if v.as_u64().is_some() => {}
-                Some(other) => self.error(&format!("{at}/{key}"), format!("expected a non-negative integer, found {other}")),
+                Some(other) => {
+                    self.error(&format!("{at}/{key}"), format!("expected a non-negative integer, found {other}"))
+                }
             }
         }
         for key in ["minimum", "maximum", "multipleOf"] {

@@ -6,17 +6,48 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 
 /// Rust keywords (strict and reserved) that cannot be used as plain identifiers.
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn", "for",
-    "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self",
-    "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box",
-    "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "union",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
+    "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
+    "become", "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "union",
 ];
 
 /// Type names the generated code uses unqualified; a model may not shadow them.
 const RESERVED_TYPES: &[&str] = &[
-    "String", "Vec", "Option", "Some", "None", "Box", "Result", "Ok", "Err", "Self", "BTreeMap", "Value", "Bytes",
-    "Serialize", "Deserialize", "Serializer", "Deserializer", "Validate", "Validator", "Default", "Debug", "Clone",
-    "PartialEq", "Fn", "Into", "From", "Iterator", "IntoIterator", "Cow", "Formatter", "Display", "Send", "Sync",
+    "String",
+    "Vec",
+    "Option",
+    "Some",
+    "None",
+    "Box",
+    "Result",
+    "Ok",
+    "Err",
+    "Self",
+    "BTreeMap",
+    "Value",
+    "Bytes",
+    "Serialize",
+    "Deserialize",
+    "Serializer",
+    "Deserializer",
+    "Validate",
+    "Validator",
+    "Default",
+    "Debug",
+    "Clone",
+    "PartialEq",
+    "Fn",
+    "Into",
+    "From",
+    "Iterator",
+    "IntoIterator",
+    "Cow",
+    "Formatter",
+    "Display",
+    "Send",
+    "Sync",
 ];
 
 /// Whether `s` is a Rust keyword.
@@ -41,7 +72,7 @@ pub fn type_name(raw: &str) -> String {
         name = "Unnamed".into();
     }
     if name.starts_with(|c: char| c.is_ascii_digit()) {
-        name.insert_str(0, "N");
+        name.insert(0, 'N');
     }
     if RESERVED_TYPES.contains(&name.as_str()) {
         name.push_str("Model");

@@ -1,0 +1,1334 @@
+//! One API call: the operation's description, the prepared request, the request builder that
+//! every operation method returns ([`Call`]) and the decoding of its response.
+
+use std::borrow::Cow;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::client_core::{is_sensitive_header, CallOptions, ClientCore};
+use super::errors::{DecodeError, InvalidRequest, ResponseMeta, TransportError, Violation};
+use super::retry::RetryConfig;
+
+/// The static description of an operation.
+#[derive(Debug)]
+pub struct OperationSpec {
+    /// Name of the operation (its method name), e.g. `create_item`.
+    pub name: &'static str,
+    /// HTTP method.
+    pub method: reqwest::Method,
+    /// Path template from the API description, e.g. `/items/{id}` (for tracing).
+    pub path: &'static str,
+    /// Statuses whose body is decoded as the operation's result.
+    pub success: &'static [u16],
+    /// Error statuses the operation declares.
+    pub errors: &'static [u16],
+    /// Names of the security schemes of which any one suffices; empty for none.
+    pub security: &'static [&'static str],
+}
+
+/// Percent-encodes a path parameter: everything outside the unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`) is encoded, and `.` / `..` are encoded too, so that a value can
+/// never change the path's structure.
+pub fn encode_path_segment(segment: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    if segment == "." || segment == ".." {
+        return segment.replace('.', "%2E");
+    }
+    let mut out = String::with_capacity(segment.len());
+    for &b in segment.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+/// A new idempotency key: a UUID v7 (time-ordered), hyphenated.
+pub fn new_idempotency_key() -> String {
+    uuid::Uuid::now_v7().hyphenated().to_string()
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Clone, Debug)]
+pub struct Part {
+    name: String,
+    file_name: Option<String>,
+    content_type: Option<String>,
+    data: Bytes,
+}
+
+impl Part {
+    /// A part with binary content (`application/octet-stream` unless set otherwise).
+    pub fn bytes(name: impl Into<String>, data: impl Into<Bytes>) -> Self {
+        Part {
+            name: name.into(),
+            file_name: None,
+            content_type: Some("application/octet-stream".to_owned()),
+            data: data.into(),
+        }
+    }
+
+    /// A text part (sent without a content type, i.e. `text/plain`).
+    pub fn text(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Part { name: name.into(), file_name: None, content_type: None, data: Bytes::from(value.into()) }
+    }
+
+    /// Sets the file name.
+    pub fn file_name(mut self, file_name: impl Into<String>) -> Self {
+        self.file_name = Some(file_name.into());
+        self
+    }
+
+    /// Sets the content type.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// The field name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The content.
+    pub fn data(&self) -> &Bytes {
+        &self.data
+    }
+}
+
+/// Quotes a multipart parameter value the way browsers do.
+fn push_quoted(out: &mut Vec<u8>, value: &str) {
+    out.push(b'"');
+    for b in value.bytes() {
+        match b {
+            b'"' => out.extend_from_slice(b"%22"),
+            b'\r' => out.extend_from_slice(b"%0D"),
+            b'\n' => out.extend_from_slice(b"%0A"),
+            _ => out.push(b),
+        }
+    }
+    out.push(b'"');
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Encodes parts as `multipart/form-data`; returns the body and its boundary.
+fn encode_multipart(parts: &[Part]) -> (Bytes, String) {
+    let boundary = loop {
+        let candidate = format!("sdk-boundary-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        if !parts.iter().any(|p| contains(&p.data, candidate.as_bytes())) {
+            break candidate;
+        }
+    };
+    let size: usize = parts.iter().map(|p| p.data.len() + p.name.len() + 160).sum();
+    let mut out = Vec::with_capacity(size + boundary.len() + 8);
+    for part in parts {
+        out.extend_from_slice(b"--");
+        out.extend_from_slice(boundary.as_bytes());
+        out.extend_from_slice(b"\r\nContent-Disposition: form-data; name=");
+        push_quoted(&mut out, &part.name);
+        if let Some(file_name) = &part.file_name {
+            out.extend_from_slice(b"; filename=");
+            push_quoted(&mut out, file_name);
+        }
+        out.extend_from_slice(b"\r\n");
+        if let Some(content_type) = &part.content_type {
+            out.extend_from_slice(b"Content-Type: ");
+            out.extend(content_type.bytes().filter(|b| !matches!(b, b'\r' | b'\n')));
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(&part.data);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"--");
+    out.extend_from_slice(boundary.as_bytes());
+    out.extend_from_slice(b"--\r\n");
+    (Bytes::from(out), boundary)
+}
+
+/// A request as built by an operation: path, query, headers and encoded body.
+///
+/// The body is encoded once and replayed unchanged on every attempt. Invalid header values are
+/// collected and reported as [`InvalidRequest`] before anything is sent.
+#[derive(Clone)]
+pub struct PreparedRequest {
+    path: String,
+    query: Vec<(Cow<'static, str>, String)>,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    problems: Vec<Violation>,
+}
+
+impl PreparedRequest {
+    /// A request for `path` (already substituted and encoded, starting with `/`), relative to
+    /// the base URL.
+    pub fn new(path: String) -> Self {
+        PreparedRequest { path, query: Vec::new(), headers: HeaderMap::new(), body: None, problems: Vec::new() }
+    }
+
+    /// Adds a query parameter (repeat it for arrays).
+    pub fn query(mut self, name: impl Into<Cow<'static, str>>, value: impl ToString) -> Self {
+        self.query.push((name.into(), value.to_string()));
+        self
+    }
+
+    /// Adds a query parameter if `value` is `Some`.
+    pub fn query_opt(self, name: impl Into<Cow<'static, str>>, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(value) => self.query(name, value),
+            None => self,
+        }
+    }
+
+    fn set_header(&mut self, name: &str, value: String, append: bool) {
+        let parsed = HeaderName::from_bytes(name.as_bytes()).ok().zip(HeaderValue::try_from(value).ok());
+        match parsed {
+            Some((name, mut value)) => {
+                value.set_sensitive(is_sensitive_header(&name));
+                if append {
+                    self.headers.append(name, value);
+                } else {
+                    self.headers.insert(name, value);
+                }
+            }
+            None => self
+                .problems
+                .push(Violation::new(format!("header {name}"), "is not a valid HTTP header (control characters?)")),
+        }
+    }
+
+    /// Adds a header (several values of one name are all sent).
+    pub fn header(mut self, name: &str, value: impl ToString) -> Self {
+        self.set_header(name, value.to_string(), true);
+        self
+    }
+
+    /// Adds a header if `value` is `Some`.
+    pub fn header_opt(self, name: &str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(value) => self.header(name, value),
+            None => self,
+        }
+    }
+
+    fn set_body(mut self, body: Bytes, content_type: &str) -> Self {
+        self.set_header(CONTENT_TYPE.as_str(), content_type.to_owned(), false);
+        self.body = Some(body);
+        self
+    }
+
+    /// Serializes `body` as JSON (once) with content type `application/json`.
+    pub fn json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self, InvalidRequest> {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => Ok(self.set_body(Bytes::from(bytes), "application/json")),
+            Err(e) => Err(InvalidRequest::single("body", format!("could not be serialized as JSON: {e}"))),
+        }
+    }
+
+    /// Encodes `pairs` as `application/x-www-form-urlencoded`.
+    pub fn form<K, V>(self, pairs: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            serializer.append_pair(k.as_ref(), v.as_ref());
+        }
+        let encoded = serializer.finish();
+        self.set_body(Bytes::from(encoded), "application/x-www-form-urlencoded")
+    }
+
+    /// Encodes the top-level fields of a serializable object as a form: strings as they
+    /// are, other values as JSON text; `null` fields are left out.
+    pub fn form_json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self, InvalidRequest> {
+        let pairs = object_fields(body)?;
+        Ok(self.form(pairs))
+    }
+
+    /// Encodes the top-level fields of a serializable object as `multipart/form-data` text
+    /// parts: strings as they are, other values as JSON text; `null` fields are left out.
+    pub fn multipart_json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self, InvalidRequest> {
+        let parts = object_fields(body)?.into_iter().map(|(k, v)| Part::text(k, v)).collect();
+        Ok(self.multipart(parts))
+    }
+
+    /// Sends `text` as `text/plain; charset=utf-8`.
+    pub fn text(self, text: String) -> Self {
+        self.set_body(Bytes::from(text), "text/plain; charset=utf-8")
+    }
+
+    /// Sends raw bytes with the given content type.
+    pub fn binary(self, data: Bytes, content_type: &str) -> Self {
+        self.set_body(data, content_type)
+    }
+
+    /// Encodes `parts` (once) as `multipart/form-data` with a random boundary.
+    pub fn multipart(self, parts: Vec<Part>) -> Self {
+        let (body, boundary) = encode_multipart(&parts);
+        self.set_body(body, &format!("multipart/form-data; boundary={boundary}"))
+    }
+
+    /// The path, relative to the base URL.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The query parameters in order.
+    pub fn query_pairs(&self) -> &[(Cow<'static, str>, String)] {
+        &self.query
+    }
+
+    /// The headers set by the operation.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The encoded body, if any.
+    pub fn body(&self) -> Option<&Bytes> {
+        self.body.as_ref()
+    }
+
+    /// `Err` if a header could not be set.
+    pub fn check(self) -> Result<Self, InvalidRequest> {
+        if self.problems.is_empty() {
+            Ok(self)
+        } else {
+            Err(InvalidRequest::new(self.problems))
+        }
+    }
+}
+
+impl std::fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The body is not shown: it may be large or personal.
+        f.debug_struct("PreparedRequest")
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.as_ref().map(Bytes::len))
+            .field("problems", &self.problems)
+            .finish()
+    }
+}
+
+/// The top-level fields of a value that serializes as a JSON object, as text.
+fn object_fields<B: Serialize + ?Sized>(body: &B) -> Result<Vec<(String, String)>, InvalidRequest> {
+    let value = serde_json::to_value(body)
+        .map_err(|e| InvalidRequest::single("body", format!("could not be serialized: {e}")))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(InvalidRequest::single("body", "a form body must be an object"));
+    };
+    Ok(map
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => (k, s),
+            other => (k, other.to_string()),
+        })
+        .collect())
+}
+
+/// A complete response: metadata and the whole body.
+#[derive(Clone)]
+pub struct RawResponse {
+    meta: ResponseMeta,
+    body: Bytes,
+}
+
+impl std::fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawResponse").field("meta", &self.meta).field("body_len", &self.body.len()).finish()
+    }
+}
+
+impl RawResponse {
+    /// Creates a response.
+    pub fn new(meta: ResponseMeta, body: Bytes) -> Self {
+        RawResponse { meta, body }
+    }
+
+    /// HTTP status code.
+    pub fn status(&self) -> StatusCode {
+        self.meta.status()
+    }
+
+    /// Response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.meta.headers()
+    }
+
+    /// Request id assigned by the server, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta.request_id()
+    }
+
+    /// Status, headers and attempt count.
+    pub fn meta(&self) -> &ResponseMeta {
+        &self.meta
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The metadata and the body.
+    pub fn into_parts(self) -> (ResponseMeta, Bytes) {
+        (self.meta, self.body)
+    }
+
+    /// Decodes the body as JSON.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
+        decode_json(self)
+    }
+}
+
+/// Decodes a JSON body into `T`.
+pub fn decode_json<T: DeserializeOwned>(response: &RawResponse) -> Result<T, DecodeError> {
+    serde_json::from_slice(&response.body).map_err(|e| json_error(response, std::any::type_name::<T>(), &e))
+}
+
+fn json_error(response: &RawResponse, type_name: &'static str, err: &serde_json::Error) -> DecodeError {
+    DecodeError::json(Some(response.meta.clone()), response.body.clone(), type_name, err)
+}
+
+/// Accepts any body and returns `()`.
+pub fn decode_empty(_response: &RawResponse) -> Result<(), DecodeError> {
+    Ok(())
+}
+
+/// Decodes a UTF-8 text body.
+pub fn decode_text(response: &RawResponse) -> Result<String, DecodeError> {
+    match std::str::from_utf8(&response.body) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(e) => Err(DecodeError::new(
+            Some(response.meta.clone()),
+            response.body.clone(),
+            format!("body is not valid UTF-8: {e}"),
+        )),
+    }
+}
+
+/// Returns the body as is.
+pub fn decode_bytes(response: &RawResponse) -> Result<Bytes, DecodeError> {
+    Ok(response.body.clone())
+}
+
+/// The error type of an API: built from every kind of failure, including a response whose
+/// status is not a success.
+pub trait ErrorFromResponse: From<TransportError> + From<InvalidRequest> + From<DecodeError> + Sized {
+    /// Maps a non-success response to an error; `declared` lists the error statuses the
+    /// operation declares.
+    fn from_response(response: RawResponse, declared: &[u16]) -> Self;
+}
+
+/// A successful result with the response's metadata.
+#[derive(Clone, Debug)]
+pub struct Response<T> {
+    meta: ResponseMeta,
+    body: T,
+}
+
+impl<T> Response<T> {
+    /// Creates a response.
+    pub fn new(meta: ResponseMeta, body: T) -> Self {
+        Response { meta, body }
+    }
+
+    /// HTTP status code.
+    pub fn status(&self) -> StatusCode {
+        self.meta.status()
+    }
+
+    /// Response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.meta.headers()
+    }
+
+    /// Request id assigned by the server, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta.request_id()
+    }
+
+    /// Status, headers and attempt count.
+    pub fn meta(&self) -> &ResponseMeta {
+        &self.meta
+    }
+
+    /// The decoded body.
+    pub fn body(&self) -> &T {
+        &self.body
+    }
+
+    /// The decoded body.
+    pub fn into_body(self) -> T {
+        self.body
+    }
+
+    /// The metadata and the decoded body.
+    pub fn into_parts(self) -> (ResponseMeta, T) {
+        (self.meta, self.body)
+    }
+}
+
+/// A request ready to be sent: returned by every operation method.
+///
+/// Await it (or call [`send`](Self::send)) to send it; change it first with the per-call
+/// settings [`timeout`](Self::timeout), [`retry`](Self::retry), [`no_retry`](Self::no_retry)
+/// and [`header`](Self::header).
+#[must_use = "a Call does nothing until it is awaited or sent"]
+pub struct Call<'a, T, E> {
+    core: &'a ClientCore,
+    spec: &'static OperationSpec,
+    request: Result<PreparedRequest, InvalidRequest>,
+    decode: fn(&RawResponse) -> Result<T, DecodeError>,
+    options: CallOptions,
+    problems: Vec<Violation>,
+    _error: PhantomData<fn() -> E>,
+}
+
+impl<T, E> std::fmt::Debug for Call<'_, T, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("operation", &self.spec.name)
+            .field("request", &self.request)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+enum Failure {
+    Invalid(InvalidRequest),
+    Transport(TransportError),
+}
+
+/// The HTTP work of a call, shared by all operations (not generic).
+async fn run(
+    core: &ClientCore,
+    spec: &'static OperationSpec,
+    request: Result<PreparedRequest, InvalidRequest>,
+    problems: Vec<Violation>,
+    options: CallOptions,
+) -> Result<RawResponse, Failure> {
+    let request = match request.and_then(PreparedRequest::check) {
+        Ok(request) if problems.is_empty() => request,
+        Ok(_) => return Err(Failure::Invalid(InvalidRequest::new(problems))),
+        Err(e) => {
+            let mut all = e.into_violations();
+            all.extend(problems);
+            return Err(Failure::Invalid(InvalidRequest::new(all)));
+        }
+    };
+    core.execute(spec, &request, &options).await.map_err(Failure::Transport)
+}
+
+impl<'a, T, E> Call<'a, T, E> {
+    /// A call of the operation `spec` with `request`; a successful response is decoded with
+    /// `decode`. An `Err` request fails with that error, sending nothing.
+    pub fn new(
+        core: &'a ClientCore,
+        spec: &'static OperationSpec,
+        request: Result<PreparedRequest, InvalidRequest>,
+        decode: fn(&RawResponse) -> Result<T, DecodeError>,
+    ) -> Self {
+        Call { core, spec, request, decode, options: CallOptions::default(), problems: Vec::new(), _error: PhantomData }
+    }
+
+    /// Sets the total time of each attempt of this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Uses this retry configuration for this call.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.options.retry = Some(retry);
+        self
+    }
+
+    /// Makes a single attempt.
+    pub fn no_retry(self) -> Self {
+        self.retry(RetryConfig::none())
+    }
+
+    /// Sends an extra header with this call (replacing one of the same name). An invalid name
+    /// or value makes the call fail with [`InvalidRequest`].
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            (Ok(name), Ok(mut value)) => {
+                value.set_sensitive(is_sensitive_header(&name));
+                self.options.headers.insert(name, value);
+            }
+            _ => self
+                .problems
+                .push(Violation::new(format!("header {name}"), "is not a valid HTTP header (control characters?)")),
+        }
+        self
+    }
+
+    /// The operation's description.
+    pub fn spec(&self) -> &'static OperationSpec {
+        self.spec
+    }
+
+    /// Sends the request and returns the decoded result.
+    pub async fn send(self) -> Result<T, E>
+    where
+        E: ErrorFromResponse,
+    {
+        self.send_with_response().await.map(Response::into_body)
+    }
+
+    /// Sends the request and returns the decoded result with the response's metadata.
+    pub async fn send_with_response(self) -> Result<Response<T>, E>
+    where
+        E: ErrorFromResponse,
+    {
+        let Call { core, spec, request, decode, options, problems, .. } = self;
+        match run(core, spec, request, problems, options).await {
+            Ok(raw) => finish(raw, spec, decode),
+            Err(Failure::Invalid(e)) => Err(E::from(e)),
+            Err(Failure::Transport(e)) => Err(E::from(e)),
+        }
+    }
+}
+
+fn finish<T, E: ErrorFromResponse>(
+    raw: RawResponse,
+    spec: &'static OperationSpec,
+    decode: fn(&RawResponse) -> Result<T, DecodeError>,
+) -> Result<Response<T>, E> {
+    if !spec.success.contains(&raw.status().as_u16()) {
+        return Err(E::from_response(raw, spec.errors));
+    }
+    match decode(&raw) {
+        Ok(body) => Ok(Response::new(raw.meta, body)),
+        Err(e) => Err(E::from(e)),
+    }
+}
+
+impl<'a, T, E> IntoFuture for Call<'a, T, E>
+where
+    T: Send + 'a,
+    E: ErrorFromResponse + Send + 'a,
+{
+    type Output = Result<T, E>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+
+    #[test]
+    fn form_json_and_multipart_json_encode_top_level_fields() {
+        let body = serde_json::json!({"name": "a b", "n": 3, "skip": null, "tags": ["x"]});
+        let req = PreparedRequest::new("/f".into()).form_json(&body).unwrap();
+        let text = String::from_utf8(req.body().unwrap().to_vec()).unwrap();
+        assert_eq!(text, "n=3&name=a+b&tags=%5B%22x%22%5D");
+        let req = PreparedRequest::new("/m".into()).multipart_json(&body).unwrap();
+        let text = String::from_utf8(req.body().unwrap().to_vec()).unwrap();
+        assert!(text.contains("name=\"name\"\r\n\r\na b\r\n"), "{text}");
+        assert!(!text.contains("skip"));
+        assert!(PreparedRequest::new("/f".into()).form_json(&[1, 2]).is_err());
+    }
+    use super::super::client_core::{AuthKind, AuthScheme, CoreBuilder};
+    use super::super::errors::{TransportErrorKind, UnexpectedStatus};
+    use super::super::hooks::ResponseInfo;
+    use super::*;
+    use reqwest::Method;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    // ---- a tiny HTTP/1.1 server on 127.0.0.1 ----
+
+    #[derive(Clone)]
+    struct Reply {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+        delay: Duration,
+        chunked: bool,
+        /// Announce this content length instead of the real one, and hold the connection
+        /// open for a while after writing (to show the client stops reading early).
+        claimed_len: Option<usize>,
+    }
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type", "application/json".into())],
+            body: body.as_bytes().to_vec(),
+            delay: Duration::ZERO,
+            chunked: false,
+            claimed_len: None,
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    struct Recorded {
+        head: String,
+        body: Vec<u8>,
+    }
+
+    impl Recorded {
+        fn target(&self) -> &str {
+            self.head.split(' ').nth(1).unwrap_or("")
+        }
+        fn header(&self, name: &str) -> Option<String> {
+            self.head.lines().skip(1).find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            })
+        }
+    }
+
+    struct Server {
+        base: String,
+        requests: Arc<Mutex<Vec<Recorded>>>,
+        connections: Arc<AtomicUsize>,
+    }
+
+    impl Server {
+        fn requests(&self) -> Vec<Recorded> {
+            self.requests.lock().unwrap().clone()
+        }
+    }
+
+    /// Answers the n-th request with `replies[n]` (the last one repeats); one request per
+    /// connection.
+    async fn serve(replies: Vec<Reply>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/api", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (req_log, conns) = (requests.clone(), connections.clone());
+        tokio::spawn(async move {
+            let replies = Arc::new(replies);
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let n = conns.fetch_add(1, Ordering::SeqCst);
+                let (replies, req_log) = (replies.clone(), req_log.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    let head_end = loop {
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    while buf.len() < head_end + len {
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                        }
+                    }
+                    req_log.lock().unwrap().push(Recorded { head, body: buf[head_end..head_end + len].to_vec() });
+                    let r = &replies[n.min(replies.len() - 1)];
+                    tokio::time::sleep(r.delay).await;
+                    let mut out = format!("HTTP/1.1 {} X\r\nconnection: close\r\n", r.status);
+                    for (k, v) in &r.headers {
+                        out.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    let mut out = out.into_bytes();
+                    if r.chunked {
+                        out.extend_from_slice(b"transfer-encoding: chunked\r\n\r\n");
+                        for piece in r.body.chunks(100) {
+                            out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+                            out.extend_from_slice(piece);
+                            out.extend_from_slice(b"\r\n");
+                        }
+                        out.extend_from_slice(b"0\r\n\r\n");
+                    } else {
+                        out.extend_from_slice(
+                            format!("content-length: {}\r\n\r\n", r.claimed_len.unwrap_or(r.body.len())).as_bytes(),
+                        );
+                        out.extend_from_slice(&r.body);
+                    }
+                    let _ = socket.write_all(&out).await;
+                    if r.claimed_len.is_some() {
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        Server { base, requests, connections }
+    }
+
+    // ---- a test error type, as generated code would write it ----
+
+    #[derive(Debug)]
+    enum TestError {
+        Api { status: u16, attempts: u32, body: Bytes },
+        Unexpected(UnexpectedStatus),
+        Transport(TransportError),
+        Invalid(InvalidRequest),
+        Decode(DecodeError),
+    }
+
+    impl From<TransportError> for TestError {
+        fn from(e: TransportError) -> Self {
+            TestError::Transport(e)
+        }
+    }
+    impl From<InvalidRequest> for TestError {
+        fn from(e: InvalidRequest) -> Self {
+            TestError::Invalid(e)
+        }
+    }
+    impl From<DecodeError> for TestError {
+        fn from(e: DecodeError) -> Self {
+            TestError::Decode(e)
+        }
+    }
+    impl ErrorFromResponse for TestError {
+        fn from_response(response: RawResponse, declared: &[u16]) -> Self {
+            let status = response.status().as_u16();
+            if declared.contains(&status) {
+                TestError::Api { status, attempts: response.meta().attempts(), body: response.body().clone() }
+            } else {
+                let (meta, body) = response.into_parts();
+                TestError::Unexpected(UnexpectedStatus::new(meta, body))
+            }
+        }
+    }
+
+    static KEY_SCHEME: AuthScheme = AuthScheme { name: "ApiKeyAuth", kind: AuthKind::ApiKeyHeader("x-api-key") };
+
+    static CREATE: OperationSpec = OperationSpec {
+        name: "create_item",
+        method: Method::POST,
+        path: "/items/{id}",
+        success: &[200, 201],
+        errors: &[400, 404, 500],
+        security: &["ApiKeyAuth"],
+    };
+
+    fn fast_retry() -> RetryConfig {
+        RetryConfig::default().initial_interval(Duration::from_millis(1)).max_interval(Duration::from_millis(5))
+    }
+
+    fn core(base: &str) -> ClientCore {
+        CoreBuilder::new("test-sdk", "0.0.1")
+            .base_url(base)
+            .credential(KEY_SCHEME, "secret-key-123")
+            .retry(fast_retry())
+            .build()
+            .unwrap()
+    }
+
+    fn create<'a>(core: &'a ClientCore, body: &serde_json::Value) -> Call<'a, serde_json::Value, TestError> {
+        let request = PreparedRequest::new(format!("/items/{}", encode_path_segment("a b/c")))
+            .query("dry_run", true)
+            .query_opt("missing", None::<u8>)
+            .json(body);
+        Call::new(core, &CREATE, request, decode_json)
+    }
+
+    #[tokio::test]
+    async fn retries_503_then_succeeds_and_replays_the_body() {
+        let server = serve(vec![
+            reply(503, "{\"message\":\"busy\"}"),
+            Reply {
+                headers: vec![("content-type", "application/json".into()), ("x-request-id", "req-42".into())],
+                ..reply(201, "{\"id\":\"a b/c\"}")
+            },
+        ])
+        .await;
+        let attempts = Arc::new(Mutex::new(Vec::new()));
+        let seen = attempts.clone();
+        let core = CoreBuilder::new("test-sdk", "0.0.1")
+            .base_url(&server.base)
+            .credential(KEY_SCHEME, "secret-key-123")
+            .retry(fast_retry())
+            .on_request(|r: &mut reqwest::Request| {
+                r.headers_mut().insert("x-hooked", HeaderValue::from_static("1"));
+            })
+            .on_response(move |info: &ResponseInfo| {
+                seen.lock().unwrap().push((info.attempt, info.status.map(|s| s.as_u16())));
+            })
+            .build()
+            .unwrap();
+        let response = create(&core, &serde_json::json!({"name": "x"})).send_with_response().await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.meta().attempts(), 2);
+        assert_eq!(response.request_id(), Some("req-42"));
+        assert_eq!(response.body()["id"], "a b/c");
+        assert_eq!(*attempts.lock().unwrap(), [(1, Some(503)), (2, Some(201))]);
+
+        let requests = server.requests();
+        assert_eq!(requests.len(), 2);
+        for r in &requests {
+            assert!(r.head.starts_with("POST /api/items/a%20b%2Fc?dry_run=true HTTP/1.1"), "{}", r.head);
+            assert_eq!(r.body, b"{\"name\":\"x\"}");
+            assert_eq!(r.header("content-type").as_deref(), Some("application/json"));
+            assert_eq!(r.header("x-api-key").as_deref(), Some("secret-key-123"));
+            assert_eq!(r.header("user-agent").as_deref(), Some("test-sdk/0.0.1 (rust)"));
+            assert_eq!(r.header("x-hooked").as_deref(), Some("1"));
+        }
+    }
+
+    #[tokio::test]
+    async fn declared_400_is_not_retried() {
+        let server = serve(vec![reply(400, "{\"error\":\"bad\"}"), reply(200, "{}")]).await;
+        let core = core(&server.base);
+        let err = create(&core, &serde_json::json!({})).await.unwrap_err();
+        match err {
+            TestError::Api { status, attempts, body } => {
+                assert_eq!((status, attempts), (400, 1));
+                assert_eq!(&body[..], b"{\"error\":\"bad\"}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(server.requests().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn retryable_status_exhausts_attempts_and_maps_to_error() {
+        let server = serve(vec![Reply { headers: vec![("retry-after", "0".into())], ..reply(429, "slow down") }]).await;
+        let core = core(&server.base);
+        let err = create(&core, &serde_json::json!({})).retry(fast_retry().max_attempts(3)).await.unwrap_err();
+        let TestError::Unexpected(e) = err else {
+            panic!("unexpected {err:?}");
+        };
+        assert_eq!(e.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(e.meta().attempts(), 3);
+        assert_eq!(e.body_text(), "slow down");
+        assert!(e.to_string().contains("429"));
+        assert_eq!(server.requests().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn per_call_timeout_fires() {
+        let server = serve(vec![Reply { delay: Duration::from_secs(5), ..reply(200, "{}") }]).await;
+        let core = core(&server.base);
+        let started = std::time::Instant::now();
+        let err =
+            create(&core, &serde_json::json!({})).timeout(Duration::from_millis(100)).no_retry().await.unwrap_err();
+        let TestError::Transport(e) = err else {
+            panic!("unexpected {err:?}");
+        };
+        assert!(e.is_timeout(), "{e}");
+        assert_eq!(e.attempts(), 1);
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn timeouts_are_retried() {
+        let server =
+            serve(vec![Reply { delay: Duration::from_secs(5), ..reply(200, "{}") }, reply(200, "{\"ok\":true}")]).await;
+        let core = core(&server.base);
+        let response = create(&core, &serde_json::json!({}))
+            .timeout(Duration::from_millis(100))
+            .send_with_response()
+            .await
+            .unwrap();
+        assert_eq!(response.body()["ok"], true);
+        assert_eq!(response.meta().attempts(), 2);
+    }
+
+    #[tokio::test]
+    async fn body_over_limit_is_rejected() {
+        for chunked in [false, true] {
+            let server = serve(vec![Reply { chunked, ..reply(200, &"x".repeat(5000)) }]).await;
+            let core = CoreBuilder::new("t", "1").base_url(&server.base).max_response_bytes(1000).build().unwrap();
+            let err = create(&core, &serde_json::json!({})).await.unwrap_err();
+            let TestError::Transport(e) = err else {
+                panic!("unexpected {err:?}");
+            };
+            assert_eq!(e.kind(), TransportErrorKind::BodyTooLarge, "chunked={chunked}: {e}");
+            // not retried
+            assert_eq!(server.requests().len(), 1);
+
+            // at the limit exactly it is accepted (as a decode error here: not JSON)
+            let core = CoreBuilder::new("t", "1").base_url(&server.base).max_response_bytes(5000).build().unwrap();
+            let err = create(&core, &serde_json::json!({})).await.unwrap_err();
+            let TestError::Decode(e) = err else {
+                panic!("unexpected {err:?}");
+            };
+            assert_eq!(e.raw_body().len(), 5000);
+        }
+    }
+
+    #[tokio::test]
+    async fn redirects_are_followed_only_within_the_origin() {
+        let other = serve(vec![reply(200, "{}")]).await;
+        let server = serve(vec![
+            Reply { headers: vec![("location", "/api/moved".into())], ..reply(307, "") },
+            Reply { headers: vec![("location", format!("{}/stolen", other.base))], ..reply(307, "") },
+        ])
+        .await;
+        let core = core(&server.base);
+        // same origin: followed, and the final 307 (to another origin) is returned as is
+        let Err(TestError::Unexpected(e)) = create(&core, &serde_json::json!({})).await else {
+            panic!("expected an unexpected status");
+        };
+        assert_eq!(e.status().as_u16(), 307);
+        let requests = server.requests();
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[1].target(), "/api/moved");
+        assert_eq!(requests[1].header("x-api-key").as_deref(), Some("secret-key-123"));
+        // the other origin never saw the key (nor any request)
+        assert_eq!(other.connections.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn announced_oversized_body_is_rejected_without_reading_it() {
+        // 10 MB announced, 10 bytes sent, then the connection stays open: a client that tried
+        // to read the body would wait and time out.
+        let server = serve(vec![Reply { claimed_len: Some(10_000_000), ..reply(200, "0123456789") }]).await;
+        let core = CoreBuilder::new("t", "1")
+            .base_url(&server.base)
+            .max_response_bytes(1_000_000)
+            .timeout(Duration::from_secs(1))
+            .retry(RetryConfig::none())
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let Err(TestError::Transport(e)) = create(&core, &serde_json::json!({})).await else {
+            panic!("expected a transport error");
+        };
+        assert_eq!(e.kind(), TransportErrorKind::BodyTooLarge, "{e}");
+        assert!(started.elapsed() < Duration::from_millis(900));
+    }
+
+    #[tokio::test]
+    async fn invalid_request_sends_nothing() {
+        let server = serve(vec![reply(200, "{}")]).await;
+        let core = core(&server.base);
+        let call: Call<'_, serde_json::Value, TestError> =
+            Call::new(&core, &CREATE, Err(InvalidRequest::single("items", "must not be empty")), decode_json);
+        let err = call.header("x-extra", "bad\nvalue").await.unwrap_err();
+        let TestError::Invalid(e) = err else {
+            panic!("unexpected {err:?}");
+        };
+        assert_eq!(
+            e.to_string(),
+            "items: must not be empty; header x-extra: is not a valid HTTP header (control characters?)"
+        );
+
+        let bad_header = PreparedRequest::new("/items/1".into()).header("x-h", "a\r\nb");
+        let call: Call<'_, (), TestError> = Call::new(&core, &CREATE, Ok(bad_header), decode_empty);
+        assert!(matches!(call.await, Err(TestError::Invalid(_))));
+
+        let call: Call<'_, (), TestError> =
+            Call::new(&core, &CREATE, Ok(PreparedRequest::new("/items/1".into())), decode_empty);
+        let Err(TestError::Invalid(e)) = call.header("bad name", "v").await else {
+            panic!("expected an invalid request");
+        };
+        assert_eq!(e.violations()[0].path, "header bad name");
+
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(server.connections.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn connection_errors_are_retried_and_never_leak_the_key() {
+        // a port with nothing listening
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        static QUERY_SPEC: OperationSpec = OperationSpec {
+            name: "list",
+            method: Method::GET,
+            path: "/items",
+            success: &[200],
+            errors: &[],
+            security: &["q"],
+        };
+        let core = CoreBuilder::new("t", "1")
+            .base_url(format!("http://{addr}"))
+            .credential(AuthScheme { name: "q", kind: AuthKind::ApiKeyQuery("api_key") }, "query-secret-999")
+            .retry(fast_retry().max_attempts(3))
+            .build()
+            .unwrap();
+        let call: Call<'_, (), TestError> =
+            Call::new(&core, &QUERY_SPEC, Ok(PreparedRequest::new("/items".into())), decode_empty);
+        let err = call.await.unwrap_err();
+        let TestError::Transport(e) = err else {
+            panic!("unexpected {err:?}");
+        };
+        assert!(e.is_connect(), "{e:?}");
+        assert!(e.to_string().starts_with("could not connect: "), "{e}");
+        assert!(e.to_string().ends_with("(after 3 attempts)"), "{e}");
+        assert_eq!(e.attempts(), 3);
+        let mut chain = format!("{e} {e:?}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            chain.push_str(&format!(" {s} {s:?}"));
+            source = s.source();
+        }
+        assert!(!chain.contains("query-secret-999"), "{chain}");
+
+        // without connection retries: one attempt
+        let call: Call<'_, (), TestError> =
+            Call::new(&core, &QUERY_SPEC, Ok(PreparedRequest::new("/items".into())), decode_empty)
+                .retry(fast_retry().retry_connection_errors(false));
+        let Err(TestError::Transport(e)) = call.await else {
+            panic!("expected a transport error");
+        };
+        assert_eq!(e.attempts(), 1);
+    }
+
+    #[tokio::test]
+    async fn decode_errors_and_unexpected_statuses() {
+        let server = serve(vec![reply(200, "{\"id\": nope}"), reply(418, "teapot"), reply(204, "")]).await;
+        let core = core(&server.base);
+        let Err(TestError::Decode(e)) = create(&core, &serde_json::json!({})).await else {
+            panic!("expected a decode error");
+        };
+        assert_eq!(e.raw_body(), b"{\"id\": nope}");
+        assert!(e.to_string().contains("serde_json::value::Value"), "{e}");
+        assert!(e.to_string().contains("line 1 column"), "{e}");
+
+        let Err(TestError::Unexpected(e)) = create(&core, &serde_json::json!({})).await else {
+            panic!("expected an unexpected status");
+        };
+        assert_eq!(e.status().as_u16(), 418);
+        assert_eq!(e.body_text(), "teapot");
+
+        // a status outside `success` is never decoded, even a 2xx
+        let Err(TestError::Unexpected(e)) = create(&core, &serde_json::json!({})).await else {
+            panic!("expected an unexpected status");
+        };
+        assert_eq!(e.status().as_u16(), 204);
+    }
+
+    #[tokio::test]
+    async fn per_call_header_and_text_decoders() {
+        let server = serve(vec![reply(200, "héllo")]).await;
+        let core = core(&server.base);
+        static GET: OperationSpec = OperationSpec {
+            name: "get_text",
+            method: Method::GET,
+            path: "/text",
+            success: &[200],
+            errors: &[],
+            security: &[],
+        };
+        let call: Call<'_, String, TestError> =
+            Call::new(&core, &GET, Ok(PreparedRequest::new("/text".into())), decode_text);
+        let text = call.header("x-trace", "t-1").send().await.unwrap();
+        assert_eq!(text, "héllo");
+        let r = &server.requests()[0];
+        assert_eq!(r.target(), "/api/text");
+        assert_eq!(r.header("x-trace").as_deref(), Some("t-1"));
+        // no security on the operation: no key sent
+        assert_eq!(r.header("x-api-key"), None);
+    }
+
+    /// Records span fields and events as text.
+    #[derive(Default)]
+    struct Recorder {
+        spans: Mutex<Vec<(String, Vec<String>)>>,
+        events: Mutex<Vec<String>>,
+    }
+
+    struct Fields<'a>(&'a mut Vec<String>);
+
+    impl tracing::field::Visit for Fields<'_> {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            self.0.push(format!("{}={:?}", field.name(), value));
+        }
+    }
+
+    impl tracing::Subscriber for Recorder {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, attrs: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            let mut spans = self.spans.lock().unwrap();
+            let mut fields = Vec::new();
+            attrs.record(&mut Fields(&mut fields));
+            spans.push((attrs.metadata().name().to_owned(), fields));
+            tracing::span::Id::from_u64(spans.len() as u64)
+        }
+        fn record(&self, span: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+            let mut spans = self.spans.lock().unwrap();
+            let index = usize::try_from(span.into_u64()).unwrap() - 1;
+            values.record(&mut Fields(&mut spans[index].1));
+        }
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            let mut fields = vec![event.metadata().level().to_string()];
+            event.record(&mut Fields(&mut fields));
+            self.events.lock().unwrap().push(fields.join(" "));
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[tokio::test]
+    async fn attempts_are_traced_without_secrets() {
+        let server = serve(vec![reply(502, ""), reply(200, "{}")]).await;
+        let core = core(&server.base);
+        let recorder = Arc::new(Recorder::default());
+        let _guard = tracing::subscriber::set_default(recorder.clone());
+        create(&core, &serde_json::json!({})).await.unwrap();
+
+        let spans = recorder.spans.lock().unwrap().clone();
+        let (_, fields) = spans.iter().find(|(name, _)| name == "sdk.call").expect("no sdk.call span");
+        let fields = fields.join(" ");
+        for expected in [
+            "operation=\"create_item\"",
+            "method=POST",
+            "path=\"/items/{id}\"",
+            "attempt=1",
+            "status=502",
+            "attempt=2",
+            "status=200",
+            "latency_ms=",
+        ] {
+            assert!(fields.contains(expected), "{expected} missing from {fields}");
+        }
+        let events = recorder.events.lock().unwrap().join("\n");
+        assert!(events.contains("WARN") && events.contains("retrying request"), "{events}");
+        assert!(events.contains("reason=HTTP 502"), "{events}");
+        assert!(events.contains("delay_ms="), "{events}");
+        assert!(!format!("{spans:?} {events}").contains("secret-key-123"));
+    }
+
+    #[test]
+    fn call_future_is_send() {
+        fn assert_send<F: Future + Send>(_: &F) {}
+        let core = core("http://127.0.0.1:9");
+        let call = create(&core, &serde_json::json!({}));
+        let fut = call.into_future();
+        assert_send(&fut);
+    }
+
+    #[test]
+    fn decoders() {
+        let meta = ResponseMeta::new(StatusCode::OK, HeaderMap::new(), 1);
+        let raw = RawResponse::new(meta.clone(), Bytes::from_static(b"[1,2]"));
+        assert_eq!(raw.json::<Vec<u8>>().unwrap(), [1, 2]);
+        let err = decode_json::<Vec<String>>(&raw).unwrap_err();
+        assert!(err.message().contains("alloc::vec::Vec<alloc::string::String>"), "{err}");
+        assert_eq!(decode_empty(&raw).unwrap(), ());
+        assert_eq!(decode_bytes(&raw).unwrap(), Bytes::from_static(b"[1,2]"));
+        let bad = RawResponse::new(meta, Bytes::from_static(b"\xff"));
+        assert!(decode_text(&bad).is_err());
+        assert_eq!(decode_bytes(&bad).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(encode_path_segment("abc-._~XYZ09"), "abc-._~XYZ09");
+        assert_eq!(encode_path_segment("a b/c?d#e%"), "a%20b%2Fc%3Fd%23e%25");
+        assert_eq!(encode_path_segment("é"), "%C3%A9");
+        assert_eq!(encode_path_segment(".."), "%2E%2E");
+        assert_eq!(encode_path_segment("."), "%2E");
+        assert_eq!(encode_path_segment("..."), "...");
+        assert_eq!(encode_path_segment(""), "");
+    }
+
+    #[test]
+    fn bodies_are_encoded_once_with_content_type() {
+        let r = PreparedRequest::new("/x".into()).form([("a", "1 2"), ("b", "x&y")]);
+        assert_eq!(r.body().unwrap().as_ref(), b"a=1+2&b=x%26y");
+        assert_eq!(r.headers()[CONTENT_TYPE], "application/x-www-form-urlencoded");
+        let r = PreparedRequest::new("/x".into()).text("hi".into());
+        assert_eq!(r.headers()[CONTENT_TYPE], "text/plain; charset=utf-8");
+        let r = PreparedRequest::new("/x".into()).binary(Bytes::from_static(b"\x00\x01"), "image/png");
+        assert_eq!(r.headers()[CONTENT_TYPE], "image/png");
+        assert_eq!(r.body().unwrap().as_ref(), b"\x00\x01");
+        let r = PreparedRequest::new("/x".into())
+            .header("X-Multi", 1)
+            .header("x-multi", 2)
+            .header_opt("x-none", None::<&str>);
+        assert_eq!(r.headers().get_all("x-multi").iter().count(), 2);
+        assert!(r.headers().get("x-none").is_none());
+        assert!(r.check().is_ok());
+
+        struct Unserializable;
+        impl Serialize for Unserializable {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("nope"))
+            }
+        }
+        let err = PreparedRequest::new("/x".into()).json(&Unserializable).unwrap_err();
+        assert_eq!(err.violations()[0].path, "body");
+    }
+
+    #[test]
+    fn multipart_encoding() {
+        let r = PreparedRequest::new("/upload".into()).multipart(vec![
+            Part::text("title", "Hello"),
+            Part::bytes("file", Bytes::from_static(b"\x00data"))
+                .file_name("a\"b.bin")
+                .content_type("application/x-thing"),
+        ]);
+        let ct = r.headers()[CONTENT_TYPE].to_str().unwrap().to_owned();
+        let boundary = ct.strip_prefix("multipart/form-data; boundary=").unwrap();
+        let expected = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHello\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a%22b.bin\"\r\n\
+             Content-Type: application/x-thing\r\n\r\n\x00data\r\n--{b}--\r\n",
+            b = boundary
+        );
+        assert_eq!(r.body().unwrap().as_ref(), expected.as_bytes());
+        // two encodings use different boundaries
+        let r2 = PreparedRequest::new("/upload".into()).multipart(vec![Part::text("a", "b")]);
+        assert_ne!(r2.headers()[CONTENT_TYPE], ct);
+    }
+
+    #[test]
+    fn idempotency_keys_are_uuid_v7() {
+        let a = new_idempotency_key();
+        let b = new_idempotency_key();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.as_bytes()[14], b'7');
+        assert_eq!(a.matches('-').count(), 4);
+    }
+
+    #[test]
+    fn operation_spec_can_be_a_static() {
+        static S: OperationSpec = OperationSpec {
+            name: "op",
+            method: reqwest::Method::DELETE,
+            path: "/x/{id}",
+            success: &[204],
+            errors: &[],
+            security: &[],
+        };
+        assert_eq!(S.method, Method::DELETE);
+    }
+}

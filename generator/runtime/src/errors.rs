@@ -1,0 +1,626 @@
+//! Error types shared by every operation.
+//!
+//! The generated `Error` enum wraps these: a declared error response ([`ApiError`]), a status the
+//! operation does not declare ([`UnexpectedStatus`]), a failure to talk to the server
+//! ([`TransportError`]), a response body that did not decode ([`DecodeError`]) and a request
+//! rejected before anything was sent ([`InvalidRequest`]).
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+/// Response headers that may carry a server-assigned request id, in the order they are looked
+/// up by [`ResponseMeta::request_id`].
+pub const REQUEST_ID_HEADERS: &[&str] =
+    &["x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id", "x-trace-id", "cf-ray"];
+
+/// Longest piece of a response body quoted in an error message, in characters.
+const BODY_EXCERPT_CHARS: usize = 200;
+
+/// Status, headers and attempt count of an HTTP response.
+///
+/// Cheap to clone: the data is shared behind an [`Arc`].
+#[derive(Clone)]
+pub struct ResponseMeta {
+    inner: Arc<MetaInner>,
+}
+
+struct MetaInner {
+    status: StatusCode,
+    headers: HeaderMap,
+    attempts: u32,
+}
+
+impl ResponseMeta {
+    /// Creates the metadata of a response received after `attempts` attempts.
+    pub fn new(status: StatusCode, headers: HeaderMap, attempts: u32) -> Self {
+        ResponseMeta { inner: Arc::new(MetaInner { status, headers, attempts }) }
+    }
+
+    /// HTTP status code.
+    pub fn status(&self) -> StatusCode {
+        self.inner.status
+    }
+
+    /// Response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.inner.headers
+    }
+
+    /// Request id assigned by the server or a proxy: the value of the first header of
+    /// [`REQUEST_ID_HEADERS`] present in the response (and valid text).
+    pub fn request_id(&self) -> Option<&str> {
+        REQUEST_ID_HEADERS.iter().find_map(|name| {
+            self.inner.headers.get(*name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+        })
+    }
+
+    /// How many attempts the call took (1 when the first attempt got this response).
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+}
+
+impl fmt::Debug for ResponseMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseMeta")
+            .field("status", &self.inner.status)
+            .field("request_id", &self.request_id())
+            .field("attempts", &self.inner.attempts)
+            .field("headers", &self.inner.headers)
+            .finish()
+    }
+}
+
+/// Writes `HTTP 400 Bad Request` and, when known, ` (request id abc)`.
+fn write_status(f: &mut fmt::Formatter<'_>, meta: &ResponseMeta) -> fmt::Result {
+    let status = meta.status();
+    write!(f, "HTTP {}", status.as_u16())?;
+    if let Some(reason) = status.canonical_reason() {
+        write!(f, " {reason}")?;
+    }
+    if let Some(id) = meta.request_id() {
+        write!(f, " (request id {id})")?;
+    }
+    Ok(())
+}
+
+/// The first [`BODY_EXCERPT_CHARS`] characters of a body, on one line.
+fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String =
+        text.trim().chars().take(BODY_EXCERPT_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if text.trim().chars().nth(BODY_EXCERPT_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// An error response the operation declares, with its body decoded into `T`.
+#[derive(Clone)]
+pub struct ApiError<T> {
+    meta: ResponseMeta,
+    body: T,
+    raw: Bytes,
+}
+
+impl<T> ApiError<T> {
+    /// Creates an API error from the response metadata, the decoded body and the raw body.
+    pub fn new(meta: ResponseMeta, body: T, raw: Bytes) -> Self {
+        ApiError { meta, body, raw }
+    }
+
+    /// HTTP status code.
+    pub fn status(&self) -> StatusCode {
+        self.meta.status()
+    }
+
+    /// Response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.meta.headers()
+    }
+
+    /// Request id assigned by the server, if the response carries one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta.request_id()
+    }
+
+    /// Status, headers and attempt count.
+    pub fn meta(&self) -> &ResponseMeta {
+        &self.meta
+    }
+
+    /// The decoded error body.
+    pub fn body(&self) -> &T {
+        &self.body
+    }
+
+    /// Consumes the error and returns the decoded body.
+    pub fn into_body(self) -> T {
+        self.body
+    }
+
+    /// The body exactly as received.
+    pub fn raw_body(&self) -> &[u8] {
+        &self.raw
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for ApiError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError").field("meta", &self.meta).field("body", &self.body).finish()
+    }
+}
+
+impl<T> fmt::Display for ApiError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_status(f, &self.meta)
+    }
+}
+
+impl<T: fmt::Debug> StdError for ApiError<T> {}
+
+/// A response whose status the operation does not declare.
+#[derive(Clone)]
+pub struct UnexpectedStatus {
+    meta: ResponseMeta,
+    body: Bytes,
+}
+
+impl UnexpectedStatus {
+    /// Creates the error from the response metadata and the raw body.
+    pub fn new(meta: ResponseMeta, body: Bytes) -> Self {
+        UnexpectedStatus { meta, body }
+    }
+
+    /// HTTP status code.
+    pub fn status(&self) -> StatusCode {
+        self.meta.status()
+    }
+
+    /// Response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.meta.headers()
+    }
+
+    /// Request id assigned by the server, if the response carries one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta.request_id()
+    }
+
+    /// Status, headers and attempt count.
+    pub fn meta(&self) -> &ResponseMeta {
+        &self.meta
+    }
+
+    /// The body exactly as received.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body as text (invalid UTF-8 replaced by U+FFFD).
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl fmt::Debug for UnexpectedStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnexpectedStatus").field("meta", &self.meta).field("body", &body_excerpt(&self.body)).finish()
+    }
+}
+
+impl fmt::Display for UnexpectedStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unexpected ")?;
+        write_status(f, &self.meta)?;
+        let excerpt = body_excerpt(&self.body);
+        if !excerpt.is_empty() {
+            write!(f, ": {excerpt}")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for UnexpectedStatus {}
+
+/// What kind of failure a [`TransportError`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// Could not connect (DNS, refused, TLS handshake).
+    Connect,
+    /// The attempt took longer than its timeout.
+    Timeout,
+    /// The connection broke while sending the request or reading the response.
+    Io,
+    /// The response body is larger than the configured limit.
+    BodyTooLarge,
+    /// The request could not be built (invalid URL or header).
+    Request,
+    /// Anything else.
+    Other,
+}
+
+impl TransportErrorKind {
+    /// Short lowercase description, e.g. `"connect"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportErrorKind::Connect => "connect",
+            TransportErrorKind::Timeout => "timeout",
+            TransportErrorKind::Io => "io",
+            TransportErrorKind::BodyTooLarge => "body too large",
+            TransportErrorKind::Request => "request",
+            TransportErrorKind::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// The server could not be reached, or the exchange broke before a full response arrived.
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+    attempts: u32,
+    source: Option<BoxError>,
+}
+
+impl TransportError {
+    /// Creates an error of `kind` with a message (which must not contain secrets).
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        TransportError { kind, message: message.into(), attempts: 1, source: None }
+    }
+
+    /// Attaches the underlying error.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Sets how many attempts were made.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// Classifies a `reqwest` error. The URL is removed from it, since it may carry an API key
+    /// in its query.
+    pub fn from_reqwest(err: reqwest::Error) -> Self {
+        let err = err.without_url();
+        let kind = if err.is_timeout() {
+            TransportErrorKind::Timeout
+        } else if err.is_connect() {
+            TransportErrorKind::Connect
+        } else if err.is_builder() {
+            TransportErrorKind::Request
+        } else if err.is_body() || err.is_decode() || err.is_request() {
+            TransportErrorKind::Io
+        } else {
+            TransportErrorKind::Other
+        };
+        let what = match kind {
+            TransportErrorKind::Timeout => "request timed out",
+            TransportErrorKind::Connect => "could not connect",
+            TransportErrorKind::Request => "could not build request",
+            TransportErrorKind::Io => "connection failed",
+            _ => "HTTP error",
+        };
+        // The innermost cause is the informative part ("Connection refused (os error 111)").
+        let mut root: &(dyn StdError + 'static) = &err;
+        while let Some(next) = root.source() {
+            root = next;
+        }
+        let message =
+            if std::ptr::addr_eq(root, &err) { format!("{what}: {err}") } else { format!("{what}: {err}: {root}") };
+        TransportError::new(kind, message).with_source(err)
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The message, without the attempt count.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// How many attempts were made before giving up.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Whether the attempt timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == TransportErrorKind::Timeout
+    }
+
+    /// Whether the connection could not be established.
+    pub fn is_connect(&self) -> bool {
+        self.kind == TransportErrorKind::Connect
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("attempts", &self.attempts)
+            .finish()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// A response body that could not be decoded into the expected type.
+#[derive(Clone)]
+pub struct DecodeError {
+    meta: Option<ResponseMeta>,
+    raw: Bytes,
+    message: String,
+}
+
+impl DecodeError {
+    /// Creates a decode error for the response `meta` (if there was one) and its raw body.
+    pub fn new(meta: Option<ResponseMeta>, raw: Bytes, message: impl Into<String>) -> Self {
+        DecodeError { meta, raw, message: message.into() }
+    }
+
+    /// A JSON body that did not decode into `type_name`; the message keeps serde's line and
+    /// column.
+    pub fn json(meta: Option<ResponseMeta>, raw: Bytes, type_name: &'static str, err: &serde_json::Error) -> Self {
+        DecodeError::new(meta, raw, format!("expected JSON for `{type_name}`: {err}"))
+    }
+
+    /// Metadata of the response, if the body came from one.
+    pub fn meta(&self) -> Option<&ResponseMeta> {
+        self.meta.as_ref()
+    }
+
+    /// HTTP status of the response, if the body came from one.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.meta.as_ref().map(ResponseMeta::status)
+    }
+
+    /// The body exactly as received.
+    pub fn raw_body(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("meta", &self.meta)
+            .field("message", &self.message)
+            .field("body", &body_excerpt(&self.raw))
+            .finish()
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("could not decode ")?;
+        match &self.meta {
+            Some(meta) => {
+                write_status(f, meta)?;
+                f.write_str(" response body")?;
+            }
+            None => f.write_str("body")?,
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl StdError for DecodeError {}
+
+/// One reason a request was rejected before sending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Where in the request, e.g. `entries[3].name` (empty for the request as a whole).
+    pub path: String,
+    /// What is wrong, e.g. `must not be empty`.
+    pub message: String,
+}
+
+impl Violation {
+    /// Creates a violation at `path`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Violation { path: path.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// The request was rejected before anything was sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidRequest {
+    violations: Vec<Violation>,
+}
+
+impl InvalidRequest {
+    /// Creates the error from its violations.
+    pub fn new(violations: Vec<Violation>) -> Self {
+        InvalidRequest { violations }
+    }
+
+    /// An error with a single violation.
+    pub fn single(path: impl Into<String>, message: impl Into<String>) -> Self {
+        InvalidRequest::new(vec![Violation::new(path, message)])
+    }
+
+    /// Every violation found, in the order they were found.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// Consumes the error and returns its violations.
+    pub fn into_violations(self) -> Vec<Violation> {
+        self.violations
+    }
+}
+
+impl fmt::Display for InvalidRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.violations.is_empty() {
+            return f.write_str("invalid request");
+        }
+        for (i, v) in self.violations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for InvalidRequest {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn meta(status: u16, headers: &[(&'static str, &'static str)]) -> ResponseMeta {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.append(*k, HeaderValue::from_static(v));
+        }
+        ResponseMeta::new(StatusCode::from_u16(status).unwrap(), map, 1)
+    }
+
+    fn assert_error<E: StdError + Send + Sync + 'static>() {}
+
+    #[test]
+    fn all_errors_are_send_sync_static() {
+        assert_error::<ApiError<String>>();
+        assert_error::<UnexpectedStatus>();
+        assert_error::<TransportError>();
+        assert_error::<DecodeError>();
+        assert_error::<InvalidRequest>();
+    }
+
+    #[test]
+    fn request_id_uses_first_present_header() {
+        assert_eq!(meta(200, &[]).request_id(), None);
+        let m = meta(200, &[("cf-ray", "ray1"), ("request-id", "rid")]);
+        assert_eq!(m.request_id(), Some("rid"));
+        let m = meta(200, &[("x-request-id", "abc"), ("request-id", "rid")]);
+        assert_eq!(m.request_id(), Some("abc"));
+        let m = meta(200, &[("x-request-id", "  "), ("cf-ray", "ray1")]);
+        assert_eq!(m.request_id(), Some("ray1"));
+    }
+
+    #[test]
+    fn api_error_display_is_status_and_request_id() {
+        let e = ApiError::new(
+            meta(400, &[("x-request-id", "req-7")]),
+            "secret body".to_string(),
+            Bytes::from_static(b"{\"message\":\"secret body\"}"),
+        );
+        assert_eq!(e.to_string(), "HTTP 400 Bad Request (request id req-7)");
+        assert_eq!(e.body(), "secret body");
+        assert_eq!(e.raw_body(), b"{\"message\":\"secret body\"}");
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        let e2 = ApiError::new(meta(404, &[]), (), Bytes::new());
+        assert_eq!(e2.to_string(), "HTTP 404 Not Found");
+    }
+
+    #[test]
+    fn unexpected_status_display_truncates_body() {
+        let long = "x".repeat(500);
+        let e = UnexpectedStatus::new(meta(418, &[]), Bytes::from(long.clone()));
+        let shown = e.to_string();
+        assert!(shown.starts_with("unexpected HTTP 418 I'm a teapot: xxx"));
+        assert!(shown.chars().count() < 260, "{shown}");
+        assert_eq!(e.body_text(), long);
+        let e = UnexpectedStatus::new(meta(599, &[]), Bytes::from_static(b"oops\nline"));
+        assert_eq!(e.to_string(), "unexpected HTTP 599: oops line");
+    }
+
+    #[test]
+    fn transport_error_display_and_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        let e =
+            TransportError::new(TransportErrorKind::Io, "connection failed: reset").with_source(io).with_attempts(3);
+        assert_eq!(e.to_string(), "connection failed: reset (after 3 attempts)");
+        assert!(e.source().is_some());
+        assert_eq!(e.kind(), TransportErrorKind::Io);
+        assert!(!e.is_timeout() && !e.is_connect());
+        assert_eq!(e.attempts(), 3);
+    }
+
+    #[test]
+    fn decode_error_keeps_raw_body_and_serde_position() {
+        let raw = Bytes::from_static(b"{\"a\": tru}");
+        let err = serde_json::from_slice::<serde_json::Value>(&raw).unwrap_err();
+        let e = DecodeError::json(Some(meta(200, &[])), raw.clone(), "my::Type", &err);
+        let shown = e.to_string();
+        assert!(shown.starts_with("could not decode HTTP 200 OK response body"));
+        assert!(shown.contains("`my::Type`"), "{shown}");
+        assert!(shown.contains("line 1 column"), "{shown}");
+        assert_eq!(e.raw_body(), &raw[..]);
+        assert_eq!(e.status(), Some(StatusCode::OK));
+    }
+
+    #[test]
+    fn invalid_request_lists_violations() {
+        let e = InvalidRequest::new(vec![
+            Violation::new("entries", "must contain at most 1000 items (got 1001)"),
+            Violation::new("entries[3].name", "must not be empty"),
+        ]);
+        assert_eq!(
+            e.to_string(),
+            "entries: must contain at most 1000 items (got 1001); entries[3].name: must not be empty"
+        );
+        assert_eq!(InvalidRequest::single("", "bad").to_string(), "bad");
+        assert_eq!(e.violations().len(), 2);
+    }
+
+    #[test]
+    fn sizes_stay_small() {
+        assert!(std::mem::size_of::<DecodeError>() <= 64);
+        assert!(std::mem::size_of::<UnexpectedStatus>() <= 48);
+        assert!(std::mem::size_of::<TransportError>() <= 64);
+    }
+}

@@ -1,0 +1,547 @@
+//! `src/models/`: one file per type, re-exported from `models`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc, ident, json_code, prose, rust_file, ty, Header};
+use crate::fileset::FileSet;
+use crate::ir::*;
+
+pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<(), String> {
+    let mut mods = Vec::new();
+    for def in &api.types {
+        let tokens = type_def(api, def);
+        files.insert(format!("src/models/{}.rs", def.module), rust_file(header, tokens)?);
+        mods.push((ident(&def.module), ident(&def.name)));
+    }
+    let (m, n): (Vec<_>, Vec<_>) = mods.into_iter().unzip();
+    let intro = doc(&format!(
+        "Request and response types of the {} API.\n\nEvery type names the schema it comes from. Structs are `#[non_exhaustive]`: build them\nwith `new` (the required fields) and the `with_*` setters, so a field added to the spec\nlater does not break your code.",
+        prose(&api.title)
+    ));
+    let tokens = quote! {
+        #intro
+        #(mod #m;)*
+        #(pub use #m::#n;)*
+    };
+    let file: syn::File = syn::parse2(quote!(#tokens)).map_err(|e| e.to_string())?;
+    // Inner docs: prettyplease prints outer `///` here, so write the module docs by hand.
+    let body = prettyplease::unparse(&file);
+    let body = body
+        .lines()
+        .map(|l| l.strip_prefix("///").map(|rest| format!("//!{rest}")).unwrap_or_else(|| l.to_owned()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    files.insert("src/models/mod.rs", format!("{}\n{body}\n", header.rust()));
+    Ok(())
+}
+
+fn type_doc(def: &TypeDef) -> TokenStream {
+    let mut text = String::new();
+    if let Some(d) = &def.description {
+        text.push_str(&prose(d));
+        text.push_str("\n\n");
+    } else {
+        text.push_str(&format!("The `{}` type.\n\n", def.name));
+    }
+    text.push_str(&format!("Generated from the {}.", def.origin));
+    doc(&text)
+}
+
+fn uses_other_types(def: &TypeDef) -> bool {
+    match &def.kind {
+        TypeKind::Struct { fields, additional } => {
+            fields.iter().any(|f| f.ty.named().is_some()) || additional.as_ref().is_some_and(|a| a.named().is_some())
+        }
+        TypeKind::Union { variants, .. } => variants.iter().any(|v| v.ty.named().is_some()),
+        TypeKind::Alias(t) => t.named().is_some(),
+        _ => false,
+    }
+}
+
+fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
+    let imports = if uses_other_types(def) {
+        quote!(
+            use super::*;
+        )
+    } else {
+        quote!()
+    };
+    let body = match &def.kind {
+        TypeKind::Struct { fields, additional } => struct_def(api, def, fields, additional.as_ref()),
+        TypeKind::StringEnum { variants } => string_enum(def, variants),
+        TypeKind::IntEnum { variants } => int_enum(def, variants),
+        TypeKind::Union { variants, .. } => union_def(def, variants),
+        TypeKind::Alias(t) => {
+            let d = type_doc(def);
+            let name = ident(&def.name);
+            let t = ty(t, &quote!());
+            quote! { #d pub type #name = #t; }
+        }
+    };
+    quote! { #imports #body }
+}
+
+fn field_doc(f: &Field) -> TokenStream {
+    let mut parts = Vec::new();
+    match &f.description {
+        Some(d) => parts.push(prose(d)),
+        None => parts.push(format!("The `{}` field.", f.wire_name)),
+    }
+    let mut facts = Vec::new();
+    if f.rust_name != f.wire_name {
+        facts.push(format!("Wire name: `{}`.", f.wire_name));
+    }
+    let c = f.constraints.describe();
+    if !c.is_empty() {
+        facts.push(format!("Constraints: {}.", prose(&c)));
+    }
+    if let Some(d) = &f.default {
+        facts.push(format!("Default on the server: {}.", json_code(d)));
+    }
+    if let Some(e) = &f.example {
+        facts.push(format!("Example: {}.", json_code(e)));
+    }
+    if f.idempotency_key {
+        facts.push("Idempotency key: when it is missing, the SDK fills in a fresh unique id (UUID v7) before the first attempt, so every retry carries the same value.".to_owned());
+    }
+    if f.read_only {
+        facts.push("Read-only: set by the server.".to_owned());
+    }
+    if f.write_only {
+        facts.push("Write-only: never returned by the server.".to_owned());
+    }
+    if !facts.is_empty() {
+        parts.push(facts.join("\n"));
+    }
+    doc(&parts.join("\n\n"))
+}
+
+/// A setter argument: its generic parameters, its type, and the expression that turns it
+/// into the field's value. Map arguments take any pairs of convertible keys and values;
+/// `prefix` keeps generic names apart when a constructor has several.
+fn setter_arg(t: &TypeRef, value: &TokenStream, prefix: &str) -> (Vec<TokenStream>, TokenStream, TokenStream) {
+    match t {
+        TypeRef::String => (vec![], quote!(impl Into<String>), quote!(#value.into())),
+        TypeRef::Box(inner) => {
+            let (g, a, e) = setter_arg(inner, value, prefix);
+            (g, a, quote!(Box::new(#e)))
+        }
+        TypeRef::Vec(inner) if **inner == TypeRef::String => (
+            vec![],
+            quote!(impl IntoIterator<Item = impl Into<String>>),
+            quote!(#value.into_iter().map(Into::into).collect()),
+        ),
+        TypeRef::Vec(inner) => {
+            let i = ty(inner, &quote!());
+            (vec![], quote!(impl IntoIterator<Item = #i>), quote!(#value.into_iter().collect()))
+        }
+        TypeRef::Map(inner) => {
+            let v = ty(inner, &quote!());
+            let kn = ident(&format!("{prefix}K"));
+            let vn = ident(&format!("{prefix}V"));
+            (
+                vec![quote!(#kn: Into<String>), quote!(#vn: Into<#v>)],
+                quote!(impl IntoIterator<Item = (#kn, #vn)>),
+                quote!(#value.into_iter().map(|(k, v)| (k.into(), v.into())).collect()),
+            )
+        }
+        other => {
+            let t = ty(other, &quote!());
+            (vec![], quote!(#t), quote!(#value))
+        }
+    }
+}
+
+fn generics(g: &[TokenStream]) -> TokenStream {
+    if g.is_empty() {
+        quote!()
+    } else {
+        quote!(<#(#g),*>)
+    }
+}
+
+fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&TypeRef>) -> TokenStream {
+    let name = ident(&def.name);
+    let d = type_doc(def);
+    let plain: Vec<&Field> = fields.iter().filter(|f| f.is_plain()).collect();
+    let derive_default = if plain.is_empty() { quote!(Default,) } else { quote!() };
+    let field_tokens = fields.iter().map(|f| {
+        let fd = field_doc(f);
+        let id = ident(&f.rust_name);
+        let t = ty(&f.full_type(), &quote!());
+        let wire = &f.wire_name;
+        let rename = (f.rust_name != f.wire_name).then(|| quote!(#[serde(rename = #wire)]));
+        let serde_attr = if f.is_plain() {
+            quote!()
+        } else if f.required {
+            quote!(#[serde(default)])
+        } else {
+            quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
+        };
+        let deprecated = f.deprecated.then(|| quote!(#[deprecated = "deprecated in the API spec"]));
+        quote! { #fd #rename #serde_attr #deprecated pub #id: #t, }
+    });
+    let additional_field = additional.map(|a| {
+        let t = ty(a, &quote!());
+        quote! {
+            /// Properties not declared by the schema, kept as they came.
+            #[serde(flatten)]
+            pub additional_properties: std::collections::BTreeMap<String, #t>,
+        }
+    });
+    // Constructor: required fields as arguments.
+    let mut ctor_generics = Vec::new();
+    let mut args = Vec::new();
+    let mut plain_inits = std::collections::BTreeMap::new();
+    for f in &plain {
+        use heck::ToUpperCamelCase;
+        let id = ident(&f.rust_name);
+        let (g, a, e) = setter_arg(&f.ty, &quote!(#id), &f.rust_name.to_upper_camel_case());
+        ctor_generics.extend(g);
+        args.push(quote!(#id: #a));
+        plain_inits.insert(f.rust_name.clone(), e);
+    }
+    let generic_decl = generics(&ctor_generics);
+    let inits = fields.iter().map(|f| {
+        let id = ident(&f.rust_name);
+        match plain_inits.get(&f.rust_name) {
+            Some(e) if e.to_string() == f.rust_name => quote!(#id,),
+            Some(e) => quote!(#id: #e,),
+            None => quote!(#id: None,),
+        }
+    });
+    let additional_init = additional.map(|_| quote!(additional_properties: Default::default(),));
+    let allow_deprecated = fields.iter().any(|f| f.deprecated).then(|| quote!(#[allow(deprecated)]));
+    let setters = fields.iter().filter(|f| !f.is_plain()).map(|f| {
+        let id = ident(&f.rust_name);
+        let setter = ident(&format!("with_{}", f.rust_name.trim_end_matches('_')));
+        let (g, a, e) = setter_arg(&f.ty, &quote!(value), "");
+        let g = generics(&g);
+        let sd = format!(" Sets [`{}`](Self::{}).", f.rust_name, f.rust_name);
+        quote! {
+            #[doc = #sd]
+            #allow_deprecated
+            pub fn #setter #g(mut self, value: #a) -> Self {
+                self.#id = Some(#e);
+                self
+            }
+        }
+    });
+    let new_doc = if plain.is_empty() {
+        " Creates an empty value; set fields with the `with_*` methods.".to_owned()
+    } else {
+        format!(
+            " Creates a value from the required fields ({}); set the others with the `with_*` methods.",
+            plain.iter().map(|f| format!("`{}`", f.rust_name)).collect::<Vec<_>>().join(", ")
+        )
+    };
+    let must_use = quote!(#[must_use]);
+    let validate = def.validated.then(|| validate_impl(api, def, fields));
+    let fill = def.has_idempotency_key.then(|| fill_impl(api, fields));
+    quote! {
+        #d
+        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#field_tokens)*
+            #additional_field
+        }
+
+        impl #name {
+            #[doc = #new_doc]
+            #must_use
+            #allow_deprecated
+            pub fn new #generic_decl(#(#args),*) -> Self {
+                Self { #(#inits)* #additional_init }
+            }
+            #(#must_use #setters)*
+            #fill
+        }
+
+        #validate
+    }
+}
+
+fn check_calls(f: &Field, value: TokenStream, api: &Api) -> TokenStream {
+    let c = &f.constraints;
+    let mut checks = Vec::new();
+    let inner_ty = match &f.ty {
+        TypeRef::Box(t) => t.as_ref(),
+        t => t,
+    };
+    match inner_ty {
+        TypeRef::Vec(_) => {
+            if let Some(n) = c.min_items {
+                checks.push(quote!(v.min_items(#value.len(), #n as usize);));
+            }
+            if let Some(n) = c.max_items {
+                checks.push(quote!(v.max_items(#value.len(), #n as usize);));
+            }
+        }
+        TypeRef::String => {
+            if let Some(n) = c.min_length {
+                checks.push(quote!(v.min_length(#value, #n as usize);));
+            }
+            if let Some(n) = c.max_length {
+                checks.push(quote!(v.max_length(#value, #n as usize);));
+            }
+        }
+        TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 | TypeRef::F32 | TypeRef::F64 => {
+            if let Some((m, ex)) = c.minimum {
+                checks.push(quote!(v.minimum(*#value as f64, #m, #ex);));
+            }
+            if let Some((m, ex)) = c.maximum {
+                checks.push(quote!(v.maximum(*#value as f64, #m, #ex);));
+            }
+        }
+        _ => {}
+    }
+    let nested = inner_ty.named().and_then(|n| api.types.iter().find(|t| t.name == n)).is_some_and(|t| t.validated);
+    if nested {
+        checks.push(quote!(crate::runtime::validate::Validate::validate(#value, v);));
+    }
+    quote!(#(#checks)*)
+}
+
+fn validate_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream {
+    let name = ident(&def.name);
+    let per_field = fields.iter().filter_map(|f| {
+        let id = ident(&f.rust_name);
+        let wire = &f.wire_name;
+        let plain_checks = check_calls(f, quote!(value), api);
+        if plain_checks.is_empty() {
+            return None;
+        }
+        Some(if f.is_plain() {
+            quote! { v.field(#wire, |v| { let value = &self.#id; #plain_checks }); }
+        } else {
+            quote! { if let Some(value) = &self.#id { v.field(#wire, |v| { #plain_checks }); } }
+        })
+    });
+    quote! {
+        impl crate::runtime::validate::Validate for #name {
+            fn validate(&self, v: &mut crate::runtime::validate::Validator) {
+                #(#per_field)*
+            }
+        }
+    }
+}
+
+fn fill_impl(api: &Api, fields: &[Field]) -> TokenStream {
+    let keyed = |n: &str| api.types.iter().any(|t| t.name == n && t.has_idempotency_key);
+    let stmts = fields.iter().filter_map(|f| {
+        let id = ident(&f.rust_name);
+        if f.idempotency_key {
+            return Some(if f.is_plain() {
+                quote! { if self.#id.is_empty() { self.#id = crate::runtime::call::new_idempotency_key(); } }
+            } else {
+                quote! { if self.#id.as_deref().is_none_or(str::is_empty) { self.#id = Some(crate::runtime::call::new_idempotency_key()); } }
+            });
+        }
+        let n = f.ty.named()?;
+        if !keyed(n) {
+            return None;
+        }
+        let call = fill_through(&f.ty, quote!(item));
+        Some(if f.is_plain() {
+            quote! { { let item = &mut self.#id; #call } }
+        } else {
+            quote! { if let Some(item) = &mut self.#id { #call } }
+        })
+    });
+    quote! {
+        /// Gives every idempotency key in this value that is missing a fresh unique id, so that
+        /// retries of the same request carry the same keys. Keys already set are kept.
+        pub fn fill_idempotency_keys(&mut self) {
+            #(#stmts)*
+        }
+    }
+}
+
+fn fill_through(t: &TypeRef, value: TokenStream) -> TokenStream {
+    match t {
+        TypeRef::Named(_) | TypeRef::Box(_) => quote!(#value.fill_idempotency_keys();),
+        TypeRef::Option(inner) => {
+            let i = fill_through(inner, quote!(x));
+            quote!(if let Some(x) = #value { #i })
+        }
+        TypeRef::Vec(inner) => {
+            let i = fill_through(inner, quote!(x));
+            quote!(for x in #value.iter_mut() { #i })
+        }
+        TypeRef::Map(inner) => {
+            let i = fill_through(inner, quote!(x));
+            quote!(for x in #value.values_mut() { #i })
+        }
+        _ => quote!(),
+    }
+}
+
+fn string_enum(def: &TypeDef, variants: &[EnumVariant]) -> TokenStream {
+    let name = ident(&def.name);
+    let d = type_doc(def);
+    let vars = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let vd = format!(
+            " `{}`{}",
+            v.value.replace('`', "'"),
+            v.description.as_deref().map(|d| format!(": {}", prose(d))).unwrap_or_default()
+        );
+        quote!(#[doc = #vd] #id,)
+    });
+    let to_str = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let s = &v.value;
+        quote!(Self::#id => #s,)
+    });
+    let from_str = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let s = &v.value;
+        quote!(#s => Self::#id,)
+    });
+    let all = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        quote!(Self::#id)
+    });
+    quote! {
+        #d
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#vars)*
+            /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// Every value known to this version of the SDK.
+            pub const KNOWN: &'static [Self] = &[#(#all),*];
+
+            /// The value as it is on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unknown(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                Ok(Self::from(&*value))
+            }
+        }
+    }
+}
+
+fn int_enum(def: &TypeDef, variants: &[IntVariant]) -> TokenStream {
+    let name = ident(&def.name);
+    let d = type_doc(def);
+    let vars = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let vd = format!(" `{}`", v.value);
+        quote!(#[doc = #vd] #id,)
+    });
+    let to_int = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let n = v.value;
+        quote!(Self::#id => #n,)
+    });
+    let from_int = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let n = v.value;
+        quote!(#n => Self::#id,)
+    });
+    quote! {
+        #d
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#vars)*
+            /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
+            Unknown(i64),
+        }
+
+        impl #name {
+            /// The value as it is on the wire.
+            pub fn value(&self) -> i64 {
+                match self {
+                    #(#to_int)*
+                    Self::Unknown(other) => *other,
+                }
+            }
+        }
+
+        impl From<i64> for #name {
+            fn from(value: i64) -> Self {
+                match value {
+                    #(#from_int)*
+                    other => Self::Unknown(other),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Ok(Self::from(i64::deserialize(deserializer)?))
+            }
+        }
+    }
+}
+
+fn union_def(def: &TypeDef, variants: &[UnionVariant]) -> TokenStream {
+    let name = ident(&def.name);
+    let d = type_doc(def);
+    let vars = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let t = ty(&v.ty, &quote!());
+        let vd = v.description.as_deref().map(prose).unwrap_or_else(|| format!("The `{}` variant.", v.rust_name));
+        let vd = doc(&vd);
+        quote!(#vd #id(#t),)
+    });
+    quote! {
+        #d
+        ///
+        /// On the wire this is one of the variants; they are tried in order when decoding.
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#vars)*
+        }
+    }
+}

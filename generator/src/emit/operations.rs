@@ -1,0 +1,488 @@
+//! `src/operations/`: one struct per tag with a method per operation.
+
+use heck::ToShoutySnakeCase;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc, ident, prose, rust_file, ty, Header};
+use crate::fileset::FileSet;
+use crate::ir::*;
+
+pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<(), String> {
+    let mut mods = Vec::new();
+    for tag in &api.tags {
+        files.insert(format!("src/operations/{}.rs", tag.module), rust_file(header, tag_file(api, tag))?);
+        mods.push(tag);
+    }
+    let m: Vec<_> = mods.iter().map(|t| ident(&t.module)).collect();
+    let n: Vec<_> = mods.iter().map(|t| ident(&t.rust_name)).collect();
+    let params: Vec<_> = api
+        .operations
+        .iter()
+        .filter_map(|o| o.params_struct.as_ref().map(|p| (ident(&api.tags[o.tag].module), ident(p))))
+        .collect();
+    let (pm, pn): (Vec<_>, Vec<_>) = params.into_iter().unzip();
+    let tokens = quote! {
+        #(mod #m;)*
+        #(pub use #m::#n;)*
+        #(pub use #pm::#pn;)*
+    };
+    let file: syn::File = syn::parse2(tokens).map_err(|e| e.to_string())?;
+    files.insert(
+        "src/operations/mod.rs",
+        format!(
+            "{}\n//! The operations, grouped by the spec's tags: reach them through [`Client`](crate::Client)\n//! (`client.{}()`).\n\n{}",
+            header.rust(),
+            api.tags.first().map(|t| t.module.as_str()).unwrap_or("default"),
+            prettyplease::unparse(&file)
+        ),
+    );
+    Ok(())
+}
+
+fn spec_static(op: &Operation) -> proc_macro2::Ident {
+    ident(&op.rust_name.to_shouty_snake_case())
+}
+
+fn tag_file(api: &Api, tag: &Tag) -> TokenStream {
+    let name = ident(&tag.rust_name);
+    let tag_doc = doc(&format!(
+        "Operations tagged `{}`{}\n\nGet one with [`Client::{}`](crate::Client::{}).",
+        tag.name,
+        tag.description.as_deref().map(|d| format!(": {}", prose(d))).unwrap_or_else(|| ".".into()),
+        tag.module,
+        tag.module
+    ));
+    let ops: Vec<&Operation> = tag.operations.iter().map(|i| &api.operations[*i]).collect();
+    let statics = ops.iter().map(|op| spec_const(op));
+    let methods = ops.iter().map(|op| method(api, op));
+    let params_structs = ops.iter().filter_map(|op| params_struct(api, op));
+    let bulk =
+        api.bulk.iter().filter(|b| api.operations[b.operation].tag == tag_index(api, tag)).map(|b| bulk_method(api, b));
+    quote! {
+        use crate::models;
+        use crate::runtime::call::{Call, OperationSpec, PreparedRequest};
+        use crate::runtime::client_core::ClientCore;
+        use crate::Error;
+
+        #(#statics)*
+
+        #tag_doc
+        #[derive(Debug, Clone, Copy)]
+        pub struct #name<'a> {
+            core: &'a ClientCore,
+        }
+
+        impl<'a> #name<'a> {
+            pub(crate) fn new(core: &'a ClientCore) -> Self {
+                Self { core }
+            }
+
+            #(#methods)*
+            #(#bulk)*
+        }
+
+        #(#params_structs)*
+    }
+}
+
+fn tag_index(api: &Api, tag: &Tag) -> usize {
+    api.tags.iter().position(|t| t.name == tag.name).unwrap_or(0)
+}
+
+fn spec_const(op: &Operation) -> TokenStream {
+    let id = spec_static(op);
+    let name = &op.rust_name;
+    let method = ident(&op.method);
+    let path = &op.path;
+    let success = op.success.iter().map(|c| proc_macro2::Literal::u16_unsuffixed(*c));
+    let errors = op.errors.iter().map(|e| proc_macro2::Literal::u16_unsuffixed(e.status));
+    let security = &op.security;
+    quote! {
+        static #id: OperationSpec = OperationSpec {
+            name: #name,
+            method: reqwest::Method::#method,
+            path: #path,
+            success: &[#(#success),*],
+            errors: &[#(#errors),*],
+            security: &[#(#security),*],
+        };
+    }
+}
+
+fn models_path() -> TokenStream {
+    quote!(models::)
+}
+
+/// Argument type and the conversion into the value used, for a required parameter.
+fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
+    let id = ident(&p.rust_name);
+    match &p.ty {
+        TypeRef::String => (quote!(impl Into<String>), quote!(let #id: String = #id.into();)),
+        other => {
+            let t = ty(other, &models_path());
+            (quote!(#t), quote!())
+        }
+    }
+}
+
+fn method_doc(api: &Api, op: &Operation) -> TokenStream {
+    let mut text = String::new();
+    match (&op.summary, &op.description) {
+        (Some(s), Some(d)) if s != d => text.push_str(&format!("{}\n\n{}", prose(s), prose(d))),
+        (Some(s), _) => text.push_str(&prose(s)),
+        (None, Some(d)) => text.push_str(&prose(d)),
+        (None, None) => text.push_str(&format!("Calls `{} {}`.", op.method, op.path)),
+    }
+    text.push_str(&format!("\n\n`{} {}`", op.method, op.path));
+    if let Some(body) = &op.body {
+        if body.spec_content_type != body.content_type {
+            text.push_str(&format!(
+                " (the spec declares the body as `{}`; it is sent as `{}`)",
+                body.spec_content_type, body.content_type
+            ));
+        }
+    }
+    if !op.params.is_empty() {
+        text.push_str("\n\n# Parameters\n");
+        for p in &op.params {
+            let desc = p.description.as_deref().map(prose).unwrap_or_default();
+            let where_ = match p.location {
+                ParamLocation::Path => "path",
+                ParamLocation::Query => "query",
+                ParamLocation::Header => "header",
+                ParamLocation::Cookie => "cookie",
+            };
+            let req = if p.required { "required" } else { "optional, in the params struct" };
+            text.push_str(&format!("\n- `{}` ({where_} `{}`, {req}): {desc}", p.rust_name, p.wire_name));
+        }
+    }
+    if let Some(b) = &op.body {
+        text.push_str(&format!("\n\n`body`: the request body, {}.", type_link(&b.ty)));
+    }
+    text.push_str("\n\n# Returns\n\n");
+    text.push_str(&format!(
+        "{} on status {}{}.",
+        type_link(&op.response),
+        join_codes(&op.success),
+        op.response_description.as_deref().map(|d| format!(": {}", prose(d.trim_end_matches('.')))).unwrap_or_default()
+    ));
+    text.push_str(
+        " Await the returned [`Call`] directly, or use [`Call::send_with_response`] to get the status and headers too.",
+    );
+    text.push_str("\n\n# Errors\n");
+    for e in &op.errors {
+        if let Some(v) = api.errors.iter().find(|v| v.status == e.status) {
+            text.push_str(&format!(
+                "\n- [`Error::{}`] on status {}{}",
+                v.rust_name,
+                e.status,
+                e.description.as_deref().map(|d| format!(": {}", prose(d))).unwrap_or_default()
+            ));
+        }
+    }
+    text.push_str("\n- [`Error::UnexpectedStatus`] on any other status the spec does not declare");
+    text.push_str("\n- [`Error::Transport`] when the server cannot be reached or the connection fails, after retries");
+    text.push_str("\n- [`Error::Decode`] when a response body does not match its type");
+    if op.body.as_ref().and_then(|b| b.ty.named()).is_some_and(|n| api.types.iter().any(|t| t.name == n && t.validated))
+    {
+        text.push_str("\n- [`Error::InvalidRequest`] when the body breaks a constraint of the spec; nothing is sent");
+    }
+    let mut d = doc(&text);
+    if op.deprecated {
+        d.extend(quote!(#[deprecated = "deprecated in the API spec"]));
+    }
+    d
+}
+
+/// A type for docs: a link when it is a generated model, code otherwise.
+pub(crate) fn type_link(t: &TypeRef) -> String {
+    match t {
+        TypeRef::Named(n) => format!("[`{n}`](crate::models::{n})"),
+        TypeRef::Box(inner) => type_link(inner),
+        other => format!("`{}`", other.display()),
+    }
+}
+
+fn join_codes(codes: &[u16]) -> String {
+    if codes.len() > 4 {
+        return format!("{}-{}", codes[0], codes[codes.len() - 1]);
+    }
+    codes.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+}
+
+fn body_type<'a>(api: &'a Api, b: &RequestBody) -> Option<&'a TypeDef> {
+    b.ty.named().and_then(|n| api.types.iter().find(|t| t.name == n))
+}
+
+fn method(api: &Api, op: &Operation) -> TokenStream {
+    let name = ident(&op.rust_name);
+    let d = method_doc(api, op);
+    let spec = spec_static(op);
+    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let mut args = Vec::new();
+    let mut prelude = Vec::new();
+    for p in &required {
+        let id = ident(&p.rust_name);
+        let (t, conv) = param_arg(p);
+        args.push(quote!(#id: #t));
+        prelude.push(conv);
+    }
+    if let Some(ps) = &op.params_struct {
+        let ps = ident(ps);
+        args.push(quote!(params: #ps));
+    }
+    let mut body_stmts = Vec::new();
+    let mut body_encode = quote!();
+    if let Some(b) = &op.body {
+        let t = ty(&b.ty, &models_path());
+        let t = if b.required { t } else { quote!(Option<#t>) };
+        args.push(quote!(body: #t));
+        let def = body_type(api, b);
+        let keyed = def.is_some_and(|d| d.has_idempotency_key);
+        let validated = def.is_some_and(|d| d.validated);
+        if keyed {
+            body_stmts.push(if b.required {
+                quote!(let mut body = body; body.fill_idempotency_keys();)
+            } else {
+                quote!(let mut body = body; if let Some(b) = &mut body { b.fill_idempotency_keys(); })
+            });
+        }
+        if validated {
+            body_stmts.push(quote!(let checked = crate::runtime::validate::validate(&body);));
+        }
+        let encode_of = |var: TokenStream| match b.encoding {
+            BodyEncoding::Json => quote!(request.json(&#var)),
+            BodyEncoding::Form => quote!(request.form_json(&#var)),
+            BodyEncoding::Multipart => quote!(request.multipart_json(&#var)),
+            BodyEncoding::Text => quote!(Ok(request.text(#var))),
+            BodyEncoding::Binary => {
+                let ct = &b.content_type;
+                quote!(Ok(request.binary(#var, #ct)))
+            }
+        };
+        let encode = if b.required {
+            encode_of(quote!(body))
+        } else {
+            let inner = encode_of(quote!(b));
+            quote!(match body { Some(b) => #inner, None => Ok(request) })
+        };
+        body_encode = if validated { quote!(checked.and_then(|()| #encode)) } else { encode };
+    }
+    let path_expr = path_expr(op);
+    let query = op.params.iter().filter(|p| p.location != ParamLocation::Path).map(param_stmt);
+    let decode = match op.response_encoding {
+        ResponseEncoding::Json => quote!(crate::runtime::call::decode_json),
+        ResponseEncoding::Empty => quote!(crate::runtime::call::decode_empty),
+        ResponseEncoding::Text => quote!(crate::runtime::call::decode_text),
+        ResponseEncoding::Binary => quote!(crate::runtime::call::decode_bytes),
+    };
+    let out = ty(&op.response, &models_path());
+    let request_expr = if op.body.is_some() { quote!(#body_encode) } else { quote!(Ok(request)) };
+    let mut_kw = if op.params.iter().any(|p| p.location != ParamLocation::Path) { quote!(mut) } else { quote!() };
+    quote! {
+        #d
+        pub fn #name(&self, #(#args),*) -> Call<'a, #out, Error> {
+            #(#prelude)*
+            #(#body_stmts)*
+            let #mut_kw request = PreparedRequest::new(#path_expr);
+            #(#query)*
+            let request = #request_expr;
+            Call::new(self.core, &#spec, request, #decode)
+        }
+    }
+}
+
+fn path_expr(op: &Operation) -> TokenStream {
+    let path_params: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamLocation::Path).collect();
+    if path_params.is_empty() {
+        let p = &op.path;
+        return quote!(String::from(#p));
+    }
+    let mut fmt = op.path.replace('{', "{{").replace('}', "}}");
+    let mut args = Vec::new();
+    for p in &path_params {
+        fmt = fmt.replace(&format!("{{{{{}}}}}", p.wire_name), "{}");
+        let id = ident(&p.rust_name);
+        args.push(match p.ty {
+            TypeRef::String => quote!(crate::runtime::call::encode_path_segment(&#id)),
+            _ => quote!(crate::runtime::call::encode_path_segment(&#id.to_string())),
+        });
+    }
+    quote!(format!(#fmt, #(#args),*))
+}
+
+/// The statement that adds one non-path parameter to `request`.
+fn param_stmt(p: &Param) -> TokenStream {
+    let id = ident(&p.rust_name);
+    let wire = &p.wire_name;
+    let value = if p.required { quote!(#id) } else { quote!(params.#id) };
+    let add = |v: TokenStream| -> TokenStream {
+        match p.location {
+            ParamLocation::Query => quote!(request = request.query(#wire, #v);),
+            ParamLocation::Header => quote!(request = request.header(#wire, #v);),
+            ParamLocation::Cookie => quote!(request = request.header("cookie", format!("{}={}", #wire, #v));),
+            ParamLocation::Path => quote!(),
+        }
+    };
+    let one = |v: TokenStream, t: &TypeRef| -> TokenStream {
+        match t {
+            TypeRef::String
+            | TypeRef::Bool
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::U32
+            | TypeRef::U64
+            | TypeRef::F32
+            | TypeRef::F64
+            | TypeRef::Named(_) => add(v),
+            _ => add(quote!(serde_json::to_string(&#v).unwrap_or_default())),
+        }
+    };
+    let stmt_for = |v: TokenStream| -> TokenStream {
+        match &p.ty {
+            TypeRef::Vec(inner) => match p.style {
+                QueryStyle::FormExploded if p.location == ParamLocation::Query => {
+                    let inner_stmt = one(quote!(item), inner);
+                    quote!(for item in #v.iter() { #inner_stmt })
+                }
+                QueryStyle::Delimited(c) => {
+                    let sep = c.to_string();
+                    add(quote!(#v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(#sep)))
+                }
+                _ => add(quote!(#v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","))),
+            },
+            TypeRef::Map(_) if p.style == QueryStyle::DeepObject => {
+                quote!(for (k, x) in #v.iter() { request = request.query(format!("{}[{}]", #wire, k), x.to_string()); })
+            }
+            t => one(v, t),
+        }
+    };
+    if p.required {
+        let s = stmt_for(quote!(#value));
+        quote!(#s)
+    } else {
+        let s = stmt_for(quote!(value));
+        quote!(if let Some(value) = &#value { #s })
+    }
+}
+
+fn params_struct(_api: &Api, op: &Operation) -> Option<TokenStream> {
+    let name = ident(op.params_struct.as_ref()?);
+    let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
+    let fields = optional.iter().map(|p| {
+        let id = ident(&p.rust_name);
+        let t = ty(&p.ty, &models_path());
+        let d = doc(&format!(
+            "{}\n\nSent as {} parameter `{}`; left out when `None`.",
+            p.description.as_deref().map(prose).unwrap_or_else(|| format!("The `{}` parameter.", p.wire_name)),
+            match p.location {
+                ParamLocation::Query => "query",
+                ParamLocation::Header => "header",
+                ParamLocation::Cookie => "cookie",
+                ParamLocation::Path => "path",
+            },
+            p.wire_name
+        ));
+        quote!(#d pub #id: Option<#t>,)
+    });
+    let setters = optional.iter().map(|p| {
+        let id = ident(&p.rust_name);
+        let setter = ident(&format!("with_{}", p.rust_name.trim_end_matches('_')));
+        let sd = format!(" Sets [`{}`](Self::{}).", p.rust_name, p.rust_name);
+        let (arg, conv) = match &p.ty {
+            TypeRef::String => (quote!(impl Into<String>), quote!(value.into())),
+            t => {
+                let t = ty(t, &models_path());
+                (quote!(#t), quote!(value))
+            }
+        };
+        quote! {
+            #[doc = #sd]
+            #[must_use]
+            pub fn #setter(mut self, value: #arg) -> Self {
+                self.#id = Some(#conv);
+                self
+            }
+        }
+    });
+    let d = format!(" Optional parameters of [`{}`]; all start as `None`.", op.rust_name);
+    let d = format!("{d} Build with `{}::new()` and the `with_*` setters.", name);
+    Some(quote! {
+        #[doc = #d]
+        #[derive(Debug, Clone, Default, PartialEq)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        impl #name {
+            /// Creates the parameters with every value unset.
+            #[must_use]
+            pub fn new() -> Self {
+                Self::default()
+            }
+            #(#setters)*
+        }
+    })
+}
+
+fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
+    let op = &api.operations[b.operation];
+    let name = ident(&b.rust_name);
+    let spec = spec_static(op);
+    let body = ident(&b.body_type);
+    let field = ident(&b.field);
+    let item = ty(&b.item, &models_path());
+    let batch = b.batch_size as usize;
+    let keyed =
+        b.item.named().and_then(|n| api.types.iter().find(|t| t.name == n)).is_some_and(|t| t.has_idempotency_key);
+    let fill = keyed.then(|| {
+        quote!(for item in &mut items {
+            item.fill_idempotency_keys();
+        })
+    });
+    let validated = api.types.iter().any(|t| t.name == b.body_type && t.validated);
+    let path = &op.path;
+    let encode = if validated {
+        quote!(crate::runtime::validate::validate(&body).and_then(|()| PreparedRequest::new(String::from(#path)).json(&body)))
+    } else {
+        quote!(PreparedRequest::new(String::from(#path)).json(&body))
+    };
+    let out = ty(&op.response, &models_path());
+    let decode = match op.response_encoding {
+        ResponseEncoding::Json => quote!(crate::runtime::call::decode_json::<#out>),
+        _ => quote!(crate::runtime::call::decode_empty),
+    };
+    let keys_doc = if keyed {
+        "\n\nEvery item without an idempotency key gets one before the first batch is sent, so a batch that is retried (by the retry policy, or by you with the returned failed items) cannot be counted twice."
+    } else {
+        ""
+    };
+    let d = doc(&format!(
+        "Sends any number of items through [`{}`](Self::{}), in batches of at most {batch} (the spec's `maxItems`), several batches at a time.\n\nReturns how many items were accepted, and for every batch that finally failed (after retries) its items and the error, so nothing is dropped silently.{keys_doc}\n\nOptions: [`BulkOptions`](crate::runtime::bulk::BulkOptions) sets the batch size (capped at {batch}) and how many batches are in flight at once.",
+        op.rust_name, op.rust_name
+    ));
+    quote! {
+        #d
+        pub async fn #name(
+            &self,
+            items: impl IntoIterator<Item = #item>,
+            options: crate::runtime::bulk::BulkOptions,
+        ) -> crate::runtime::bulk::BulkReport<#item, Error> {
+            #[allow(unused_mut)]
+            let mut items: Vec<#item> = items.into_iter().collect();
+            #fill
+            let batch_size = options.effective_batch_size(#batch);
+            let core = self.core;
+            crate::runtime::bulk::run_batches(items, batch_size, options.concurrency, move |batch| async move {
+                let body = models::#body::new(batch);
+                let request = #encode;
+                let items = body.#field;
+                let result = Call::<_, Error>::new(core, &#spec, request, #decode).send().await.map(|_| ());
+                (items, result)
+            })
+            .await
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! `src/runtime/`: the runtime source, copied verbatim from `generator/runtime/src`, where it
+//! is compiled and unit-tested as a crate of its own.
+
+use super::Header;
+use crate::fileset::FileSet;
+
+/// Every runtime source file: (file name, contents).
+const FILES: &[(&str, &str)] = &[
+    ("mod.rs", include_str!("../../runtime/src/lib.rs")),
+    ("bulk.rs", include_str!("../../runtime/src/bulk.rs")),
+    ("call.rs", include_str!("../../runtime/src/call.rs")),
+    ("client_core.rs", include_str!("../../runtime/src/client_core.rs")),
+    ("errors.rs", include_str!("../../runtime/src/errors.rs")),
+    ("hooks.rs", include_str!("../../runtime/src/hooks.rs")),
+    ("retry.rs", include_str!("../../runtime/src/retry.rs")),
+    ("validate.rs", include_str!("../../runtime/src/validate.rs")),
+];
+
+pub(crate) fn emit(header: &Header, files: &mut FileSet) {
+    for (name, contents) in FILES {
+        files.insert(format!("src/runtime/{name}"), format!("{}\n{contents}", header.rust()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_runtime_module_is_copied() {
+        let lib = FILES[0].1;
+        for line in lib.lines() {
+            if let Some(m) = line.strip_prefix("pub mod ").and_then(|l| l.strip_suffix(';')) {
+                assert!(FILES.iter().any(|(f, _)| *f == format!("{m}.rs")), "runtime module `{m}` is not copied");
+            }
+        }
+        for (name, contents) in FILES {
+            assert!(!contents.contains("crate::"), "runtime file {name} must use `super::` paths, not `crate::`");
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! Project tasks: `cargo xtask regen [--check]`, `generate`, `test`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use clap::{Parser, Subcommand};
+use sdkgen::config::Config;
+use sdkgen::lower::LowerOptions;
+
+mod test;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Tasks of the FlexPrice SDK generator project")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Regenerate `generated-sdk/` from `spec/` (with --check: write nothing, show the drift).
+    Regen {
+        /// Compare instead of writing; exit non-zero with a unified diff when they differ.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Generate a standalone crate from any OpenAPI document.
+    Generate {
+        /// The OpenAPI document (YAML or JSON, 3.0 or 3.1).
+        #[arg(long)]
+        spec: PathBuf,
+        /// The output folder (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Crate name (default: from the config, else the spec title).
+        #[arg(long)]
+        crate_name: Option<String>,
+        /// Generator config (TOML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Run everything CI runs: fmt, clippy, the drift check, all tests and doctests.
+    Test {
+        /// Skip the contract tests against the Prism mock server (says so loudly).
+        #[arg(long)]
+        no_contract: bool,
+    },
+}
+
+/// The workspace root (the parent of this crate's folder).
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+const SPEC: &str = "spec/flexprice-events.yaml";
+const CONFIG: &str = "spec/generator.toml";
+const OUT: &str = "generated-sdk";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Task::Regen { check } => regen(check),
+        Task::Generate { spec, out, crate_name, config, strict } => {
+            generate(&spec, &out, crate_name, config.as_deref(), strict)
+        }
+        Task::Test { no_contract } => test::run(no_contract),
+    }
+}
+
+fn print_warnings(warnings: &[sdkgen::diag::Diagnostic]) {
+    for w in warnings {
+        eprintln!("{w}");
+    }
+}
+
+fn regen(check: bool) -> ExitCode {
+    let root = root();
+    std::env::set_current_dir(&root).expect("the workspace root exists");
+    let generated = match sdkgen::generate_file(Path::new(SPEC), Some(Path::new(CONFIG)), LowerOptions::default()) {
+        Ok(g) => g,
+        Err(e) => {
+            eprint!("{e}");
+            eprintln!("nothing was written; {OUT}/ is unchanged");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_warnings(&generated.warnings);
+    let out = root.join(OUT);
+    if check {
+        match generated.files.check(&out) {
+            Ok(drift) if drift.is_clean() => {
+                println!("{OUT}/ is up to date ({} files)", generated.files.len());
+                ExitCode::SUCCESS
+            }
+            Ok(drift) => {
+                print!("{}", drift.diff);
+                eprintln!(
+                    "\n{OUT}/ differs from what the generator makes from {SPEC} in {} file(s): {}\nRun `cargo xtask regen` and commit the result.",
+                    drift.changed.len(),
+                    drift.changed.join(", ")
+                );
+                ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("cannot read {OUT}/: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    } else {
+        match generated.files.write(&out) {
+            Ok(summary) => {
+                println!(
+                    "{OUT}/: {} file(s) written, {} removed, {} unchanged",
+                    summary.written.len(),
+                    summary.removed.len(),
+                    generated.files.len() + 1 - summary.written.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cannot write {OUT}/: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn generate(spec: &Path, out: &Path, crate_name: Option<String>, config: Option<&Path>, strict: bool) -> ExitCode {
+    let spec_name = spec.display().to_string();
+    let mut cfg = match config {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => match Config::parse(&path.display().to_string(), &text) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprint!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            },
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        None => Config::default(),
+    };
+    if let Some(name) = crate_name {
+        cfg.package.name = Some(name);
+    }
+    cfg.output.standalone = true;
+    cfg.output.regen_command = format!("cargo xtask generate --spec {} --out {}", spec_name, out.display());
+    let text = match std::fs::read_to_string(spec) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {spec_name}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let generated = match sdkgen::generate_str(&spec_name, &text, &cfg, LowerOptions { strict }) {
+        Ok(g) => g,
+        Err(e) => {
+            eprint!("{e}");
+            eprintln!("nothing was written");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_warnings(&generated.warnings);
+    match generated.files.write(out) {
+        Ok(summary) => {
+            println!(
+                "{}: crate `{}`, {} operations, {} types, {} file(s) written, {} removed",
+                out.display(),
+                generated.api.package.name,
+                generated.api.operations.len(),
+                generated.api.types.len(),
+                summary.written.len(),
+                summary.removed.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cannot write {}: {e}", out.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a command in the workspace root, echoing it; `true` when it succeeded.
+pub(crate) fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> bool {
+    eprintln!("\n==> {program} {}", args.join(" "));
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(root());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    match cmd.status() {
+        Ok(s) => s.success(),
+        Err(e) => {
+            eprintln!("cannot run {program}: {e}");
+            false
+        }
+    }
+}

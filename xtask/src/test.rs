@@ -1,0 +1,40 @@
+//! `cargo xtask test`: every check CI runs, in order, stopping at the first failure.
+
+use std::process::ExitCode;
+
+use crate::run as run_cmd;
+
+/// One command: program, arguments, extra environment.
+type Step = (&'static str, Vec<&'static str>, Vec<(&'static str, &'static str)>);
+
+pub(crate) fn run_all(no_contract: bool) -> Result<(), String> {
+    let steps: Vec<Step> = vec![
+        ("cargo", vec!["fmt", "--all", "--check"], vec![]),
+        ("cargo", vec!["xtask", "regen", "--check"], vec![]),
+        ("cargo", vec!["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], vec![]),
+        ("cargo", vec!["test", "--workspace"], vec![("INSTA_UPDATE", "no")]),
+        ("cargo", vec!["doc", "--no-deps", "-p", "flexprice"], vec![("RUSTDOCFLAGS", "-D warnings")]),
+    ];
+    for (program, args, envs) in &steps {
+        if !run_cmd(program, args, envs) {
+            return Err(format!("`{program} {}` failed", args.join(" ")));
+        }
+    }
+    if no_contract {
+        eprintln!("\n==> contract tests against Prism SKIPPED (--no-contract)");
+    }
+    Ok(())
+}
+
+pub(crate) fn run(no_contract: bool) -> ExitCode {
+    match run_all(no_contract) {
+        Ok(()) => {
+            eprintln!("\nall checks passed");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("\nFAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
