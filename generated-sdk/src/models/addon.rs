@@ -71,44 +71,44 @@ impl Addon {
             updated_by: None,
         }
     }
-    #[must_use]
     /// Sets [`created_at`](Self::created_at).
+    #[must_use]
     pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
         self.created_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`created_by`](Self::created_by).
+    #[must_use]
     pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
         self.created_by = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`description`](Self::description).
+    #[must_use]
     pub fn with_description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`environment_id`](Self::environment_id).
+    #[must_use]
     pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
         self.environment_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`id`](Self::id).
+    #[must_use]
     pub fn with_id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`lookup_key`](Self::lookup_key).
+    #[must_use]
     pub fn with_lookup_key(mut self, value: impl Into<String>) -> Self {
         self.lookup_key = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`metadata`](Self::metadata).
+    #[must_use]
     pub fn with_metadata<K: Into<String>, V: Into<serde_json::Value>>(
         mut self,
         value: impl IntoIterator<Item = (K, V)>,
@@ -118,38 +118,38 @@ impl Addon {
         );
         self
     }
-    #[must_use]
     /// Sets [`name`](Self::name).
+    #[must_use]
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`status`](Self::status).
+    #[must_use]
     pub fn with_status(mut self, value: Status) -> Self {
         self.status = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`tenant_id`](Self::tenant_id).
+    #[must_use]
     pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
         self.tenant_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`type_`](Self::type_).
+    #[must_use]
     pub fn with_type(mut self, value: AddonType) -> Self {
         self.type_ = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`updated_at`](Self::updated_at).
+    #[must_use]
     pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
         self.updated_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`updated_by`](Self::updated_by).
+    #[must_use]
     pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
         self.updated_by = Some(value.into());
         self

@@ -35,26 +35,26 @@ impl Aggregation {
             type_: None,
         }
     }
-    #[must_use]
     /// Sets [`bucket_size`](Self::bucket_size).
+    #[must_use]
     pub fn with_bucket_size(mut self, value: WindowSize) -> Self {
         self.bucket_size = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`field`](Self::field).
+    #[must_use]
     pub fn with_field(mut self, value: impl Into<String>) -> Self {
         self.field = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`multiplier`](Self::multiplier).
+    #[must_use]
     pub fn with_multiplier(mut self, value: impl Into<String>) -> Self {
         self.multiplier = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`type_`](Self::type_).
+    #[must_use]
     pub fn with_type(mut self, value: AggregationType) -> Self {
         self.type_ = Some(value);
         self

@@ -32,26 +32,26 @@ impl AlertSettings {
             warning: None,
         }
     }
-    #[must_use]
     /// Sets [`alert_enabled`](Self::alert_enabled).
+    #[must_use]
     pub fn with_alert_enabled(mut self, value: bool) -> Self {
         self.alert_enabled = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`critical`](Self::critical).
+    #[must_use]
     pub fn with_critical(mut self, value: AlertThreshold) -> Self {
         self.critical = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`info`](Self::info).
+    #[must_use]
     pub fn with_info(mut self, value: AlertThreshold) -> Self {
         self.info = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`warning`](Self::warning).
+    #[must_use]
     pub fn with_warning(mut self, value: AlertThreshold) -> Self {
         self.warning = Some(value);
         self

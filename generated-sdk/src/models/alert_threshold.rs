@@ -24,14 +24,14 @@ impl AlertThreshold {
             threshold: None,
         }
     }
-    #[must_use]
     /// Sets [`condition`](Self::condition).
+    #[must_use]
     pub fn with_condition(mut self, value: AlertCondition) -> Self {
         self.condition = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`threshold`](Self::threshold).
+    #[must_use]
     pub fn with_threshold(mut self, value: f64) -> Self {
         self.threshold = Some(value);
         self

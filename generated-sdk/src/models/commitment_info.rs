@@ -55,14 +55,14 @@ impl CommitmentInfo {
             type_: None,
         }
     }
-    #[must_use]
     /// Sets [`amount`](Self::amount).
+    #[must_use]
     pub fn with_amount(mut self, value: impl Into<String>) -> Self {
         self.amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`computed_commitment_utilized_amount`](Self::computed_commitment_utilized_amount).
+    #[must_use]
     pub fn with_computed_commitment_utilized_amount(
         mut self,
         value: impl Into<String>,
@@ -70,44 +70,44 @@ impl CommitmentInfo {
         self.computed_commitment_utilized_amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`computed_overage_amount`](Self::computed_overage_amount).
+    #[must_use]
     pub fn with_computed_overage_amount(mut self, value: impl Into<String>) -> Self {
         self.computed_overage_amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`computed_true_up_amount`](Self::computed_true_up_amount).
+    #[must_use]
     pub fn with_computed_true_up_amount(mut self, value: impl Into<String>) -> Self {
         self.computed_true_up_amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`is_windowed`](Self::is_windowed).
+    #[must_use]
     pub fn with_is_windowed(mut self, value: bool) -> Self {
         self.is_windowed = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`overage_factor`](Self::overage_factor).
+    #[must_use]
     pub fn with_overage_factor(mut self, value: impl Into<String>) -> Self {
         self.overage_factor = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`quantity`](Self::quantity).
+    #[must_use]
     pub fn with_quantity(mut self, value: impl Into<String>) -> Self {
         self.quantity = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`true_up_enabled`](Self::true_up_enabled).
+    #[must_use]
     pub fn with_true_up_enabled(mut self, value: bool) -> Self {
         self.true_up_enabled = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`type_`](Self::type_).
+    #[must_use]
     pub fn with_type(mut self, value: CommitmentType) -> Self {
         self.type_ = Some(value);
         self

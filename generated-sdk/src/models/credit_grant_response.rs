@@ -112,56 +112,56 @@ impl CreditGrantResponse {
             updated_by: None,
         }
     }
-    #[must_use]
     /// Sets [`cadence`](Self::cadence).
+    #[must_use]
     pub fn with_cadence(mut self, value: CreditGrantCadence) -> Self {
         self.cadence = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`created_at`](Self::created_at).
+    #[must_use]
     pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
         self.created_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`created_by`](Self::created_by).
+    #[must_use]
     pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
         self.created_by = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`credit_grant_anchor`](Self::credit_grant_anchor).
+    #[must_use]
     pub fn with_credit_grant_anchor(mut self, value: impl Into<String>) -> Self {
         self.credit_grant_anchor = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`credits`](Self::credits).
+    #[must_use]
     pub fn with_credits(mut self, value: impl Into<String>) -> Self {
         self.credits = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`end_date`](Self::end_date).
+    #[must_use]
     pub fn with_end_date(mut self, value: impl Into<String>) -> Self {
         self.end_date = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`environment_id`](Self::environment_id).
+    #[must_use]
     pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
         self.environment_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`expiration_duration`](Self::expiration_duration).
+    #[must_use]
     pub fn with_expiration_duration(mut self, value: i64) -> Self {
         self.expiration_duration = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`expiration_duration_unit`](Self::expiration_duration_unit).
+    #[must_use]
     pub fn with_expiration_duration_unit(
         mut self,
         value: CreditGrantExpiryDurationUnit,
@@ -169,92 +169,92 @@ impl CreditGrantResponse {
         self.expiration_duration_unit = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`expiration_type`](Self::expiration_type).
+    #[must_use]
     pub fn with_expiration_type(mut self, value: CreditGrantExpiryType) -> Self {
         self.expiration_type = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`id`](Self::id).
+    #[must_use]
     pub fn with_id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`metadata`](Self::metadata).
+    #[must_use]
     pub fn with_metadata(mut self, value: Metadata) -> Self {
         self.metadata = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`name`](Self::name).
+    #[must_use]
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`period`](Self::period).
+    #[must_use]
     pub fn with_period(mut self, value: CreditGrantPeriod) -> Self {
         self.period = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`period_count`](Self::period_count).
+    #[must_use]
     pub fn with_period_count(mut self, value: i64) -> Self {
         self.period_count = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`plan_id`](Self::plan_id).
+    #[must_use]
     pub fn with_plan_id(mut self, value: impl Into<String>) -> Self {
         self.plan_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`priority`](Self::priority).
+    #[must_use]
     pub fn with_priority(mut self, value: i64) -> Self {
         self.priority = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`scope`](Self::scope).
+    #[must_use]
     pub fn with_scope(mut self, value: CreditGrantScope) -> Self {
         self.scope = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`start_date`](Self::start_date).
+    #[must_use]
     pub fn with_start_date(mut self, value: impl Into<String>) -> Self {
         self.start_date = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`status`](Self::status).
+    #[must_use]
     pub fn with_status(mut self, value: Status) -> Self {
         self.status = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`subscription_id`](Self::subscription_id).
+    #[must_use]
     pub fn with_subscription_id(mut self, value: impl Into<String>) -> Self {
         self.subscription_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`tenant_id`](Self::tenant_id).
+    #[must_use]
     pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
         self.tenant_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`updated_at`](Self::updated_at).
+    #[must_use]
     pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
         self.updated_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`updated_by`](Self::updated_by).
+    #[must_use]
     pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
         self.updated_by = Some(value.into());
         self

@@ -116,152 +116,152 @@ impl EntitlementResponse {
             usage_reset_period: None,
         }
     }
-    #[must_use]
     /// Sets [`addon`](Self::addon).
+    #[must_use]
     pub fn with_addon(mut self, value: AddonResponse) -> Self {
         self.addon = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`created_at`](Self::created_at).
+    #[must_use]
     pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
         self.created_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`created_by`](Self::created_by).
+    #[must_use]
     pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
         self.created_by = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`display_order`](Self::display_order).
+    #[must_use]
     pub fn with_display_order(mut self, value: i64) -> Self {
         self.display_order = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`end_date`](Self::end_date).
+    #[must_use]
     pub fn with_end_date(mut self, value: impl Into<String>) -> Self {
         self.end_date = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`entity_id`](Self::entity_id).
+    #[must_use]
     pub fn with_entity_id(mut self, value: impl Into<String>) -> Self {
         self.entity_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`entity_type`](Self::entity_type).
+    #[must_use]
     pub fn with_entity_type(mut self, value: EntitlementEntityType) -> Self {
         self.entity_type = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`environment_id`](Self::environment_id).
+    #[must_use]
     pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
         self.environment_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`feature`](Self::feature).
+    #[must_use]
     pub fn with_feature(mut self, value: FeatureResponse) -> Self {
         self.feature = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`feature_id`](Self::feature_id).
+    #[must_use]
     pub fn with_feature_id(mut self, value: impl Into<String>) -> Self {
         self.feature_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`feature_type`](Self::feature_type).
+    #[must_use]
     pub fn with_feature_type(mut self, value: FeatureType) -> Self {
         self.feature_type = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`id`](Self::id).
+    #[must_use]
     pub fn with_id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`is_enabled`](Self::is_enabled).
+    #[must_use]
     pub fn with_is_enabled(mut self, value: bool) -> Self {
         self.is_enabled = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`is_soft_limit`](Self::is_soft_limit).
+    #[must_use]
     pub fn with_is_soft_limit(mut self, value: bool) -> Self {
         self.is_soft_limit = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`parent_entitlement_id`](Self::parent_entitlement_id).
+    #[must_use]
     pub fn with_parent_entitlement_id(mut self, value: impl Into<String>) -> Self {
         self.parent_entitlement_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`plan`](Self::plan).
+    #[must_use]
     pub fn with_plan(mut self, value: PlanResponse) -> Self {
         self.plan = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`plan_id`](Self::plan_id).
+    #[must_use]
     pub fn with_plan_id(mut self, value: impl Into<String>) -> Self {
         self.plan_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`start_date`](Self::start_date).
+    #[must_use]
     pub fn with_start_date(mut self, value: impl Into<String>) -> Self {
         self.start_date = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`static_value`](Self::static_value).
+    #[must_use]
     pub fn with_static_value(mut self, value: impl Into<String>) -> Self {
         self.static_value = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`status`](Self::status).
+    #[must_use]
     pub fn with_status(mut self, value: Status) -> Self {
         self.status = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`tenant_id`](Self::tenant_id).
+    #[must_use]
     pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
         self.tenant_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`updated_at`](Self::updated_at).
+    #[must_use]
     pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
         self.updated_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`updated_by`](Self::updated_by).
+    #[must_use]
     pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
         self.updated_by = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`usage_limit`](Self::usage_limit).
+    #[must_use]
     pub fn with_usage_limit(mut self, value: i64) -> Self {
         self.usage_limit = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`usage_reset_period`](Self::usage_reset_period).
+    #[must_use]
     pub fn with_usage_reset_period(
         mut self,
         value: EntitlementUsageResetPeriod,

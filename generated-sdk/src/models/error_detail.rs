@@ -23,14 +23,14 @@ impl ErrorDetail {
             message: None,
         }
     }
-    #[must_use]
     /// Sets [`internal_error`](Self::internal_error).
+    #[must_use]
     pub fn with_internal_error(mut self, value: impl Into<String>) -> Self {
         self.internal_error = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`message`](Self::message).
+    #[must_use]
     pub fn with_message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self

@@ -21,14 +21,14 @@ impl ErrorResponse {
     pub fn new() -> Self {
         Self { error: None, success: None }
     }
-    #[must_use]
     /// Sets [`error`](Self::error).
+    #[must_use]
     pub fn with_error(mut self, value: ErrorDetail) -> Self {
         self.error = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`success`](Self::success).
+    #[must_use]
     pub fn with_success(mut self, value: bool) -> Self {
         self.success = Some(value);
         self

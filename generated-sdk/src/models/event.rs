@@ -47,38 +47,38 @@ impl Event {
             timestamp: None,
         }
     }
-    #[must_use]
     /// Sets [`customer_id`](Self::customer_id).
+    #[must_use]
     pub fn with_customer_id(mut self, value: impl Into<String>) -> Self {
         self.customer_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`environment_id`](Self::environment_id).
+    #[must_use]
     pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
         self.environment_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`event_name`](Self::event_name).
+    #[must_use]
     pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
         self.event_name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`external_customer_id`](Self::external_customer_id).
+    #[must_use]
     pub fn with_external_customer_id(mut self, value: impl Into<String>) -> Self {
         self.external_customer_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`id`](Self::id).
+    #[must_use]
     pub fn with_id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`properties`](Self::properties).
+    #[must_use]
     pub fn with_properties<K: Into<String>, V: Into<serde_json::Value>>(
         mut self,
         value: impl IntoIterator<Item = (K, V)>,
@@ -88,14 +88,14 @@ impl Event {
         );
         self
     }
-    #[must_use]
     /// Sets [`source`](Self::source).
+    #[must_use]
     pub fn with_source(mut self, value: impl Into<String>) -> Self {
         self.source = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`timestamp`](Self::timestamp).
+    #[must_use]
     pub fn with_timestamp(mut self, value: impl Into<String>) -> Self {
         self.timestamp = Some(value.into());
         self

@@ -29,14 +29,14 @@ impl EventCostInfo {
             request_id: None,
         }
     }
-    #[must_use]
     /// Sets [`cost_nano_usd`](Self::cost_nano_usd).
+    #[must_use]
     pub fn with_cost_nano_usd(mut self, value: impl Into<String>) -> Self {
         self.cost_nano_usd = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`request_id`](Self::request_id).
+    #[must_use]
     pub fn with_request_id(mut self, value: impl Into<String>) -> Self {
         self.request_id = Some(value.into());
         self

@@ -23,14 +23,14 @@ impl EventCountPoint {
             timestamp: None,
         }
     }
-    #[must_use]
     /// Sets [`event_count`](Self::event_count).
+    #[must_use]
     pub fn with_event_count(mut self, value: i64) -> Self {
         self.event_count = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`timestamp`](Self::timestamp).
+    #[must_use]
     pub fn with_timestamp(mut self, value: impl Into<String>) -> Self {
         self.timestamp = Some(value.into());
         self

@@ -20,14 +20,14 @@ impl Filter {
     pub fn new() -> Self {
         Self { key: None, values: None }
     }
-    #[must_use]
     /// Sets [`key`](Self::key).
+    #[must_use]
     pub fn with_key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`values`](Self::values).
+    #[must_use]
     pub fn with_values(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,

@@ -75,62 +75,62 @@ impl GetEventsRequest {
             start_time: None,
         }
     }
-    #[must_use]
     /// Sets [`end_time`](Self::end_time).
+    #[must_use]
     pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
         self.end_time = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`event_id`](Self::event_id).
+    #[must_use]
     pub fn with_event_id(mut self, value: impl Into<String>) -> Self {
         self.event_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`event_name`](Self::event_name).
+    #[must_use]
     pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
         self.event_name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`external_customer_id`](Self::external_customer_id).
+    #[must_use]
     pub fn with_external_customer_id(mut self, value: impl Into<String>) -> Self {
         self.external_customer_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`iter_first_key`](Self::iter_first_key).
+    #[must_use]
     pub fn with_iter_first_key(mut self, value: impl Into<String>) -> Self {
         self.iter_first_key = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`iter_last_key`](Self::iter_last_key).
+    #[must_use]
     pub fn with_iter_last_key(mut self, value: impl Into<String>) -> Self {
         self.iter_last_key = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`offset`](Self::offset).
+    #[must_use]
     pub fn with_offset(mut self, value: i64) -> Self {
         self.offset = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`order`](Self::order).
+    #[must_use]
     pub fn with_order(mut self, value: impl Into<String>) -> Self {
         self.order = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`page_size`](Self::page_size).
+    #[must_use]
     pub fn with_page_size(mut self, value: i64) -> Self {
         self.page_size = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`property_filters`](Self::property_filters).
+    #[must_use]
     pub fn with_property_filters<K: Into<String>, V: Into<Vec<String>>>(
         mut self,
         value: impl IntoIterator<Item = (K, V)>,
@@ -140,20 +140,20 @@ impl GetEventsRequest {
         );
         self
     }
-    #[must_use]
     /// Sets [`sort`](Self::sort).
+    #[must_use]
     pub fn with_sort(mut self, value: impl Into<String>) -> Self {
         self.sort = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`source`](Self::source).
+    #[must_use]
     pub fn with_source(mut self, value: impl Into<String>) -> Self {
         self.source = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`start_time`](Self::start_time).
+    #[must_use]
     pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
         self.start_time = Some(value.into());
         self

@@ -40,38 +40,38 @@ impl GetEventsResponse {
             total_count: None,
         }
     }
-    #[must_use]
     /// Sets [`events`](Self::events).
+    #[must_use]
     pub fn with_events(mut self, value: impl IntoIterator<Item = Event>) -> Self {
         self.events = Some(value.into_iter().collect());
         self
     }
-    #[must_use]
     /// Sets [`has_more`](Self::has_more).
+    #[must_use]
     pub fn with_has_more(mut self, value: bool) -> Self {
         self.has_more = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`iter_first_key`](Self::iter_first_key).
+    #[must_use]
     pub fn with_iter_first_key(mut self, value: impl Into<String>) -> Self {
         self.iter_first_key = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`iter_last_key`](Self::iter_last_key).
+    #[must_use]
     pub fn with_iter_last_key(mut self, value: impl Into<String>) -> Self {
         self.iter_last_key = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`offset`](Self::offset).
+    #[must_use]
     pub fn with_offset(mut self, value: i64) -> Self {
         self.offset = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`total_count`](Self::total_count).
+    #[must_use]
     pub fn with_total_count(mut self, value: i64) -> Self {
         self.total_count = Some(value);
         self

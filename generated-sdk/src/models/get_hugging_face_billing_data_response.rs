@@ -18,8 +18,8 @@ impl GetHuggingFaceBillingDataResponse {
     pub fn new() -> Self {
         Self { requests: None }
     }
-    #[must_use]
     /// Sets [`requests`](Self::requests).
+    #[must_use]
     pub fn with_requests(
         mut self,
         value: impl IntoIterator<Item = EventCostInfo>,

@@ -32,14 +32,14 @@ impl GetMonitoringDataResponse {
             total_count: None,
         }
     }
-    #[must_use]
     /// Sets [`consumption_lag`](Self::consumption_lag).
+    #[must_use]
     pub fn with_consumption_lag(mut self, value: i64) -> Self {
         self.consumption_lag = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`points`](Self::points).
+    #[must_use]
     pub fn with_points(
         mut self,
         value: impl IntoIterator<Item = EventCountPoint>,
@@ -47,14 +47,14 @@ impl GetMonitoringDataResponse {
         self.points = Some(value.into_iter().collect());
         self
     }
-    #[must_use]
     /// Sets [`post_processing_lag`](Self::post_processing_lag).
+    #[must_use]
     pub fn with_post_processing_lag(mut self, value: i64) -> Self {
         self.post_processing_lag = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`total_count`](Self::total_count).
+    #[must_use]
     pub fn with_total_count(mut self, value: i64) -> Self {
         self.total_count = Some(value);
         self

@@ -51,14 +51,14 @@ impl GetUsageAnalyticsRequest {
             window_size: None,
         }
     }
-    #[must_use]
     /// Sets [`end_time`](Self::end_time).
+    #[must_use]
     pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
         self.end_time = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`expand`](Self::expand).
+    #[must_use]
     pub fn with_expand(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
@@ -66,8 +66,8 @@ impl GetUsageAnalyticsRequest {
         self.expand = Some(value.into_iter().map(Into::into).collect());
         self
     }
-    #[must_use]
     /// Sets [`feature_ids`](Self::feature_ids).
+    #[must_use]
     pub fn with_feature_ids(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
@@ -75,8 +75,8 @@ impl GetUsageAnalyticsRequest {
         self.feature_ids = Some(value.into_iter().map(Into::into).collect());
         self
     }
-    #[must_use]
     /// Sets [`group_by`](Self::group_by).
+    #[must_use]
     pub fn with_group_by(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
@@ -84,8 +84,8 @@ impl GetUsageAnalyticsRequest {
         self.group_by = Some(value.into_iter().map(Into::into).collect());
         self
     }
-    #[must_use]
     /// Sets [`property_filters`](Self::property_filters).
+    #[must_use]
     pub fn with_property_filters<K: Into<String>, V: Into<Vec<String>>>(
         mut self,
         value: impl IntoIterator<Item = (K, V)>,
@@ -95,8 +95,8 @@ impl GetUsageAnalyticsRequest {
         );
         self
     }
-    #[must_use]
     /// Sets [`sources`](Self::sources).
+    #[must_use]
     pub fn with_sources(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
@@ -104,14 +104,14 @@ impl GetUsageAnalyticsRequest {
         self.sources = Some(value.into_iter().map(Into::into).collect());
         self
     }
-    #[must_use]
     /// Sets [`start_time`](Self::start_time).
+    #[must_use]
     pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
         self.start_time = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`window_size`](Self::window_size).
+    #[must_use]
     pub fn with_window_size(mut self, value: WindowSize) -> Self {
         self.window_size = Some(value);
         self

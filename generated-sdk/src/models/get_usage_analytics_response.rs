@@ -28,14 +28,14 @@ impl GetUsageAnalyticsResponse {
             total_cost: None,
         }
     }
-    #[must_use]
     /// Sets [`currency`](Self::currency).
+    #[must_use]
     pub fn with_currency(mut self, value: impl Into<String>) -> Self {
         self.currency = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`items`](Self::items).
+    #[must_use]
     pub fn with_items(
         mut self,
         value: impl IntoIterator<Item = UsageAnalyticItem>,
@@ -43,8 +43,8 @@ impl GetUsageAnalyticsResponse {
         self.items = Some(value.into_iter().collect());
         self
     }
-    #[must_use]
     /// Sets [`total_cost`](Self::total_cost).
+    #[must_use]
     pub fn with_total_cost(mut self, value: impl Into<String>) -> Self {
         self.total_cost = Some(value.into());
         self

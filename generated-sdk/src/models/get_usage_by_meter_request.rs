@@ -63,38 +63,38 @@ impl GetUsageByMeterRequest {
             window_size: None,
         }
     }
-    #[must_use]
     /// Sets [`billing_anchor`](Self::billing_anchor).
+    #[must_use]
     pub fn with_billing_anchor(mut self, value: impl Into<String>) -> Self {
         self.billing_anchor = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`bucket_size`](Self::bucket_size).
+    #[must_use]
     pub fn with_bucket_size(mut self, value: WindowSize) -> Self {
         self.bucket_size = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`customer_id`](Self::customer_id).
+    #[must_use]
     pub fn with_customer_id(mut self, value: impl Into<String>) -> Self {
         self.customer_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`end_time`](Self::end_time).
+    #[must_use]
     pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
         self.end_time = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`external_customer_id`](Self::external_customer_id).
+    #[must_use]
     pub fn with_external_customer_id(mut self, value: impl Into<String>) -> Self {
         self.external_customer_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`filters`](Self::filters).
+    #[must_use]
     pub fn with_filters<K: Into<String>, V: Into<Vec<String>>>(
         mut self,
         value: impl IntoIterator<Item = (K, V)>,
@@ -104,14 +104,14 @@ impl GetUsageByMeterRequest {
         );
         self
     }
-    #[must_use]
     /// Sets [`start_time`](Self::start_time).
+    #[must_use]
     pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
         self.start_time = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`window_size`](Self::window_size).
+    #[must_use]
     pub fn with_window_size(mut self, value: WindowSize) -> Self {
         self.window_size = Some(value);
         self

@@ -35,26 +35,26 @@ impl GetUsageResponse {
             value: None,
         }
     }
-    #[must_use]
     /// Sets [`event_name`](Self::event_name).
+    #[must_use]
     pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
         self.event_name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`results`](Self::results).
+    #[must_use]
     pub fn with_results(mut self, value: impl IntoIterator<Item = UsageResult>) -> Self {
         self.results = Some(value.into_iter().collect());
         self
     }
-    #[must_use]
     /// Sets [`type_`](Self::type_).
+    #[must_use]
     pub fn with_type(mut self, value: AggregationType) -> Self {
         self.type_ = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`value`](Self::value).
+    #[must_use]
     pub fn with_value(mut self, value: f64) -> Self {
         self.value = Some(value);
         self

@@ -51,14 +51,14 @@ impl GroupResponse {
             updated_at: None,
         }
     }
-    #[must_use]
     /// Sets [`created_at`](Self::created_at).
+    #[must_use]
     pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
         self.created_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`entity_ids`](Self::entity_ids).
+    #[must_use]
     pub fn with_entity_ids(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
@@ -66,26 +66,26 @@ impl GroupResponse {
         self.entity_ids = Some(value.into_iter().map(Into::into).collect());
         self
     }
-    #[must_use]
     /// Sets [`entity_type`](Self::entity_type).
+    #[must_use]
     pub fn with_entity_type(mut self, value: impl Into<String>) -> Self {
         self.entity_type = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`id`](Self::id).
+    #[must_use]
     pub fn with_id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`lookup_key`](Self::lookup_key).
+    #[must_use]
     pub fn with_lookup_key(mut self, value: impl Into<String>) -> Self {
         self.lookup_key = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`metadata`](Self::metadata).
+    #[must_use]
     pub fn with_metadata<K: Into<String>, V: Into<String>>(
         mut self,
         value: impl IntoIterator<Item = (K, V)>,
@@ -95,20 +95,20 @@ impl GroupResponse {
         );
         self
     }
-    #[must_use]
     /// Sets [`name`](Self::name).
+    #[must_use]
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`status`](Self::status).
+    #[must_use]
     pub fn with_status(mut self, value: impl Into<String>) -> Self {
         self.status = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`updated_at`](Self::updated_at).
+    #[must_use]
     pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
         self.updated_at = Some(value.into());
         self

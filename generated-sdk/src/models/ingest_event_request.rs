@@ -15,6 +15,7 @@ pub struct IngestEventRequest {
     /// Idempotency key of the event: the server deduplicates events on it. The SDK fills one in when it is missing, so retries are safe.
     ///
     /// Example: `"event123"`.
+    ///
     /// Idempotency key: when it is missing, the SDK fills in a fresh unique id (UUID v7) before the first attempt, so every retry carries the same value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
@@ -59,20 +60,20 @@ impl IngestEventRequest {
             timestamp: None,
         }
     }
-    #[must_use]
     /// Sets [`customer_id`](Self::customer_id).
+    #[must_use]
     pub fn with_customer_id(mut self, value: impl Into<String>) -> Self {
         self.customer_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`event_id`](Self::event_id).
+    #[must_use]
     pub fn with_event_id(mut self, value: impl Into<String>) -> Self {
         self.event_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`properties`](Self::properties).
+    #[must_use]
     pub fn with_properties<K: Into<String>, V: Into<String>>(
         mut self,
         value: impl IntoIterator<Item = (K, V)>,
@@ -82,14 +83,14 @@ impl IngestEventRequest {
         );
         self
     }
-    #[must_use]
     /// Sets [`source`](Self::source).
+    #[must_use]
     pub fn with_source(mut self, value: impl Into<String>) -> Self {
         self.source = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`timestamp`](Self::timestamp).
+    #[must_use]
     pub fn with_timestamp(mut self, value: impl Into<String>) -> Self {
         self.timestamp = Some(value.into());
         self

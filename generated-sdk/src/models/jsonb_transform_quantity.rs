@@ -24,14 +24,14 @@ impl JsonbTransformQuantity {
             round: None,
         }
     }
-    #[must_use]
     /// Sets [`divide_by`](Self::divide_by).
+    #[must_use]
     pub fn with_divide_by(mut self, value: i64) -> Self {
         self.divide_by = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`round`](Self::round).
+    #[must_use]
     pub fn with_round(mut self, value: RoundType) -> Self {
         self.round = Some(value);
         self

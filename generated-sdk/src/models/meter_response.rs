@@ -70,62 +70,62 @@ impl MeterResponse {
             updated_at: None,
         }
     }
-    #[must_use]
     /// Sets [`aggregation`](Self::aggregation).
+    #[must_use]
     pub fn with_aggregation(mut self, value: Aggregation) -> Self {
         self.aggregation = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`created_at`](Self::created_at).
+    #[must_use]
     pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
         self.created_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`event_name`](Self::event_name).
+    #[must_use]
     pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
         self.event_name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`filters`](Self::filters).
+    #[must_use]
     pub fn with_filters(mut self, value: impl IntoIterator<Item = Filter>) -> Self {
         self.filters = Some(value.into_iter().collect());
         self
     }
-    #[must_use]
     /// Sets [`id`](Self::id).
+    #[must_use]
     pub fn with_id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`name`](Self::name).
+    #[must_use]
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`reset_usage`](Self::reset_usage).
+    #[must_use]
     pub fn with_reset_usage(mut self, value: ResetUsage) -> Self {
         self.reset_usage = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`status`](Self::status).
+    #[must_use]
     pub fn with_status(mut self, value: impl Into<String>) -> Self {
         self.status = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`tenant_id`](Self::tenant_id).
+    #[must_use]
     pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
         self.tenant_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`updated_at`](Self::updated_at).
+    #[must_use]
     pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
         self.updated_at = Some(value.into());
         self

@@ -80,20 +80,20 @@ impl PlanResponse {
             updated_by: None,
         }
     }
-    #[must_use]
     /// Sets [`created_at`](Self::created_at).
+    #[must_use]
     pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
         self.created_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`created_by`](Self::created_by).
+    #[must_use]
     pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
         self.created_by = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`credit_grants`](Self::credit_grants).
+    #[must_use]
     pub fn with_credit_grants(
         mut self,
         value: impl IntoIterator<Item = CreditGrantResponse>,
@@ -101,20 +101,20 @@ impl PlanResponse {
         self.credit_grants = Some(value.into_iter().collect());
         self
     }
-    #[must_use]
     /// Sets [`description`](Self::description).
+    #[must_use]
     pub fn with_description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`display_order`](Self::display_order).
+    #[must_use]
     pub fn with_display_order(mut self, value: i64) -> Self {
         self.display_order = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`entitlements`](Self::entitlements).
+    #[must_use]
     pub fn with_entitlements(
         mut self,
         value: impl IntoIterator<Item = EntitlementResponse>,
@@ -122,38 +122,38 @@ impl PlanResponse {
         self.entitlements = Some(value.into_iter().collect());
         self
     }
-    #[must_use]
     /// Sets [`environment_id`](Self::environment_id).
+    #[must_use]
     pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
         self.environment_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`id`](Self::id).
+    #[must_use]
     pub fn with_id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`lookup_key`](Self::lookup_key).
+    #[must_use]
     pub fn with_lookup_key(mut self, value: impl Into<String>) -> Self {
         self.lookup_key = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`metadata`](Self::metadata).
+    #[must_use]
     pub fn with_metadata(mut self, value: Metadata) -> Self {
         self.metadata = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`name`](Self::name).
+    #[must_use]
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`prices`](Self::prices).
+    #[must_use]
     pub fn with_prices(
         mut self,
         value: impl IntoIterator<Item = PriceResponse>,
@@ -161,26 +161,26 @@ impl PlanResponse {
         self.prices = Some(value.into_iter().collect());
         self
     }
-    #[must_use]
     /// Sets [`status`](Self::status).
+    #[must_use]
     pub fn with_status(mut self, value: Status) -> Self {
         self.status = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`tenant_id`](Self::tenant_id).
+    #[must_use]
     pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
         self.tenant_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`updated_at`](Self::updated_at).
+    #[must_use]
     pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
         self.updated_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`updated_by`](Self::updated_by).
+    #[must_use]
     pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
         self.updated_by = Some(value.into());
         self

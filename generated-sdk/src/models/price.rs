@@ -179,176 +179,176 @@ impl Price {
             updated_by: None,
         }
     }
-    #[must_use]
     /// Sets [`amount`](Self::amount).
+    #[must_use]
     pub fn with_amount(mut self, value: impl Into<String>) -> Self {
         self.amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`billing_cadence`](Self::billing_cadence).
+    #[must_use]
     pub fn with_billing_cadence(mut self, value: BillingCadence) -> Self {
         self.billing_cadence = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`billing_model`](Self::billing_model).
+    #[must_use]
     pub fn with_billing_model(mut self, value: BillingModel) -> Self {
         self.billing_model = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`billing_period`](Self::billing_period).
+    #[must_use]
     pub fn with_billing_period(mut self, value: BillingPeriod) -> Self {
         self.billing_period = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`billing_period_count`](Self::billing_period_count).
+    #[must_use]
     pub fn with_billing_period_count(mut self, value: i64) -> Self {
         self.billing_period_count = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`conversion_rate`](Self::conversion_rate).
+    #[must_use]
     pub fn with_conversion_rate(mut self, value: f64) -> Self {
         self.conversion_rate = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`created_at`](Self::created_at).
+    #[must_use]
     pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
         self.created_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`created_by`](Self::created_by).
+    #[must_use]
     pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
         self.created_by = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`currency`](Self::currency).
+    #[must_use]
     pub fn with_currency(mut self, value: impl Into<String>) -> Self {
         self.currency = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`description`](Self::description).
+    #[must_use]
     pub fn with_description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`display_amount`](Self::display_amount).
+    #[must_use]
     pub fn with_display_amount(mut self, value: impl Into<String>) -> Self {
         self.display_amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`display_name`](Self::display_name).
+    #[must_use]
     pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
         self.display_name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`display_price_unit_amount`](Self::display_price_unit_amount).
+    #[must_use]
     pub fn with_display_price_unit_amount(mut self, value: impl Into<String>) -> Self {
         self.display_price_unit_amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`end_date`](Self::end_date).
+    #[must_use]
     pub fn with_end_date(mut self, value: impl Into<String>) -> Self {
         self.end_date = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`entity_id`](Self::entity_id).
+    #[must_use]
     pub fn with_entity_id(mut self, value: impl Into<String>) -> Self {
         self.entity_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`entity_type`](Self::entity_type).
+    #[must_use]
     pub fn with_entity_type(mut self, value: PriceEntityType) -> Self {
         self.entity_type = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`environment_id`](Self::environment_id).
+    #[must_use]
     pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
         self.environment_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`group_id`](Self::group_id).
+    #[must_use]
     pub fn with_group_id(mut self, value: impl Into<String>) -> Self {
         self.group_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`id`](Self::id).
+    #[must_use]
     pub fn with_id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`invoice_cadence`](Self::invoice_cadence).
+    #[must_use]
     pub fn with_invoice_cadence(mut self, value: InvoiceCadence) -> Self {
         self.invoice_cadence = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`lookup_key`](Self::lookup_key).
+    #[must_use]
     pub fn with_lookup_key(mut self, value: impl Into<String>) -> Self {
         self.lookup_key = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`metadata`](Self::metadata).
+    #[must_use]
     pub fn with_metadata(mut self, value: JsonbMetadata) -> Self {
         self.metadata = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`meter_id`](Self::meter_id).
+    #[must_use]
     pub fn with_meter_id(mut self, value: impl Into<String>) -> Self {
         self.meter_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`min_quantity`](Self::min_quantity).
+    #[must_use]
     pub fn with_min_quantity(mut self, value: impl Into<String>) -> Self {
         self.min_quantity = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`parent_price_id`](Self::parent_price_id).
+    #[must_use]
     pub fn with_parent_price_id(mut self, value: impl Into<String>) -> Self {
         self.parent_price_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`price_unit`](Self::price_unit).
+    #[must_use]
     pub fn with_price_unit(mut self, value: impl Into<String>) -> Self {
         self.price_unit = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`price_unit_amount`](Self::price_unit_amount).
+    #[must_use]
     pub fn with_price_unit_amount(mut self, value: f64) -> Self {
         self.price_unit_amount = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`price_unit_id`](Self::price_unit_id).
+    #[must_use]
     pub fn with_price_unit_id(mut self, value: impl Into<String>) -> Self {
         self.price_unit_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`price_unit_tiers`](Self::price_unit_tiers).
+    #[must_use]
     pub fn with_price_unit_tiers(
         mut self,
         value: impl IntoIterator<Item = PriceTier>,
@@ -356,68 +356,68 @@ impl Price {
         self.price_unit_tiers = Some(value.into_iter().collect());
         self
     }
-    #[must_use]
     /// Sets [`price_unit_type`](Self::price_unit_type).
+    #[must_use]
     pub fn with_price_unit_type(mut self, value: PriceUnitType) -> Self {
         self.price_unit_type = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`start_date`](Self::start_date).
+    #[must_use]
     pub fn with_start_date(mut self, value: impl Into<String>) -> Self {
         self.start_date = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`status`](Self::status).
+    #[must_use]
     pub fn with_status(mut self, value: Status) -> Self {
         self.status = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`tenant_id`](Self::tenant_id).
+    #[must_use]
     pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
         self.tenant_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`tier_mode`](Self::tier_mode).
+    #[must_use]
     pub fn with_tier_mode(mut self, value: BillingTier) -> Self {
         self.tier_mode = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`tiers`](Self::tiers).
+    #[must_use]
     pub fn with_tiers(mut self, value: impl IntoIterator<Item = PriceTier>) -> Self {
         self.tiers = Some(value.into_iter().collect());
         self
     }
-    #[must_use]
     /// Sets [`transform_quantity`](Self::transform_quantity).
+    #[must_use]
     pub fn with_transform_quantity(mut self, value: JsonbTransformQuantity) -> Self {
         self.transform_quantity = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`trial_period`](Self::trial_period).
+    #[must_use]
     pub fn with_trial_period(mut self, value: i64) -> Self {
         self.trial_period = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`type_`](Self::type_).
+    #[must_use]
     pub fn with_type(mut self, value: PriceType) -> Self {
         self.type_ = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`updated_at`](Self::updated_at).
+    #[must_use]
     pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
         self.updated_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`updated_by`](Self::updated_by).
+    #[must_use]
     pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
         self.updated_by = Some(value.into());
         self

@@ -27,20 +27,20 @@ impl PriceTier {
             up_to: None,
         }
     }
-    #[must_use]
     /// Sets [`flat_amount`](Self::flat_amount).
+    #[must_use]
     pub fn with_flat_amount(mut self, value: impl Into<String>) -> Self {
         self.flat_amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`unit_amount`](Self::unit_amount).
+    #[must_use]
     pub fn with_unit_amount(mut self, value: impl Into<String>) -> Self {
         self.unit_amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`up_to`](Self::up_to).
+    #[must_use]
     pub fn with_up_to(mut self, value: i64) -> Self {
         self.up_to = Some(value);
         self

@@ -160,116 +160,116 @@ impl SubscriptionLineItem {
             updated_by: None,
         }
     }
-    #[must_use]
     /// Sets [`billing_period`](Self::billing_period).
+    #[must_use]
     pub fn with_billing_period(mut self, value: BillingPeriod) -> Self {
         self.billing_period = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`commitment_amount`](Self::commitment_amount).
+    #[must_use]
     pub fn with_commitment_amount(mut self, value: f64) -> Self {
         self.commitment_amount = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`commitment_overage_factor`](Self::commitment_overage_factor).
+    #[must_use]
     pub fn with_commitment_overage_factor(mut self, value: f64) -> Self {
         self.commitment_overage_factor = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`commitment_quantity`](Self::commitment_quantity).
+    #[must_use]
     pub fn with_commitment_quantity(mut self, value: f64) -> Self {
         self.commitment_quantity = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`commitment_true_up_enabled`](Self::commitment_true_up_enabled).
+    #[must_use]
     pub fn with_commitment_true_up_enabled(mut self, value: bool) -> Self {
         self.commitment_true_up_enabled = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`commitment_type`](Self::commitment_type).
+    #[must_use]
     pub fn with_commitment_type(mut self, value: CommitmentType) -> Self {
         self.commitment_type = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`commitment_windowed`](Self::commitment_windowed).
+    #[must_use]
     pub fn with_commitment_windowed(mut self, value: bool) -> Self {
         self.commitment_windowed = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`created_at`](Self::created_at).
+    #[must_use]
     pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
         self.created_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`created_by`](Self::created_by).
+    #[must_use]
     pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
         self.created_by = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`currency`](Self::currency).
+    #[must_use]
     pub fn with_currency(mut self, value: impl Into<String>) -> Self {
         self.currency = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`customer_id`](Self::customer_id).
+    #[must_use]
     pub fn with_customer_id(mut self, value: impl Into<String>) -> Self {
         self.customer_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`display_name`](Self::display_name).
+    #[must_use]
     pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
         self.display_name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`end_date`](Self::end_date).
+    #[must_use]
     pub fn with_end_date(mut self, value: impl Into<String>) -> Self {
         self.end_date = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`entity_id`](Self::entity_id).
+    #[must_use]
     pub fn with_entity_id(mut self, value: impl Into<String>) -> Self {
         self.entity_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`entity_type`](Self::entity_type).
+    #[must_use]
     pub fn with_entity_type(mut self, value: SubscriptionLineItemEntityType) -> Self {
         self.entity_type = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`environment_id`](Self::environment_id).
+    #[must_use]
     pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
         self.environment_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`id`](Self::id).
+    #[must_use]
     pub fn with_id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`invoice_cadence`](Self::invoice_cadence).
+    #[must_use]
     pub fn with_invoice_cadence(mut self, value: InvoiceCadence) -> Self {
         self.invoice_cadence = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`metadata`](Self::metadata).
+    #[must_use]
     pub fn with_metadata<K: Into<String>, V: Into<String>>(
         mut self,
         value: impl IntoIterator<Item = (K, V)>,
@@ -279,104 +279,104 @@ impl SubscriptionLineItem {
         );
         self
     }
-    #[must_use]
     /// Sets [`meter_display_name`](Self::meter_display_name).
+    #[must_use]
     pub fn with_meter_display_name(mut self, value: impl Into<String>) -> Self {
         self.meter_display_name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`meter_id`](Self::meter_id).
+    #[must_use]
     pub fn with_meter_id(mut self, value: impl Into<String>) -> Self {
         self.meter_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`plan_display_name`](Self::plan_display_name).
+    #[must_use]
     pub fn with_plan_display_name(mut self, value: impl Into<String>) -> Self {
         self.plan_display_name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`price`](Self::price).
+    #[must_use]
     pub fn with_price(mut self, value: Price) -> Self {
         self.price = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`price_id`](Self::price_id).
+    #[must_use]
     pub fn with_price_id(mut self, value: impl Into<String>) -> Self {
         self.price_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`price_type`](Self::price_type).
+    #[must_use]
     pub fn with_price_type(mut self, value: PriceType) -> Self {
         self.price_type = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`price_unit`](Self::price_unit).
+    #[must_use]
     pub fn with_price_unit(mut self, value: impl Into<String>) -> Self {
         self.price_unit = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`price_unit_id`](Self::price_unit_id).
+    #[must_use]
     pub fn with_price_unit_id(mut self, value: impl Into<String>) -> Self {
         self.price_unit_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`quantity`](Self::quantity).
+    #[must_use]
     pub fn with_quantity(mut self, value: impl Into<String>) -> Self {
         self.quantity = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`start_date`](Self::start_date).
+    #[must_use]
     pub fn with_start_date(mut self, value: impl Into<String>) -> Self {
         self.start_date = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`status`](Self::status).
+    #[must_use]
     pub fn with_status(mut self, value: Status) -> Self {
         self.status = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`subscription_id`](Self::subscription_id).
+    #[must_use]
     pub fn with_subscription_id(mut self, value: impl Into<String>) -> Self {
         self.subscription_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`subscription_phase_id`](Self::subscription_phase_id).
+    #[must_use]
     pub fn with_subscription_phase_id(mut self, value: impl Into<String>) -> Self {
         self.subscription_phase_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`tenant_id`](Self::tenant_id).
+    #[must_use]
     pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
         self.tenant_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`trial_period`](Self::trial_period).
+    #[must_use]
     pub fn with_trial_period(mut self, value: i64) -> Self {
         self.trial_period = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`updated_at`](Self::updated_at).
+    #[must_use]
     pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
         self.updated_at = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`updated_by`](Self::updated_by).
+    #[must_use]
     pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
         self.updated_by = Some(value.into());
         self

@@ -128,92 +128,92 @@ impl UsageAnalyticItem {
             window_size: None,
         }
     }
-    #[must_use]
     /// Sets [`add_on_id`](Self::add_on_id).
+    #[must_use]
     pub fn with_add_on_id(mut self, value: impl Into<String>) -> Self {
         self.add_on_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`addon`](Self::addon).
+    #[must_use]
     pub fn with_addon(mut self, value: Addon) -> Self {
         self.addon = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`aggregation_type`](Self::aggregation_type).
+    #[must_use]
     pub fn with_aggregation_type(mut self, value: AggregationType) -> Self {
         self.aggregation_type = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`commitment_info`](Self::commitment_info).
+    #[must_use]
     pub fn with_commitment_info(mut self, value: CommitmentInfo) -> Self {
         self.commitment_info = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`currency`](Self::currency).
+    #[must_use]
     pub fn with_currency(mut self, value: impl Into<String>) -> Self {
         self.currency = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`event_count`](Self::event_count).
+    #[must_use]
     pub fn with_event_count(mut self, value: i64) -> Self {
         self.event_count = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`event_name`](Self::event_name).
+    #[must_use]
     pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
         self.event_name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`feature`](Self::feature).
+    #[must_use]
     pub fn with_feature(mut self, value: Feature) -> Self {
         self.feature = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`feature_id`](Self::feature_id).
+    #[must_use]
     pub fn with_feature_id(mut self, value: impl Into<String>) -> Self {
         self.feature_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`meter`](Self::meter).
+    #[must_use]
     pub fn with_meter(mut self, value: Meter) -> Self {
         self.meter = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`meter_id`](Self::meter_id).
+    #[must_use]
     pub fn with_meter_id(mut self, value: impl Into<String>) -> Self {
         self.meter_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`name`](Self::name).
+    #[must_use]
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`plan`](Self::plan).
+    #[must_use]
     pub fn with_plan(mut self, value: Plan) -> Self {
         self.plan = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`plan_id`](Self::plan_id).
+    #[must_use]
     pub fn with_plan_id(mut self, value: impl Into<String>) -> Self {
         self.plan_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`points`](Self::points).
+    #[must_use]
     pub fn with_points(
         mut self,
         value: impl IntoIterator<Item = UsageAnalyticPoint>,
@@ -221,20 +221,20 @@ impl UsageAnalyticItem {
         self.points = Some(value.into_iter().collect());
         self
     }
-    #[must_use]
     /// Sets [`price`](Self::price).
+    #[must_use]
     pub fn with_price(mut self, value: PriceResponse) -> Self {
         self.price = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`price_id`](Self::price_id).
+    #[must_use]
     pub fn with_price_id(mut self, value: impl Into<String>) -> Self {
         self.price_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`properties`](Self::properties).
+    #[must_use]
     pub fn with_properties<K: Into<String>, V: Into<String>>(
         mut self,
         value: impl IntoIterator<Item = (K, V)>,
@@ -244,14 +244,14 @@ impl UsageAnalyticItem {
         );
         self
     }
-    #[must_use]
     /// Sets [`source`](Self::source).
+    #[must_use]
     pub fn with_source(mut self, value: impl Into<String>) -> Self {
         self.source = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`sources`](Self::sources).
+    #[must_use]
     pub fn with_sources(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
@@ -259,50 +259,50 @@ impl UsageAnalyticItem {
         self.sources = Some(value.into_iter().map(Into::into).collect());
         self
     }
-    #[must_use]
     /// Sets [`sub_line_item_id`](Self::sub_line_item_id).
+    #[must_use]
     pub fn with_sub_line_item_id(mut self, value: impl Into<String>) -> Self {
         self.sub_line_item_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`subscription_id`](Self::subscription_id).
+    #[must_use]
     pub fn with_subscription_id(mut self, value: impl Into<String>) -> Self {
         self.subscription_id = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`subscription_line_item`](Self::subscription_line_item).
+    #[must_use]
     pub fn with_subscription_line_item(mut self, value: SubscriptionLineItem) -> Self {
         self.subscription_line_item = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`total_cost`](Self::total_cost).
+    #[must_use]
     pub fn with_total_cost(mut self, value: impl Into<String>) -> Self {
         self.total_cost = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`total_usage`](Self::total_usage).
+    #[must_use]
     pub fn with_total_usage(mut self, value: impl Into<String>) -> Self {
         self.total_usage = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`unit`](Self::unit).
+    #[must_use]
     pub fn with_unit(mut self, value: impl Into<String>) -> Self {
         self.unit = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`unit_plural`](Self::unit_plural).
+    #[must_use]
     pub fn with_unit_plural(mut self, value: impl Into<String>) -> Self {
         self.unit_plural = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`window_size`](Self::window_size).
+    #[must_use]
     pub fn with_window_size(mut self, value: WindowSize) -> Self {
         self.window_size = Some(value);
         self

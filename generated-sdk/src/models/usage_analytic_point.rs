@@ -43,8 +43,8 @@ impl UsageAnalyticPoint {
             usage: None,
         }
     }
-    #[must_use]
     /// Sets [`computed_commitment_utilized_amount`](Self::computed_commitment_utilized_amount).
+    #[must_use]
     pub fn with_computed_commitment_utilized_amount(
         mut self,
         value: impl Into<String>,
@@ -52,38 +52,38 @@ impl UsageAnalyticPoint {
         self.computed_commitment_utilized_amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`computed_overage_amount`](Self::computed_overage_amount).
+    #[must_use]
     pub fn with_computed_overage_amount(mut self, value: impl Into<String>) -> Self {
         self.computed_overage_amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`computed_true_up_amount`](Self::computed_true_up_amount).
+    #[must_use]
     pub fn with_computed_true_up_amount(mut self, value: impl Into<String>) -> Self {
         self.computed_true_up_amount = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`cost`](Self::cost).
+    #[must_use]
     pub fn with_cost(mut self, value: impl Into<String>) -> Self {
         self.cost = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`event_count`](Self::event_count).
+    #[must_use]
     pub fn with_event_count(mut self, value: i64) -> Self {
         self.event_count = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`timestamp`](Self::timestamp).
+    #[must_use]
     pub fn with_timestamp(mut self, value: impl Into<String>) -> Self {
         self.timestamp = Some(value.into());
         self
     }
-    #[must_use]
     /// Sets [`usage`](Self::usage).
+    #[must_use]
     pub fn with_usage(mut self, value: impl Into<String>) -> Self {
         self.usage = Some(value.into());
         self

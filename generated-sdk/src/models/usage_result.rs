@@ -23,14 +23,14 @@ impl UsageResult {
             window_size: None,
         }
     }
-    #[must_use]
     /// Sets [`value`](Self::value).
+    #[must_use]
     pub fn with_value(mut self, value: f64) -> Self {
         self.value = Some(value);
         self
     }
-    #[must_use]
     /// Sets [`window_size`](Self::window_size).
+    #[must_use]
     pub fn with_window_size(mut self, value: impl Into<String>) -> Self {
         self.window_size = Some(value.into());
         self

@@ -111,9 +111,7 @@ fn field_doc(f: &Field) -> TokenStream {
     if f.write_only {
         facts.push("Write-only: never returned by the server.".to_owned());
     }
-    if !facts.is_empty() {
-        parts.push(facts.join("\n"));
-    }
+    parts.extend(facts);
     doc(&parts.join("\n\n"))
 }
 
@@ -221,6 +219,7 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
         let sd = format!(" Sets [`{}`](Self::{}).", f.rust_name, f.rust_name);
         quote! {
             #[doc = #sd]
+            #[must_use]
             #allow_deprecated
             pub fn #setter #g(mut self, value: #a) -> Self {
                 self.#id = Some(#e);
@@ -255,7 +254,7 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
             pub fn new #generic_decl(#(#args),*) -> Self {
                 Self { #(#inits)* #additional_init }
             }
-            #(#must_use #setters)*
+            #(#setters)*
             #fill
         }
 
