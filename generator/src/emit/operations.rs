@@ -154,7 +154,8 @@ fn method_doc(api: &Api, op: &Operation) -> TokenStream {
                 ParamLocation::Cookie => "cookie",
             };
             let req = if p.required { "required" } else { "optional, in the params struct" };
-            text.push_str(&format!("\n- `{}` ({where_} `{}`, {req}): {desc}", p.rust_name, p.wire_name));
+            let desc = if desc.is_empty() { String::new() } else { format!(": {desc}") };
+            text.push_str(&format!("\n- `{}` ({where_} `{}`, {req}){desc}", p.rust_name, p.wire_name));
         }
     }
     if let Some(b) = &op.body {
@@ -293,23 +294,41 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     }
 }
 
+/// The path with its parameters percent-encoded: `["/things/", &thing_id, "/items"].concat()`.
 fn path_expr(op: &Operation) -> TokenStream {
     let path_params: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamLocation::Path).collect();
     if path_params.is_empty() {
         let p = &op.path;
         return quote!(String::from(#p));
     }
-    let mut fmt = op.path.replace('{', "{{").replace('}', "}}");
-    let mut args = Vec::new();
-    for p in &path_params {
-        fmt = fmt.replace(&format!("{{{{{}}}}}", p.wire_name), "{}");
-        let id = ident(&p.rust_name);
-        args.push(match p.ty {
-            TypeRef::String => quote!(crate::runtime::call::encode_path_segment(&#id)),
-            _ => quote!(crate::runtime::call::encode_path_segment(&#id.to_string())),
-        });
+    let mut pieces = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else { break };
+        let name = &rest[start + 1..start + len];
+        if start > 0 {
+            let lit = &rest[..start];
+            pieces.push(quote!(#lit));
+        }
+        match path_params.iter().find(|p| p.wire_name == name) {
+            Some(p) => {
+                let id = ident(&p.rust_name);
+                pieces.push(match p.ty {
+                    TypeRef::String => quote!(&crate::runtime::call::encode_path_segment(&#id)),
+                    _ => quote!(&crate::runtime::call::encode_path_segment(&#id.to_string())),
+                });
+            }
+            None => {
+                let lit = &rest[start..start + len + 1];
+                pieces.push(quote!(#lit));
+            }
+        }
+        rest = &rest[start + len + 1..];
     }
-    quote!(format!(#fmt, #(#args),*))
+    if !rest.is_empty() {
+        pieces.push(quote!(#rest));
+    }
+    quote!([#(#pieces),*].concat())
 }
 
 /// The statement that adds one non-path parameter to `request`.

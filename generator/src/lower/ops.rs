@@ -109,6 +109,10 @@ fn dedupe_tags(tags: &mut [Tag]) {
     let mut modules = Names::with_reserved(["mod", "client", "error", "models", "operations", "runtime"]);
     let mut structs = Names::default();
     for t in tags.iter_mut() {
+        // A tag named like a prelude item (`default`) must not shadow it in its module.
+        if t.rust_name.ends_with("Model") && !t.name.to_upper_camel_case().ends_with("Model") {
+            t.rust_name = format!("{}Operations", t.name.to_upper_camel_case());
+        }
         t.module = modules.unique(&t.module);
         t.rust_name = structs.unique(&t.rust_name);
     }

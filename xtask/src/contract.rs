@@ -1,0 +1,353 @@
+//! The contract step of `cargo xtask test`: the generated SDK against Stoplight Prism.
+//!
+//! Prism (pinned in `tests/contract/package-lock.json`) serves a mock of
+//! `spec/flexprice-events.yaml` and validates every request against it. This module installs
+//! it locally (`npm ci` in `tests/contract/`, never globally), starts two Prism servers on free
+//! ports of 127.0.0.1 (static examples, and `--dynamic` with a fixed seed), runs
+//! `tests/tests/contract.rs` against them (`PRISM_URL`, `PRISM_DYNAMIC_URL`) and stops them.
+//!
+//! Prism never outlives the run:
+//!
+//! - a [`Prism`] guard stops the server (SIGTERM to its process group, SIGKILL after a grace
+//!   period) when it is dropped: after the tests, when they fail, when the wait for the server
+//!   fails, and on a panic;
+//! - Prism runs in a process group of its own, so the terminal's Ctrl-C does not hit it in the
+//!   middle of a shutdown; instead it is started through `tests/contract/lifeline.cjs`, which
+//!   makes it exit as soon as its stdin reaches end of file. xtask holds the only write end of
+//!   that pipe, so when xtask dies for any reason (Ctrl-C, SIGTERM, SIGKILL) the kernel closes
+//!   it and Prism exits by itself within moments, without any signal handler in xtask.
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::root;
+
+/// Folder of the npm project that pins Prism (relative to the workspace root).
+const CONTRACT_DIR: &str = "tests/contract";
+/// How long Prism may take to answer HTTP after it was started.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long Prism gets to exit after SIGTERM before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+/// Seed of the dynamic-mode server, so its generated responses repeat from run to run.
+const DYNAMIC_SEED: &str = "flexprice-contract";
+/// Oldest Node.js major version supported.
+const MIN_NODE_MAJOR: u32 = 18;
+/// Threads of the test binary (the tests share nothing but the servers).
+const TEST_THREADS: &str = "--test-threads=4";
+
+const INSTALL_HINT: &str =
+    "install Node.js 18+ and npm (https://nodejs.org), or run `cargo xtask test --no-contract` to skip the contract tests";
+
+/// Runs the contract tests against Prism; `Err` says what failed.
+pub(crate) fn run() -> Result<(), String> {
+    let root = root();
+    let dir = root.join(CONTRACT_DIR);
+    check_tools()?;
+    install_prism(&dir)?;
+
+    // Compile the tests before any server starts, so a build error leaves nothing running.
+    let test_args = ["test", "-p", "sdk-e2e-tests", "--test", "contract"];
+    let mut build_args = test_args.to_vec();
+    build_args.push("--no-run");
+    if !crate::run("cargo", &build_args, &[]) {
+        return Err("the contract tests do not compile".into());
+    }
+
+    let logs = root.join("target").join("contract");
+    fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
+    let spec = root.join(crate::SPEC);
+
+    eprintln!("\n==> starting Prism (logs in {})", logs.display());
+    let mut servers = vec![
+        Prism::start(&dir, &spec, Mode::Static, &logs.join("prism.log"))?,
+        Prism::start(&dir, &spec, Mode::Dynamic, &logs.join("prism-dynamic.log"))?,
+    ];
+    for server in &mut servers {
+        if let Err(e) = server.wait_ready() {
+            server.print_log_tail();
+            return Err(e); // `servers` is dropped here: every Prism is stopped
+        }
+        eprintln!("    {} Prism ready at {} (log: {})", server.mode.name(), server.url(), server.log.display());
+    }
+
+    let (static_url, dynamic_url) = (servers[0].url(), servers[1].url());
+    let mut args = test_args.to_vec();
+    args.extend(["--", TEST_THREADS]);
+    let passed = crate::run("cargo", &args, &[("PRISM_URL", &static_url), ("PRISM_DYNAMIC_URL", &dynamic_url)]);
+
+    let mut stopped = Vec::new();
+    for mut server in servers {
+        if let Err(e) = server.stop() {
+            stopped.push(e);
+        }
+        if !passed {
+            server.print_log_tail();
+        }
+    }
+    if !passed {
+        return Err("the contract tests against Prism failed (Prism's logs are above)".into());
+    }
+    if !stopped.is_empty() {
+        return Err(stopped.join("; "));
+    }
+    Ok(())
+}
+
+/// `node` (18 or newer) and `npm` must be on the PATH.
+fn check_tools() -> Result<(), String> {
+    let node = tool_version("node")?;
+    let major = node.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse::<u32>().ok());
+    match major {
+        Some(major) if major >= MIN_NODE_MAJOR => {}
+        _ => return Err(format!("the contract tests need Node.js {MIN_NODE_MAJOR}+, found `{}`: {INSTALL_HINT}", node.trim())),
+    }
+    tool_version("npm")?;
+    Ok(())
+}
+
+fn tool_version(program: &str) -> Result<String, String> {
+    let missing = |why: String| format!("the contract tests need `{program}` ({why}): {INSTALL_HINT}");
+    let out = Command::new(program).arg("--version").stdin(Stdio::null()).output().map_err(|e| missing(e.to_string()))?;
+    if !out.status.success() {
+        return Err(missing(format!("`{program} --version` failed with {}", out.status)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `npm ci` in `tests/contract/` when Prism is missing or the lockfile changed since the last install.
+fn install_prism(dir: &Path) -> Result<(), String> {
+    let prism = dir.join("node_modules/.bin/prism");
+    // npm writes node_modules/.package-lock.json at the end of every install.
+    let installed = modified(&dir.join("node_modules/.package-lock.json"));
+    let wanted = [modified(&dir.join("package-lock.json")), modified(&dir.join("package.json"))].into_iter().flatten().max();
+    let fresh = prism.exists() && matches!((installed, wanted), (Some(i), Some(w)) if i >= w);
+    if fresh {
+        return Ok(());
+    }
+    eprintln!("\n==> npm ci --no-audit --no-fund --ignore-scripts (in {CONTRACT_DIR})");
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
+        .current_dir(dir)
+        // the only install script in the tree is telemetry; keep it off even if scripts run
+        .env("SCARF_ANALYTICS", "false")
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run npm: {e}: {INSTALL_HINT}"))?;
+    if !status.success() {
+        return Err(format!("`npm ci` in {CONTRACT_DIR} failed ({status})"));
+    }
+    if !prism.exists() {
+        return Err(format!("`npm ci` did not install {}", prism.display()));
+    }
+    Ok(())
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// A free TCP port of 127.0.0.1: bind port 0, read the port, release it.
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| format!("cannot find a free port: {e}"))?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| format!("cannot find a free port: {e}"))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Responses are the spec's examples.
+    Static,
+    /// Responses are generated from the schemas (json-schema-faker, fixed seed).
+    Dynamic,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Static => "static",
+            Mode::Dynamic => "dynamic",
+        }
+    }
+}
+
+/// A running Prism server; dropping it stops the server.
+struct Prism {
+    mode: Mode,
+    port: u16,
+    log: PathBuf,
+    child: Option<Child>,
+}
+
+impl Prism {
+    /// Starts Prism on a free port (retrying with another port if the chosen one was taken
+    /// in the meantime).
+    fn start(dir: &Path, spec: &Path, mode: Mode, log: &Path) -> Result<Prism, String> {
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let port = free_port()?;
+            let mut prism = Prism::spawn(dir, spec, mode, port, log)?;
+            // A port taken by someone else shows quickly as an early exit with EADDRINUSE.
+            std::thread::sleep(Duration::from_millis(100));
+            match prism.exited() {
+                Some(status) if log_contains(log, "EADDRINUSE") => {
+                    last_error = format!("port {port} was taken ({status})");
+                }
+                _ => return Ok(prism),
+            }
+            prism.stop().ok();
+        }
+        Err(format!("cannot start Prism: {last_error}"))
+    }
+
+    fn spawn(dir: &Path, spec: &Path, mode: Mode, port: u16, log: &Path) -> Result<Prism, String> {
+        let out = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let err = out.try_clone().map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+        let mut cmd = Command::new("node");
+        cmd.arg("--require")
+            .arg(dir.join("lifeline.cjs"))
+            .arg(dir.join("node_modules/.bin/prism"))
+            .arg("mock")
+            .arg(spec)
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "--errors"]);
+        if mode == Mode::Dynamic {
+            cmd.args(["--dynamic", "--seed", DYNAMIC_SEED]);
+        }
+        cmd.current_dir(dir)
+            // the lifeline: Prism exits when this pipe closes (see the module docs)
+            .stdin(Stdio::piped())
+            .stdout(out)
+            .stderr(err)
+            .env("NO_COLOR", "1")
+            .env("FORCE_COLOR", "0");
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        let child = cmd.spawn().map_err(|e| format!("cannot start Prism (node): {e}"))?;
+        Ok(Prism { mode, port, log: log.to_path_buf(), child: Some(child) })
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The exit status, if the server has exited.
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
+    }
+
+    /// Waits until the server answers HTTP, at most [`READY_TIMEOUT`].
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let started = Instant::now();
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        loop {
+            if let Some(status) = self.exited() {
+                return Err(format!("{} Prism exited before it was ready ({status})", self.mode.name()));
+            }
+            if answers_http(addr) {
+                return Ok(());
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                return Err(format!(
+                    "{} Prism did not answer on {} within {} s",
+                    self.mode.name(),
+                    self.url(),
+                    READY_TIMEOUT.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Stops the server and its process group: SIGTERM, then SIGKILL after [`STOP_GRACE`].
+    fn stop(&mut self) -> Result<(), String> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        // Closing stdin alone makes Prism exit (the lifeline); the signal makes it quick.
+        drop(child.stdin.take());
+        if let Ok(Some(_)) = child.try_wait() {
+            return Ok(());
+        }
+        let pid = child.id();
+        signal_group(&mut child, pid, "TERM");
+        let deadline = Instant::now() + STOP_GRACE;
+        while Instant::now() < deadline {
+            match child.try_wait() {
+                Ok(Some(_)) => return Ok(()),
+                Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+                Err(e) => return Err(format!("cannot wait for Prism (pid {pid}): {e}")),
+            }
+        }
+        // Not reaped yet, so the group id cannot have been reused.
+        signal_group(&mut child, pid, "KILL");
+        child.wait().map(drop).map_err(|e| format!("cannot wait for Prism (pid {pid}): {e}"))
+    }
+
+    fn print_log_tail(&self) {
+        const LINES: usize = 40;
+        let text = fs::read(&self.log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(LINES)..];
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "\n---- last {} lines of {} ----", tail.len(), self.log.display());
+        for line in tail {
+            let _ = writeln!(err, "{line}");
+        }
+        let _ = writeln!(err, "---- end of {} ----", self.log.display());
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        if let Err(e) = self.stop() {
+            eprintln!("warning: {e}");
+        }
+    }
+}
+
+/// Sends `signal` to the process group `pgid` (the group Prism leads).
+#[cfg(unix)]
+fn signal_group(child: &mut Child, pgid: u32, signal: &str) {
+    let sent = Command::new("kill")
+        .args(["-s", signal, "--", &format!("-{pgid}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !sent {
+        // no `kill` program, or the group is gone: at least the leader
+        let _ = child.kill();
+    }
+}
+
+#[cfg(not(unix))]
+fn signal_group(child: &mut Child, _pgid: u32, _signal: &str) {
+    let _ = child.kill();
+}
+
+/// Whether something on `addr` answers an HTTP request (a CORS preflight, which Prism
+/// answers without routing or validating it).
+fn answers_http(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+    let request = "OPTIONS /events HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://127.0.0.1\r\n\
+                   Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 8];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.")
+}
+
+fn log_contains(log: &Path, needle: &str) -> bool {
+    fs::read_to_string(log).is_ok_and(|t| t.contains(needle))
+}
