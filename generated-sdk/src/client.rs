@@ -4,7 +4,8 @@
 //! The client, its builder and the servers of the API.
 
 use std::time::Duration;
-use crate::runtime::client_core::{AuthKind, AuthScheme, ClientCore, CoreBuilder};
+use crate::runtime::client_core::{AuthKind, AuthScheme};
+use crate::runtime::client_core::{ClientCore, CoreBuilder};
 use crate::runtime::hooks::ResponseInfo;
 use crate::runtime::retry::RetryConfig;
 use crate::Error;

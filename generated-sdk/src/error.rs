@@ -5,8 +5,9 @@
 
 use crate::runtime::call::{ErrorFromResponse, RawResponse};
 use crate::runtime::client_core::BuildError;
+use crate::runtime::errors::ApiError;
 use crate::runtime::errors::{
-    ApiError, DecodeError, InvalidRequest, ResponseMeta, TransportError, UnexpectedStatus,
+    DecodeError, InvalidRequest, ResponseMeta, TransportError, UnexpectedStatus,
 };
 /// Everything a call can fail with.
 ///

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use sdkgen::config::Config;
 use sdkgen::lower::LowerOptions;
 
+mod corpus;
 mod test;
 
 #[derive(Parser)]
@@ -42,6 +43,11 @@ enum Task {
         #[arg(long)]
         strict: bool,
     },
+    /// Generate a crate for every spec in DIR and check each with clippy (-D warnings).
+    Corpus {
+        /// Folder of OpenAPI documents.
+        dir: PathBuf,
+    },
     /// Run everything CI runs: fmt, clippy, the drift check, all tests and doctests.
     Test {
         /// Skip the contract tests against the Prism mock server (says so loudly).
@@ -67,6 +73,13 @@ fn main() -> ExitCode {
             generate(&spec, &out, crate_name, config.as_deref(), strict)
         }
         Task::Test { no_contract } => test::run(no_contract),
+        Task::Corpus { dir } => match corpus::run(&dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("FAILED: {e}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

@@ -344,6 +344,16 @@ fn object_fields<B: Serialize + ?Sized>(body: &B) -> Result<Vec<(String, String)
         .collect())
 }
 
+/// The text form of a parameter value: a string as it is, a number or boolean printed, `null`
+/// as nothing, anything else (an object, an array) as JSON text.
+pub fn param_text<T: Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Null) | Err(_) => String::new(),
+        Ok(other) => other.to_string(),
+    }
+}
+
 /// A complete response: metadata and the whole body.
 #[derive(Clone)]
 pub struct RawResponse {
@@ -639,6 +649,15 @@ where
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn param_text_of_values() {
+        assert_eq!(param_text("a b"), "a b");
+        assert_eq!(param_text(&3_i64), "3");
+        assert_eq!(param_text(&true), "true");
+        assert_eq!(param_text(&Option::<i32>::None), "");
+        assert_eq!(param_text(&serde_json::json!({"k": 1})), "{\"k\":1}");
+    }
 
     #[test]
     fn form_json_and_multipart_json_encode_top_level_fields() {

@@ -15,25 +15,26 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<()
         mods.push((ident(&def.module), ident(&def.name)));
     }
     let (m, n): (Vec<_>, Vec<_>) = mods.into_iter().unzip();
-    let intro = doc(&format!(
-        "Request and response types of the {} API.\n\nEvery type names the schema it comes from. Structs are `#[non_exhaustive]`: build them\nwith `new` (the required fields) and the `with_*` setters, so a field added to the spec\nlater does not break your code.",
-        prose(&api.title)
-    ));
+    let intro = format!(
+        "Request and response types of {}.\n\nEvery type names the schema it comes from. Structs are `#[non_exhaustive]`: build them\nwith `new` (the required fields) and the `with_*` setters, so a field added to the spec\nlater does not break your code.",
+        api_name(&api.title)
+    );
     let tokens = quote! {
-        #intro
         #(mod #m;)*
         #(pub use #m::#n;)*
     };
-    let file: syn::File = syn::parse2(quote!(#tokens)).map_err(|e| e.to_string())?;
-    // Inner docs: prettyplease prints outer `///` here, so write the module docs by hand.
-    let body = prettyplease::unparse(&file);
-    let body = body
-        .lines()
-        .map(|l| l.strip_prefix("///").map(|rest| format!("//!{rest}")).unwrap_or_else(|| l.to_owned()))
-        .collect::<Vec<_>>()
-        .join("\n");
-    files.insert("src/models/mod.rs", format!("{}\n{body}\n", header.rust()));
+    files.insert("src/models/mod.rs", super::rust_module(header, &intro, tokens)?);
     Ok(())
+}
+
+/// "the Pet Store API" from a title, without doubling a trailing "API".
+pub(crate) fn api_name(title: &str) -> String {
+    let t = prose(title.trim());
+    if t.to_ascii_lowercase().ends_with("api") {
+        format!("the {t}")
+    } else {
+        format!("the {t} API")
+    }
 }
 
 fn type_doc(def: &TypeDef) -> TokenStream {
@@ -71,7 +72,11 @@ fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
         TypeKind::Struct { fields, additional } => struct_def(api, def, fields, additional.as_ref()),
         TypeKind::StringEnum { variants } => string_enum(def, variants),
         TypeKind::IntEnum { variants } => int_enum(def, variants),
-        TypeKind::Union { variants, .. } => union_def(def, variants),
+        TypeKind::Union { variants, .. } => {
+            let body = union_def(def, variants);
+            let validate = union_validate(api, def, variants);
+            quote!(#body #validate)
+        }
         TypeKind::Alias(t) => {
             let d = type_doc(def);
             let name = ident(&def.name);
@@ -518,6 +523,31 @@ fn int_enum(def: &TypeDef, variants: &[IntVariant]) -> TokenStream {
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 Ok(Self::from(i64::deserialize(deserializer)?))
+            }
+        }
+    }
+}
+
+fn union_validate(api: &Api, def: &TypeDef, variants: &[UnionVariant]) -> TokenStream {
+    if !def.validated {
+        return quote!();
+    }
+    let name = ident(&def.name);
+    let arms = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let nested = v.ty.named().and_then(|n| api.types.iter().find(|t| t.name == n)).is_some_and(|t| t.validated);
+        if nested {
+            quote!(Self::#id(value) => crate::runtime::validate::Validate::validate(value, v),)
+        } else {
+            quote!(Self::#id(_) => {})
+        }
+    });
+    quote! {
+        impl crate::runtime::validate::Validate for #name {
+            fn validate(&self, v: &mut crate::runtime::validate::Validator) {
+                match self {
+                    #(#arms)*
+                }
             }
         }
     }

@@ -60,7 +60,6 @@ fn tag_file(api: &Api, tag: &Tag) -> TokenStream {
     let bulk =
         api.bulk.iter().filter(|b| api.operations[b.operation].tag == tag_index(api, tag)).map(|b| bulk_method(api, b));
     quote! {
-        use crate::models;
         use crate::runtime::call::{Call, OperationSpec, PreparedRequest};
         use crate::runtime::client_core::ClientCore;
         use crate::Error;
@@ -111,7 +110,7 @@ fn spec_const(op: &Operation) -> TokenStream {
 }
 
 fn models_path() -> TokenStream {
-    quote!(models::)
+    quote!(crate::models::)
 }
 
 /// Argument type and the conversion into the value used, for a required parameter.
@@ -315,7 +314,7 @@ fn path_expr(op: &Operation) -> TokenStream {
                 let id = ident(&p.rust_name);
                 pieces.push(match p.ty {
                     TypeRef::String => quote!(&crate::runtime::call::encode_path_segment(&#id)),
-                    _ => quote!(&crate::runtime::call::encode_path_segment(&#id.to_string())),
+                    _ => quote!(&crate::runtime::call::encode_path_segment(&crate::runtime::call::param_text(&#id))),
                 });
             }
             None => {
@@ -353,9 +352,8 @@ fn param_stmt(p: &Param) -> TokenStream {
             | TypeRef::U32
             | TypeRef::U64
             | TypeRef::F32
-            | TypeRef::F64
-            | TypeRef::Named(_) => add(v),
-            _ => add(quote!(serde_json::to_string(&#v).unwrap_or_default())),
+            | TypeRef::F64 => add(v),
+            _ => add(quote!(crate::runtime::call::param_text(&#v))),
         }
     };
     let stmt_for = |v: TokenStream| -> TokenStream {
@@ -367,12 +365,12 @@ fn param_stmt(p: &Param) -> TokenStream {
                 }
                 QueryStyle::Delimited(c) => {
                     let sep = c.to_string();
-                    add(quote!(#v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(#sep)))
+                    add(quote!(#v.iter().map(crate::runtime::call::param_text).collect::<Vec<_>>().join(#sep)))
                 }
-                _ => add(quote!(#v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","))),
+                _ => add(quote!(#v.iter().map(crate::runtime::call::param_text).collect::<Vec<_>>().join(","))),
             },
             TypeRef::Map(_) if p.style == QueryStyle::DeepObject => {
-                quote!(for (k, x) in #v.iter() { request = request.query(format!("{}[{}]", #wire, k), x.to_string()); })
+                quote!(for (k, x) in #v.iter() { request = request.query(format!("{}[{}]", #wire, k), crate::runtime::call::param_text(x)); })
             }
             t => one(v, t),
         }
@@ -495,7 +493,7 @@ fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
             let batch_size = options.effective_batch_size(#batch);
             let core = self.core;
             crate::runtime::bulk::run_batches(items, batch_size, options.concurrency, move |batch| async move {
-                let body = models::#body::new(batch);
+                let body = crate::models::#body::new(batch);
                 let request = #encode;
                 let items = body.#field;
                 let result = Call::<_, Error>::new(core, &#spec, request, #decode).send().await.map(|_| ());

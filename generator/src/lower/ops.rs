@@ -369,41 +369,17 @@ fn parameter(l: &mut Lowerer, p: &Parameter, at: &str, op_camel: &str, seen: &mu
     })
 }
 
-/// Whether a parameter's type prints as plain text (scalars, enums, arrays of those).
+/// Whether a parameter's type has a text form (scalars, enums, unions and aliases of those, arrays
+/// of them); an object parameter is sent as JSON text, which the API may not expect.
 pub(crate) fn is_simple_param(l: &Lowerer, ty: &TypeRef) -> bool {
     match ty {
-        TypeRef::String
-        | TypeRef::Bool
-        | TypeRef::I32
-        | TypeRef::I64
-        | TypeRef::U32
-        | TypeRef::U64
-        | TypeRef::F32
-        | TypeRef::F64 => true,
-        TypeRef::Named(n) => {
-            matches!(
-                l.types.get(n).map(|t| &t.kind),
-                Some(TypeKind::StringEnum { .. }) | Some(TypeKind::IntEnum { .. })
-            ) || matches!(l.types.get(n).map(|t| &t.kind), Some(TypeKind::Alias(inner)) if is_scalar(inner))
-        }
+        TypeRef::Named(n) => !matches!(l.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct { .. })),
         TypeRef::Vec(inner) => !matches!(**inner, TypeRef::Vec(_)) && is_simple_param(l, inner),
-        _ => false,
+        TypeRef::Map(_) | TypeRef::Json | TypeRef::Bytes => false,
+        _ => true,
     }
 }
 
-fn is_scalar(t: &TypeRef) -> bool {
-    matches!(
-        t,
-        TypeRef::String
-            | TypeRef::Bool
-            | TypeRef::I32
-            | TypeRef::I64
-            | TypeRef::U32
-            | TypeRef::U64
-            | TypeRef::F32
-            | TypeRef::F64
-    )
-}
 
 fn is_json_media(media: &str) -> bool {
     let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();

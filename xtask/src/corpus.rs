@@ -1,0 +1,111 @@
+//! `cargo xtask corpus DIR`: generate a crate for every spec in DIR and check that each one
+//! builds clean under clippy, with one shared target folder so dependencies build once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use sdkgen::config::Config;
+use sdkgen::lower::LowerOptions;
+
+struct Row {
+    spec: String,
+    operations: usize,
+    types: usize,
+    lines: usize,
+    gen_ms: f64,
+    warnings: usize,
+    check: String,
+}
+
+fn specs_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")))
+        .collect();
+    specs.sort();
+    Ok(specs)
+}
+
+/// Generates and checks every spec in `dir`; `Err` when any fails.
+pub(crate) fn run(dir: &Path) -> Result<(), String> {
+    let root = crate::root();
+    let out_root = root.join("target/corpus");
+    let target = root.join("target/corpus-target");
+    let lock = root.join("Cargo.lock");
+    let mut rows = Vec::new();
+    for spec in specs_in(dir)? {
+        let stem = spec.file_stem().and_then(|s| s.to_str()).unwrap_or("spec").to_owned();
+        let crate_name = format!("corpus_{}", stem.replace(['-', '.'], "_"));
+        let out = out_root.join(&stem);
+        let mut config = Config::default();
+        config.package.name = Some(crate_name.clone());
+        config.output.standalone = true;
+        config.output.regen_command = format!("cargo xtask corpus {}", dir.display());
+        let text = std::fs::read_to_string(&spec).map_err(|e| format!("{}: {e}", spec.display()))?;
+        let started = Instant::now();
+        let generated = sdkgen::generate_str(&spec.display().to_string(), &text, &config, LowerOptions::default());
+        let gen_ms = started.elapsed().as_secs_f64() * 1e3;
+        let mut row =
+            Row { spec: stem.clone(), operations: 0, types: 0, lines: 0, gen_ms, warnings: 0, check: String::new() };
+        match generated {
+            Err(e) => {
+                eprint!("{e}");
+                row.check = "generation failed".into();
+            }
+            Ok(g) => {
+                for w in &g.warnings {
+                    eprintln!("{w}");
+                }
+                row.operations = g.api.operations.len();
+                row.types = g.api.types.len();
+                row.lines = g.files.iter().filter(|(p, _)| p.ends_with(".rs")).map(|(_, c)| c.lines().count()).sum();
+                row.warnings = g.warnings.len();
+                if let Err(e) = g.files.write(&out) {
+                    row.check = format!("write failed: {e}");
+                } else {
+                    // Same dependency versions as the workspace, resolved without a registry query.
+                    let _ = std::fs::copy(&lock, out.join("Cargo.lock"));
+                    row.check = clippy(&out, &target);
+                }
+            }
+        }
+        eprintln!("{:<28} {}", row.spec, row.check);
+        rows.push(row);
+    }
+    println!("\n| spec | operations | types | lines | generation ms | generator warnings | clippy -D warnings |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} | {:.1} | {} | {} |",
+            r.spec, r.operations, r.types, r.lines, r.gen_ms, r.warnings, r.check
+        );
+    }
+    let failed: Vec<&str> = rows.iter().filter(|r| r.check != "clean").map(|r| r.spec.as_str()).collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("not clean: {}", failed.join(", ")))
+    }
+}
+
+fn clippy(crate_dir: &Path, target: &Path) -> String {
+    let output = Command::new("cargo")
+        .args(["clippy", "--quiet", "--all-targets", "--manifest-path"])
+        .arg(crate_dir.join("Cargo.toml"))
+        .args(["--", "-D", "warnings"])
+        .env("CARGO_TARGET_DIR", target)
+        .output();
+    match output {
+        Ok(o) if o.status.success() => "clean".into(),
+        Ok(o) => {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            let errors = stderr.lines().filter(|l| l.starts_with("error")).count();
+            let first: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).take(3).collect();
+            eprintln!("{}", stderr.lines().take(60).collect::<Vec<_>>().join("\n"));
+            format!("{errors} error(s): {}", first.join(" / "))
+        }
+        Err(e) => format!("cannot run cargo: {e}"),
+    }
+}
