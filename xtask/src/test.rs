@@ -7,18 +7,28 @@ use crate::run as run_cmd;
 /// One command: program, arguments, extra environment.
 type Step = (&'static str, Vec<&'static str>, Vec<(&'static str, &'static str)>);
 
+/// Where the corpus of real-world specs lives, relative to the workspace root.
+const CORPUS: &str = "../shared/corpus";
+
 pub(crate) fn run_all(no_contract: bool) -> Result<(), String> {
     let steps: Vec<Step> = vec![
         ("cargo", vec!["fmt", "--all", "--check"], vec![]),
         ("cargo", vec!["xtask", "regen", "--check"], vec![]),
         ("cargo", vec!["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], vec![]),
         ("cargo", vec!["test", "--workspace"], vec![("INSTA_UPDATE", "no")]),
+        ("cargo", vec!["build", "--examples", "-p", "flexprice"], vec![]),
         ("cargo", vec!["doc", "--no-deps", "-p", "flexprice"], vec![("RUSTDOCFLAGS", "-D warnings")]),
     ];
     for (program, args, envs) in &steps {
         if !run_cmd(program, args, envs) {
             return Err(format!("`{program} {}` failed", args.join(" ")));
         }
+    }
+    if crate::root().join(CORPUS).is_dir() {
+        eprintln!("\n==> cargo xtask corpus {CORPUS}");
+        crate::corpus::run(&crate::root().join(CORPUS))?;
+    } else {
+        eprintln!("\n==> corpus check SKIPPED: {CORPUS} not found next to the workspace");
     }
     if no_contract {
         eprintln!("\n==> contract tests against Prism SKIPPED (--no-contract)");
