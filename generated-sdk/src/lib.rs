@@ -9,19 +9,61 @@
 //!
 //! # Quick start
 //!
-//! ```no_run
-//! use flexprice::{Client, Server};
+//! ```
+//! use flexprice::models::IngestEventRequest;
+//! use flexprice::Client;
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::builder()
-//!     .server(Server::Us)
-//!     .api_key(std::env::var("FLEXPRICE_API_KEY")?)
-//!     .build()?;
-//! let response = client.events().post_events_huggingface_inference().await?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # if std::env::var_os("FLEXPRICE_SERVER_URL").is_none() { return Ok(()); } // no server to call
+//! // Reads FLEXPRICE_API_KEY and FLEXPRICE_SERVER_URL (default: https://us.api.flexprice.io/v1).
+//! let client = Client::from_env()?;
+//! let request = IngestEventRequest::new("api_request", "cus_acme_42")
+//!     .with_event_id("evt_01JGM3C8ZP6R8W3N5T7V9X1B2D")
+//!     .with_properties([("region", "eu-west-1"), ("request_size", "100"), ("response_status", "200")])
+//!     .with_source("api")
+//!     .with_timestamp("2026-01-02T10:15:30Z");
+//! let response = client.events().post_events(request).await?;
 //! println!("{response:?}");
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! A client can also be configured in code:
+//!
+//! ```
+//! use flexprice::{Client, Server};
+//!
+//! # fn main() -> Result<(), flexprice::Error> {
+//! let client = Client::builder().server(Server::Us).api_key("my-secret").build()?;
+//! println!("{}", client.base_url());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Authentication
+//!
+//! - `ApiKeyAuth`: set with [`ClientBuilder::api_key`], or through `FLEXPRICE_API_KEY`. Secret API key of a FlexPrice environment, sent in the x-api-key header.
+//!
+//! [`Client::from_env`] reads `FLEXPRICE_API_KEY` and `FLEXPRICE_SERVER_URL`. Credentials never appear in `Debug` output, errors or traces.
+//!
+//! # Servers
+//!
+//! [`Server`] lists the servers of the spec; [`Server::Us`] (`https://us.api.flexprice.io/v1`) is the default. [`ClientBuilder::server_url`] takes any other base URL, such as a local mock server.
+//!
+//! # Retries and timeouts
+//!
+//! Every call is retried by [`RetryConfig::default`]: up to 4 attempts, with exponential backoff (500 ms, growing 1.5 times per retry, at most 30 s, 2 minutes in all) and full jitter, on connection failures, timeouts and the statuses 429, 502, 503 and 504 (500 only with [`RetryConfig::retry_500`]), waiting as long as a `Retry-After` header asks. Each attempt may take 60 s, and opening a connection 10 s.
+//!
+//! Change them for every call with [`ClientBuilder::retry`], [`ClientBuilder::timeout`] and [`ClientBuilder::connect_timeout`], or for one call with [`Call::retry`], [`Call::no_retry`] and [`Call::timeout`].
+//!
+//! # Errors
+//!
+//! Every operation fails with [`Error`]: a typed variant for each error status the spec declares (with the decoded body), [`Error::UnexpectedStatus`] for any other status, [`Error::Transport`], [`Error::Decode`] (with the raw body) and [`Error::InvalidRequest`] (the request broke a constraint of the spec and was not sent).
+//!
+//! # Bulk helpers
+//!
+//! - [`Events::ingest_events`](operations::Events::ingest_events): any number of items through [`post_events_bulk`](operations::Events::post_events_bulk), in batches of at most 1000, returning a [`BulkReport`].
 //!
 //! # What is in the crate
 //!
@@ -31,6 +73,9 @@
 //! - [`models`]: the request and response types.
 //! - [`Error`]: everything a call can fail with.
 //! - [`runtime`]: the HTTP machinery shared by every operation (retries with backoff, validation, bulk helpers).
+//!
+//! The crate's `README.md` and its `docs/` folder hold a Markdown reference of every operation and model, and
+//! `examples/` a program per operation; every Rust snippet in them is compiled by `cargo test --doc`.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -53,3 +98,154 @@ pub use error::Error;
 pub use runtime::bulk::{BulkOptions, BulkReport};
 pub use runtime::call::{Call, Response};
 pub use runtime::retry::RetryConfig;
+
+/// The Markdown docs of the crate, so that `cargo test --doc` compiles (and runs) their Rust snippets.
+#[cfg(doctest)]
+mod markdown_docs {
+    mod crate_docs {
+        #[doc = include_str!("../README.md")]
+        struct Readme;
+    }
+    mod sdks {
+        #[doc = include_str!("../docs/sdks/events/README.md")]
+        struct Events;
+    }
+    mod models {
+        #[doc = include_str!("../docs/models/addon.md")]
+        struct Addon;
+        #[doc = include_str!("../docs/models/addon_response.md")]
+        struct AddonResponse;
+        #[doc = include_str!("../docs/models/addon_type.md")]
+        struct AddonType;
+        #[doc = include_str!("../docs/models/aggregation.md")]
+        struct Aggregation;
+        #[doc = include_str!("../docs/models/aggregation_type.md")]
+        struct AggregationType;
+        #[doc = include_str!("../docs/models/alert_condition.md")]
+        struct AlertCondition;
+        #[doc = include_str!("../docs/models/alert_settings.md")]
+        struct AlertSettings;
+        #[doc = include_str!("../docs/models/alert_threshold.md")]
+        struct AlertThreshold;
+        #[doc = include_str!("../docs/models/billing_cadence.md")]
+        struct BillingCadence;
+        #[doc = include_str!("../docs/models/billing_model.md")]
+        struct BillingModel;
+        #[doc = include_str!("../docs/models/billing_period.md")]
+        struct BillingPeriod;
+        #[doc = include_str!("../docs/models/billing_tier.md")]
+        struct BillingTier;
+        #[doc = include_str!("../docs/models/bulk_ingest_event_request.md")]
+        struct BulkIngestEventRequest;
+        #[doc = include_str!("../docs/models/commitment_info.md")]
+        struct CommitmentInfo;
+        #[doc = include_str!("../docs/models/commitment_type.md")]
+        struct CommitmentType;
+        #[doc = include_str!("../docs/models/credit_grant_cadence.md")]
+        struct CreditGrantCadence;
+        #[doc = include_str!("../docs/models/credit_grant_expiry_duration_unit.md")]
+        struct CreditGrantExpiryDurationUnit;
+        #[doc = include_str!("../docs/models/credit_grant_expiry_type.md")]
+        struct CreditGrantExpiryType;
+        #[doc = include_str!("../docs/models/credit_grant_period.md")]
+        struct CreditGrantPeriod;
+        #[doc = include_str!("../docs/models/credit_grant_response.md")]
+        struct CreditGrantResponse;
+        #[doc = include_str!("../docs/models/credit_grant_scope.md")]
+        struct CreditGrantScope;
+        #[doc = include_str!("../docs/models/entitlement_entity_type.md")]
+        struct EntitlementEntityType;
+        #[doc = include_str!("../docs/models/entitlement_response.md")]
+        struct EntitlementResponse;
+        #[doc = include_str!("../docs/models/entitlement_usage_reset_period.md")]
+        struct EntitlementUsageResetPeriod;
+        #[doc = include_str!("../docs/models/error_detail.md")]
+        struct ErrorDetail;
+        #[doc = include_str!("../docs/models/error_response.md")]
+        struct ErrorResponse;
+        #[doc = include_str!("../docs/models/event.md")]
+        struct Event;
+        #[doc = include_str!("../docs/models/event_cost_info.md")]
+        struct EventCostInfo;
+        #[doc = include_str!("../docs/models/event_count_point.md")]
+        struct EventCountPoint;
+        #[doc = include_str!("../docs/models/feature.md")]
+        struct Feature;
+        #[doc = include_str!("../docs/models/feature_response.md")]
+        struct FeatureResponse;
+        #[doc = include_str!("../docs/models/feature_type.md")]
+        struct FeatureType;
+        #[doc = include_str!("../docs/models/filter.md")]
+        struct Filter;
+        #[doc = include_str!("../docs/models/get_events_request.md")]
+        struct GetEventsRequest;
+        #[doc = include_str!("../docs/models/get_events_response.md")]
+        struct GetEventsResponse;
+        #[doc = include_str!("../docs/models/get_hugging_face_billing_data_response.md")]
+        struct GetHuggingFaceBillingDataResponse;
+        #[doc = include_str!("../docs/models/get_monitoring_data_response.md")]
+        struct GetMonitoringDataResponse;
+        #[doc = include_str!("../docs/models/get_usage_analytics_request.md")]
+        struct GetUsageAnalyticsRequest;
+        #[doc = include_str!("../docs/models/get_usage_analytics_response.md")]
+        struct GetUsageAnalyticsResponse;
+        #[doc = include_str!("../docs/models/get_usage_by_meter_request.md")]
+        struct GetUsageByMeterRequest;
+        #[doc = include_str!("../docs/models/get_usage_request.md")]
+        struct GetUsageRequest;
+        #[doc = include_str!("../docs/models/get_usage_response.md")]
+        struct GetUsageResponse;
+        #[doc = include_str!("../docs/models/group_response.md")]
+        struct GroupResponse;
+        #[doc = include_str!("../docs/models/ingest_event_request.md")]
+        struct IngestEventRequest;
+        #[doc = include_str!("../docs/models/invoice_cadence.md")]
+        struct InvoiceCadence;
+        #[doc = include_str!("../docs/models/jsonb_metadata.md")]
+        struct JsonbMetadata;
+        #[doc = include_str!("../docs/models/jsonb_transform_quantity.md")]
+        struct JsonbTransformQuantity;
+        #[doc = include_str!("../docs/models/metadata.md")]
+        struct Metadata;
+        #[doc = include_str!("../docs/models/meter.md")]
+        struct Meter;
+        #[doc = include_str!("../docs/models/meter_response.md")]
+        struct MeterResponse;
+        #[doc = include_str!("../docs/models/plan.md")]
+        struct Plan;
+        #[doc = include_str!("../docs/models/plan_response.md")]
+        struct PlanResponse;
+        #[doc = include_str!("../docs/models/price.md")]
+        struct Price;
+        #[doc = include_str!("../docs/models/price_entity_type.md")]
+        struct PriceEntityType;
+        #[doc = include_str!("../docs/models/price_response.md")]
+        struct PriceResponse;
+        #[doc = include_str!("../docs/models/price_tier.md")]
+        struct PriceTier;
+        #[doc = include_str!("../docs/models/price_type.md")]
+        struct PriceType;
+        #[doc = include_str!("../docs/models/price_unit_response.md")]
+        struct PriceUnitResponse;
+        #[doc = include_str!("../docs/models/price_unit_type.md")]
+        struct PriceUnitType;
+        #[doc = include_str!("../docs/models/reset_usage.md")]
+        struct ResetUsage;
+        #[doc = include_str!("../docs/models/round_type.md")]
+        struct RoundType;
+        #[doc = include_str!("../docs/models/status.md")]
+        struct Status;
+        #[doc = include_str!("../docs/models/subscription_line_item.md")]
+        struct SubscriptionLineItem;
+        #[doc = include_str!("../docs/models/subscription_line_item_entity_type.md")]
+        struct SubscriptionLineItemEntityType;
+        #[doc = include_str!("../docs/models/usage_analytic_item.md")]
+        struct UsageAnalyticItem;
+        #[doc = include_str!("../docs/models/usage_analytic_point.md")]
+        struct UsageAnalyticPoint;
+        #[doc = include_str!("../docs/models/usage_result.md")]
+        struct UsageResult;
+        #[doc = include_str!("../docs/models/window_size.md")]
+        struct WindowSize;
+    }
+}

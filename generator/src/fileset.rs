@@ -41,6 +41,11 @@ impl FileSet {
         self.files.insert(path.into(), contents.into());
     }
 
+    /// Adds every file of `other`, replacing files at the same paths.
+    pub fn extend(&mut self, other: FileSet) {
+        self.files.extend(other.files);
+    }
+
     /// The contents of one file.
     pub fn get(&self, path: &str) -> Option<&str> {
         self.files.get(path).map(String::as_str)

@@ -518,6 +518,8 @@ pub struct OperationError {
     pub content_type: Option<String>,
     /// Description.
     pub description: Option<String>,
+    /// The body type (`Unit` without a body, `String` for text).
+    pub body: TypeRef,
 }
 
 /// One operation.
@@ -557,6 +559,9 @@ pub struct Operation {
     pub response_content_type: Option<String>,
     /// Description of the main success response.
     pub response_description: Option<String>,
+    /// Example of the main success response body from the spec, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_example: Option<serde_json::Value>,
     /// Declared error statuses.
     pub errors: Vec<OperationError>,
     /// Names of security schemes, any one of which authorizes the call.

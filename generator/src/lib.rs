@@ -36,9 +36,23 @@ pub fn generate_str(
     config: &Config,
     options: lower::LowerOptions,
 ) -> Result<Generated, GenerateError> {
+    let timings = std::env::var_os("SDKGEN_TIMINGS").is_some();
+    let started = std::time::Instant::now();
     let loaded = load::load_str(spec_name, spec)?;
+    let loaded_at = started.elapsed();
     let (api, warnings) = lower::lower(&loaded, config, options)?;
-    let files = emit::emit(&api).map_err(|e| {
+    let lowered_at = started.elapsed();
+    let files = emit::emit(&api);
+    if timings {
+        let end = started.elapsed();
+        eprintln!(
+            "sdkgen timings for {spec_name}: load {:.1} ms, lower {:.1} ms, emit {:.1} ms",
+            loaded_at.as_secs_f64() * 1e3,
+            (lowered_at - loaded_at).as_secs_f64() * 1e3,
+            (end - lowered_at).as_secs_f64() * 1e3
+        );
+    }
+    let files = files.map_err(|e| {
         GenerateError::single(Diagnostic::error(
             spec_name,
             "#",

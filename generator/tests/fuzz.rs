@@ -14,7 +14,10 @@ use serde_json::Value;
 
 fn seeds() -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    let dirs = [concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"), concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus")];
+    let dirs = [
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"),
+    ];
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(dir) else { continue };
         let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();

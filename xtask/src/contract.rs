@@ -9,13 +9,19 @@
 //! Prism never outlives the run:
 //!
 //! - a [`Prism`] guard stops the server (SIGTERM to its process group, SIGKILL after a grace
-//!   period) when it is dropped: after the tests, when they fail, when the wait for the server
-//!   fails, and on a panic;
-//! - Prism runs in a process group of its own, so the terminal's Ctrl-C does not hit it in the
-//!   middle of a shutdown; instead it is started through `tests/contract/lifeline.cjs`, which
-//!   makes it exit as soon as its stdin reaches end of file. xtask holds the only write end of
-//!   that pipe, so when xtask dies for any reason (Ctrl-C, SIGTERM, SIGKILL) the kernel closes
-//!   it and Prism exits by itself within moments, without any signal handler in xtask.
+//!   period, then waits for it) when it is dropped: after the tests, when they fail, when the
+//!   wait for the server fails, and on a panic;
+//! - xtask installs no signal handler (no crate for it, and no `unsafe`). Instead Prism is
+//!   started through `tests/contract/lifeline.cjs`, which makes it exit as soon as its stdin
+//!   reaches end of file, and xtask holds the only write end of that pipe: when xtask dies for
+//!   any reason (Ctrl-C, SIGTERM, even SIGKILL) the kernel closes it and Prism exits by itself,
+//!   within a second (checked by hand). Prism runs in a process group of its own, so the
+//!   guard can signal everything it might fork at once.
+//!
+//! Ctrl-C in a terminal interrupts the whole foreground group (xtask, cargo, the test binary)
+//! at once, and Prism follows through the lifeline. A SIGTERM or SIGKILL sent to xtask alone
+//! leaves the running `cargo test` child to finish by itself: its calls fail on the closed
+//! ports within a fraction of a second, and it exits.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -32,8 +38,33 @@ const CONTRACT_DIR: &str = "tests/contract";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long Prism gets to exit after SIGTERM before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(5);
-/// Seed of the dynamic-mode server, so its generated responses repeat from run to run.
+/// Seed of the dynamic-mode server, so its generated responses repeat from run to run
+/// (Prism seeds json-schema-faker again for every response).
 const DYNAMIC_SEED: &str = "flexprice-contract";
+/// json-schema-faker settings of the dynamic server, added to its copy of the spec (Prism reads
+/// `x-json-schema-faker` from the document root only; paths, parameters and schemas stay the
+/// spec's, unchanged):
+///
+/// - `pruneProperties`: the schemas under the analytics response are mutually recursive (price →
+///   addon → entitlements → plan → prices → ...). On them json-schema-faker 0.5.9 either builds
+///   responses of tens of megabytes and runs out of memory, or fails with `TypeError: Cannot read
+///   properties of undefined (reading 'items')` for most responses. Leaving out the two list
+///   properties that close every cycle (`entitlements`, `prices`) makes the graph finite. The
+///   other models under the analytics response are still generated; `EntitlementResponse`,
+///   reached only through `entitlements`, is not.
+/// - `maxItems`: lists of at most 3 items keep the bodies small.
+/// - `fillProperties: false`: no properties beyond the schema's, so a test can check the decoded
+///   body, serialized again, equals what Prism sent.
+const FAKER_SETTINGS: &str = "
+# Added by `cargo xtask test` (xtask/src/contract.rs) to this copy of the spec, for the dynamic
+# Prism server only: keeps json-schema-faker away from the recursive schemas and bounds sizes.
+x-json-schema-faker:
+  maxItems: 3
+  fillProperties: false
+  pruneProperties:
+    - entitlements
+    - prices
+";
 /// Oldest Node.js major version supported.
 const MIN_NODE_MAJOR: u32 = 18;
 /// Threads of the test binary (the tests share nothing but the servers).
@@ -60,11 +91,12 @@ pub(crate) fn run() -> Result<(), String> {
     let logs = root.join("target").join("contract");
     fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
     let spec = root.join(crate::SPEC);
+    let dynamic_spec = dynamic_document(&spec, &logs)?;
 
     eprintln!("\n==> starting Prism (logs in {})", logs.display());
     let mut servers = vec![
         Prism::start(&dir, &spec, Mode::Static, &logs.join("prism.log"))?,
-        Prism::start(&dir, &spec, Mode::Dynamic, &logs.join("prism-dynamic.log"))?,
+        Prism::start(&dir, &dynamic_spec, Mode::Dynamic, &logs.join("prism-dynamic.log"))?,
     ];
     for server in &mut servers {
         if let Err(e) = server.wait_ready() {
@@ -103,7 +135,12 @@ fn check_tools() -> Result<(), String> {
     let major = node.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse::<u32>().ok());
     match major {
         Some(major) if major >= MIN_NODE_MAJOR => {}
-        _ => return Err(format!("the contract tests need Node.js {MIN_NODE_MAJOR}+, found `{}`: {INSTALL_HINT}", node.trim())),
+        _ => {
+            return Err(format!(
+                "the contract tests need Node.js {MIN_NODE_MAJOR}+, found `{}`: {INSTALL_HINT}",
+                node.trim()
+            ))
+        }
     }
     tool_version("npm")?;
     Ok(())
@@ -111,7 +148,8 @@ fn check_tools() -> Result<(), String> {
 
 fn tool_version(program: &str) -> Result<String, String> {
     let missing = |why: String| format!("the contract tests need `{program}` ({why}): {INSTALL_HINT}");
-    let out = Command::new(program).arg("--version").stdin(Stdio::null()).output().map_err(|e| missing(e.to_string()))?;
+    let out =
+        Command::new(program).arg("--version").stdin(Stdio::null()).output().map_err(|e| missing(e.to_string()))?;
     if !out.status.success() {
         return Err(missing(format!("`{program} --version` failed with {}", out.status)));
     }
@@ -123,7 +161,8 @@ fn install_prism(dir: &Path) -> Result<(), String> {
     let prism = dir.join("node_modules/.bin/prism");
     // npm writes node_modules/.package-lock.json at the end of every install.
     let installed = modified(&dir.join("node_modules/.package-lock.json"));
-    let wanted = [modified(&dir.join("package-lock.json")), modified(&dir.join("package.json"))].into_iter().flatten().max();
+    let wanted =
+        [modified(&dir.join("package-lock.json")), modified(&dir.join("package.json"))].into_iter().flatten().max();
     let fresh = prism.exists() && matches!((installed, wanted), (Some(i), Some(w)) if i >= w);
     if fresh {
         return Ok(());
@@ -144,6 +183,21 @@ fn install_prism(dir: &Path) -> Result<(), String> {
         return Err(format!("`npm ci` did not install {}", prism.display()));
     }
     Ok(())
+}
+
+/// The spec with [`FAKER_SETTINGS`], written next to the logs (the spec as it is when it
+/// has faker settings of its own).
+fn dynamic_document(spec: &Path, out: &Path) -> Result<PathBuf, String> {
+    let text = fs::read_to_string(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    if text.lines().any(|line| line.starts_with("x-json-schema-faker:")) {
+        return Ok(spec.to_path_buf());
+    }
+    let name = spec.file_stem().and_then(|s| s.to_str()).unwrap_or("spec");
+    let path = out.join(format!("{name}.dynamic.yaml"));
+    let separator = if text.ends_with('\n') { "" } else { "\n" };
+    fs::write(&path, format!("{text}{separator}{FAKER_SETTINGS}"))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {

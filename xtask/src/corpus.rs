@@ -29,10 +29,12 @@ fn specs_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Generates and checks every spec in `dir`; `Err` when any fails.
-pub(crate) fn run(dir: &Path) -> Result<(), String> {
+pub(crate) fn run(dir: &Path, run_tests: bool) -> Result<(), String> {
     let root = crate::root();
     let out_root = root.join("target/corpus");
-    let target = root.join("target/corpus-target");
+    // The workspace target folder: the generated crates use the same dependency versions and
+    // features as the workspace (same Cargo.lock), so nothing is built twice.
+    let target = root.join("target");
     let lock = root.join("Cargo.lock");
     let mut rows = Vec::new();
     for spec in specs_in(dir)? {
@@ -68,13 +70,17 @@ pub(crate) fn run(dir: &Path) -> Result<(), String> {
                     // Same dependency versions as the workspace, resolved without a registry query.
                     let _ = std::fs::copy(&lock, out.join("Cargo.lock"));
                     row.check = clippy(&out, &target);
+                    if run_tests && row.check == "clean" {
+                        row.check = tests(&out, &target);
+                    }
                 }
             }
         }
         eprintln!("{:<28} {}", row.spec, row.check);
         rows.push(row);
     }
-    println!("\n| spec | operations | types | lines | generation ms | generator warnings | clippy -D warnings |");
+    let last = if run_tests { "clippy -D warnings + tests" } else { "clippy -D warnings" };
+    println!("\n| spec | operations | types | lines | generation ms | generator warnings | {last} |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
     for r in &rows {
         println!(
@@ -87,6 +93,24 @@ pub(crate) fn run(dir: &Path) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("not clean: {}", failed.join(", ")))
+    }
+}
+
+/// Runs the generated crate's own tests (runtime unit tests, spec example round trips).
+fn tests(crate_dir: &Path, target: &Path) -> String {
+    let output = Command::new("cargo")
+        .args(["test", "--quiet", "--manifest-path"])
+        .arg(crate_dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target)
+        .output();
+    match output {
+        Ok(o) if o.status.success() => "clean".into(),
+        Ok(o) => {
+            let stdout = String::from_utf8_lossy(&o.stdout);
+            eprintln!("{stdout}{}", String::from_utf8_lossy(&o.stderr));
+            "tests failed".into()
+        }
+        Err(e) => format!("cannot run cargo: {e}"),
     }
 }
 

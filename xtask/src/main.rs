@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use sdkgen::config::Config;
 use sdkgen::lower::LowerOptions;
 
+mod bench;
+mod contract;
 mod corpus;
 mod test;
 
@@ -47,6 +49,15 @@ enum Task {
     Corpus {
         /// Folder of OpenAPI documents.
         dir: PathBuf,
+        /// Also run each generated crate's own tests (runtime tests, spec example round trips).
+        #[arg(long)]
+        test: bool,
+    },
+    /// Run the speed and memory benchmarks in release mode; write `bench-results/`.
+    Bench {
+        /// Tiny counts, to check that the benchmarks still run; fails on errors, not on targets.
+        #[arg(long)]
+        smoke: bool,
     },
     /// Run everything CI runs: fmt, clippy, the drift check, all tests and doctests.
     Test {
@@ -73,7 +84,8 @@ fn main() -> ExitCode {
             generate(&spec, &out, crate_name, config.as_deref(), strict)
         }
         Task::Test { no_contract } => test::run(no_contract),
-        Task::Corpus { dir } => match corpus::run(&dir) {
+        Task::Bench { smoke } => bench::run(smoke),
+        Task::Corpus { dir, test } => match corpus::run(&dir, test) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("FAILED: {e}");

@@ -24,14 +24,20 @@ pub(crate) fn run_all(no_contract: bool) -> Result<(), String> {
             return Err(format!("`{program} {}` failed", args.join(" ")));
         }
     }
+    for fixtures in ["generator/tests/fixtures", "generator/tests/fixtures/docs"] {
+        eprintln!("\n==> cargo xtask corpus {fixtures} --test");
+        crate::corpus::run(&crate::root().join(fixtures), true)?;
+    }
     if crate::root().join(CORPUS).is_dir() {
         eprintln!("\n==> cargo xtask corpus {CORPUS}");
-        crate::corpus::run(&crate::root().join(CORPUS))?;
+        crate::corpus::run(&crate::root().join(CORPUS), false)?;
     } else {
         eprintln!("\n==> corpus check SKIPPED: {CORPUS} not found next to the workspace");
     }
     if no_contract {
         eprintln!("\n==> contract tests against Prism SKIPPED (--no-contract)");
+    } else {
+        crate::contract::run()?;
     }
     Ok(())
 }

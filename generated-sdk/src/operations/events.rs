@@ -380,9 +380,7 @@ impl<'a> Events<'a> {
                             core,
                             &POST_EVENTS_BULK,
                             request,
-                            crate::runtime::call::decode_json::<
-                                std::collections::BTreeMap<String, String>,
-                            >,
+                            crate::runtime::call::decode_empty,
                         )
                         .send()
                         .await
@@ -393,7 +391,7 @@ impl<'a> Events<'a> {
             .await
     }
 }
-/// Optional parameters of [`get_events_monitoring`]; all start as `None`. Build with `GetEventsMonitoringParams::new()` and the `with_*` setters.
+/// Optional parameters of [`get_events_monitoring`](Events::get_events_monitoring); all start as `None`. Build with `GetEventsMonitoringParams::new()` and the `with_*` setters.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetEventsMonitoringParams {

@@ -243,11 +243,16 @@ fn render_chain(root: &Expr, links: &[Expr], indent: usize, col: usize, suffix: 
             }
         }
     }
-    let pad = " ".repeat(indent + TAB);
+    // After a root that ends with a line of closing delimiters, the links are not indented
+    // further (rustfmt's "block-like" root).
+    let block_like = root_text.contains('\n')
+        && root_text.lines().last().is_some_and(|l| l.trim().chars().all(|c| matches!(c, ')' | ']' | '}')));
+    let link_indent = if block_like { indent } else { indent + TAB };
+    let pad = " ".repeat(link_indent);
     let mut out = root_text;
     for (i, link) in links.iter().enumerate() {
         let s = if i + 1 == links.len() { suffix } else { 0 };
-        out.push_str(&format!("\n{pad}{}", link.render(indent + TAB, indent + TAB, s)));
+        out.push_str(&format!("\n{pad}{}", link.render(link_indent, link_indent, s)));
     }
     out
 }
@@ -310,11 +315,13 @@ pub(crate) struct Values<'a> {
     /// Generated types named by the values built so far.
     pub(crate) used: BTreeSet<String>,
     depth: usize,
+    /// Generated types whose value is being built, outermost first (to stop at recursion).
+    building: Vec<String>,
 }
 
 impl<'a> Values<'a> {
     pub(crate) fn new(api: &'a Api) -> Self {
-        Self { api, used: BTreeSet::new(), depth: 0 }
+        Self { api, used: BTreeSet::new(), depth: 0, building: Vec::new() }
     }
 
     fn def(&self, name: &str) -> Option<&'a TypeDef> {
@@ -363,9 +370,10 @@ impl<'a> Values<'a> {
                 };
                 let n: i128 = example
                     .and_then(|v| {
-                        v.as_i64().map(i128::from).or_else(|| v.as_u64().map(i128::from)).or_else(|| {
-                            v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i128)
-                        })
+                        v.as_i64()
+                            .map(i128::from)
+                            .or_else(|| v.as_u64().map(i128::from))
+                            .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i128))
                     })
                     .filter(|n| (lo..=hi).contains(n))
                     .unwrap_or(0);
@@ -406,7 +414,15 @@ impl<'a> Values<'a> {
                 }
             },
             TypeRef::Vec(inner) => {
-                let items: Vec<Json> = example.and_then(Json::as_array).cloned().unwrap_or_default();
+                // Without an example (a required field the spec gives none for), one placeholder
+                // item (an empty list would often break the field's `minItems`), unless the item
+                // is a type being built already: a recursive type would never end.
+                let recursive = inner.named().is_some_and(|n| self.building.iter().any(|b| b == n));
+                let items: Vec<Json> = match example {
+                    Some(v) => v.as_array().cloned().unwrap_or_default(),
+                    None if recursive || self.depth > 2 => Vec::new(),
+                    None => vec![Json::Null],
+                };
                 let item_mode = if mode == Mode::Arg && **inner == TypeRef::String { Mode::Arg } else { Mode::Exact };
                 let mut exprs = Vec::new();
                 let mut json = Vec::new();
@@ -460,10 +476,16 @@ impl<'a> Values<'a> {
             return (Expr::atom("Default::default()"), Json::Null);
         };
         match &def.kind {
+            TypeKind::Struct { .. } | TypeKind::Union { .. } if self.depth > 2 * MAX_DEPTH => {
+                // Only a required field of a recursive type gets here; such a value cannot be built.
+                (Expr::atom("Default::default()"), Json::Null)
+            }
             TypeKind::Struct { fields, .. } => {
-                let example = example.or(if self.depth == 0 { def.example.as_ref() } else { None });
+                let example = example.or(def.example.as_ref());
                 self.depth += 1;
+                self.building.push(def.name.clone());
                 let out = self.struct_value(def, fields, example);
+                self.building.pop();
                 self.depth -= 1;
                 out
             }
@@ -475,7 +497,9 @@ impl<'a> Values<'a> {
                     None => variants.first(),
                 };
                 match (known, wanted) {
-                    (Some(v), _) => (Expr::atom(format!("{}::{}", def.name, v.rust_name)), Json::String(v.value.clone())),
+                    (Some(v), _) => {
+                        (Expr::atom(format!("{}::{}", def.name, v.rust_name)), Json::String(v.value.clone()))
+                    }
                     (None, Some(w)) => {
                         (Expr::call(format!("{}::from", def.name), vec![Expr::atom(str_lit(&w))]), Json::String(w))
                     }
@@ -505,14 +529,16 @@ impl<'a> Values<'a> {
                 let chosen = self.union_variant(tagging, variants, example);
                 match chosen {
                     Some(v) => {
+                        self.building.push(def.name.clone());
                         let (e, j) = self.value(&v.ty, example, Mode::Exact, hint);
+                        self.building.pop();
                         (Expr::call(format!("{}::{}", def.name, v.rust_name), vec![e]), j)
                     }
                     None => (Expr::atom("Default::default()"), Json::Null),
                 }
             }
             TypeKind::Alias(inner) => {
-                self.used.insert(def.name.clone());
+                // The value is written as the aliased type: the alias's name is not needed.
                 let example = example.or(def.example.as_ref());
                 self.value(inner, example, Mode::Exact, hint)
             }
@@ -615,9 +641,34 @@ impl<'a> Values<'a> {
     }
 }
 
-/// `serde_json::json!(..)` of a JSON value, every string a Rust literal.
+/// A `serde_json::Value` expression: `json!(..)` with every string a Rust literal, or, for a
+/// value too big for the macro's recursion limit, the JSON text in a raw string, parsed.
 fn json_macro(v: &Json) -> Expr {
-    Expr::call("serde_json::json!", vec![json_inner(v)])
+    if json_macro_depth(v) <= JSON_MACRO_BUDGET {
+        return Expr::call("serde_json::json!", vec![json_inner(v)]);
+    }
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    let hashes = "#".repeat(longest_hash_run(&text) + 1);
+    Expr::call("serde_json::from_str::<serde_json::Value>", vec![Expr::atom(format!("r{hashes}\"{text}\"{hashes}"))])
+        .then("unwrap", Some(vec![]))
+}
+
+/// How deep `json!` recurses for a value, roughly: its token muncher takes about three levels
+/// per object entry and one per array item (measured), nested values adding up.
+fn json_macro_depth(v: &Json) -> usize {
+    match v {
+        Json::Object(m) => 3 * m.len() + m.values().map(json_macro_depth).max().unwrap_or(0),
+        Json::Array(a) => a.len() + a.iter().map(json_macro_depth).max().unwrap_or(0),
+        _ => 1,
+    }
+}
+
+/// Below the default `recursion_limit` of 128, with a margin.
+const JSON_MACRO_BUDGET: usize = 100;
+
+/// The longest run of `#` right after a `"` in `text` (a raw string needs one more).
+fn longest_hash_run(text: &str) -> usize {
+    text.split('"').skip(1).map(|rest| rest.chars().take_while(|c| *c == '#').count()).max().unwrap_or(0)
 }
 
 fn json_inner(v: &Json) -> Expr {
@@ -650,6 +701,8 @@ pub(crate) struct Program {
 enum Stmt {
     Line(String),
     Let(String, Expr),
+    /// An expression statement: `<expr>;`.
+    Expr(Expr),
 }
 
 impl Stmt {
@@ -657,6 +710,7 @@ impl Stmt {
         match self {
             Stmt::Line(l) => format!("{}{l}", " ".repeat(indent)),
             Stmt::Let(p, e) => let_stmt(p, e, indent),
+            Stmt::Expr(e) => format!("{}{};", " ".repeat(indent), e.render(indent, indent, 1)),
         }
     }
 }
@@ -733,32 +787,80 @@ fn use_lines(krate: &str, models: &BTreeSet<String>, operations: &BTreeSet<Strin
 
 /// The body example of an operation: the spec's body example, else the body type's.
 fn body_example<'a>(api: &'a Api, body: &'a RequestBody) -> Option<&'a Json> {
-    body.example
-        .as_ref()
-        .or_else(|| body.ty.named().and_then(|n| api.types.iter().find(|t| t.name == n)).and_then(|t| t.example.as_ref()))
+    body.example.as_ref().or_else(|| {
+        body.ty.named().and_then(|n| api.types.iter().find(|t| t.name == n)).and_then(|t| t.example.as_ref())
+    })
 }
 
-fn client_stmts(api: &Api) -> Vec<Stmt> {
+/// How a program gets its client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Setup {
+    /// `Client::from_env()?`.
+    FromEnv,
+    /// `Client::builder()` with the first server and the credential from its variable.
+    Builder,
+}
+
+/// What a program does with the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Use {
+    /// Awaits it and prints the result.
+    Print,
+    /// Sets a timeout and a retry policy on the call first.
+    PerCall,
+    /// Matches on the errors.
+    MatchErrors,
+}
+
+fn client_stmts(api: &Api, setup: Setup, root: &mut Vec<&'static str>) -> Vec<Stmt> {
     let prefix = &api.package.env_prefix;
-    let mut vars: Vec<String> = api.security.iter().map(|s| format!("{prefix}_{}", s.env_suffix)).collect();
-    vars.push(format!("{prefix}_SERVER_URL"));
-    let fallback = match api.servers.first() {
-        Some(s) => format!(" (default: {})", s.url),
-        None => String::new(),
-    };
-    vec![
-        Stmt::Line(format!("// Reads {}{fallback}.", vars.join(" and "))),
-        Stmt::Line("let client = Client::from_env()?;".into()),
-    ]
+    root.push("Client");
+    match setup {
+        Setup::FromEnv => {
+            let mut vars: Vec<String> = api.security.iter().map(|s| format!("{prefix}_{}", s.env_suffix)).collect();
+            vars.push(format!("{prefix}_SERVER_URL"));
+            let fallback = match api.servers.first() {
+                Some(s) if !s.url.starts_with('/') => format!(" (default: {})", s.url),
+                _ => String::new(),
+            };
+            vec![
+                Stmt::Line(format!("// Reads {}{fallback}.", vars.join(" and "))),
+                Stmt::Line("let client = Client::from_env()?;".into()),
+            ]
+        }
+        Setup::Builder => {
+            let mut e = Expr::atom("Client::builder()");
+            match api.servers.iter().find(|s| !s.url.starts_with('/')) {
+                Some(s) => {
+                    root.push("Server");
+                    e = e.then("server", Some(vec![Expr::atom(format!("Server::{}", s.rust_name))]));
+                }
+                None => e = e.then("server_url", Some(vec![Expr::atom(str_lit("https://api.example.com"))])),
+            }
+            for s in api.security.iter().take(1) {
+                let var = format!("std::env::var({})?", str_lit(&format!("{prefix}_{}", s.env_suffix)));
+                e = e.then(&s.setter, Some(vec![Expr::atom(var)]));
+            }
+            e = e.then("build()?", None);
+            vec![Stmt::Let("client".into(), e)]
+        }
+    }
 }
 
 /// The program of one operation, built from the spec's examples.
 pub(crate) fn operation_program(api: &Api, op: &Operation) -> Program {
+    program(api, op, Setup::FromEnv, Use::Print)
+}
+
+/// A program calling `op`: the client made as `setup` says, the arguments built from the
+/// spec's examples, the call used as `usage` says.
+pub(crate) fn program(api: &Api, op: &Operation, setup: Setup, usage: Use) -> Program {
     let krate = &api.package.name;
     let tag = &api.tags[op.tag];
     let mut values = Values::new(api);
     let mut operations = BTreeSet::new();
-    let mut stmts = client_stmts(api);
+    let mut root = Vec::new();
+    let mut stmts = client_stmts(api, setup, &mut root);
     let mut args = Vec::new();
     for p in op.params.iter().filter(|p| p.required) {
         let mode = if p.ty == TypeRef::String { Mode::Arg } else { Mode::Exact };
@@ -789,10 +891,62 @@ pub(crate) fn operation_program(api: &Api, op: &Operation) -> Program {
         stmts.push(Stmt::Let("request".into(), e));
         args.push(Expr::atom("request"));
     }
-    let call = Expr::atom("client").then(&tag.module, Some(vec![])).then(&op.rust_name, Some(args)).then("await?", None);
-    stmts.push(Stmt::Let("response".into(), call));
-    stmts.push(Stmt::Line("println!(\"{response:?}\");".into()));
+    let call = Expr::atom("client").then(&tag.module, Some(vec![])).then(&op.rust_name, Some(args));
+    let mut extra_uses = Vec::new();
+    // A call without a response body returns `()`: nothing to bind or print.
+    let unit = op.response == TypeRef::Unit;
+    let finish = |stmts: &mut Vec<Stmt>, call: Expr| {
+        if unit {
+            stmts.push(Stmt::Expr(call));
+            stmts.push(Stmt::Line("println!(\"done\");".into()));
+        } else {
+            stmts.push(Stmt::Let("response".into(), call));
+            stmts.push(Stmt::Line("println!(\"{response:?}\");".into()));
+        }
+    };
+    match usage {
+        Use::Print => finish(&mut stmts, call.then("await?", None)),
+        Use::PerCall => {
+            extra_uses.push("use std::time::Duration;".to_owned());
+            root.push("RetryConfig");
+            stmts.push(Stmt::Line("// Settings for this call only: a shorter timeout, more attempts.".into()));
+            let call = call
+                .then("timeout", Some(vec![Expr::atom("Duration::from_secs(5)")]))
+                .then("retry", Some(vec![Expr::atom("RetryConfig::default().max_attempts(6)")]))
+                .then("await?", None);
+            finish(&mut stmts, call);
+        }
+        Use::MatchErrors => {
+            root.push("Error");
+            let scrutinee = call.then("await", None).render(TAB, TAB + 6, 2);
+            stmts.push(Stmt::Line(format!("match {scrutinee} {{")));
+            stmts.push(Stmt::Line(if unit {
+                "    Ok(()) => println!(\"done\"),".into()
+            } else {
+                "    Ok(response) => println!(\"{response:?}\"),".into()
+            }));
+            let declared = op.errors.iter().filter_map(|e| api.errors.iter().find(|v| v.status == e.status));
+            for v in declared.take(1) {
+                stmts.push(Stmt::Line(format!(
+                    "    Err(Error::{}(e)) => eprintln!(\"status {{}}: {{:?}}\", e.status(), e.body()),",
+                    v.rust_name
+                )));
+            }
+            stmts.push(Stmt::Line(
+                "    Err(Error::UnexpectedStatus(e)) => eprintln!(\"status {}: {}\", e.status(), e.body_text()),"
+                    .into(),
+            ));
+            stmts
+                .push(Stmt::Line("    Err(e) => eprintln!(\"failed: {e} (request id {:?})\", e.request_id()),".into()));
+            stmts.push(Stmt::Line("}".into()));
+        }
+    }
     let summary = op.summary.as_deref().or(op.description.as_deref()).map(|s| prose(s.lines().next().unwrap_or("")));
+    let mut uses = extra_uses;
+    if !uses.is_empty() {
+        uses.push(String::new());
+    }
+    uses.extend(use_lines(krate, &values.used, &operations, &root));
     Program {
         name: op.rust_name.clone(),
         title: format!(
@@ -802,7 +956,7 @@ pub(crate) fn operation_program(api: &Api, op: &Operation) -> Program {
             op.path,
             summary.map(|s| format!(": {}.", s.trim_end_matches('.'))).unwrap_or_else(|| ".".into())
         ),
-        uses: use_lines(krate, &values.used, &operations, &["Client"]),
+        uses,
         stmts,
         allow_deprecated: op.deprecated,
     }
@@ -839,7 +993,8 @@ pub(crate) fn bulk_program(api: &Api, b: &BulkHelper) -> Program {
     let op = &api.operations[b.operation];
     let tag = &api.tags[op.tag];
     let mut values = Values::new(api);
-    let mut stmts = client_stmts(api);
+    let mut root = vec!["BulkOptions"];
+    let mut stmts = client_stmts(api, Setup::FromEnv, &mut root);
     let items = bulk_items(api, b, &mut values);
     stmts.push(Stmt::Let("items".into(), items));
     let call = Expr::atom("client")
@@ -847,9 +1002,7 @@ pub(crate) fn bulk_program(api: &Api, b: &BulkHelper) -> Program {
         .then(&b.rust_name, Some(vec![Expr::atom("items"), Expr::atom("BulkOptions::new()")]))
         .then("await", None);
     stmts.push(Stmt::Let("report".into(), call));
-    stmts.push(Stmt::Line(
-        "println!(\"{} accepted, {} failed\", report.accepted(), report.failed_items());".into(),
-    ));
+    stmts.push(Stmt::Line("println!(\"{} accepted, {} failed\", report.accepted(), report.failed_items());".into()));
     stmts.push(Stmt::Line("for batch in report.failed() {".into()));
     stmts.push(Stmt::Line("    eprintln!(\"batch {} failed: {}\", batch.index(), batch.error());".into()));
     stmts.push(Stmt::Line("}".into()));
@@ -859,15 +1012,21 @@ pub(crate) fn bulk_program(api: &Api, b: &BulkHelper) -> Program {
             "`{}`: any number of items through `{}` (`{} {}`), in batches of at most {}.",
             b.rust_name, op.rust_name, op.method, op.path, b.batch_size
         ),
-        uses: use_lines(krate, &values.used, &BTreeSet::new(), &["BulkOptions", "Client"]),
+        uses: use_lines(krate, &values.used, &BTreeSet::new(), &root),
         stmts,
         allow_deprecated: op.deprecated,
     }
 }
 
-/// The operation the quick starts show: the first one with a body, else the first one.
+/// The operation the quick starts show: the first one with a body, else the first one; not a
+/// deprecated one when there is another.
 pub(crate) fn quick_start_operation(api: &Api) -> Option<&Operation> {
-    api.operations.iter().find(|o| o.body.is_some()).or_else(|| api.operations.first())
+    let current = || api.operations.iter().filter(|o| !o.deprecated);
+    current()
+        .find(|o| o.body.is_some())
+        .or_else(|| current().next())
+        .or_else(|| api.operations.iter().find(|o| o.body.is_some()))
+        .or_else(|| api.operations.first())
 }
 
 /// The crate docs' quick start (rustdoc): runs as a doctest, and calls the API only when
@@ -919,7 +1078,7 @@ pub(crate) fn model_snippet(api: &Api, def: &TypeDef, is_input: bool) -> Option<
                     str_lit(&other)
                 ),
             ];
-            Some(snippet(&[format!("use {krate}::models::{name};")], &lines.map(|l| wrap_stmt(&l))))
+            Some(snippet(&[format!("use {krate}::models::{name};")], &lines))
         }
         TypeKind::IntEnum { variants } => {
             let first = variants.first()?;
@@ -931,7 +1090,7 @@ pub(crate) fn model_snippet(api: &Api, def: &TypeDef, is_input: bool) -> Option<
                 "// A value added to the API later is kept, not rejected:".to_owned(),
                 format!("assert_eq!({name}::from({other}), {name}::Unknown({other}));"),
             ];
-            Some(snippet(&[format!("use {krate}::models::{name};")], &lines.map(|l| wrap_stmt(&l))))
+            Some(snippet(&[format!("use {krate}::models::{name};")], &lines))
         }
         TypeKind::Struct { fields, .. } => {
             let has_examples = def.example.is_some() || fields.iter().any(|f| f.example.is_some());
@@ -953,17 +1112,10 @@ fn value_snippet(api: &Api, def: &TypeDef, annotate: bool) -> Option<String> {
     let (e, json) = values.value(&TypeRef::Named(def.name.clone()), def.example.as_ref(), Mode::Exact, "value");
     let pattern = if annotate { format!("value: {}", def.name) } else { "value".to_owned() };
     let mut lines = vec![let_stmt(&pattern, &e, 0), String::new(), "// The JSON it is sent as:".to_owned()];
-    let check = Expr::call(
-        "assert_eq!",
-        vec![Expr::atom("serde_json::to_value(&value).unwrap()"), json_macro(&json)],
-    );
+    let check = Expr::call("assert_eq!", vec![Expr::atom("serde_json::to_value(&value).unwrap()"), json_macro(&json)]);
     lines.push(format!("{};", check.render(0, 0, 1)));
     values.used.insert(def.name.clone());
     Some(snippet(&use_lines(krate, &values.used, &BTreeSet::new(), &[]), &lines))
-}
-
-fn wrap_stmt(line: &str) -> String {
-    line.to_owned()
 }
 
 fn snippet(uses: &[String], lines: &[String]) -> String {

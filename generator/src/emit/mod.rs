@@ -10,21 +10,56 @@ use crate::ir::{Api, TypeRef};
 mod cargo;
 mod client;
 mod docs;
+mod examples;
 mod models;
 mod operations;
+mod roundtrip;
 mod runtime;
 
 /// Everything the generated crate consists of.
 pub fn emit(api: &Api) -> Result<FileSet, String> {
-    let mut files = FileSet::new();
     let header = Header::new(api);
-    files.insert("Cargo.toml", cargo::manifest(api, &header));
-    client::emit(api, &header, &mut files)?;
-    models::emit(api, &header, &mut files)?;
-    operations::emit(api, &header, &mut files)?;
-    runtime::emit(&header, &mut files);
-    docs::emit(api, &header, &mut files);
+    let timings = std::env::var_os("SDKGEN_TIMINGS").is_some();
+    // The emitters are independent: the models (the largest part) are emitted in two halves on
+    // threads of their own, beside the rest.
+    let half = api.types.len() / 2;
+    let (first, second, rest) = std::thread::scope(|scope| {
+        let models = |types: &'static str, range: std::ops::Range<usize>| {
+            let header = &header;
+            scope.spawn(move || timed(timings, types, || models::emit_types(api, header, &api.types[range])))
+        };
+        let first = models("models, first half", 0..half);
+        let second = models("models, second half", half..api.types.len());
+        let rest = timed(timings, "client, operations, runtime, docs, examples", || {
+            let mut files = FileSet::new();
+            files.insert("Cargo.toml", cargo::manifest(api, &header));
+            models::emit_mod(api, &header, &mut files)?;
+            client::emit(api, &header, &mut files)?;
+            operations::emit(api, &header, &mut files)?;
+            runtime::emit(&header, &mut files);
+            roundtrip::emit(api, &header, &mut files)?;
+            docs::emit(api, &header, &mut files);
+            examples::emit(api, &header, &mut files);
+            Ok::<_, String>(files)
+        });
+        let join = |h: std::thread::ScopedJoinHandle<'_, Result<FileSet, String>>| {
+            h.join().unwrap_or_else(|_| Err("the models emitter panicked".to_owned()))
+        };
+        (join(first), join(second), rest)
+    });
+    let mut files = rest?;
+    files.extend(first?);
+    files.extend(second?);
     Ok(files)
+}
+
+fn timed<T>(on: bool, what: &str, f: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let out = f();
+    if on {
+        eprintln!("sdkgen timings: emit {what} {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+    }
+    out
 }
 
 /// The "generated, do not edit" notice, in the comment syntax of each file kind.
@@ -65,8 +100,7 @@ impl Header {
 
 /// Formats Rust tokens into a file with the header on top.
 pub(crate) fn rust_file(header: &Header, tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File =
-        syn::parse2(tokens.clone()).map_err(|e| format!("generated code does not parse: {e}\n{tokens}"))?;
+    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     Ok(format!("{}\n{}", header.rust(), prettyplease::unparse(&file)))
 }
 
@@ -116,9 +150,18 @@ pub(crate) fn ty(t: &TypeRef, path: &TokenStream) -> TokenStream {
     }
 }
 
-/// An identifier (the IR guarantees it is valid and not a keyword).
+/// An identifier. The IR only holds valid, keyword-free names; names the emitter derives from
+/// them (constants, generic parameters) pass through the same guard, so no input can make the
+/// emitter build an invalid identifier (which would panic).
 pub(crate) fn ident(s: &str) -> proc_macro2::Ident {
-    proc_macro2::Ident::new(s, proc_macro2::Span::call_site())
+    let mut name: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) || name == "_" {
+        name.insert(0, 'X');
+    }
+    if crate::lower::names::is_keyword(&name) {
+        name.push('_');
+    }
+    proc_macro2::Ident::new(&name, proc_macro2::Span::call_site())
 }
 
 /// Doc attributes from text: one `///` line per text line, the text made safe for rustdoc.
@@ -191,6 +234,14 @@ pub(crate) fn json_code(v: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_never_panic() {
+        assert_eq!(ident("2_0_0").to_string(), "X2_0_0");
+        assert_eq!(ident("type").to_string(), "type_");
+        assert_eq!(ident("").to_string(), "X");
+        assert_eq!(ident("a-b").to_string(), "a_b");
+    }
 
     #[test]
     fn prose_is_neutralized() {

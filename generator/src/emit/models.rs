@@ -7,14 +7,19 @@ use super::{doc, ident, json_code, prose, rust_file, ty, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 
-pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<(), String> {
-    let mut mods = Vec::new();
-    for def in &api.types {
-        let tokens = type_def(api, def);
-        files.insert(format!("src/models/{}.rs", def.module), rust_file(header, tokens)?);
-        mods.push((ident(&def.module), ident(&def.name)));
+/// One file per type of `types` (a slice of `api.types`, so halves can be emitted in parallel).
+pub(crate) fn emit_types(api: &Api, header: &Header, types: &[TypeDef]) -> Result<FileSet, String> {
+    let mut files = FileSet::new();
+    for def in types {
+        files.insert(format!("src/models/{}.rs", def.module), rust_file(header, type_def(api, def))?);
     }
-    let (m, n): (Vec<_>, Vec<_>) = mods.into_iter().unzip();
+    Ok(files)
+}
+
+/// `src/models/mod.rs`: the module list and re-exports.
+pub(crate) fn emit_mod(api: &Api, header: &Header, files: &mut FileSet) -> Result<(), String> {
+    let m: Vec<_> = api.types.iter().map(|d| ident(&d.module)).collect();
+    let n: Vec<_> = api.types.iter().map(|d| ident(&d.name)).collect();
     let intro = format!(
         "Request and response types of {}.\n\nEvery type names the schema it comes from. Structs are `#[non_exhaustive]`: build them\nwith `new` (the required fields) and the `with_*` setters, so a field added to the spec\nlater does not break your code.",
         api_name(&api.title)
@@ -72,9 +77,14 @@ fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
         TypeKind::Struct { fields, additional } => struct_def(api, def, fields, additional.as_ref()),
         TypeKind::StringEnum { variants } => string_enum(def, variants),
         TypeKind::IntEnum { variants } => int_enum(def, variants),
+        TypeKind::Union { variants, tagging: UnionTagging::Internal(property) } => {
+            let body = tagged_union_def(def, property, variants);
+            let validate = union_validate(api, def, variants, true);
+            quote!(#body #validate)
+        }
         TypeKind::Union { variants, .. } => {
             let body = union_def(def, variants);
-            let validate = union_validate(api, def, variants);
+            let validate = union_validate(api, def, variants, false);
             quote!(#body #validate)
         }
         TypeKind::Alias(t) => {
@@ -218,7 +228,7 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
     let allow_deprecated = fields.iter().any(|f| f.deprecated).then(|| quote!(#[allow(deprecated)]));
     let setters = fields.iter().filter(|f| !f.is_plain()).map(|f| {
         let id = ident(&f.rust_name);
-        let setter = ident(&format!("with_{}", f.rust_name.trim_end_matches('_')));
+        let setter = ident(&format!("with_{}", f.rust_name.trim_matches('_')));
         let (g, a, e) = setter_arg(&f.ty, &quote!(value), "");
         let g = generics(&g);
         let sd = format!(" Sets [`{}`](Self::{}).", f.rust_name, f.rust_name);
@@ -528,7 +538,7 @@ fn int_enum(def: &TypeDef, variants: &[IntVariant]) -> TokenStream {
     }
 }
 
-fn union_validate(api: &Api, def: &TypeDef, variants: &[UnionVariant]) -> TokenStream {
+fn union_validate(api: &Api, def: &TypeDef, variants: &[UnionVariant], tagged: bool) -> TokenStream {
     if !def.validated {
         return quote!();
     }
@@ -542,11 +552,84 @@ fn union_validate(api: &Api, def: &TypeDef, variants: &[UnionVariant]) -> TokenS
             quote!(Self::#id(_) => {})
         }
     });
+    let unknown = tagged.then(|| quote!(Self::Unknown(_) => {}));
     quote! {
         impl crate::runtime::validate::Validate for #name {
             fn validate(&self, v: &mut crate::runtime::validate::Validator) {
                 match self {
                     #(#arms)*
+                    #unknown
+                }
+            }
+        }
+    }
+}
+
+/// A union told apart by a discriminator property: decoded by the tag's value, encoded with the
+/// tag set; a tag this version does not know is kept as JSON in `Unknown`.
+fn tagged_union_def(def: &TypeDef, property: &str, variants: &[UnionVariant]) -> TokenStream {
+    let name = ident(&def.name);
+    let d = type_doc(def);
+    let tagged_doc = format!(" On the wire the property `{property}` names the variant.");
+    let vars = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let t = ty(&v.ty, &quote!());
+        let vd = format!(
+            "{} (`{property}` = `{}`).",
+            v.description
+                .as_deref()
+                .map(prose)
+                .unwrap_or_else(|| format!("The `{}` variant", v.rust_name))
+                .trim_end_matches('.'),
+            v.tag.as_deref().unwrap_or_default()
+        );
+        let vd = doc(&vd);
+        quote!(#vd #id(#t),)
+    });
+    let ser_arms = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let tag = v.tag.clone().unwrap_or_default();
+        quote!(Self::#id(v) => (#tag, serde_json::to_value(v).map_err(S::Error::custom)?),)
+    });
+    let de_arms = variants.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let tag = v.tag.clone().unwrap_or_default();
+        quote!(Some(#tag) => serde_json::from_value(value).map(Self::#id).map_err(D::Error::custom),)
+    });
+    quote! {
+        #d
+        ///
+        #[doc = #tagged_doc]
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#vars)*
+            /// A variant this version of the SDK does not know, kept as it came.
+            Unknown(serde_json::Value),
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::Error as _;
+                let (tag, mut value) = match self {
+                    #(#ser_arms)*
+                    Self::Unknown(v) => return serde::Serialize::serialize(v, serializer),
+                };
+                if let serde_json::Value::Object(map) = &mut value {
+                    map.entry(#property).or_insert_with(|| serde_json::Value::from(tag));
+                }
+                serde::Serialize::serialize(&value, serializer)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                use serde::de::Error as _;
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                let tag = value.get(#property).and_then(serde_json::Value::as_str).map(str::to_owned);
+                match tag.as_deref() {
+                    #(#de_arms)*
+                    _ => Ok(Self::Unknown(value)),
                 }
             }
         }

@@ -384,7 +384,7 @@ fn param_stmt(p: &Param) -> TokenStream {
     }
 }
 
-fn params_struct(_api: &Api, op: &Operation) -> Option<TokenStream> {
+fn params_struct(api: &Api, op: &Operation) -> Option<TokenStream> {
     let name = ident(op.params_struct.as_ref()?);
     let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
     let fields = optional.iter().map(|p| {
@@ -405,7 +405,7 @@ fn params_struct(_api: &Api, op: &Operation) -> Option<TokenStream> {
     });
     let setters = optional.iter().map(|p| {
         let id = ident(&p.rust_name);
-        let setter = ident(&format!("with_{}", p.rust_name.trim_end_matches('_')));
+        let setter = ident(&format!("with_{}", p.rust_name.trim_matches('_')));
         let sd = format!(" Sets [`{}`](Self::{}).", p.rust_name, p.rust_name);
         let (arg, conv) = match &p.ty {
             TypeRef::String => (quote!(impl Into<String>), quote!(value.into())),
@@ -423,7 +423,10 @@ fn params_struct(_api: &Api, op: &Operation) -> Option<TokenStream> {
             }
         }
     });
-    let d = format!(" Optional parameters of [`{}`]; all start as `None`.", op.rust_name);
+    let d = format!(
+        " Optional parameters of [`{}`]({}::{}); all start as `None`.",
+        op.rust_name, api.tags[op.tag].rust_name, op.rust_name
+    );
     let d = format!("{d} Build with `{}::new()` and the `with_*` setters.", name);
     Some(quote! {
         #[doc = #d]
@@ -466,11 +469,9 @@ fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
     } else {
         quote!(PreparedRequest::new(String::from(#path)).json(&body))
     };
-    let out = ty(&op.response, &models_path());
-    let decode = match op.response_encoding {
-        ResponseEncoding::Json => quote!(crate::runtime::call::decode_json::<#out>),
-        _ => quote!(crate::runtime::call::decode_empty),
-    };
+    // A batch is accepted when the server answers a success status; the body of that answer
+    // is not needed, and decoding it could turn an accepted batch into a reported failure.
+    let decode = quote!(crate::runtime::call::decode_empty);
     let keys_doc = if keyed {
         "\n\nEvery item without an idempotency key gets one before the first batch is sent, so a batch that is retried (by the retry policy, or by you with the returned failed items) cannot be counted twice."
     } else {

@@ -151,8 +151,16 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Resolves a reference to a schema anywhere in the document.
+    /// Resolves a reference to a schema anywhere in the document (components directly, the
+    /// rest through the JSON tree).
     pub fn deref_schema(&self, reference: &str) -> Option<Schema> {
+        if let Some(name) = reference.strip_prefix(SCHEMA_PREFIX) {
+            if let Some(ReferenceOr::Item(s)) =
+                self.doc.components.as_ref().and_then(|c| c.schemas.get(&percent_unescape(name)))
+            {
+                return Some(s.clone());
+            }
+        }
         self.deref_value(reference)
     }
 
@@ -384,9 +392,19 @@ impl<'a> Lowerer<'a> {
     fn union(&mut self, v: &View, members: &[ReferenceOr<Schema>], rust: &str, at: &str) -> TypeKind {
         let mut seen = Names::default();
         let mut variants = Vec::new();
-        let mapping: BTreeMap<&str, &str> = v
+        let mapping: BTreeMap<String, &str> = v
             .discriminator
-            .map(|d| d.mapping.iter().map(|(tag, target)| (target.as_str(), tag.as_str())).collect())
+            .map(|d| {
+                d.mapping
+                    .iter()
+                    .map(|(tag, target)| {
+                        // A mapping value is a reference or a bare schema name.
+                        let target =
+                            if target.starts_with('#') { target.clone() } else { format!("{SCHEMA_PREFIX}{target}") };
+                        (target, tag.as_str())
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         let mut all_refs = true;
         for (i, m) in members.iter().enumerate() {
@@ -398,7 +416,7 @@ impl<'a> Lowerer<'a> {
                         .as_deref()
                         .and_then(|s| self.component_names.get(s).cloned())
                         .unwrap_or_else(|| format!("Variant{i}"));
-                    let tag = mapping.get(reference.as_str()).map(|t| (*t).to_owned()).or_else(|| schema_name.clone());
+                    let tag = mapping.get(reference).map(|t| (*t).to_owned()).or_else(|| schema_name.clone());
                     (base, tag, None)
                 }
                 ReferenceOr::Item(s) => {

@@ -85,7 +85,7 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
         })
         .collect();
     dedupe_tags(&mut tags);
-    let errors = error_variants(l, &operations);
+    let errors = error_variants(&operations);
     let bulk = bulk_helpers(l, &operations);
     graph::box_recursion(&mut l.types);
     graph::mark_flags(&mut l.types);
@@ -268,7 +268,7 @@ fn operation(
     let params_struct =
         params.iter().any(|p| !p.required).then(|| param_struct_names.unique(&format!("{camel}Params")));
     let body = op.request_body.as_ref().and_then(|b| request_body(l, b, &camel, &join(at, "requestBody")));
-    let (success, response, response_encoding, response_content_type, response_description, errors) =
+    let (success, response, response_encoding, response_content_type, response_description, response_example, errors) =
         responses(l, &op.responses, &camel, &join(at, "responses"));
     let security = op
         .security
@@ -304,6 +304,7 @@ fn operation(
         response_encoding,
         response_content_type,
         response_description,
+        response_example,
         errors,
         security,
     }
@@ -380,7 +381,6 @@ pub(crate) fn is_simple_param(l: &Lowerer, ty: &TypeRef) -> bool {
     }
 }
 
-
 fn is_json_media(media: &str) -> bool {
     let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     m == "application/json" || m.ends_with("+json") || m == "text/json" || m == "*/*" || m == "application/*"
@@ -448,12 +448,7 @@ fn request_body(l: &mut Lowerer, body: &ReferenceOr<SpecBody>, op_camel: &str, a
         let ct = if lower.contains('*') { "application/octet-stream".to_owned() } else { media.clone() };
         (BodyEncoding::Binary, TypeRef::Bytes, ct)
     };
-    let example = mt.example.clone().or_else(|| {
-        mt.examples.values().find_map(|e| match e {
-            ReferenceOr::Item(e) => e.value.clone(),
-            ReferenceOr::Reference { .. } => None,
-        })
-    });
+    let example = media_example(mt);
     Some(RequestBody {
         ty,
         encoding,
@@ -465,12 +460,31 @@ fn request_body(l: &mut Lowerer, body: &ReferenceOr<SpecBody>, op_camel: &str, a
     })
 }
 
-type Responses = (Vec<u16>, TypeRef, ResponseEncoding, Option<String>, Option<String>, Vec<OperationError>);
+type Responses = (
+    Vec<u16>,
+    TypeRef,
+    ResponseEncoding,
+    Option<String>,
+    Option<String>,
+    Option<serde_json::Value>,
+    Vec<OperationError>,
+);
+
+/// The example of a media type: its own `example`, else the first of its `examples`.
+fn media_example(mt: &MediaType) -> Option<serde_json::Value> {
+    mt.example.clone().or_else(|| {
+        mt.examples.values().find_map(|e| match e {
+            ReferenceOr::Item(e) => e.value.clone(),
+            ReferenceOr::Reference { .. } => None,
+        })
+    })
+}
 
 fn responses(l: &mut Lowerer, responses: &openapiv3::Responses, op_camel: &str, at: &str) -> Responses {
     let mut success = Vec::new();
     let mut chosen: Option<(TypeRef, ResponseEncoding, Option<String>)> = None;
     let mut description = None;
+    let mut example = None;
     let mut errors = Vec::new();
     for (code, r) in &responses.responses {
         let (codes, code_text): (Vec<u16>, String) = match code {
@@ -492,6 +506,7 @@ fn responses(l: &mut Lowerer, responses: &openapiv3::Responses, op_camel: &str, 
             match &chosen {
                 None => {
                     description = Some(clean_text(&r.description)).filter(|d| !d.is_empty());
+                    example = pick_media(&r.content).and_then(|(_, mt)| media_example(mt));
                     chosen = Some(decoded);
                 }
                 Some(prev) if decoded.1 == ResponseEncoding::Empty || prev.0 == decoded.0 => {}
@@ -504,8 +519,16 @@ fn responses(l: &mut Lowerer, responses: &openapiv3::Responses, op_camel: &str, 
         } else if let StatusCode::Code(c) = code {
             if *c >= 400 {
                 let content_type = pick_media(&r.content).map(|(m, _)| m.clone());
+                let hint = format!("{}Body", names::status_name(*c));
+                let (ty, enc, _) = response_type(l, &r, &hint, &r_at);
+                let body = match enc {
+                    ResponseEncoding::Json => ty,
+                    ResponseEncoding::Empty => TypeRef::Unit,
+                    _ => TypeRef::String,
+                };
                 errors.push(OperationError {
                     status: *c,
+                    body,
                     content_type,
                     description: Some(clean_text(&r.description)).filter(|d| !d.is_empty()),
                 });
@@ -519,7 +542,7 @@ fn responses(l: &mut Lowerer, responses: &openapiv3::Responses, op_camel: &str, 
     success.sort_unstable();
     success.dedup();
     let (ty, enc, ct) = chosen.unwrap_or((TypeRef::Unit, ResponseEncoding::Empty, None));
-    (success, ty, enc, ct, description, errors)
+    (success, ty, enc, ct, description, example, errors)
 }
 
 fn response_type(l: &mut Lowerer, r: &Response, hint: &str, at: &str) -> (TypeRef, ResponseEncoding, Option<String>) {
@@ -543,29 +566,13 @@ fn response_type(l: &mut Lowerer, r: &Response, hint: &str, at: &str) -> (TypeRe
 
 /// One typed `Error` variant per declared error status; its body type is the one every
 /// operation declares for it, or any JSON value where they differ.
-fn error_variants(l: &mut Lowerer, operations: &[Operation]) -> Vec<ErrorVariant> {
+fn error_variants(operations: &[Operation]) -> Vec<ErrorVariant> {
     let mut by_status: BTreeMap<u16, (Vec<TypeRef>, Vec<String>)> = BTreeMap::new();
     for op in operations {
-        let Some(path_item) = l.doc.paths.paths.get(&op.path).cloned() else { continue };
-        let Ok(item) = l.resolve(&path_item, &op.pointer).map(|i| i.into_owned()) else { continue };
-        let Some(spec_op) = item.iter().find(|(m, _)| m.eq_ignore_ascii_case(&op.method)).map(|(_, o)| o.clone())
-        else {
-            continue;
-        };
         for e in &op.errors {
-            let r_at = join(&join(&op.pointer, "responses"), &e.status.to_string());
-            let Some(r) = spec_op.responses.responses.get(&StatusCode::Code(e.status)) else { continue };
-            let Ok(r) = l.resolve(r, &r_at).map(|r| r.into_owned()) else { continue };
-            let hint = format!("{}Body", names::status_name(e.status));
-            let (ty, enc, _) = response_type(l, &r, &hint, &r_at);
-            let ty = match enc {
-                ResponseEncoding::Json => ty,
-                ResponseEncoding::Empty => TypeRef::Unit,
-                _ => TypeRef::String,
-            };
             let entry = by_status.entry(e.status).or_default();
-            if !entry.0.contains(&ty) {
-                entry.0.push(ty);
+            if !entry.0.contains(&e.body) {
+                entry.0.push(e.body.clone());
             }
             entry.1.push(op.rust_name.clone());
         }
