@@ -230,7 +230,21 @@ impl PreparedRequest {
     }
 
     fn set_body(mut self, body: Bytes, content_type: &str) -> Self {
-        self.set_header(CONTENT_TYPE.as_str(), content_type.to_owned(), false);
+        match HeaderValue::from_str(content_type) {
+            // `Content-Type` is a standard header and never sensitive: no name parsing or scan.
+            Ok(value) => {
+                self.headers.insert(CONTENT_TYPE, value);
+            }
+            Err(_) => self.set_header(CONTENT_TYPE.as_str(), content_type.to_owned(), false),
+        }
+        self.body = Some(body);
+        self
+    }
+
+    /// [`set_body`](Self::set_body) with a constant content type: nothing to check or copy
+    /// (this runs on every JSON request).
+    fn set_body_static(mut self, body: Bytes, content_type: &'static str) -> Self {
+        self.headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         self.body = Some(body);
         self
     }
@@ -238,7 +252,7 @@ impl PreparedRequest {
     /// Serializes `body` as JSON (once) with content type `application/json`.
     pub fn json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self, InvalidRequest> {
         match serde_json::to_vec(body) {
-            Ok(bytes) => Ok(self.set_body(Bytes::from(bytes), "application/json")),
+            Ok(bytes) => Ok(self.set_body_static(Bytes::from(bytes), "application/json")),
             Err(e) => Err(InvalidRequest::single("body", format!("could not be serialized as JSON: {e}"))),
         }
     }
@@ -254,7 +268,7 @@ impl PreparedRequest {
             serializer.append_pair(k.as_ref(), v.as_ref());
         }
         let encoded = serializer.finish();
-        self.set_body(Bytes::from(encoded), "application/x-www-form-urlencoded")
+        self.set_body_static(Bytes::from(encoded), "application/x-www-form-urlencoded")
     }
 
     /// Encodes the top-level fields of a serializable object as a form: strings as they
@@ -273,7 +287,7 @@ impl PreparedRequest {
 
     /// Sends `text` as `text/plain; charset=utf-8`.
     pub fn text(self, text: String) -> Self {
-        self.set_body(Bytes::from(text), "text/plain; charset=utf-8")
+        self.set_body_static(Bytes::from(text), "text/plain; charset=utf-8")
     }
 
     /// Sends raw bytes with the given content type.

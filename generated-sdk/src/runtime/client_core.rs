@@ -159,11 +159,19 @@ pub struct CallOptions {
 
 /// Whether a header value should be hidden from `Debug` output and HTTP/2 header compression.
 pub fn is_sensitive_header(name: &HeaderName) -> bool {
+    const WORDS: [&[u8]; 9] =
+        [b"api-key", b"apikey", b"api_key", b"token", b"secret", b"auth", b"password", b"session", b"signature"];
     let n = name.as_str();
-    matches!(n, "authorization" | "proxy-authorization" | "cookie")
-        || ["api-key", "apikey", "api_key", "token", "secret", "auth", "password", "session", "signature"]
-            .iter()
-            .any(|word| n.contains(word))
+    if matches!(n, "authorization" | "proxy-authorization" | "cookie") {
+        return true;
+    }
+    // One pass over the (short) name, comparing only where a word can start: nine
+    // `str::contains` calls cost ~2,900 instructions per request (callgrind, `cargo xtask bench`).
+    let n = n.as_bytes();
+    (0..n.len()).any(|i| {
+        matches!(n[i], b'a' | b't' | b's' | b'p')
+            && WORDS.iter().any(|word| word[0] == n[i] && n[i..].starts_with(word))
+    })
 }
 
 /// Builds a [`ClientCore`].
@@ -969,7 +977,10 @@ mod tests {
         for n in ["authorization", "x-api-key", "x-auth-token", "cookie", "x-client-secret"] {
             assert!(is_sensitive_header(&HeaderName::from_static(n)), "{n}");
         }
-        for n in ["accept", "content-type", "x-request-id", "idempotency-key"] {
+        for n in ["x-session-id", "x-signature", "password", "x-apikey", "x-api_key", "proxy-authorization", "tokens"] {
+            assert!(is_sensitive_header(&HeaderName::from_static(n)), "{n}");
+        }
+        for n in ["accept", "content-type", "x-request-id", "idempotency-key", "user-agent", "x-api", "a", "t"] {
             assert!(!is_sensitive_header(&HeaderName::from_static(n)), "{n}");
         }
     }
