@@ -1237,6 +1237,9 @@ mod tests {
         let core = core(&server.base);
         let recorder = Arc::new(Recorder::default());
         let _guard = tracing::subscriber::set_default(recorder.clone());
+        // Another test may be registering the same callsites right now with no subscriber in
+        // scope; recompute their interest so this thread's recorder sees them.
+        tracing::callsite::rebuild_interest_cache();
         create(&core, &serde_json::json!({})).await.unwrap();
 
         let spans = recorder.spans.lock().unwrap().clone();

@@ -642,15 +642,17 @@ impl ClientCore {
         let inner = &*self.inner;
         let retry = options.retry.as_ref().unwrap_or(&inner.retry);
         let timeout = options.timeout.unwrap_or(inner.timeout);
-        let (url, headers) = self.prepare(spec, request, options)?;
+        // The URL and headers move into the attempt; only a retry prepares them again, so a
+        // call that succeeds at once copies neither (measured with callgrind, `cargo xtask bench`).
+        let (mut url, mut headers) = self.prepare(spec, request, options)?;
         let started = tokio::time::Instant::now();
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             span.record("attempt", attempt);
 
-            let mut http = reqwest::Request::new(spec.method.clone(), url.clone());
-            *http.headers_mut() = headers.clone();
+            let mut http = reqwest::Request::new(spec.method.clone(), url);
+            *http.headers_mut() = headers;
             if let Some(body) = request.body() {
                 *http.body_mut() = Some(reqwest::Body::from(body.clone()));
             }
@@ -723,6 +725,7 @@ impl ClientCore {
                         "retrying request"
                     );
                     tokio::time::sleep(delay).await;
+                    (url, headers) = self.prepare(spec, request, options)?;
                 }
                 RetryDecision::Stop(reason) => {
                     if reason != StopReason::NotRetryable {
