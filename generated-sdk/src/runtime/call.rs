@@ -1233,14 +1233,22 @@ mod tests {
 
     #[tokio::test]
     async fn attempts_are_traced_without_secrets() {
-        let server = serve(vec![reply(502, ""), reply(200, "{}")]).await;
-        let core = core(&server.base);
         let recorder = Arc::new(Recorder::default());
         let _guard = tracing::subscriber::set_default(recorder.clone());
-        // Another test may be registering the same callsites right now with no subscriber in
-        // scope; recompute their interest so this thread's recorder sees them.
-        tracing::callsite::rebuild_interest_cache();
-        create(&core, &serde_json::json!({})).await.unwrap();
+        // Callsite interest is global: another test registering the same callsites at this
+        // moment, with no subscriber in its scope, can leave them cached as uninteresting.
+        // Recompute the cache and try again (bounded) until this thread's recorder sees them.
+        for _ in 0..5 {
+            tracing::callsite::rebuild_interest_cache();
+            recorder.spans.lock().unwrap().clear();
+            recorder.events.lock().unwrap().clear();
+            let server = serve(vec![reply(502, ""), reply(200, "{}")]).await;
+            let core = core(&server.base);
+            create(&core, &serde_json::json!({})).await.unwrap();
+            if recorder.spans.lock().unwrap().iter().any(|(name, _)| name == "sdk.call") {
+                break;
+            }
+        }
 
         let spans = recorder.spans.lock().unwrap().clone();
         let (_, fields) = spans.iter().find(|(name, _)| name == "sdk.call").expect("no sdk.call span");

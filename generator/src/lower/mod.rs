@@ -334,6 +334,17 @@ impl<'a> Lowerer<'a> {
     /// The definition of a schema under the Rust name `rust`.
     fn shape(&mut self, v: &View, rust: &str, at: &str) -> Shape {
         if !v.string_enum.is_empty() {
+            // `x-enum-varnames` (and `x-enum-descriptions`), when given, name and describe the
+            // values in order.
+            let ext_list = |key: &str| -> Vec<String> {
+                v.extensions
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().map(|x| x.as_str().unwrap_or_default().to_owned()).collect())
+                    .unwrap_or_default()
+            };
+            let (var_names, descriptions) = (ext_list("x-enum-varnames"), ext_list("x-enum-descriptions"));
+            let position = |value: &str| v.string_enum.iter().flatten().position(|x| x == value);
             let mut seen = Names::default();
             let variants = v
                 .string_enum
@@ -341,10 +352,14 @@ impl<'a> Lowerer<'a> {
                 .flatten()
                 .collect::<BTreeSet<_>>()
                 .into_iter()
-                .map(|value| EnumVariant {
-                    rust_name: seen.unique(&names::variant_name(value)),
-                    value: value.clone(),
-                    description: None,
+                .map(|value| {
+                    let i = position(value);
+                    let named = i.and_then(|i| var_names.get(i)).filter(|n| !n.is_empty());
+                    EnumVariant {
+                        rust_name: seen.unique(&names::variant_name(named.map_or(value.as_str(), String::as_str))),
+                        value: value.clone(),
+                        description: i.and_then(|i| descriptions.get(i)).filter(|d| !d.is_empty()).map(|d| clean_text(d)),
+                    }
                 })
                 .collect::<Vec<_>>();
             let ordered = order_like(&v.string_enum, variants);
