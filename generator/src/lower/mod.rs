@@ -358,7 +358,10 @@ impl<'a> Lowerer<'a> {
                     EnumVariant {
                         rust_name: seen.unique(&names::variant_name(named.map_or(value.as_str(), String::as_str))),
                         value: value.clone(),
-                        description: i.and_then(|i| descriptions.get(i)).filter(|d| !d.is_empty()).map(|d| clean_text(d)),
+                        description: i
+                            .and_then(|i| descriptions.get(i))
+                            .filter(|d| !d.is_empty())
+                            .map(|d| clean_text(d)),
                     }
                 })
                 .collect::<Vec<_>>();
