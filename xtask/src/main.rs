@@ -53,6 +53,8 @@ enum Task {
         #[arg(long)]
         test: bool,
     },
+    /// Run only the contract tests against a Prism mock server (installs Prism with npm).
+    Contract,
     /// Run the speed and memory benchmarks in release mode; write `bench-results/`.
     Bench {
         /// Tiny counts, to check that the benchmarks still run; fails on errors, not on targets.
@@ -85,6 +87,13 @@ fn main() -> ExitCode {
         }
         Task::Test { no_contract } => test::run(no_contract),
         Task::Bench { smoke } => bench::run(smoke),
+        Task::Contract => match contract::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("FAILED: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Task::Corpus { dir, test } => match corpus::run(&dir, test) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -46,7 +46,8 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<()
     });
     let tokens = quote! {
         /// Decodes `json` into `T`, encodes it again, and checks nothing was lost or invented
-        /// (fields left out as `None` and numbers written as floats compare equal).
+        /// (fields left out as `None`, integers written as floats, and `float` values kept in
+        /// single precision compare equal).
         fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(json: &str) {
             let example: serde_json::Value = serde_json::from_str(json).expect("the example is JSON");
             let decoded: T = serde_json::from_value(example.clone())
@@ -58,7 +59,11 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<()
         fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
             use serde_json::Value;
             match (a, b) {
-                (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+                // `float` fields are f32: equal to single precision is equal.
+                (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+                    (Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-6 * x.abs().max(y.abs()),
+                    _ => false,
+                },
                 (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y)),
                 (Value::Object(x), Value::Object(y)) => {
                     let keys = x.keys().chain(y.keys());
