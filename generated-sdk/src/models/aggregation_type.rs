@@ -26,63 +26,8 @@ pub enum AggregationType {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl AggregationType {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[
-        Self::Count,
-        Self::Sum,
-        Self::Avg,
-        Self::CountUnique,
-        Self::Latest,
-        Self::SumWithMultiplier,
-        Self::Max,
-        Self::WeightedSum,
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Count => "COUNT",
-            Self::Sum => "SUM",
-            Self::Avg => "AVG",
-            Self::CountUnique => "COUNT_UNIQUE",
-            Self::Latest => "LATEST",
-            Self::SumWithMultiplier => "SUM_WITH_MULTIPLIER",
-            Self::Max => "MAX",
-            Self::WeightedSum => "WEIGHTED_SUM",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for AggregationType {
-    fn from(value: &str) -> Self {
-        match value {
-            "COUNT" => Self::Count,
-            "SUM" => Self::Sum,
-            "AVG" => Self::Avg,
-            "COUNT_UNIQUE" => Self::CountUnique,
-            "LATEST" => Self::Latest,
-            "SUM_WITH_MULTIPLIER" => Self::SumWithMultiplier,
-            "MAX" => Self::Max,
-            "WEIGHTED_SUM" => Self::WeightedSum,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for AggregationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for AggregationType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for AggregationType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    AggregationType { Count => "COUNT", Sum => "SUM", Avg => "AVG", CountUnique =>
+    "COUNT_UNIQUE", Latest => "LATEST", SumWithMultiplier => "SUM_WITH_MULTIPLIER", Max
+    => "MAX", WeightedSum => "WEIGHTED_SUM" }
+);

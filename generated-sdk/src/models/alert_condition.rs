@@ -14,42 +14,6 @@ pub enum AlertCondition {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl AlertCondition {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[Self::Above, Self::Below];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Above => "above",
-            Self::Below => "below",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for AlertCondition {
-    fn from(value: &str) -> Self {
-        match value {
-            "above" => Self::Above,
-            "below" => Self::Below,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for AlertCondition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for AlertCondition {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for AlertCondition {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    AlertCondition { Above => "above", Below => "below" }
+);

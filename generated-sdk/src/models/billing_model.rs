@@ -16,44 +16,6 @@ pub enum BillingModel {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl BillingModel {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[Self::FlatFee, Self::Package, Self::Tiered];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FlatFee => "FLAT_FEE",
-            Self::Package => "PACKAGE",
-            Self::Tiered => "TIERED",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for BillingModel {
-    fn from(value: &str) -> Self {
-        match value {
-            "FLAT_FEE" => Self::FlatFee,
-            "PACKAGE" => Self::Package,
-            "TIERED" => Self::Tiered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for BillingModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingModel {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingModel {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    BillingModel { FlatFee => "FLAT_FEE", Package => "PACKAGE", Tiered => "TIERED" }
+);

@@ -22,57 +22,7 @@ pub enum BillingPeriod {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl BillingPeriod {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[
-        Self::Monthly,
-        Self::Annual,
-        Self::Weekly,
-        Self::Daily,
-        Self::Quarterly,
-        Self::HalfYearly,
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Monthly => "MONTHLY",
-            Self::Annual => "ANNUAL",
-            Self::Weekly => "WEEKLY",
-            Self::Daily => "DAILY",
-            Self::Quarterly => "QUARTERLY",
-            Self::HalfYearly => "HALF_YEARLY",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for BillingPeriod {
-    fn from(value: &str) -> Self {
-        match value {
-            "MONTHLY" => Self::Monthly,
-            "ANNUAL" => Self::Annual,
-            "WEEKLY" => Self::Weekly,
-            "DAILY" => Self::Daily,
-            "QUARTERLY" => Self::Quarterly,
-            "HALF_YEARLY" => Self::HalfYearly,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for BillingPeriod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingPeriod {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingPeriod {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    BillingPeriod { Monthly => "MONTHLY", Annual => "ANNUAL", Weekly => "WEEKLY", Daily
+    => "DAILY", Quarterly => "QUARTERLY", HalfYearly => "HALF_YEARLY" }
+);

@@ -14,42 +14,4 @@ pub enum BillingTier {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl BillingTier {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[Self::Volume, Self::Slab];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Volume => "VOLUME",
-            Self::Slab => "SLAB",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for BillingTier {
-    fn from(value: &str) -> Self {
-        match value {
-            "VOLUME" => Self::Volume,
-            "SLAB" => Self::Slab,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for BillingTier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BillingTier {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingTier {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(BillingTier { Volume => "VOLUME", Slab => "SLAB" });

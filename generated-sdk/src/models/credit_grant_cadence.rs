@@ -14,42 +14,6 @@ pub enum CreditGrantCadence {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl CreditGrantCadence {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[Self::Onetime, Self::Recurring];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Onetime => "ONETIME",
-            Self::Recurring => "RECURRING",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CreditGrantCadence {
-    fn from(value: &str) -> Self {
-        match value {
-            "ONETIME" => Self::Onetime,
-            "RECURRING" => Self::Recurring,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for CreditGrantCadence {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CreditGrantCadence {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreditGrantCadence {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    CreditGrantCadence { Onetime => "ONETIME", Recurring => "RECURRING" }
+);

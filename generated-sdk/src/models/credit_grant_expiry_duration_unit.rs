@@ -18,46 +18,7 @@ pub enum CreditGrantExpiryDurationUnit {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl CreditGrantExpiryDurationUnit {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[Self::Day, Self::Week, Self::Month, Self::Year];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Day => "DAY",
-            Self::Week => "WEEK",
-            Self::Month => "MONTH",
-            Self::Year => "YEAR",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CreditGrantExpiryDurationUnit {
-    fn from(value: &str) -> Self {
-        match value {
-            "DAY" => Self::Day,
-            "WEEK" => Self::Week,
-            "MONTH" => Self::Month,
-            "YEAR" => Self::Year,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for CreditGrantExpiryDurationUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CreditGrantExpiryDurationUnit {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreditGrantExpiryDurationUnit {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    CreditGrantExpiryDurationUnit { Day => "DAY", Week => "WEEK", Month => "MONTH", Year
+    => "YEAR" }
+);

@@ -16,48 +16,7 @@ pub enum CreditGrantExpiryType {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl CreditGrantExpiryType {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[
-        Self::Never,
-        Self::Duration,
-        Self::BillingCycle,
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Never => "NEVER",
-            Self::Duration => "DURATION",
-            Self::BillingCycle => "BILLING_CYCLE",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CreditGrantExpiryType {
-    fn from(value: &str) -> Self {
-        match value {
-            "NEVER" => Self::Never,
-            "DURATION" => Self::Duration,
-            "BILLING_CYCLE" => Self::BillingCycle,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for CreditGrantExpiryType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CreditGrantExpiryType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreditGrantExpiryType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    CreditGrantExpiryType { Never => "NEVER", Duration => "DURATION", BillingCycle =>
+    "BILLING_CYCLE" }
+);

@@ -22,57 +22,7 @@ pub enum CreditGrantPeriod {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl CreditGrantPeriod {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[
-        Self::Daily,
-        Self::Weekly,
-        Self::Monthly,
-        Self::Annual,
-        Self::Quarterly,
-        Self::HalfYearly,
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Daily => "DAILY",
-            Self::Weekly => "WEEKLY",
-            Self::Monthly => "MONTHLY",
-            Self::Annual => "ANNUAL",
-            Self::Quarterly => "QUARTERLY",
-            Self::HalfYearly => "HALF_YEARLY",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CreditGrantPeriod {
-    fn from(value: &str) -> Self {
-        match value {
-            "DAILY" => Self::Daily,
-            "WEEKLY" => Self::Weekly,
-            "MONTHLY" => Self::Monthly,
-            "ANNUAL" => Self::Annual,
-            "QUARTERLY" => Self::Quarterly,
-            "HALF_YEARLY" => Self::HalfYearly,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for CreditGrantPeriod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CreditGrantPeriod {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreditGrantPeriod {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    CreditGrantPeriod { Daily => "DAILY", Weekly => "WEEKLY", Monthly => "MONTHLY",
+    Annual => "ANNUAL", Quarterly => "QUARTERLY", HalfYearly => "HALF_YEARLY" }
+);

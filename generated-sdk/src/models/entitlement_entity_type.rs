@@ -16,44 +16,7 @@ pub enum EntitlementEntityType {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl EntitlementEntityType {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[Self::Plan, Self::Subscription, Self::Addon];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Plan => "PLAN",
-            Self::Subscription => "SUBSCRIPTION",
-            Self::Addon => "ADDON",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for EntitlementEntityType {
-    fn from(value: &str) -> Self {
-        match value {
-            "PLAN" => Self::Plan,
-            "SUBSCRIPTION" => Self::Subscription,
-            "ADDON" => Self::Addon,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for EntitlementEntityType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for EntitlementEntityType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for EntitlementEntityType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    EntitlementEntityType { Plan => "PLAN", Subscription => "SUBSCRIPTION", Addon =>
+    "ADDON" }
+);

@@ -16,44 +16,6 @@ pub enum FeatureType {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl FeatureType {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[Self::Metered, Self::Boolean, Self::Static];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Metered => "metered",
-            Self::Boolean => "boolean",
-            Self::Static => "static",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for FeatureType {
-    fn from(value: &str) -> Self {
-        match value {
-            "metered" => Self::Metered,
-            "boolean" => Self::Boolean,
-            "static" => Self::Static,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for FeatureType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for FeatureType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for FeatureType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    FeatureType { Metered => "metered", Boolean => "boolean", Static => "static" }
+);

@@ -20,54 +20,7 @@ pub enum PriceEntityType {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl PriceEntityType {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[
-        Self::Plan,
-        Self::Subscription,
-        Self::Addon,
-        Self::Price,
-        Self::Costsheet,
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Plan => "PLAN",
-            Self::Subscription => "SUBSCRIPTION",
-            Self::Addon => "ADDON",
-            Self::Price => "PRICE",
-            Self::Costsheet => "COSTSHEET",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for PriceEntityType {
-    fn from(value: &str) -> Self {
-        match value {
-            "PLAN" => Self::Plan,
-            "SUBSCRIPTION" => Self::Subscription,
-            "ADDON" => Self::Addon,
-            "PRICE" => Self::Price,
-            "COSTSHEET" => Self::Costsheet,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for PriceEntityType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PriceEntityType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PriceEntityType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    PriceEntityType { Plan => "PLAN", Subscription => "SUBSCRIPTION", Addon => "ADDON",
+    Price => "PRICE", Costsheet => "COSTSHEET" }
+);

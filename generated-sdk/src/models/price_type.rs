@@ -14,42 +14,4 @@ pub enum PriceType {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl PriceType {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[Self::Usage, Self::Fixed];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Usage => "USAGE",
-            Self::Fixed => "FIXED",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for PriceType {
-    fn from(value: &str) -> Self {
-        match value {
-            "USAGE" => Self::Usage,
-            "FIXED" => Self::Fixed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for PriceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PriceType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PriceType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(PriceType { Usage => "USAGE", Fixed => "FIXED" });

@@ -14,42 +14,6 @@ pub enum ResetUsage {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl ResetUsage {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[Self::BillingPeriod, Self::Never];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BillingPeriod => "BILLING_PERIOD",
-            Self::Never => "NEVER",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for ResetUsage {
-    fn from(value: &str) -> Self {
-        match value {
-            "BILLING_PERIOD" => Self::BillingPeriod,
-            "NEVER" => Self::Never,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for ResetUsage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ResetUsage {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ResetUsage {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    ResetUsage { BillingPeriod => "BILLING_PERIOD", Never => "NEVER" }
+);

@@ -16,44 +16,6 @@ pub enum Status {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl Status {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[Self::Published, Self::Deleted, Self::Archived];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Published => "published",
-            Self::Deleted => "deleted",
-            Self::Archived => "archived",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for Status {
-    fn from(value: &str) -> Self {
-        match value {
-            "published" => Self::Published,
-            "deleted" => Self::Deleted,
-            "archived" => Self::Archived,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for Status {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for Status {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    Status { Published => "published", Deleted => "deleted", Archived => "archived" }
+);

@@ -30,69 +30,8 @@ pub enum WindowSize {
     /// A value this version of the SDK does not know; kept as it came and sent back unchanged.
     Unknown(String),
 }
-impl WindowSize {
-    /// Every value known to this version of the SDK.
-    pub const KNOWN: &'static [Self] = &[
-        Self::Minute,
-        Self::V15min,
-        Self::V30min,
-        Self::Hour,
-        Self::V3hour,
-        Self::V6hour,
-        Self::V12hour,
-        Self::Day,
-        Self::Week,
-        Self::Month,
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Minute => "MINUTE",
-            Self::V15min => "15MIN",
-            Self::V30min => "30MIN",
-            Self::Hour => "HOUR",
-            Self::V3hour => "3HOUR",
-            Self::V6hour => "6HOUR",
-            Self::V12hour => "12HOUR",
-            Self::Day => "DAY",
-            Self::Week => "WEEK",
-            Self::Month => "MONTH",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for WindowSize {
-    fn from(value: &str) -> Self {
-        match value {
-            "MINUTE" => Self::Minute,
-            "15MIN" => Self::V15min,
-            "30MIN" => Self::V30min,
-            "HOUR" => Self::Hour,
-            "3HOUR" => Self::V3hour,
-            "6HOUR" => Self::V6hour,
-            "12HOUR" => Self::V12hour,
-            "DAY" => Self::Day,
-            "WEEK" => Self::Week,
-            "MONTH" => Self::Month,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for WindowSize {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for WindowSize {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for WindowSize {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(&*value))
-    }
-}
+crate::runtime::enums::string_enum!(
+    WindowSize { Minute => "MINUTE", V15min => "15MIN", V30min => "30MIN", Hour =>
+    "HOUR", V3hour => "3HOUR", V6hour => "6HOUR", V12hour => "12HOUR", Day => "DAY", Week
+    => "WEEK", Month => "MONTH" }
+);

@@ -7,6 +7,7 @@
 pub mod bulk;
 pub mod call;
 pub mod client_core;
+pub mod enums;
 pub mod errors;
 pub mod hooks;
 pub mod retry;

@@ -404,19 +404,10 @@ fn string_enum(def: &TypeDef, variants: &[EnumVariant]) -> TokenStream {
         );
         quote!(#[doc = #vd] #id,)
     });
-    let to_str = variants.iter().map(|v| {
+    let pairs = variants.iter().map(|v| {
         let id = ident(&v.rust_name);
         let s = &v.value;
-        quote!(Self::#id => #s,)
-    });
-    let from_str = variants.iter().map(|v| {
-        let id = ident(&v.rust_name);
-        let s = &v.value;
-        quote!(#s => Self::#id,)
-    });
-    let all = variants.iter().map(|v| {
-        let id = ident(&v.rust_name);
-        quote!(Self::#id)
+        quote!(#id => #s)
     });
     quote! {
         #d
@@ -428,46 +419,7 @@ fn string_enum(def: &TypeDef, variants: &[EnumVariant]) -> TokenStream {
             Unknown(String),
         }
 
-        impl #name {
-            /// Every value known to this version of the SDK.
-            pub const KNOWN: &'static [Self] = &[#(#all),*];
-
-            /// The value as it is on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#to_str)*
-                    Self::Unknown(other) => other,
-                }
-            }
-        }
-
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #(#from_str)*
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                Ok(Self::from(&*value))
-            }
-        }
+        crate::runtime::enums::string_enum!(#name { #(#pairs),* });
     }
 }
 
@@ -479,15 +431,10 @@ fn int_enum(def: &TypeDef, variants: &[IntVariant]) -> TokenStream {
         let vd = format!(" `{}`", v.value);
         quote!(#[doc = #vd] #id,)
     });
-    let to_int = variants.iter().map(|v| {
+    let pairs = variants.iter().map(|v| {
         let id = ident(&v.rust_name);
-        let n = v.value;
-        quote!(Self::#id => #n,)
-    });
-    let from_int = variants.iter().map(|v| {
-        let id = ident(&v.rust_name);
-        let n = v.value;
-        quote!(#n => Self::#id,)
+        let n = proc_macro2::Literal::i64_unsuffixed(v.value);
+        quote!(#id => #n)
     });
     quote! {
         #d
@@ -499,42 +446,7 @@ fn int_enum(def: &TypeDef, variants: &[IntVariant]) -> TokenStream {
             Unknown(i64),
         }
 
-        impl #name {
-            /// The value as it is on the wire.
-            pub fn value(&self) -> i64 {
-                match self {
-                    #(#to_int)*
-                    Self::Unknown(other) => *other,
-                }
-            }
-        }
-
-        impl From<i64> for #name {
-            fn from(value: i64) -> Self {
-                match value {
-                    #(#from_int)*
-                    other => Self::Unknown(other),
-                }
-            }
-        }
-
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "{}", self.value())
-            }
-        }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_i64(self.value())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                Ok(Self::from(i64::deserialize(deserializer)?))
-            }
-        }
+        crate::runtime::enums::int_enum!(#name { #(#pairs),* });
     }
 }
 

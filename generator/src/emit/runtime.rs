@@ -10,6 +10,7 @@ const FILES: &[(&str, &str)] = &[
     ("bulk.rs", include_str!("../../runtime/src/bulk.rs")),
     ("call.rs", include_str!("../../runtime/src/call.rs")),
     ("client_core.rs", include_str!("../../runtime/src/client_core.rs")),
+    ("enums.rs", include_str!("../../runtime/src/enums.rs")),
     ("errors.rs", include_str!("../../runtime/src/errors.rs")),
     ("hooks.rs", include_str!("../../runtime/src/hooks.rs")),
     ("retry.rs", include_str!("../../runtime/src/retry.rs")),
