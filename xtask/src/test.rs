@@ -34,6 +34,10 @@ pub(crate) fn run_all(no_contract: bool) -> Result<(), String> {
     } else {
         eprintln!("\n==> corpus check SKIPPED: {CORPUS} not found next to the workspace");
     }
+    // The benchmarks with tiny counts, so they never rot (targets are checked by the full run).
+    if !run_cmd("cargo", &["xtask", "bench", "--smoke"], &[]) {
+        return Err("`cargo xtask bench --smoke` failed".into());
+    }
     if no_contract {
         eprintln!("\n==> contract tests against Prism SKIPPED (--no-contract)");
     } else {

@@ -28,7 +28,9 @@ const DEV_DEPS: &[(&str, &[&str])] =
     &[("tokio", &["macros", "rt-multi-thread", "net", "io-util", "test-util", "time"])];
 
 fn workspace_dep(name: &str) -> toml::Value {
-    let manifest: toml::Table = WORKSPACE_MANIFEST.parse().expect("the workspace Cargo.toml parses");
+    // Parsed once per process: generation runs often (benchmarks, corpus) and the text is fixed.
+    static MANIFEST: std::sync::OnceLock<toml::Table> = std::sync::OnceLock::new();
+    let manifest = MANIFEST.get_or_init(|| WORKSPACE_MANIFEST.parse().expect("the workspace Cargo.toml parses"));
     manifest["workspace"]["dependencies"]
         .get(name)
         .cloned()
