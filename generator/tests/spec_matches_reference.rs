@@ -329,6 +329,14 @@ fn security_scheme_facts(doc: &Value, operations: &BTreeMap<String, BTreeMap<Str
 
 #[test]
 fn spec_matches_reference() {
+    // Hosts that check out the repository alone (without `../shared`) opt out explicitly.
+    if std::env::var_os("SDK_SKIP_REFERENCE_CHECK").is_some() && !reference_path().exists() {
+        eprintln!(
+            "spec_matches_reference SKIPPED: SDK_SKIP_REFERENCE_CHECK is set and {} is absent",
+            reference_path().display()
+        );
+        return;
+    }
     let reference = load_reference();
     let spec = load_spec();
 
