@@ -57,6 +57,7 @@ fn tag_file(api: &Api, tag: &Tag) -> TokenStream {
     let statics = ops.iter().map(|op| spec_const(op));
     let methods = ops.iter().map(|op| method(api, op));
     let params_structs = ops.iter().filter_map(|op| params_struct(api, op));
+    let delegates = client_delegates(api, tag, &ops);
     let bulk =
         api.bulk.iter().filter(|b| api.operations[b.operation].tag == tag_index(api, tag)).map(|b| bulk_method(api, b));
     quote! {
@@ -82,6 +83,8 @@ fn tag_file(api: &Api, tag: &Tag) -> TokenStream {
         }
 
         #(#params_structs)*
+
+        #delegates
     }
 }
 
@@ -213,6 +216,65 @@ fn join_codes(codes: &[u16]) -> String {
 
 fn body_type<'a>(api: &'a Api, b: &RequestBody) -> Option<&'a TypeDef> {
     b.ty.named().and_then(|n| api.types.iter().find(|t| t.name == n))
+}
+
+/// Operations without a tag are also methods of the client itself, delegating to the untagged
+/// group (`client.list_pets()` as well as `client.default().list_pets()`), unless the name is
+/// taken by the client already.
+fn client_delegates(api: &Api, tag: &Tag, ops: &[&Operation]) -> TokenStream {
+    if tag.name != UNTAGGED {
+        return quote!();
+    }
+    let accessor = ident(&tag.module);
+    let taken: Vec<&str> = ["builder", "from_env", "base_url", "core"]
+        .into_iter()
+        .chain(api.tags.iter().map(|t| t.module.as_str()))
+        .collect();
+    let methods = ops.iter().filter(|op| !taken.contains(&op.rust_name.as_str())).map(|op| {
+        let name = ident(&op.rust_name);
+        let d = method_doc(api, op);
+        let (args, names) = method_args(op);
+        let out = ty(&op.response, &models_path());
+        quote! {
+            #d
+            pub fn #name(&self, #(#args),*) -> Call<'_, #out, Error> {
+                self.#accessor().#name(#(#names),*)
+            }
+        }
+    });
+    quote! {
+        impl crate::Client {
+            #(#methods)*
+        }
+    }
+}
+
+/// The tag the generator gives operations that have none.
+const UNTAGGED: &str = "default";
+
+/// The arguments of an operation's method (required parameters, the optional-parameters
+/// struct, the body) and their names.
+fn method_args(op: &Operation) -> (Vec<TokenStream>, Vec<proc_macro2::Ident>) {
+    let mut args = Vec::new();
+    let mut names = Vec::new();
+    for p in op.params.iter().filter(|p| p.required) {
+        let id = ident(&p.rust_name);
+        let (t, _) = param_arg(p);
+        args.push(quote!(#id: #t));
+        names.push(id);
+    }
+    if let Some(ps) = &op.params_struct {
+        let ps = ident(ps);
+        args.push(quote!(params: #ps));
+        names.push(ident("params"));
+    }
+    if let Some(b) = &op.body {
+        let t = ty(&b.ty, &models_path());
+        let t = if b.required { t } else { quote!(Option<#t>) };
+        args.push(quote!(body: #t));
+        names.push(ident("body"));
+    }
+    (args, names)
 }
 
 fn method(api: &Api, op: &Operation) -> TokenStream {
