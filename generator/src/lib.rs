@@ -36,6 +36,41 @@ pub fn generate_str(
     config: &Config,
     options: lower::LowerOptions,
 ) -> Result<Generated, GenerateError> {
+    // Reading a spec recurses once per nesting level (several frames per level in the typed
+    // model's deserializer); documents are capped at `load::MAX_NESTING` levels, and the work
+    // runs on a thread whose stack holds that depth whatever the caller's thread has.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("sdkgen".into())
+            .stack_size(GENERATOR_STACK)
+            .spawn_scoped(scope, || generate_on_this_thread(spec_name, spec, config, options))
+            .map_err(|e| {
+                GenerateError::single(Diagnostic::error(
+                    spec_name,
+                    "#",
+                    format!("cannot start the generator thread: {e}"),
+                ))
+            })?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(GenerateError::single(Diagnostic::error(
+                    spec_name,
+                    "#",
+                    "internal error: the generator panicked (a bug)",
+                )))
+            })
+    })
+}
+
+/// Stack of the generator thread: ample for `load::MAX_NESTING` levels even in debug builds.
+const GENERATOR_STACK: usize = 64 * 1024 * 1024;
+
+fn generate_on_this_thread(
+    spec_name: &str,
+    spec: &str,
+    config: &Config,
+    options: lower::LowerOptions,
+) -> Result<Generated, GenerateError> {
     let timings = std::env::var_os("SDKGEN_TIMINGS").is_some();
     let started = std::time::Instant::now();
     let loaded = load::load_str(spec_name, spec)?;

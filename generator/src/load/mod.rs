@@ -63,6 +63,13 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, GenerateError> {
         }
     }
     let mut errors = Vec::new();
+    if let Some(at) = too_deep(&raw, 0, &mut String::from("#")) {
+        return Err(GenerateError::single(Diagnostic::error(
+            file,
+            at,
+            format!("the document nests deeper than {MAX_NESTING} levels here; the generator refuses such input"),
+        )));
+    }
     check_refs(file, &raw, &raw, &mut String::from("#"), &mut errors);
     errors.extend(shape::check(file, &raw));
     if !errors.is_empty() {
@@ -153,6 +160,36 @@ fn yaml_to_json(file: &str, value: serde_yaml::Value, at: &mut String) -> Result
         }
         Y::Tagged(tagged) => yaml_to_json(file, tagged.value, at)?,
     })
+}
+
+/// How deep a document may nest. Real specs stay far below; the limit bounds every recursion of
+/// the later stages (the typed model's deserializer recurses several frames per level), so no
+/// input can overflow the stack of a thread with the default 2 MiB.
+pub const MAX_NESTING: usize = 64;
+
+/// The pointer of the first node nested deeper than [`MAX_NESTING`], if any.
+fn too_deep(node: &Value, depth: usize, at: &mut String) -> Option<String> {
+    if depth > MAX_NESTING {
+        return Some(at.clone());
+    }
+    match node {
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let len = at.len();
+            at.push('/');
+            at.push_str(&escape_segment(k));
+            let found = too_deep(v, depth + 1, at);
+            at.truncate(len);
+            found
+        }),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+            let len = at.len();
+            at.push_str(&format!("/{i}"));
+            let found = too_deep(v, depth + 1, at);
+            at.truncate(len);
+            found
+        }),
+        _ => None,
+    }
 }
 
 /// Resolves a local reference such as `#/components/schemas/Pet` in `root`.
