@@ -2,8 +2,9 @@
 //! Whatever the input, the generator must not panic, and for every accepted input each emitted
 //! Rust file must parse with `syn`. Seeds are the fixture specs and, when present, the corpus.
 //!
-//! `PROPTEST_CASES` sets the number of cases (CI runs the default bounded count; a long run is
-//! `PROPTEST_CASES=100000 cargo test -p openapi-sdkgen --test fuzz --release`).
+//! `PROPTEST_CASES` sets the number of cases (CI runs the default bounded count with a fixed
+//! seed; a long run is `FUZZ_SEED=$RANDOM PROPTEST_CASES=100000 cargo test -p openapi-sdkgen
+//! --test fuzz --release`).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -176,7 +177,15 @@ fn check(name: &str, doc: &Value, strict: bool) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    // A fixed seed keeps CI reproducible; a long run picks another with FUZZ_SEED=<number>.
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(
+            std::env::var("FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261126),
+        ),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn mutated_specs_never_panic_and_emit_valid_rust(seed in any::<u32>(), mutations in proptest::collection::vec(mutation(), 1..6), strict in any::<bool>()) {
