@@ -265,8 +265,10 @@ fn operation(
             );
         }
     }
-    let params_struct =
-        params.iter().any(|p| !p.required).then(|| param_struct_names.unique(&format!("{camel}Params")));
+    let params_struct = params
+        .iter()
+        .any(|p| !p.required)
+        .then(|| param_struct_names.unique(&names::type_name(&format!("{camel}Params"))));
     let body = op.request_body.as_ref().and_then(|b| request_body(l, b, &camel, &join(at, "requestBody")));
     let (success, response, response_encoding, response_content_type, response_description, response_example, errors) =
         responses(l, &op.responses, &camel, &join(at, "responses"));
