@@ -4,8 +4,8 @@
 //! The client, its builder and the servers of the API.
 
 use std::time::Duration;
-use crate::runtime::client_core::{AuthKind, AuthScheme};
-use crate::runtime::client_core::{ClientCore, CoreBuilder};
+use crate::runtime::config::{AuthKind, AuthScheme};
+use crate::runtime::config::{ClientCore, CoreBuilder};
 use crate::runtime::hooks::ResponseInfo;
 use crate::runtime::retry::RetryConfig;
 use crate::Error;
@@ -64,9 +64,9 @@ impl Client {
     pub fn base_url(&self) -> &str {
         self.core.base_url()
     }
-    /// The shared runtime core (for the bulk helpers and advanced uses).
-    pub fn core(&self) -> &ClientCore {
-        &self.core
+    /// The retry policy calls use unless they set their own.
+    pub fn retry_config(&self) -> &RetryConfig {
+        self.core.retry_config()
     }
     /// The operations tagged `Events`: Ingesting usage events and querying usage derived from them.
     pub fn events(&self) -> crate::operations::Events<'_> {
@@ -194,7 +194,7 @@ impl ClientBuilder {
     /// [`Error::Build`] when the server URL or a header value is invalid, or the HTTP
     /// client cannot be created.
     pub fn build(self) -> Result<Client, Error> {
-        let base = crate::runtime::client_core::join_base_url(
+        let base = crate::runtime::config::join_base_url(
             self.server_url.as_deref(),
             Some(self.server.url()),
         )?;

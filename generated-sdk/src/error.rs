@@ -3,11 +3,11 @@
 
 //! The error type of every operation.
 
-use crate::runtime::call::{ErrorFromResponse, RawResponse};
-use crate::runtime::client_core::BuildError;
-use crate::runtime::errors::ApiError;
-use crate::runtime::errors::{
-    DecodeError, InvalidRequest, ResponseMeta, TransportError, UnexpectedStatus,
+use crate::runtime::response::{ErrorFromResponse, RawResponse};
+pub use crate::runtime::errors::ApiError;
+pub use crate::runtime::errors::{
+    BuildError, DecodeError, InvalidRequest, ResponseMeta, TransportError,
+    TransportErrorKind, UnexpectedStatus, Violation,
 };
 /// Everything a call can fail with.
 ///

@@ -71,8 +71,7 @@
 //! - [`operations`]: one struct per tag of the spec, a method per operation. Every method returns a
 //!   [`Call`]: set per-call options on it (`.timeout(..)`, `.retry(..)`), then `.await` it.
 //! - [`models`]: the request and response types.
-//! - [`Error`]: everything a call can fail with.
-//! - [`runtime`]: the HTTP machinery shared by every operation (retries with backoff, validation, bulk helpers).
+//! - [`Error`]: everything a call can fail with; the types it holds are in [`error`].
 //!
 //! The crate's `README.md` and its `docs/` folder hold a Markdown reference of every operation and model, and
 //! `examples/` a program per operation; every Rust snippet in them is compiled by `cargo test --doc`.
@@ -91,13 +90,18 @@ pub mod models;
 #[rustfmt::skip]
 pub mod operations;
 #[rustfmt::skip]
-pub mod runtime;
+#[allow(dead_code)]
+mod runtime;
 
 pub use client::{Client, ClientBuilder, Server};
 pub use error::Error;
-pub use runtime::bulk::{BulkOptions, BulkReport};
-pub use runtime::call::{Call, Response};
+pub use runtime::bulk::{BulkOptions, BulkReport, FailedBatch};
+pub use runtime::call::Call;
+pub use runtime::hooks::ResponseInfo;
+pub use runtime::response::Response;
 pub use runtime::retry::RetryConfig;
+/// The HTTP client crate this SDK is built on, to name the exact version its types come from.
+pub use reqwest;
 
 /// The Markdown docs of the crate, so that `cargo test --doc` compiles (and runs) their Rust snippets.
 #[cfg(doctest)]

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use flexprice::models::{GetEventsRequest, GetEventsResponse, IngestEventRequest};
-use flexprice::runtime::errors::{TransportError, TransportErrorKind, UnexpectedStatus};
+use flexprice::error::{TransportError, TransportErrorKind, UnexpectedStatus};
 use flexprice::{BulkOptions, Client, ClientBuilder, Error, RetryConfig};
 use sdk_e2e_tests::{Action, FaultServer, Outcome, Reply, Request};
 
@@ -80,7 +80,7 @@ fn expect_unexpected<T: Debug>(result: Result<T, Error>) -> UnexpectedStatus {
     }
 }
 
-fn expect_decode<T: Debug>(result: Result<T, Error>) -> flexprice::runtime::errors::DecodeError {
+fn expect_decode<T: Debug>(result: Result<T, Error>) -> flexprice::error::DecodeError {
     match result {
         Err(Error::Decode(e)) => e,
         other => panic!("expected Error::Decode, got {other:?}"),

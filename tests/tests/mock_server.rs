@@ -16,7 +16,7 @@ use flexprice::models::{
     ResetUsage, Status, UsageResult, WindowSize,
 };
 use flexprice::operations::GetEventsMonitoringParams;
-use flexprice::runtime::errors::Violation;
+use flexprice::error::Violation;
 use flexprice::{Client, Error, RetryConfig};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};

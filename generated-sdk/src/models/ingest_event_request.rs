@@ -99,7 +99,7 @@ impl IngestEventRequest {
     /// retries of the same request carry the same keys. Keys already set are kept.
     pub fn fill_idempotency_keys(&mut self) {
         if self.event_id.as_deref().is_none_or(str::is_empty) {
-            self.event_id = Some(crate::runtime::call::new_idempotency_key());
+            self.event_id = Some(crate::runtime::request::new_idempotency_key());
         }
     }
 }

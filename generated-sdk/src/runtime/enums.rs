@@ -7,8 +7,9 @@
 //! The generated code declares each enum with its documented variants and calls one of the
 //! macros below for the conversions, so the same few impls are not written out per enum.
 
-/// Implements `KNOWN`, `as_str`, `From<&str>`, `Display`, `Serialize` and `Deserialize` for an
-/// enum of unit variants plus `Unknown(String)`: `string_enum!(Size { Small => "S", Large => "L" });`
+/// Implements `KNOWN`, `as_str`, `From<&str>`, `FromStr` (never fails), `Display`, `Serialize`
+/// and `Deserialize` for an enum of unit variants plus `Unknown(String)`:
+/// `string_enum!(Size { Small => "S", Large => "L" });`
 #[allow(unused_macros)]
 macro_rules! string_enum {
     ($name:ident { $($variant:ident => $value:literal),* $(,)? }) => {
@@ -34,6 +35,14 @@ macro_rules! string_enum {
             }
         }
 
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
@@ -55,89 +64,6 @@ macro_rules! string_enum {
     };
 }
 
-/// Implements `value`, `From<i64>`, `Display`, `Serialize` and `Deserialize` for an enum of
-/// unit variants plus `Unknown(i64)`: `int_enum!(Level { V1 => 1, V2 => 2 });`
-#[allow(unused_macros)]
-macro_rules! int_enum {
-    ($name:ident { $($variant:ident => $value:literal),* $(,)? }) => {
-        impl $name {
-            /// The value as it is on the wire.
-            pub fn value(&self) -> i64 {
-                match self {
-                    $(Self::$variant => $value,)*
-                    Self::Unknown(other) => *other,
-                }
-            }
-        }
-
-        impl From<i64> for $name {
-            fn from(value: i64) -> Self {
-                match value {
-                    $($value => Self::$variant,)*
-                    other => Self::Unknown(other),
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                write!(f, "{}", self.value())
-            }
-        }
-
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_i64(self.value())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                Ok(Self::from(<i64 as ::serde::Deserialize>::deserialize(deserializer)?))
-            }
-        }
-    };
-}
-
 #[allow(unused_imports)]
-pub(crate) use {int_enum, string_enum};
+pub(crate) use string_enum;
 
-#[cfg(test)]
-mod tests {
-    /// A string enum as the generator declares one.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    enum Size {
-        Small,
-        Large,
-        Unknown(String),
-    }
-    string_enum!(Size { Small => "S", Large => "L" });
-
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    enum Level {
-        Low,
-        High,
-        Unknown(i64),
-    }
-    int_enum!(Level { Low => 1, High => 9 });
-
-    #[test]
-    fn string_enums_keep_unknown_values() {
-        assert_eq!(Size::KNOWN, &[Size::Small, Size::Large]);
-        assert_eq!(serde_json::from_str::<Size>("\"L\"").unwrap(), Size::Large);
-        let unknown: Size = serde_json::from_str("\"XL\"").unwrap();
-        assert_eq!(unknown, Size::Unknown("XL".into()));
-        assert_eq!(serde_json::to_string(&unknown).unwrap(), "\"XL\"");
-        assert_eq!(Size::Small.to_string(), "S");
-        assert!(serde_json::from_str::<Size>("3").is_err());
-    }
-
-    #[test]
-    fn int_enums_keep_unknown_values() {
-        assert_eq!(serde_json::from_str::<Level>("9").unwrap(), Level::High);
-        assert_eq!(serde_json::from_str::<Level>("4").unwrap(), Level::Unknown(4));
-        assert_eq!(serde_json::to_string(&Level::Unknown(4)).unwrap(), "4");
-        assert_eq!(Level::Low.value(), 1);
-        assert_eq!(Level::High.to_string(), "9");
-    }
-}

@@ -519,111 +519,56 @@ impl fmt::Display for InvalidRequest {
 
 impl StdError for InvalidRequest {}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::HeaderValue;
+/// Why a client could not be built.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No base URL was given.
+    MissingBaseUrl,
+    /// The base URL is not an absolute `http` or `https` URL without query, fragment or
+    /// credentials.
+    InvalidBaseUrl {
+        /// The URL as given (left out if it looks like it contains credentials).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A header name or value is invalid.
+    InvalidHeader {
+        /// The header name.
+        name: String,
+    },
+    /// A credential cannot be sent in a header (it contains control characters, for instance).
+    InvalidCredential {
+        /// The security scheme of the credential.
+        scheme: &'static str,
+    },
+    /// The HTTP client (TLS) could not be built.
+    Client(reqwest::Error),
+}
 
-    fn meta(status: u16, headers: &[(&'static str, &'static str)]) -> ResponseMeta {
-        let mut map = HeaderMap::new();
-        for (k, v) in headers {
-            map.append(*k, HeaderValue::from_static(v));
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::MissingBaseUrl => f.write_str("no base URL configured"),
+            BuildError::InvalidBaseUrl { url, reason } => {
+                write!(f, "invalid base URL `{url}`: {reason}")
+            }
+            BuildError::InvalidHeader { name } => write!(f, "invalid header `{name}`"),
+            BuildError::InvalidCredential { scheme } => {
+                write!(f, "the credential for security scheme `{scheme}` cannot be sent in an HTTP header")
+            }
+            BuildError::Client(e) => write!(f, "could not build the HTTP client: {e}"),
         }
-        ResponseMeta::new(StatusCode::from_u16(status).unwrap(), map, 1)
-    }
-
-    fn assert_error<E: StdError + Send + Sync + 'static>() {}
-
-    #[test]
-    fn all_errors_are_send_sync_static() {
-        assert_error::<ApiError<String>>();
-        assert_error::<UnexpectedStatus>();
-        assert_error::<TransportError>();
-        assert_error::<DecodeError>();
-        assert_error::<InvalidRequest>();
-    }
-
-    #[test]
-    fn request_id_uses_first_present_header() {
-        assert_eq!(meta(200, &[]).request_id(), None);
-        let m = meta(200, &[("cf-ray", "ray1"), ("request-id", "rid")]);
-        assert_eq!(m.request_id(), Some("rid"));
-        let m = meta(200, &[("x-request-id", "abc"), ("request-id", "rid")]);
-        assert_eq!(m.request_id(), Some("abc"));
-        let m = meta(200, &[("x-request-id", "  "), ("cf-ray", "ray1")]);
-        assert_eq!(m.request_id(), Some("ray1"));
-    }
-
-    #[test]
-    fn api_error_display_is_status_and_request_id() {
-        let e = ApiError::new(
-            meta(400, &[("x-request-id", "req-7")]),
-            "secret body".to_string(),
-            Bytes::from_static(b"{\"message\":\"secret body\"}"),
-        );
-        assert_eq!(e.to_string(), "HTTP 400 Bad Request (request id req-7)");
-        assert_eq!(e.body(), "secret body");
-        assert_eq!(e.raw_body(), b"{\"message\":\"secret body\"}");
-        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
-        let e2 = ApiError::new(meta(404, &[]), (), Bytes::new());
-        assert_eq!(e2.to_string(), "HTTP 404 Not Found");
-    }
-
-    #[test]
-    fn unexpected_status_display_truncates_body() {
-        let long = "x".repeat(500);
-        let e = UnexpectedStatus::new(meta(418, &[]), Bytes::from(long.clone()));
-        let shown = e.to_string();
-        assert!(shown.starts_with("unexpected HTTP 418 I'm a teapot: xxx"));
-        assert!(shown.chars().count() < 260, "{shown}");
-        assert_eq!(e.body_text(), long);
-        let e = UnexpectedStatus::new(meta(599, &[]), Bytes::from_static(b"oops\nline"));
-        assert_eq!(e.to_string(), "unexpected HTTP 599: oops line");
-    }
-
-    #[test]
-    fn transport_error_display_and_source() {
-        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
-        let e =
-            TransportError::new(TransportErrorKind::Io, "connection failed: reset").with_source(io).with_attempts(3);
-        assert_eq!(e.to_string(), "connection failed: reset (after 3 attempts)");
-        assert!(e.source().is_some());
-        assert_eq!(e.kind(), TransportErrorKind::Io);
-        assert!(!e.is_timeout() && !e.is_connect());
-        assert_eq!(e.attempts(), 3);
-    }
-
-    #[test]
-    fn decode_error_keeps_raw_body_and_serde_position() {
-        let raw = Bytes::from_static(b"{\"a\": tru}");
-        let err = serde_json::from_slice::<serde_json::Value>(&raw).unwrap_err();
-        let e = DecodeError::json(Some(meta(200, &[])), raw.clone(), "my::Type", &err);
-        let shown = e.to_string();
-        assert!(shown.starts_with("could not decode HTTP 200 OK response body"));
-        assert!(shown.contains("`my::Type`"), "{shown}");
-        assert!(shown.contains("line 1 column"), "{shown}");
-        assert_eq!(e.raw_body(), &raw[..]);
-        assert_eq!(e.status(), Some(StatusCode::OK));
-    }
-
-    #[test]
-    fn invalid_request_lists_violations() {
-        let e = InvalidRequest::new(vec![
-            Violation::new("entries", "must contain at most 1000 items (got 1001)"),
-            Violation::new("entries[3].name", "must not be empty"),
-        ]);
-        assert_eq!(
-            e.to_string(),
-            "entries: must contain at most 1000 items (got 1001); entries[3].name: must not be empty"
-        );
-        assert_eq!(InvalidRequest::single("", "bad").to_string(), "bad");
-        assert_eq!(e.violations().len(), 2);
-    }
-
-    #[test]
-    fn sizes_stay_small() {
-        assert!(std::mem::size_of::<DecodeError>() <= 64);
-        assert!(std::mem::size_of::<UnexpectedStatus>() <= 48);
-        assert!(std::mem::size_of::<TransportError>() <= 64);
     }
 }
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BuildError::Client(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+

@@ -3,15 +3,27 @@
 
 //! Runtime of the generated SDK crates.
 //!
-//! This file is copied into every generated crate as `src/runtime/mod.rs`, and each module
-//! below as `src/runtime/<module>.rs`. Modules therefore refer to each other with `super::`,
-//! never with `crate::`, and this file holds nothing but documentation and module declarations.
+//! This file is copied into every generated crate as `src/runtime/mod.rs` (a private module:
+//! the crate re-exports what its users need), and each module below as
+//! `src/runtime/<module>.rs`. Modules therefore refer to each other with `super::`, never with
+//! `crate::`, and this file holds nothing but documentation and module declarations.
+//!
+//! Dependencies point one way: `call` → `exchange` → `config`, `request`, `response`,
+//! `retry`, `hooks` → `errors`. Nothing imports `call`.
+//!
+//! Parts a crate does not use are left out of it: a region between the lines `//@ if PART`
+//! and `//@ end` is copied only when the crate needs `PART` (the generator decides from the
+//! API it generates; see `generator/src/emit/runtime.rs`). Here, in the runtime's own crate,
+//! every part is compiled and tested.
 
-pub mod bulk;
 pub mod call;
-pub mod client_core;
-pub mod enums;
+pub mod config;
 pub mod errors;
+pub mod exchange;
 pub mod hooks;
+pub mod request;
+pub mod response;
 pub mod retry;
 pub mod validate;
+pub mod enums;
+pub mod bulk;

@@ -1,515 +1,20 @@
-//! One API call: the operation's description, the prepared request, the request builder that
-//! every operation method returns ([`Call`]) and the decoding of its response.
+//! The request builder every operation method returns ([`Call`]): per-call settings, and the
+//! future that validates, sends (through the exchange) and decodes.
 
-use std::borrow::Cow;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::time::Duration;
 
-use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
-use reqwest::StatusCode;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use reqwest::header::{HeaderName, HeaderValue};
 
-use super::client_core::{is_sensitive_header, CallOptions, ClientCore};
-use super::errors::{DecodeError, InvalidRequest, ResponseMeta, TransportError, Violation};
+use super::config::ClientCore;
+use super::errors::{DecodeError, InvalidRequest, TransportError, Violation};
+use super::exchange::CallOptions;
+use super::request::{is_sensitive_header, OperationSpec, PreparedRequest};
+use super::response::{ErrorFromResponse, RawResponse, Response};
 use super::retry::RetryConfig;
 
-/// The static description of an operation.
-#[derive(Debug)]
-pub struct OperationSpec {
-    /// Name of the operation (its method name), e.g. `create_item`.
-    pub name: &'static str,
-    /// HTTP method.
-    pub method: reqwest::Method,
-    /// Path template from the API description, e.g. `/items/{id}` (for tracing).
-    pub path: &'static str,
-    /// Statuses whose body is decoded as the operation's result.
-    pub success: &'static [u16],
-    /// Error statuses the operation declares.
-    pub errors: &'static [u16],
-    /// Names of the security schemes of which any one suffices; empty for none.
-    pub security: &'static [&'static str],
-}
-
-/// Percent-encodes a path parameter: everything outside the unreserved characters
-/// (`A-Z a-z 0-9 - . _ ~`) is encoded, and `.` / `..` are encoded too, so that a value can
-/// never change the path's structure.
-pub fn encode_path_segment(segment: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    if segment == "." || segment == ".." {
-        return segment.replace('.', "%2E");
-    }
-    let mut out = String::with_capacity(segment.len());
-    for &b in segment.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
-    out
-}
-
-/// A new idempotency key: a UUID v7 (time-ordered), hyphenated.
-pub fn new_idempotency_key() -> String {
-    uuid::Uuid::now_v7().hyphenated().to_string()
-}
-
-/// One part of a `multipart/form-data` body.
-#[derive(Clone, Debug)]
-pub struct Part {
-    name: String,
-    file_name: Option<String>,
-    content_type: Option<String>,
-    data: Bytes,
-}
-
-impl Part {
-    /// A part with binary content (`application/octet-stream` unless set otherwise).
-    pub fn bytes(name: impl Into<String>, data: impl Into<Bytes>) -> Self {
-        Part {
-            name: name.into(),
-            file_name: None,
-            content_type: Some("application/octet-stream".to_owned()),
-            data: data.into(),
-        }
-    }
-
-    /// A text part (sent without a content type, i.e. `text/plain`).
-    pub fn text(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Part { name: name.into(), file_name: None, content_type: None, data: Bytes::from(value.into()) }
-    }
-
-    /// Sets the file name.
-    pub fn file_name(mut self, file_name: impl Into<String>) -> Self {
-        self.file_name = Some(file_name.into());
-        self
-    }
-
-    /// Sets the content type.
-    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
-        self.content_type = Some(content_type.into());
-        self
-    }
-
-    /// The field name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The content.
-    pub fn data(&self) -> &Bytes {
-        &self.data
-    }
-}
-
-/// Quotes a multipart parameter value the way browsers do.
-fn push_quoted(out: &mut Vec<u8>, value: &str) {
-    out.push(b'"');
-    for b in value.bytes() {
-        match b {
-            b'"' => out.extend_from_slice(b"%22"),
-            b'\r' => out.extend_from_slice(b"%0D"),
-            b'\n' => out.extend_from_slice(b"%0A"),
-            _ => out.push(b),
-        }
-    }
-    out.push(b'"');
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Encodes parts as `multipart/form-data`; returns the body and its boundary.
-fn encode_multipart(parts: &[Part]) -> (Bytes, String) {
-    let boundary = loop {
-        let candidate = format!("sdk-boundary-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
-        if !parts.iter().any(|p| contains(&p.data, candidate.as_bytes())) {
-            break candidate;
-        }
-    };
-    let size: usize = parts.iter().map(|p| p.data.len() + p.name.len() + 160).sum();
-    let mut out = Vec::with_capacity(size + boundary.len() + 8);
-    for part in parts {
-        out.extend_from_slice(b"--");
-        out.extend_from_slice(boundary.as_bytes());
-        out.extend_from_slice(b"\r\nContent-Disposition: form-data; name=");
-        push_quoted(&mut out, &part.name);
-        if let Some(file_name) = &part.file_name {
-            out.extend_from_slice(b"; filename=");
-            push_quoted(&mut out, file_name);
-        }
-        out.extend_from_slice(b"\r\n");
-        if let Some(content_type) = &part.content_type {
-            out.extend_from_slice(b"Content-Type: ");
-            out.extend(content_type.bytes().filter(|b| !matches!(b, b'\r' | b'\n')));
-            out.extend_from_slice(b"\r\n");
-        }
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(&part.data);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"--");
-    out.extend_from_slice(boundary.as_bytes());
-    out.extend_from_slice(b"--\r\n");
-    (Bytes::from(out), boundary)
-}
-
-/// A request as built by an operation: path, query, headers and encoded body.
-///
-/// The body is encoded once and replayed unchanged on every attempt. Invalid header values are
-/// collected and reported as [`InvalidRequest`] before anything is sent.
-#[derive(Clone)]
-pub struct PreparedRequest {
-    path: String,
-    query: Vec<(Cow<'static, str>, String)>,
-    headers: HeaderMap,
-    body: Option<Bytes>,
-    problems: Vec<Violation>,
-}
-
-impl PreparedRequest {
-    /// A request for `path` (already substituted and encoded, starting with `/`), relative to
-    /// the base URL.
-    pub fn new(path: String) -> Self {
-        PreparedRequest { path, query: Vec::new(), headers: HeaderMap::new(), body: None, problems: Vec::new() }
-    }
-
-    /// Adds a query parameter (repeat it for arrays).
-    pub fn query(mut self, name: impl Into<Cow<'static, str>>, value: impl ToString) -> Self {
-        self.query.push((name.into(), value.to_string()));
-        self
-    }
-
-    /// Adds a query parameter if `value` is `Some`.
-    pub fn query_opt(self, name: impl Into<Cow<'static, str>>, value: Option<impl ToString>) -> Self {
-        match value {
-            Some(value) => self.query(name, value),
-            None => self,
-        }
-    }
-
-    fn set_header(&mut self, name: &str, value: String, append: bool) {
-        let parsed = HeaderName::from_bytes(name.as_bytes()).ok().zip(HeaderValue::try_from(value).ok());
-        match parsed {
-            Some((name, mut value)) => {
-                value.set_sensitive(is_sensitive_header(&name));
-                if append {
-                    self.headers.append(name, value);
-                } else {
-                    self.headers.insert(name, value);
-                }
-            }
-            None => self
-                .problems
-                .push(Violation::new(format!("header {name}"), "is not a valid HTTP header (control characters?)")),
-        }
-    }
-
-    /// Adds a header (several values of one name are all sent).
-    pub fn header(mut self, name: &str, value: impl ToString) -> Self {
-        self.set_header(name, value.to_string(), true);
-        self
-    }
-
-    /// Adds a header if `value` is `Some`.
-    pub fn header_opt(self, name: &str, value: Option<impl ToString>) -> Self {
-        match value {
-            Some(value) => self.header(name, value),
-            None => self,
-        }
-    }
-
-    fn set_body(mut self, body: Bytes, content_type: &str) -> Self {
-        match HeaderValue::from_str(content_type) {
-            // `Content-Type` is a standard header and never sensitive: no name parsing or scan.
-            Ok(value) => {
-                self.headers.insert(CONTENT_TYPE, value);
-            }
-            Err(_) => self.set_header(CONTENT_TYPE.as_str(), content_type.to_owned(), false),
-        }
-        self.body = Some(body);
-        self
-    }
-
-    /// [`set_body`](Self::set_body) with a constant content type: nothing to check or copy
-    /// (this runs on every JSON request).
-    fn set_body_static(mut self, body: Bytes, content_type: &'static str) -> Self {
-        self.headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        self.body = Some(body);
-        self
-    }
-
-    /// Serializes `body` as JSON (once) with content type `application/json`.
-    pub fn json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self, InvalidRequest> {
-        match serde_json::to_vec(body) {
-            Ok(bytes) => Ok(self.set_body_static(Bytes::from(bytes), "application/json")),
-            Err(e) => Err(InvalidRequest::single("body", format!("could not be serialized as JSON: {e}"))),
-        }
-    }
-
-    /// Encodes `pairs` as `application/x-www-form-urlencoded`.
-    pub fn form<K, V>(self, pairs: impl IntoIterator<Item = (K, V)>) -> Self
-    where
-        K: AsRef<str>,
-        V: AsRef<str>,
-    {
-        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in pairs {
-            serializer.append_pair(k.as_ref(), v.as_ref());
-        }
-        let encoded = serializer.finish();
-        self.set_body_static(Bytes::from(encoded), "application/x-www-form-urlencoded")
-    }
-
-    /// Encodes the top-level fields of a serializable object as a form: strings as they
-    /// are, other values as JSON text; `null` fields are left out.
-    pub fn form_json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self, InvalidRequest> {
-        let pairs = object_fields(body)?;
-        Ok(self.form(pairs))
-    }
-
-    /// Encodes the top-level fields of a serializable object as `multipart/form-data` text
-    /// parts: strings as they are, other values as JSON text; `null` fields are left out.
-    pub fn multipart_json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self, InvalidRequest> {
-        let parts = object_fields(body)?.into_iter().map(|(k, v)| Part::text(k, v)).collect();
-        Ok(self.multipart(parts))
-    }
-
-    /// Sends `text` as `text/plain; charset=utf-8`.
-    pub fn text(self, text: String) -> Self {
-        self.set_body_static(Bytes::from(text), "text/plain; charset=utf-8")
-    }
-
-    /// Sends raw bytes with the given content type.
-    pub fn binary(self, data: Bytes, content_type: &str) -> Self {
-        self.set_body(data, content_type)
-    }
-
-    /// Encodes `parts` (once) as `multipart/form-data` with a random boundary.
-    pub fn multipart(self, parts: Vec<Part>) -> Self {
-        let (body, boundary) = encode_multipart(&parts);
-        self.set_body(body, &format!("multipart/form-data; boundary={boundary}"))
-    }
-
-    /// The path, relative to the base URL.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The query parameters in order.
-    pub fn query_pairs(&self) -> &[(Cow<'static, str>, String)] {
-        &self.query
-    }
-
-    /// The headers set by the operation.
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
-    }
-
-    /// The encoded body, if any.
-    pub fn body(&self) -> Option<&Bytes> {
-        self.body.as_ref()
-    }
-
-    /// `Err` if a header could not be set.
-    pub fn check(self) -> Result<Self, InvalidRequest> {
-        if self.problems.is_empty() {
-            Ok(self)
-        } else {
-            Err(InvalidRequest::new(self.problems))
-        }
-    }
-}
-
-impl std::fmt::Debug for PreparedRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The body is not shown: it may be large or personal.
-        f.debug_struct("PreparedRequest")
-            .field("path", &self.path)
-            .field("query", &self.query)
-            .field("headers", &self.headers)
-            .field("body_len", &self.body.as_ref().map(Bytes::len))
-            .field("problems", &self.problems)
-            .finish()
-    }
-}
-
-/// The top-level fields of a value that serializes as a JSON object, as text.
-fn object_fields<B: Serialize + ?Sized>(body: &B) -> Result<Vec<(String, String)>, InvalidRequest> {
-    let value = serde_json::to_value(body)
-        .map_err(|e| InvalidRequest::single("body", format!("could not be serialized: {e}")))?;
-    let serde_json::Value::Object(map) = value else {
-        return Err(InvalidRequest::single("body", "a form body must be an object"));
-    };
-    Ok(map
-        .into_iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => (k, s),
-            other => (k, other.to_string()),
-        })
-        .collect())
-}
-
-/// The text form of a parameter value: a string as it is, a number or boolean printed, `null`
-/// as nothing, anything else (an object, an array) as JSON text.
-pub fn param_text<T: Serialize + ?Sized>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Null) | Err(_) => String::new(),
-        Ok(other) => other.to_string(),
-    }
-}
-
-/// A complete response: metadata and the whole body.
-#[derive(Clone)]
-pub struct RawResponse {
-    meta: ResponseMeta,
-    body: Bytes,
-}
-
-impl std::fmt::Debug for RawResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RawResponse").field("meta", &self.meta).field("body_len", &self.body.len()).finish()
-    }
-}
-
-impl RawResponse {
-    /// Creates a response.
-    pub fn new(meta: ResponseMeta, body: Bytes) -> Self {
-        RawResponse { meta, body }
-    }
-
-    /// HTTP status code.
-    pub fn status(&self) -> StatusCode {
-        self.meta.status()
-    }
-
-    /// Response headers.
-    pub fn headers(&self) -> &HeaderMap {
-        self.meta.headers()
-    }
-
-    /// Request id assigned by the server, if any.
-    pub fn request_id(&self) -> Option<&str> {
-        self.meta.request_id()
-    }
-
-    /// Status, headers and attempt count.
-    pub fn meta(&self) -> &ResponseMeta {
-        &self.meta
-    }
-
-    /// The body.
-    pub fn body(&self) -> &Bytes {
-        &self.body
-    }
-
-    /// The metadata and the body.
-    pub fn into_parts(self) -> (ResponseMeta, Bytes) {
-        (self.meta, self.body)
-    }
-
-    /// Decodes the body as JSON.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
-        decode_json(self)
-    }
-}
-
-/// Decodes a JSON body into `T`.
-pub fn decode_json<T: DeserializeOwned>(response: &RawResponse) -> Result<T, DecodeError> {
-    serde_json::from_slice(&response.body).map_err(|e| json_error(response, std::any::type_name::<T>(), &e))
-}
-
-fn json_error(response: &RawResponse, type_name: &'static str, err: &serde_json::Error) -> DecodeError {
-    DecodeError::json(Some(response.meta.clone()), response.body.clone(), type_name, err)
-}
-
-/// Accepts any body and returns `()`.
-pub fn decode_empty(_response: &RawResponse) -> Result<(), DecodeError> {
-    Ok(())
-}
-
-/// Decodes a UTF-8 text body.
-pub fn decode_text(response: &RawResponse) -> Result<String, DecodeError> {
-    match std::str::from_utf8(&response.body) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(e) => Err(DecodeError::new(
-            Some(response.meta.clone()),
-            response.body.clone(),
-            format!("body is not valid UTF-8: {e}"),
-        )),
-    }
-}
-
-/// Returns the body as is.
-pub fn decode_bytes(response: &RawResponse) -> Result<Bytes, DecodeError> {
-    Ok(response.body.clone())
-}
-
-/// The error type of an API: built from every kind of failure, including a response whose
-/// status is not a success.
-pub trait ErrorFromResponse: From<TransportError> + From<InvalidRequest> + From<DecodeError> + Sized {
-    /// Maps a non-success response to an error; `declared` lists the error statuses the
-    /// operation declares.
-    fn from_response(response: RawResponse, declared: &[u16]) -> Self;
-}
-
-/// A successful result with the response's metadata.
-#[derive(Clone, Debug)]
-pub struct Response<T> {
-    meta: ResponseMeta,
-    body: T,
-}
-
-impl<T> Response<T> {
-    /// Creates a response.
-    pub fn new(meta: ResponseMeta, body: T) -> Self {
-        Response { meta, body }
-    }
-
-    /// HTTP status code.
-    pub fn status(&self) -> StatusCode {
-        self.meta.status()
-    }
-
-    /// Response headers.
-    pub fn headers(&self) -> &HeaderMap {
-        self.meta.headers()
-    }
-
-    /// Request id assigned by the server, if any.
-    pub fn request_id(&self) -> Option<&str> {
-        self.meta.request_id()
-    }
-
-    /// Status, headers and attempt count.
-    pub fn meta(&self) -> &ResponseMeta {
-        &self.meta
-    }
-
-    /// The decoded body.
-    pub fn body(&self) -> &T {
-        &self.body
-    }
-
-    /// The decoded body.
-    pub fn into_body(self) -> T {
-        self.body
-    }
-
-    /// The metadata and the decoded body.
-    pub fn into_parts(self) -> (ResponseMeta, T) {
-        (self.meta, self.body)
-    }
-}
 
 /// A request ready to be sent: returned by every operation method.
 ///
@@ -517,8 +22,8 @@ impl<T> Response<T> {
 /// settings [`timeout`](Self::timeout), [`retry`](Self::retry), [`no_retry`](Self::no_retry)
 /// and [`header`](Self::header).
 #[must_use = "a Call does nothing until it is awaited or sent"]
-pub struct Call<'a, T, E> {
-    core: &'a ClientCore,
+pub struct Call<T, E> {
+    core: ClientCore,
     spec: &'static OperationSpec,
     request: Result<PreparedRequest, InvalidRequest>,
     decode: fn(&RawResponse) -> Result<T, DecodeError>,
@@ -527,7 +32,7 @@ pub struct Call<'a, T, E> {
     _error: PhantomData<fn() -> E>,
 }
 
-impl<T, E> std::fmt::Debug for Call<'_, T, E> {
+impl<T, E> std::fmt::Debug for Call<T, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
             .field("operation", &self.spec.name)
@@ -562,16 +67,16 @@ async fn run(
     core.execute(spec, &request, &options).await.map_err(Failure::Transport)
 }
 
-impl<'a, T, E> Call<'a, T, E> {
+impl<T, E> Call<T, E> {
     /// A call of the operation `spec` with `request`; a successful response is decoded with
     /// `decode`. An `Err` request fails with that error, sending nothing.
     pub fn new(
-        core: &'a ClientCore,
+        core: &ClientCore,
         spec: &'static OperationSpec,
         request: Result<PreparedRequest, InvalidRequest>,
         decode: fn(&RawResponse) -> Result<T, DecodeError>,
     ) -> Self {
-        Call { core, spec, request, decode, options: CallOptions::default(), problems: Vec::new(), _error: PhantomData }
+        Call { core: core.clone(), spec, request, decode, options: CallOptions::default(), problems: Vec::new(), _error: PhantomData }
     }
 
     /// Sets the total time of each attempt of this call.
@@ -607,9 +112,9 @@ impl<'a, T, E> Call<'a, T, E> {
         self
     }
 
-    /// The operation's description.
-    pub fn spec(&self) -> &'static OperationSpec {
-        self.spec
+    /// The name of the operation (its method name), e.g. `post_events`.
+    pub fn operation(&self) -> &'static str {
+        self.spec.name
     }
 
     /// Sends the request and returns the decoded result.
@@ -626,7 +131,7 @@ impl<'a, T, E> Call<'a, T, E> {
         E: ErrorFromResponse,
     {
         let Call { core, spec, request, decode, options, problems, .. } = self;
-        match run(core, spec, request, problems, options).await {
+        match run(&core, spec, request, problems, options).await {
             Ok(raw) => finish(raw, spec, decode),
             Err(Failure::Invalid(e)) => Err(E::from(e)),
             Err(Failure::Transport(e)) => Err(E::from(e)),
@@ -648,13 +153,13 @@ fn finish<T, E: ErrorFromResponse>(
     }
 }
 
-impl<'a, T, E> IntoFuture for Call<'a, T, E>
+impl<T, E> IntoFuture for Call<T, E>
 where
-    T: Send + 'a,
-    E: ErrorFromResponse + Send + 'a,
+    T: Send + 'static,
+    E: ErrorFromResponse + Send + 'static,
 {
     type Output = Result<T, E>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'static>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
@@ -685,7 +190,15 @@ mod tests {
         assert!(!text.contains("skip"));
         assert!(PreparedRequest::new("/f".into()).form_json(&[1, 2]).is_err());
     }
-    use super::super::client_core::{AuthKind, AuthScheme, CoreBuilder};
+    use super::super::config::{AuthKind, AuthScheme, CoreBuilder};
+    use super::super::errors::ResponseMeta;
+    use super::super::multipart::Part;
+    use super::super::request::{encode_path_segment, new_idempotency_key, param_text};
+    use bytes::Bytes;
+    use reqwest::header::{HeaderMap, CONTENT_TYPE};
+    use reqwest::StatusCode;
+    use serde::Serialize;
+    use super::super::response::{decode_bytes, decode_empty, decode_json, decode_text};
     use super::super::errors::{TransportErrorKind, UnexpectedStatus};
     use super::super::hooks::ResponseInfo;
     use super::*;
@@ -887,7 +400,7 @@ mod tests {
             .unwrap()
     }
 
-    fn create<'a>(core: &'a ClientCore, body: &serde_json::Value) -> Call<'a, serde_json::Value, TestError> {
+    fn create(core: &ClientCore, body: &serde_json::Value) -> Call<serde_json::Value, TestError> {
         let request = PreparedRequest::new(format!("/items/{}", encode_path_segment("a b/c")))
             .query("dry_run", true)
             .query_opt("missing", None::<u8>)
@@ -1066,7 +579,7 @@ mod tests {
     async fn invalid_request_sends_nothing() {
         let server = serve(vec![reply(200, "{}")]).await;
         let core = core(&server.base);
-        let call: Call<'_, serde_json::Value, TestError> =
+        let call: Call<serde_json::Value, TestError> =
             Call::new(&core, &CREATE, Err(InvalidRequest::single("items", "must not be empty")), decode_json);
         let err = call.header("x-extra", "bad\nvalue").await.unwrap_err();
         let TestError::Invalid(e) = err else {
@@ -1078,10 +591,10 @@ mod tests {
         );
 
         let bad_header = PreparedRequest::new("/items/1".into()).header("x-h", "a\r\nb");
-        let call: Call<'_, (), TestError> = Call::new(&core, &CREATE, Ok(bad_header), decode_empty);
+        let call: Call<(), TestError> = Call::new(&core, &CREATE, Ok(bad_header), decode_empty);
         assert!(matches!(call.await, Err(TestError::Invalid(_))));
 
-        let call: Call<'_, (), TestError> =
+        let call: Call<(), TestError> =
             Call::new(&core, &CREATE, Ok(PreparedRequest::new("/items/1".into())), decode_empty);
         let Err(TestError::Invalid(e)) = call.header("bad name", "v").await else {
             panic!("expected an invalid request");
@@ -1112,7 +625,7 @@ mod tests {
             .retry(fast_retry().max_attempts(3))
             .build()
             .unwrap();
-        let call: Call<'_, (), TestError> =
+        let call: Call<(), TestError> =
             Call::new(&core, &QUERY_SPEC, Ok(PreparedRequest::new("/items".into())), decode_empty);
         let err = call.await.unwrap_err();
         let TestError::Transport(e) = err else {
@@ -1131,7 +644,7 @@ mod tests {
         assert!(!chain.contains("query-secret-999"), "{chain}");
 
         // without connection retries: one attempt
-        let call: Call<'_, (), TestError> =
+        let call: Call<(), TestError> =
             Call::new(&core, &QUERY_SPEC, Ok(PreparedRequest::new("/items".into())), decode_empty)
                 .retry(fast_retry().retry_connection_errors(false));
         let Err(TestError::Transport(e)) = call.await else {
@@ -1176,7 +689,7 @@ mod tests {
             errors: &[],
             security: &[],
         };
-        let call: Call<'_, String, TestError> =
+        let call: Call<String, TestError> =
             Call::new(&core, &GET, Ok(PreparedRequest::new("/text".into())), decode_text);
         let text = call.header("x-trace", "t-1").send().await.unwrap();
         assert_eq!(text, "héllo");
@@ -1270,12 +783,15 @@ mod tests {
     }
 
     #[test]
-    fn call_future_is_send() {
-        fn assert_send<F: Future + Send>(_: &F) {}
-        let core = core("http://127.0.0.1:9");
-        let call = create(&core, &serde_json::json!({}));
-        let fut = call.into_future();
-        assert_send(&fut);
+    fn call_future_is_send_and_outlives_the_client() {
+        fn assert_send_static<F: Future + Send + 'static>(_: &F) {}
+        let fut = {
+            let core = core("http://127.0.0.1:9");
+            let call = create(&core, &serde_json::json!({}));
+            call.into_future()
+        };
+        // The client is gone; the call owns what it needs (it can be spawned).
+        assert_send_static(&fut);
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! The generated code declares each enum with its documented variants and calls one of the
 //! macros below for the conversions, so the same few impls are not written out per enum.
 
-/// Implements `KNOWN`, `as_str`, `From<&str>`, `Display`, `Serialize` and `Deserialize` for an
-/// enum of unit variants plus `Unknown(String)`: `string_enum!(Size { Small => "S", Large => "L" });`
+//@ if string_enums
+/// Implements `KNOWN`, `as_str`, `From<&str>`, `FromStr` (never fails), `Display`, `Serialize`
+/// and `Deserialize` for an enum of unit variants plus `Unknown(String)`:
+/// `string_enum!(Size { Small => "S", Large => "L" });`
 #[allow(unused_macros)]
 macro_rules! string_enum {
     ($name:ident { $($variant:ident => $value:literal),* $(,)? }) => {
@@ -31,6 +33,14 @@ macro_rules! string_enum {
             }
         }
 
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
@@ -52,8 +62,14 @@ macro_rules! string_enum {
     };
 }
 
-/// Implements `value`, `From<i64>`, `Display`, `Serialize` and `Deserialize` for an enum of
-/// unit variants plus `Unknown(i64)`: `int_enum!(Level { V1 => 1, V2 => 2 });`
+#[allow(unused_imports)]
+pub(crate) use string_enum;
+//@ end
+//@ if int_enums
+
+/// Implements `value`, `From<i64>`, `FromStr` (decimal), `Display`, `Serialize` and
+/// `Deserialize` for an enum of unit variants plus `Unknown(i64)`:
+/// `int_enum!(Level { V1 => 1, V2 => 2 });`
 #[allow(unused_macros)]
 macro_rules! int_enum {
     ($name:ident { $($variant:ident => $value:literal),* $(,)? }) => {
@@ -73,6 +89,14 @@ macro_rules! int_enum {
                     $($value => Self::$variant,)*
                     other => Self::Unknown(other),
                 }
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::num::ParseIntError;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                value.trim().parse::<i64>().map(Self::from)
             }
         }
 
@@ -97,7 +121,8 @@ macro_rules! int_enum {
 }
 
 #[allow(unused_imports)]
-pub(crate) use {int_enum, string_enum};
+pub(crate) use int_enum;
+//@ end
 
 #[cfg(test)]
 mod tests {
@@ -127,6 +152,8 @@ mod tests {
         assert_eq!(serde_json::to_string(&unknown).unwrap(), "\"XL\"");
         assert_eq!(Size::Small.to_string(), "S");
         assert!(serde_json::from_str::<Size>("3").is_err());
+        assert_eq!("S".parse::<Size>(), Ok(Size::Small));
+        assert_eq!("XL".parse::<Size>(), Ok(Size::Unknown("XL".into())));
     }
 
     #[test]
@@ -136,5 +163,8 @@ mod tests {
         assert_eq!(serde_json::to_string(&Level::Unknown(4)).unwrap(), "4");
         assert_eq!(Level::Low.value(), 1);
         assert_eq!(Level::High.to_string(), "9");
+        assert_eq!("9".parse::<Level>(), Ok(Level::High));
+        assert_eq!("7".parse::<Level>(), Ok(Level::Unknown(7)));
+        assert!("high".parse::<Level>().is_err());
     }
 }

@@ -516,6 +516,59 @@ impl fmt::Display for InvalidRequest {
 
 impl StdError for InvalidRequest {}
 
+/// Why a client could not be built.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No base URL was given.
+    MissingBaseUrl,
+    /// The base URL is not an absolute `http` or `https` URL without query, fragment or
+    /// credentials.
+    InvalidBaseUrl {
+        /// The URL as given (left out if it looks like it contains credentials).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A header name or value is invalid.
+    InvalidHeader {
+        /// The header name.
+        name: String,
+    },
+    /// A credential cannot be sent in a header (it contains control characters, for instance).
+    InvalidCredential {
+        /// The security scheme of the credential.
+        scheme: &'static str,
+    },
+    /// The HTTP client (TLS) could not be built.
+    Client(reqwest::Error),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::MissingBaseUrl => f.write_str("no base URL configured"),
+            BuildError::InvalidBaseUrl { url, reason } => {
+                write!(f, "invalid base URL `{url}`: {reason}")
+            }
+            BuildError::InvalidHeader { name } => write!(f, "invalid header `{name}`"),
+            BuildError::InvalidCredential { scheme } => {
+                write!(f, "the credential for security scheme `{scheme}` cannot be sent in an HTTP header")
+            }
+            BuildError::Client(e) => write!(f, "could not build the HTTP client: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BuildError::Client(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,7 +103,7 @@ mod tests {
         for dep in RUNTIME_DEPS {
             workspace_dep(dep);
         }
-        let runtime_manifest: toml::Table = include_str!("../../runtime/Cargo.toml").parse().unwrap();
+        let runtime_manifest: toml::Table = include_str!("../../../tests/runtime/Cargo.toml").parse().unwrap();
         let mut runtime_deps: Vec<&str> =
             runtime_manifest["dependencies"].as_table().unwrap().keys().map(String::as_str).collect();
         runtime_deps.sort_unstable();

@@ -109,8 +109,7 @@ fn lib_rs(api: &Api, header: &Header) -> String {
          - [`Client`] and [`ClientBuilder`]: servers, credentials, retries, timeouts, hooks.\n\
          - [`operations`]: one struct per tag of the spec, a method per operation. Every method returns a\n  [`Call`]: set per-call options on it (`.timeout(..)`, `.retry(..)`), then `.await` it.\n\
          - [`models`]: the request and response types.\n\
-         - [`Error`]: everything a call can fail with.\n\
-         - [`runtime`]: the HTTP machinery shared by every operation (retries with backoff, validation, bulk helpers).\n\n\
+         - [`Error`]: everything a call can fail with; the types it holds are in [`error`].\n\n\
          The crate's `README.md` and its `docs/` folder hold a Markdown reference of every operation and model, and\n\
          `examples/` a program per operation; every Rust snippet in them is compiled by `cargo test --doc`.\n",
     );
@@ -129,16 +128,23 @@ fn lib_rs(api: &Api, header: &Header) -> String {
     // nested schema or list-like prose in a description is the spec's, not a style choice.
     out.push_str("#![allow(clippy::too_many_arguments, clippy::type_complexity, clippy::large_enum_variant)]\n");
     out.push_str("#![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]\n\n");
-    for m in ["client", "error", "models", "operations", "runtime"] {
+    for m in ["client", "error", "models", "operations"] {
         out.push_str(&format!("#[rustfmt::skip]\npub mod {m};\n"));
     }
-    out.push('\n');
+    // The runtime is private: its layout can change without breaking users, who reach what they
+    // need through the re-exports below. A crate need not use every helper of the parts it got.
+    out.push_str("#[rustfmt::skip]\n#[allow(dead_code)]\nmod runtime;\n\n");
     let server = if api.servers.is_empty() { "" } else { ", Server" };
     out.push_str(&format!("pub use client::{{Client, ClientBuilder{server}}};\n"));
     out.push_str("pub use error::Error;\n");
-    out.push_str("pub use runtime::bulk::{BulkOptions, BulkReport};\n");
-    out.push_str("pub use runtime::call::{Call, Response};\n");
+    if !api.bulk.is_empty() {
+        out.push_str("pub use runtime::bulk::{BulkOptions, BulkReport, FailedBatch};\n");
+    }
+    out.push_str("pub use runtime::call::Call;\n");
+    out.push_str("pub use runtime::hooks::ResponseInfo;\n");
+    out.push_str("pub use runtime::response::Response;\n");
     out.push_str("pub use runtime::retry::RetryConfig;\n");
+    out.push_str("/// The HTTP client crate this SDK is built on, to name the exact version its types come from.\npub use reqwest;\n");
     out.push_str(&doctests(api));
     out
 }
@@ -308,14 +314,14 @@ fn client(api: &Api) -> TokenStream {
     ));
     let auth_import = (!api.security.is_empty()).then(|| {
         quote!(
-            use crate::runtime::client_core::{AuthKind, AuthScheme};
+            use crate::runtime::config::{AuthKind, AuthScheme};
         )
     });
     quote! {
         use std::time::Duration;
 
         #auth_import
-        use crate::runtime::client_core::{ClientCore, CoreBuilder};
+        use crate::runtime::config::{ClientCore, CoreBuilder};
         use crate::runtime::hooks::ResponseInfo;
         use crate::runtime::retry::RetryConfig;
         use crate::Error;
@@ -349,9 +355,9 @@ fn client(api: &Api) -> TokenStream {
                 self.core.base_url()
             }
 
-            /// The shared runtime core (for the bulk helpers and advanced uses).
-            pub fn core(&self) -> &ClientCore {
-                &self.core
+            /// The retry policy calls use unless they set their own.
+            pub fn retry_config(&self) -> &RetryConfig {
+                self.core.retry_config()
             }
 
             #(#accessors)*
@@ -463,7 +469,7 @@ fn client(api: &Api) -> TokenStream {
             /// [`Error::Build`] when the server URL or a header value is invalid, or the HTTP
             /// client cannot be created.
             pub fn build(self) -> Result<Client, Error> {
-                let base = crate::runtime::client_core::join_base_url(self.server_url.as_deref(), #default_url)?;
+                let base = crate::runtime::config::join_base_url(self.server_url.as_deref(), #default_url)?;
                 let core = self.inner.base_url(base).build()?;
                 Ok(Client { core })
             }
@@ -514,7 +520,7 @@ fn error(api: &Api) -> TokenStream {
     });
     let api_error_import = (!api.errors.is_empty()).then(|| {
         quote!(
-            use crate::runtime::errors::ApiError;
+            pub use crate::runtime::errors::ApiError;
         )
     });
     let dispatch = if api.errors.is_empty() {
@@ -528,10 +534,12 @@ fn error(api: &Api) -> TokenStream {
         }
     };
     quote! {
-        use crate::runtime::call::{ErrorFromResponse, RawResponse};
-        use crate::runtime::client_core::BuildError;
+        use crate::runtime::response::{ErrorFromResponse, RawResponse};
+        
         #api_error_import
-        use crate::runtime::errors::{DecodeError, InvalidRequest, ResponseMeta, TransportError, UnexpectedStatus};
+        pub use crate::runtime::errors::{
+            BuildError, DecodeError, InvalidRequest, ResponseMeta, TransportError, TransportErrorKind, UnexpectedStatus, Violation,
+        };
 
         /// Everything a call can fail with.
         ///

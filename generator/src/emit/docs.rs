@@ -381,7 +381,7 @@ fn readme(api: &Api, header: &Header) -> String {
     out.push_str(&fenced(
         "rust",
         &format!(
-            "use std::time::Duration;\n\nuse {krate}::{{Client, RetryConfig}};\n\nfn main() -> Result<(), {krate}::Error> {{\n    let retry = RetryConfig::default().max_attempts(6).max_interval(Duration::from_secs(10)).retry_500(true);\n    let client = Client::builder(){}.retry(retry).build()?;\n    println!(\"{{:?}}\", client.core().retry_config());\n    Ok(())\n}}\n",
+            "use std::time::Duration;\n\nuse {krate}::{{Client, RetryConfig}};\n\nfn main() -> Result<(), {krate}::Error> {{\n    let retry = RetryConfig::default().max_attempts(6).max_interval(Duration::from_secs(10)).retry_500(true);\n    let client = Client::builder(){}.retry(retry).build()?;\n    println!(\"{{:?}}\", client.retry_config());\n    Ok(())\n}}\n",
             server_url_for_snippet(api)
         ),
     ));
@@ -1099,7 +1099,7 @@ mod tests {
         ] {
             assert!(source.contains(needle), "the README states `{needle}`; the runtime changed");
         }
-        let core = include_str!("../../runtime/src/client_core.rs");
+        let core = include_str!("../../runtime/src/config.rs");
         assert!(core.contains("DEFAULT_TIMEOUT: Duration = Duration::from_secs(60)"));
         assert!(core.contains("DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10)"));
         let bulk = include_str!("../../runtime/src/bulk.rs");

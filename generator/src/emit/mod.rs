@@ -36,7 +36,7 @@ pub fn emit(api: &Api) -> Result<FileSet, String> {
             models::emit_mod(api, &header, &mut files)?;
             client::emit(api, &header, &mut files)?;
             operations::emit(api, &header, &mut files)?;
-            runtime::emit(&header, &mut files);
+            runtime::emit(api, &header, &mut files);
             roundtrip::emit(api, &header, &mut files)?;
             docs::emit(api, &header, &mut files);
             examples::emit(api, &header, &mut files);

@@ -348,9 +348,9 @@ fn fill_impl(api: &Api, fields: &[Field]) -> TokenStream {
         let id = ident(&f.rust_name);
         if f.idempotency_key {
             return Some(if f.is_plain() {
-                quote! { if self.#id.is_empty() { self.#id = crate::runtime::call::new_idempotency_key(); } }
+                quote! { if self.#id.is_empty() { self.#id = crate::runtime::request::new_idempotency_key(); } }
             } else {
-                quote! { if self.#id.as_deref().is_none_or(str::is_empty) { self.#id = Some(crate::runtime::call::new_idempotency_key()); } }
+                quote! { if self.#id.as_deref().is_none_or(str::is_empty) { self.#id = Some(crate::runtime::request::new_idempotency_key()); } }
             });
         }
         let n = f.ty.named()?;

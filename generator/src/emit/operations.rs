@@ -61,8 +61,9 @@ fn tag_file(api: &Api, tag: &Tag) -> TokenStream {
     let bulk =
         api.bulk.iter().filter(|b| api.operations[b.operation].tag == tag_index(api, tag)).map(|b| bulk_method(api, b));
     quote! {
-        use crate::runtime::call::{Call, OperationSpec, PreparedRequest};
-        use crate::runtime::client_core::ClientCore;
+        use crate::runtime::call::Call;
+        use crate::runtime::config::ClientCore;
+        use crate::runtime::request::{OperationSpec, PreparedRequest};
         use crate::Error;
 
         #(#statics)*
@@ -237,7 +238,7 @@ fn client_delegates(api: &Api, tag: &Tag, ops: &[&Operation]) -> TokenStream {
         let out = ty(&op.response, &models_path());
         quote! {
             #d
-            pub fn #name(&self, #(#args),*) -> Call<'_, #out, Error> {
+            pub fn #name(&self, #(#args),*) -> Call<#out, Error> {
                 self.#accessor().#name(#(#names),*)
             }
         }
@@ -334,17 +335,17 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     let path_expr = path_expr(op);
     let query = op.params.iter().filter(|p| p.location != ParamLocation::Path).map(param_stmt);
     let decode = match op.response_encoding {
-        ResponseEncoding::Json => quote!(crate::runtime::call::decode_json),
-        ResponseEncoding::Empty => quote!(crate::runtime::call::decode_empty),
-        ResponseEncoding::Text => quote!(crate::runtime::call::decode_text),
-        ResponseEncoding::Binary => quote!(crate::runtime::call::decode_bytes),
+        ResponseEncoding::Json => quote!(crate::runtime::response::decode_json),
+        ResponseEncoding::Empty => quote!(crate::runtime::response::decode_empty),
+        ResponseEncoding::Text => quote!(crate::runtime::response::decode_text),
+        ResponseEncoding::Binary => quote!(crate::runtime::response::decode_bytes),
     };
     let out = ty(&op.response, &models_path());
     let request_expr = if op.body.is_some() { quote!(#body_encode) } else { quote!(Ok(request)) };
     let mut_kw = if op.params.iter().any(|p| p.location != ParamLocation::Path) { quote!(mut) } else { quote!() };
     quote! {
         #d
-        pub fn #name(&self, #(#args),*) -> Call<'a, #out, Error> {
+        pub fn #name(&self, #(#args),*) -> Call<#out, Error> {
             #(#prelude)*
             #(#body_stmts)*
             let #mut_kw request = PreparedRequest::new(#path_expr);
@@ -375,8 +376,8 @@ fn path_expr(op: &Operation) -> TokenStream {
             Some(p) => {
                 let id = ident(&p.rust_name);
                 pieces.push(match p.ty {
-                    TypeRef::String => quote!(&crate::runtime::call::encode_path_segment(&#id)),
-                    _ => quote!(&crate::runtime::call::encode_path_segment(&crate::runtime::call::param_text(&#id))),
+                    TypeRef::String => quote!(&crate::runtime::request::encode_path_segment(&#id)),
+                    _ => quote!(&crate::runtime::request::encode_path_segment(&crate::runtime::request::param_text(&#id))),
                 });
             }
             None => {
@@ -415,7 +416,7 @@ fn param_stmt(p: &Param) -> TokenStream {
             | TypeRef::U64
             | TypeRef::F32
             | TypeRef::F64 => add(v),
-            _ => add(quote!(crate::runtime::call::param_text(&#v))),
+            _ => add(quote!(crate::runtime::request::param_text(&#v))),
         }
     };
     let stmt_for = |v: TokenStream| -> TokenStream {
@@ -427,12 +428,12 @@ fn param_stmt(p: &Param) -> TokenStream {
                 }
                 QueryStyle::Delimited(c) => {
                     let sep = c.to_string();
-                    add(quote!(#v.iter().map(crate::runtime::call::param_text).collect::<Vec<_>>().join(#sep)))
+                    add(quote!(#v.iter().map(crate::runtime::request::param_text).collect::<Vec<_>>().join(#sep)))
                 }
-                _ => add(quote!(#v.iter().map(crate::runtime::call::param_text).collect::<Vec<_>>().join(","))),
+                _ => add(quote!(#v.iter().map(crate::runtime::request::param_text).collect::<Vec<_>>().join(","))),
             },
             TypeRef::Map(_) if p.style == QueryStyle::DeepObject => {
-                quote!(for (k, x) in #v.iter() { request = request.query(format!("{}[{}]", #wire, k), crate::runtime::call::param_text(x)); })
+                quote!(for (k, x) in #v.iter() { request = request.query(format!("{}[{}]", #wire, k), crate::runtime::request::param_text(x)); })
             }
             t => one(v, t),
         }
@@ -533,7 +534,7 @@ fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
     };
     // A batch is accepted when the server answers a success status; the body of that answer
     // is not needed, and decoding it could turn an accepted batch into a reported failure.
-    let decode = quote!(crate::runtime::call::decode_empty);
+    let decode = quote!(crate::runtime::response::decode_empty);
     let keys_doc = if keyed {
         "\n\nEvery item without an idempotency key gets one before the first batch is sent, so a batch that is retried (by the retry policy, or by you with the returned failed items) cannot be counted twice."
     } else {

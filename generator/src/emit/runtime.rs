@@ -1,26 +1,152 @@
-//! `src/runtime/`: the runtime source, copied verbatim from `generator/runtime/src`, where it
-//! is compiled and unit-tested as a crate of its own.
+//! `src/runtime/`: the runtime source from `generator/runtime/src` (compiled and unit-tested as
+//! a crate of its own, `tests/runtime`), copied into a generated crate as a private module with
+//! only the parts that crate uses.
+//!
+//! A runtime file is copied whole or not at all ([`FILES`]), and inside a file a region between
+//! the lines `//@ if PART` and `//@ end` is kept only when the crate needs `PART`. The tests of
+//! each file (its trailing `#[cfg(test)] mod tests`) stay in the runtime crate.
+
+use std::collections::BTreeSet;
 
 use super::Header;
 use crate::fileset::FileSet;
+use crate::ir::{Api, BodyEncoding, SecurityKind, TypeKind};
 
-/// Every runtime source file: (file name, contents).
-const FILES: &[(&str, &str)] = &[
-    ("mod.rs", include_str!("../../runtime/src/lib.rs")),
-    ("bulk.rs", include_str!("../../runtime/src/bulk.rs")),
-    ("call.rs", include_str!("../../runtime/src/call.rs")),
-    ("client_core.rs", include_str!("../../runtime/src/client_core.rs")),
-    ("enums.rs", include_str!("../../runtime/src/enums.rs")),
-    ("errors.rs", include_str!("../../runtime/src/errors.rs")),
-    ("hooks.rs", include_str!("../../runtime/src/hooks.rs")),
-    ("retry.rs", include_str!("../../runtime/src/retry.rs")),
-    ("validate.rs", include_str!("../../runtime/src/validate.rs")),
+/// Every runtime source file: (file name, contents, the part it belongs to; `None`: always).
+const FILES: &[(&str, &str, Option<Part>)] = &[
+    ("mod.rs", include_str!("../../runtime/src/lib.rs"), None),
+    ("call.rs", include_str!("../../runtime/src/call.rs"), None),
+    ("config.rs", include_str!("../../runtime/src/config.rs"), None),
+    ("errors.rs", include_str!("../../runtime/src/errors.rs"), None),
+    ("exchange.rs", include_str!("../../runtime/src/exchange.rs"), None),
+    ("hooks.rs", include_str!("../../runtime/src/hooks.rs"), None),
+    ("request.rs", include_str!("../../runtime/src/request.rs"), None),
+    ("response.rs", include_str!("../../runtime/src/response.rs"), None),
+    ("retry.rs", include_str!("../../runtime/src/retry.rs"), None),
+    ("validate.rs", include_str!("../../runtime/src/validate.rs"), None),
+    ("enums.rs", include_str!("../../runtime/src/enums.rs"), Some(Part::Enums)),
+    ("multipart.rs", include_str!("../../runtime/src/multipart.rs"), Some(Part::Multipart)),
+    ("bulk.rs", include_str!("../../runtime/src/bulk.rs"), Some(Part::Bulk)),
 ];
 
-pub(crate) fn emit(header: &Header, files: &mut FileSet) {
-    for (name, contents) in FILES {
-        files.insert(format!("src/runtime/{name}"), format!("{}\n{contents}", header.rust()));
+/// An optional piece of the runtime, named in the source by `//@ if <name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Part {
+    /// Open enums of either kind (the `enums` module).
+    Enums,
+    /// The `string_enum!` macro.
+    StringEnums,
+    /// The `int_enum!` macro.
+    IntEnums,
+    /// `multipart/form-data` request bodies.
+    Multipart,
+    /// Batching helpers (`BulkOptions`, `BulkReport`).
+    Bulk,
+    /// HTTP basic authentication.
+    AuthBasic,
+    /// API keys sent in a cookie.
+    AuthCookie,
+}
+
+impl Part {
+    const ALL: [Part; 7] = [
+        Part::Enums,
+        Part::StringEnums,
+        Part::IntEnums,
+        Part::Multipart,
+        Part::Bulk,
+        Part::AuthBasic,
+        Part::AuthCookie,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Part::Enums => "enums",
+            Part::StringEnums => "string_enums",
+            Part::IntEnums => "int_enums",
+            Part::Multipart => "multipart",
+            Part::Bulk => "bulk",
+            Part::AuthBasic => "auth_basic",
+            Part::AuthCookie => "auth_cookie",
+        }
     }
+
+    fn from_name(name: &str) -> Option<Part> {
+        Part::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// The runtime parts an API needs.
+pub(crate) fn parts(api: &Api) -> BTreeSet<Part> {
+    let mut parts = BTreeSet::new();
+    for ty in &api.types {
+        match ty.kind {
+            TypeKind::StringEnum { .. } => {
+                parts.insert(Part::Enums);
+                parts.insert(Part::StringEnums);
+            }
+            TypeKind::IntEnum { .. } => {
+                parts.insert(Part::Enums);
+                parts.insert(Part::IntEnums);
+            }
+            _ => {}
+        }
+    }
+    if api.operations.iter().any(|op| op.body.as_ref().is_some_and(|b| b.encoding == BodyEncoding::Multipart)) {
+        parts.insert(Part::Multipart);
+    }
+    if !api.bulk.is_empty() {
+        parts.insert(Part::Bulk);
+    }
+    for scheme in &api.security {
+        match scheme.kind {
+            SecurityKind::Basic => {
+                parts.insert(Part::AuthBasic);
+            }
+            SecurityKind::ApiKeyCookie(_) => {
+                parts.insert(Part::AuthCookie);
+            }
+            _ => {}
+        }
+    }
+    parts
+}
+
+pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) {
+    let parts = parts(api);
+    for (name, contents, part) in FILES {
+        if part.is_some_and(|p| !parts.contains(&p)) {
+            continue;
+        }
+        let code = select(without_tests(contents), &parts);
+        files.insert(format!("src/runtime/{name}"), format!("{}\n{code}", header.rust()));
+    }
+}
+
+/// The source without its trailing unit-test module.
+fn without_tests(source: &str) -> &str {
+    match source.find("\n#[cfg(test)]\nmod tests {") {
+        Some(at) => &source[..=at],
+        None => source,
+    }
+}
+
+/// Keeps the lines outside `//@ if PART` … `//@ end` regions, and those inside a region whose
+/// part is in `parts`; drops the marker lines.
+fn select(source: &str, parts: &BTreeSet<Part>) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut keep = true;
+    for line in source.split_inclusive('\n') {
+        let marker = line.trim();
+        if let Some(name) = marker.strip_prefix("//@ if ") {
+            keep = Part::from_name(name.trim()).is_some_and(|p| parts.contains(&p));
+        } else if marker == "//@ end" {
+            keep = true;
+        } else if keep {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -28,21 +154,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_runtime_module_is_copied() {
+    fn every_runtime_module_is_listed_and_markers_are_well_formed() {
         let lib = FILES[0].1;
         for line in lib.lines() {
             if let Some(m) = line.strip_prefix("pub mod ").and_then(|l| l.strip_suffix(';')) {
-                assert!(FILES.iter().any(|(f, _)| *f == format!("{m}.rs")), "runtime module `{m}` is not copied");
+                assert!(FILES.iter().any(|(f, ..)| *f == format!("{m}.rs")), "runtime module `{m}` is not copied");
             }
         }
-        for (name, contents) in FILES {
-            let code = contents.lines().filter(|l| !l.trim_start().starts_with("//"));
-            for line in code {
-                assert!(
-                    !line.contains("crate::"),
-                    "runtime file {name} must use `super::` paths, not `crate::`: {line}"
-                );
+        for (name, contents, _) in FILES {
+            let code = without_tests(contents);
+            for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                assert!(!line.contains("crate::"), "runtime file {name} must use `super::` paths, not `crate::`: {line}");
             }
+            // Regions are flat, name a known part and are closed.
+            let mut open: Option<&str> = None;
+            for line in contents.lines() {
+                let marker = line.trim();
+                if let Some(part) = marker.strip_prefix("//@ if ") {
+                    assert!(open.is_none(), "{name}: nested `//@ if {part}`");
+                    assert!(Part::from_name(part.trim()).is_some(), "{name}: unknown part `{part}`");
+                    open = Some(part);
+                } else if marker == "//@ end" {
+                    assert!(open.take().is_some(), "{name}: `//@ end` without `//@ if`");
+                } else {
+                    assert!(!marker.starts_with("//@"), "{name}: unknown marker `{marker}`");
+                }
+            }
+            assert!(open.is_none(), "{name}: `//@ if` not closed");
         }
+    }
+
+    #[test]
+    fn regions_and_tests_are_left_out_unless_needed() {
+        let source = "a\n//@ if auth_basic\nb\n//@ end\nc\n    //@ if bulk\n    d\n    //@ end\n\n#[cfg(test)]\nmod tests {\n}\n";
+        let none = select(without_tests(source), &BTreeSet::new());
+        assert_eq!(none, "a\nc\n\n");
+        let basic = select(without_tests(source), &BTreeSet::from([Part::AuthBasic]));
+        assert_eq!(basic, "a\nb\nc\n\n");
+        let all = select(without_tests(source), &Part::ALL.into_iter().collect());
+        assert_eq!(all, "a\nb\nc\n    d\n\n");
     }
 }

@@ -1,21 +1,17 @@
-//! The HTTP client shared by every operation: configuration, authentication, the attempt loop
-//! with retries, timeouts, hooks, tracing and the response size limit.
+//! Configuration of a client: credentials and how each is sent, base URLs, timeouts, hooks,
+//! default headers, and the [`ClientCore`] they build (shared by every operation).
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, COOKIE, USER_AGENT};
-use reqwest::StatusCode;
-use tracing::Instrument as _;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
 use url::Url;
 
-use super::call::{OperationSpec, PreparedRequest, RawResponse};
-use super::errors::{ResponseMeta, TransportError, TransportErrorKind};
+use super::errors::BuildError;
 use super::hooks::{Hooks, ResponseInfo};
-use super::retry::{decide, AttemptOutcome, RetryConfig, RetryDecision, StopReason};
-
+use super::request::is_sensitive_header;
+use super::retry::RetryConfig;
 /// Default total time of one attempt (sending the request and reading the whole response).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default time allowed to establish a connection (only for the client built by the SDK).
@@ -81,95 +77,19 @@ pub enum AuthKind {
     ApiKeyHeader(&'static str),
     /// An API key in the named query parameter.
     ApiKeyQuery(&'static str),
+    //@ if auth_cookie
     /// An API key in the named cookie.
     ApiKeyCookie(&'static str),
+    //@ end
     /// `Authorization: Bearer <secret>`.
     Bearer,
+    //@ if auth_basic
     /// `Authorization: Basic ...`; the secret is `user:password` (a secret without `:` is a
     /// user name with an empty password).
     Basic,
+    //@ end
 }
 
-/// Why a client could not be built.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// No base URL was given.
-    MissingBaseUrl,
-    /// The base URL is not an absolute `http` or `https` URL without query, fragment or
-    /// credentials.
-    InvalidBaseUrl {
-        /// The URL as given (left out if it looks like it contains credentials).
-        url: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A header name or value is invalid.
-    InvalidHeader {
-        /// The header name.
-        name: String,
-    },
-    /// A credential cannot be sent in a header (it contains control characters, for instance).
-    InvalidCredential {
-        /// The security scheme of the credential.
-        scheme: &'static str,
-    },
-    /// The HTTP client (TLS) could not be built.
-    Client(reqwest::Error),
-}
-
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BuildError::MissingBaseUrl => f.write_str("no base URL configured"),
-            BuildError::InvalidBaseUrl { url, reason } => {
-                write!(f, "invalid base URL `{url}`: {reason}")
-            }
-            BuildError::InvalidHeader { name } => write!(f, "invalid header `{name}`"),
-            BuildError::InvalidCredential { scheme } => {
-                write!(f, "the credential for security scheme `{scheme}` cannot be sent in an HTTP header")
-            }
-            BuildError::Client(e) => write!(f, "could not build the HTTP client: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for BuildError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            BuildError::Client(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-/// Per-call settings that override the client's.
-#[derive(Clone, Debug, Default)]
-pub struct CallOptions {
-    /// Total time of one attempt, instead of the client's.
-    pub timeout: Option<Duration>,
-    /// Retry configuration, instead of the client's.
-    pub retry: Option<RetryConfig>,
-    /// Extra headers; they replace headers of the same name set by the client or operation.
-    pub headers: HeaderMap,
-}
-
-/// Whether a header value should be hidden from `Debug` output and HTTP/2 header compression.
-pub fn is_sensitive_header(name: &HeaderName) -> bool {
-    const WORDS: [&[u8]; 9] =
-        [b"api-key", b"apikey", b"api_key", b"token", b"secret", b"auth", b"password", b"session", b"signature"];
-    let n = name.as_str();
-    if matches!(n, "authorization" | "proxy-authorization" | "cookie") {
-        return true;
-    }
-    // One pass over the (short) name, comparing only where a word can start: nine
-    // `str::contains` calls cost ~2,900 instructions per request (callgrind, `cargo xtask bench`).
-    let n = n.as_bytes();
-    (0..n.len()).any(|i| {
-        matches!(n[i], b'a' | b't' | b's' | b'p')
-            && WORDS.iter().any(|word| word[0] == n[i] && n[i..].starts_with(word))
-    })
-}
 
 /// Builds a [`ClientCore`].
 pub struct CoreBuilder {
@@ -314,8 +234,9 @@ impl CoreBuilder {
 
         let client = match self.http_client {
             Some(client) => client,
+            // TLS comes from the crate's features: `rustls` (the default, trusting the
+            // operating system's certificate store) or `native-tls`.
             None => reqwest::Client::builder()
-                .use_rustls_tls()
                 .connect_timeout(self.connect_timeout)
                 .redirect(same_origin_redirects())
                 .build()
@@ -427,15 +348,17 @@ pub fn join_url(base: &str, path: &str) -> String {
     out
 }
 
-enum Applied {
+pub(super) enum Applied {
     Header(HeaderName, HeaderValue),
+    //@ if auth_cookie
     Cookie(HeaderValue),
+    //@ end
     Query(&'static str, Secret),
 }
 
-struct Credential {
-    scheme: &'static str,
-    applied: Applied,
+pub(super) struct Credential {
+    pub(super) scheme: &'static str,
+    pub(super) applied: Applied,
 }
 
 impl Credential {
@@ -454,9 +377,12 @@ impl Credential {
                 HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?,
                 sensitive(secret.expose().to_owned())?,
             ),
+            //@ if auth_cookie
             AuthKind::ApiKeyCookie(name) => Applied::Cookie(sensitive(format!("{name}={}", secret.expose()))?),
+            //@ end
             AuthKind::ApiKeyQuery(name) => Applied::Query(name, secret.clone()),
             AuthKind::Bearer => Applied::Header(AUTHORIZATION, sensitive(format!("Bearer {}", secret.expose()))?),
+            //@ if auth_basic
             AuthKind::Basic => {
                 let mut pair = secret.expose().to_owned();
                 if !pair.contains(':') {
@@ -464,11 +390,13 @@ impl Credential {
                 }
                 Applied::Header(AUTHORIZATION, sensitive(format!("Basic {}", base64(pair.as_bytes())))?)
             }
+            //@ end
         };
         Ok(Credential { scheme: scheme.name, applied })
     }
 }
 
+//@ if auth_basic
 /// Standard base64 with padding.
 fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -486,32 +414,23 @@ fn base64(input: &[u8]) -> String {
     }
     out
 }
-
-/// Replaces the headers of `dst` that `src` has with those of `src`.
-fn merge_headers(dst: &mut HeaderMap, src: &HeaderMap) {
-    for name in src.keys() {
-        dst.remove(name);
-    }
-    for (name, value) in src {
-        dst.append(name.clone(), value.clone());
-    }
-}
+//@ end
 
 /// The HTTP client shared by every operation. Cheap to clone.
 #[derive(Clone)]
 pub struct ClientCore {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
-    base_url: String,
-    client: reqwest::Client,
-    credentials: Vec<Credential>,
-    retry: RetryConfig,
-    timeout: Duration,
-    max_response_bytes: usize,
-    hooks: Hooks,
-    headers: HeaderMap,
+pub(super) struct Inner {
+    pub(super) base_url: String,
+    pub(super) client: reqwest::Client,
+    pub(super) credentials: Vec<Credential>,
+    pub(super) retry: RetryConfig,
+    pub(super) timeout: Duration,
+    pub(super) max_response_bytes: usize,
+    pub(super) hooks: Hooks,
+    pub(super) headers: HeaderMap,
 }
 
 impl fmt::Debug for ClientCore {
@@ -555,240 +474,7 @@ impl ClientCore {
     pub fn http_client(&self) -> &reqwest::Client {
         &self.inner.client
     }
-
-    /// Sends a request, retrying as configured, and returns the last response with its whole
-    /// body, whatever its status; or the last transport error.
-    ///
-    /// Each call is a `sdk.call` tracing span with the fields `operation`, `method`, `path`
-    /// (the template), `attempt`, `status` and `latency_ms`.
-    pub async fn execute(
-        &self,
-        spec: &'static OperationSpec,
-        request: &PreparedRequest,
-        options: &CallOptions,
-    ) -> Result<RawResponse, TransportError> {
-        let span = tracing::info_span!(
-            "sdk.call",
-            operation = spec.name,
-            method = %spec.method,
-            path = spec.path,
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-        );
-        self.attempts(spec, request, options, &span).instrument(span.clone()).await
-    }
-
-    /// The URL (with query and API key) and headers of a request, the same for every attempt.
-    fn prepare(
-        &self,
-        spec: &'static OperationSpec,
-        request: &PreparedRequest,
-        options: &CallOptions,
-    ) -> Result<(Url, HeaderMap), TransportError> {
-        let inner = &*self.inner;
-        let mut url = Url::parse(&join_url(&inner.base_url, request.path())).map_err(|e| {
-            TransportError::new(TransportErrorKind::Request, format!("invalid URL for operation {}: {e}", spec.name))
-        })?;
-        let credential = spec.security.iter().find_map(|name| inner.credentials.iter().find(|c| c.scheme == *name));
-        let query_key = match credential {
-            Some(Credential { applied: Applied::Query(name, secret), .. }) => Some((*name, secret)),
-            _ => None,
-        };
-        if !request.query_pairs().is_empty() || query_key.is_some() {
-            let mut query = url.query_pairs_mut();
-            for (name, value) in request.query_pairs() {
-                query.append_pair(name, value);
-            }
-            if let Some((name, secret)) = query_key {
-                query.append_pair(name, secret.expose());
-            }
-        }
-
-        let mut headers = inner.headers.clone();
-        merge_headers(&mut headers, request.headers());
-        match credential.map(|c| &c.applied) {
-            Some(Applied::Header(name, value)) => {
-                headers.insert(name.clone(), value.clone());
-            }
-            Some(Applied::Cookie(value)) => {
-                let merged = match headers.get(COOKIE).map(HeaderValue::as_bytes) {
-                    Some(existing) => {
-                        let mut joined = existing.to_vec();
-                        joined.extend_from_slice(b"; ");
-                        joined.extend_from_slice(value.as_bytes());
-                        let mut v = HeaderValue::from_bytes(&joined)
-                            .map_err(|_| TransportError::new(TransportErrorKind::Request, "invalid cookie header"))?;
-                        v.set_sensitive(true);
-                        v
-                    }
-                    None => value.clone(),
-                };
-                headers.insert(COOKIE, merged);
-            }
-            Some(Applied::Query(..)) | None => {}
-        }
-        merge_headers(&mut headers, &options.headers);
-        Ok((url, headers))
-    }
-
-    async fn attempts(
-        &self,
-        spec: &'static OperationSpec,
-        request: &PreparedRequest,
-        options: &CallOptions,
-        span: &tracing::Span,
-    ) -> Result<RawResponse, TransportError> {
-        let inner = &*self.inner;
-        let retry = options.retry.as_ref().unwrap_or(&inner.retry);
-        let timeout = options.timeout.unwrap_or(inner.timeout);
-        // The URL and headers move into the attempt; only a retry prepares them again, so a
-        // call that succeeds at once copies neither (measured with callgrind, `cargo xtask bench`).
-        let (mut url, mut headers) = self.prepare(spec, request, options)?;
-        let started = tokio::time::Instant::now();
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            span.record("attempt", attempt);
-
-            let mut http = reqwest::Request::new(spec.method.clone(), url);
-            *http.headers_mut() = headers;
-            if let Some(body) = request.body() {
-                *http.body_mut() = Some(reqwest::Body::from(body.clone()));
-            }
-            inner.hooks.run_request(&mut http);
-
-            let sent = tokio::time::Instant::now();
-            let result =
-                match tokio::time::timeout(timeout, receive(&inner.client, http, inner.max_response_bytes)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(TransportError::new(
-                        TransportErrorKind::Timeout,
-                        format!("request timed out after {} ms", timeout.as_millis()),
-                    )),
-                };
-            let latency = sent.elapsed();
-            span.record("latency_ms", u64::try_from(latency.as_millis()).unwrap_or(u64::MAX));
-
-            match &result {
-                Ok((status, _, body)) => {
-                    span.record("status", status.as_u16());
-                    tracing::debug!(attempt, status = status.as_u16(), bytes = body.len(), "response received");
-                }
-                Err(e) => tracing::debug!(attempt, error = %e, "attempt failed"),
-            }
-            if inner.hooks.has_response_hooks() {
-                inner.hooks.run_response(&ResponseInfo {
-                    operation: spec.name,
-                    path: spec.path,
-                    attempt,
-                    status: result.as_ref().ok().map(|r| r.0),
-                    elapsed: latency,
-                    error: result.as_ref().err().map(ToString::to_string),
-                });
-            }
-
-            let decision = match &result {
-                Ok((status, _, _)) if spec.success.contains(&status.as_u16()) => {
-                    RetryDecision::Stop(StopReason::NotRetryable)
-                }
-                Ok((status, response_headers, _)) => decide(
-                    retry,
-                    attempt,
-                    started.elapsed(),
-                    AttemptOutcome::Response(*status, response_headers),
-                    fastrand::f64(),
-                    SystemTime::now(),
-                ),
-                Err(e) => decide(
-                    retry,
-                    attempt,
-                    started.elapsed(),
-                    AttemptOutcome::Transport(e.kind()),
-                    fastrand::f64(),
-                    SystemTime::now(),
-                ),
-            };
-
-            match decision {
-                RetryDecision::Retry { delay, from_retry_after } => {
-                    let reason = match &result {
-                        Ok((status, _, _)) => format!("HTTP {}", status.as_u16()),
-                        Err(e) => e.message().to_owned(),
-                    };
-                    tracing::warn!(
-                        operation = spec.name,
-                        attempt,
-                        reason = %reason,
-                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                        from_retry_after,
-                        "retrying request"
-                    );
-                    tokio::time::sleep(delay).await;
-                    (url, headers) = self.prepare(spec, request, options)?;
-                }
-                RetryDecision::Stop(reason) => {
-                    if reason != StopReason::NotRetryable {
-                        tracing::warn!(operation = spec.name, attempt, reason = ?reason, "giving up retrying");
-                    }
-                    return match result {
-                        Ok((status, response_headers, body)) => {
-                            Ok(RawResponse::new(ResponseMeta::new(status, response_headers, attempt), body))
-                        }
-                        Err(e) => Err(e.with_attempts(attempt)),
-                    };
-                }
-            }
-        }
-    }
 }
-
-/// One attempt: sends the request and reads the whole body, up to `limit` bytes.
-async fn receive(
-    client: &reqwest::Client,
-    request: reqwest::Request,
-    limit: usize,
-) -> Result<(StatusCode, HeaderMap, Bytes), TransportError> {
-    let too_large = || {
-        TransportError::new(
-            TransportErrorKind::BodyTooLarge,
-            format!("response body is larger than the limit of {limit} bytes"),
-        )
-    };
-    let mut response = client.execute(request).await.map_err(TransportError::from_reqwest)?;
-    let status = response.status();
-    let headers = std::mem::take(response.headers_mut());
-    let expected = response.content_length();
-    if expected.is_some_and(|len| len > limit as u64) {
-        return Err(too_large());
-    }
-    // A body in one chunk is kept as is; more chunks are copied into one buffer.
-    let mut first: Option<Bytes> = None;
-    let mut buffer = BytesMut::new();
-    let mut total = 0usize;
-    while let Some(chunk) = response.chunk().await.map_err(TransportError::from_reqwest)? {
-        total = total.saturating_add(chunk.len());
-        if total > limit {
-            return Err(too_large());
-        }
-        if first.is_none() && buffer.is_empty() {
-            first = Some(chunk);
-        } else {
-            if let Some(first) = first.take() {
-                let hint = expected.map_or(0, |len| len as usize);
-                buffer.reserve(hint.max(first.len() + chunk.len()));
-                buffer.extend_from_slice(&first);
-            }
-            buffer.extend_from_slice(&chunk);
-        }
-    }
-    let body = match first {
-        Some(only) => only,
-        None => buffer.freeze(),
-    };
-    Ok((status, headers, body))
-}
-
 #[cfg(test)]
 mod tests {
 
@@ -802,6 +488,8 @@ mod tests {
         assert!(matches!(join_base_url(None, None), Err(BuildError::MissingBaseUrl)));
         assert!(join_base_url(Some("ftp://x"), None).is_err());
     }
+    use super::super::exchange::CallOptions;
+    use super::super::request::{OperationSpec, PreparedRequest};
     use super::*;
     use reqwest::Method;
 
