@@ -95,13 +95,13 @@ mod runtime;
 
 pub use client::{Client, ClientBuilder, Server};
 pub use error::Error;
+/// The HTTP client crate this SDK is built on, to name the exact version its types come from.
+pub use reqwest;
 pub use runtime::bulk::{BulkOptions, BulkReport, FailedBatch};
 pub use runtime::call::Call;
 pub use runtime::hooks::ResponseInfo;
 pub use runtime::response::Response;
 pub use runtime::retry::RetryConfig;
-/// The HTTP client crate this SDK is built on, to name the exact version its types come from.
-pub use reqwest;
 
 /// The Markdown docs of the crate, so that `cargo test --doc` compiles (and runs) their Rust snippets.
 #[cfg(doctest)]

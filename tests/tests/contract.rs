@@ -548,12 +548,7 @@ impl Retried {
 
 /// Sends the call made by `make` until Prism generates a response, and checks Prism accepted
 /// the request and the SDK decoded the body.
-async fn dynamic_call<T: Debug>(
-    retried: &mut Retried,
-    op: &str,
-    status: u16,
-    make: impl Fn() -> Call<T, Error>,
-) {
+async fn dynamic_call<T: Debug>(retried: &mut Retried, op: &str, status: u16, make: impl Fn() -> Call<T, Error>) {
     for _ in 0..MAX_GENERATOR_FAILURES {
         match make().send_with_response().await {
             Ok(response) => {

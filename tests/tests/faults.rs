@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use flexprice::models::{GetEventsRequest, GetEventsResponse, IngestEventRequest};
 use flexprice::error::{TransportError, TransportErrorKind, UnexpectedStatus};
+use flexprice::models::{GetEventsRequest, GetEventsResponse, IngestEventRequest};
 use flexprice::{BulkOptions, Client, ClientBuilder, Error, RetryConfig};
 use sdk_e2e_tests::{Action, FaultServer, Outcome, Reply, Request};
 

@@ -10,13 +10,13 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use flexprice::error::Violation;
 use flexprice::models::{
     AggregationType, AlertCondition, BulkIngestEventRequest, ErrorDetail, ErrorResponse, EventCountPoint, FeatureType,
     GetEventsRequest, GetUsageAnalyticsRequest, GetUsageByMeterRequest, GetUsageRequest, IngestEventRequest,
     ResetUsage, Status, UsageResult, WindowSize,
 };
 use flexprice::operations::GetEventsMonitoringParams;
-use flexprice::error::Violation;
 use flexprice::{Client, Error, RetryConfig};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};

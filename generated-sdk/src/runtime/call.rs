@@ -18,7 +18,6 @@ use super::request::{is_sensitive_header, OperationSpec, PreparedRequest};
 use super::response::{ErrorFromResponse, RawResponse, Response};
 use super::retry::RetryConfig;
 
-
 /// A request ready to be sent: returned by every operation method.
 ///
 /// Await it (or call [`send`](Self::send)) to send it; change it first with the per-call
@@ -79,7 +78,15 @@ impl<T, E> Call<T, E> {
         request: Result<PreparedRequest, InvalidRequest>,
         decode: fn(&RawResponse) -> Result<T, DecodeError>,
     ) -> Self {
-        Call { core: core.clone(), spec, request, decode, options: CallOptions::default(), problems: Vec::new(), _error: PhantomData }
+        Call {
+            core: core.clone(),
+            spec,
+            request,
+            decode,
+            options: CallOptions::default(),
+            problems: Vec::new(),
+            _error: PhantomData,
+        }
     }
 
     /// Sets the total time of each attempt of this call.

@@ -84,7 +84,6 @@ pub enum AuthKind {
     Bearer,
 }
 
-
 /// Builds a [`ClientCore`].
 pub struct CoreBuilder {
     crate_name: &'static str,
@@ -370,11 +369,6 @@ impl Credential {
             ),
             AuthKind::ApiKeyQuery(name) => Applied::Query(name, secret.clone()),
             AuthKind::Bearer => Applied::Header(AUTHORIZATION, sensitive(format!("Bearer {}", secret.expose()))?),
-        };
-        Ok(Credential { scheme: scheme.name, applied })
-    }
-}
-
 
 /// The HTTP client shared by every operation. Cheap to clone.
 #[derive(Clone)]

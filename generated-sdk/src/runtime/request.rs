@@ -56,7 +56,6 @@ pub fn new_idempotency_key() -> String {
     uuid::Uuid::now_v7().hyphenated().to_string()
 }
 
-
 /// Whether a header value should be hidden from `Debug` output and HTTP/2 header compression.
 pub fn is_sensitive_header(name: &HeaderName) -> bool {
     const WORDS: [&[u8]; 9] =
@@ -266,4 +265,3 @@ pub fn param_text<T: Serialize + ?Sized>(value: &T) -> String {
         Ok(other) => other.to_string(),
     }
 }
-

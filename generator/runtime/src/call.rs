@@ -15,7 +15,6 @@ use super::request::{is_sensitive_header, OperationSpec, PreparedRequest};
 use super::response::{ErrorFromResponse, RawResponse, Response};
 use super::retry::RetryConfig;
 
-
 /// A request ready to be sent: returned by every operation method.
 ///
 /// Await it (or call [`send`](Self::send)) to send it; change it first with the per-call
@@ -76,7 +75,15 @@ impl<T, E> Call<T, E> {
         request: Result<PreparedRequest, InvalidRequest>,
         decode: fn(&RawResponse) -> Result<T, DecodeError>,
     ) -> Self {
-        Call { core: core.clone(), spec, request, decode, options: CallOptions::default(), problems: Vec::new(), _error: PhantomData }
+        Call {
+            core: core.clone(),
+            spec,
+            request,
+            decode,
+            options: CallOptions::default(),
+            problems: Vec::new(),
+            _error: PhantomData,
+        }
     }
 
     /// Sets the total time of each attempt of this call.
@@ -192,17 +199,17 @@ mod tests {
     }
     use super::super::config::{AuthKind, AuthScheme, CoreBuilder};
     use super::super::errors::ResponseMeta;
-    use super::super::multipart::Part;
-    use super::super::request::{encode_path_segment, new_idempotency_key, param_text};
-    use bytes::Bytes;
-    use reqwest::header::{HeaderMap, CONTENT_TYPE};
-    use reqwest::StatusCode;
-    use serde::Serialize;
-    use super::super::response::{decode_bytes, decode_empty, decode_json, decode_text};
     use super::super::errors::{TransportErrorKind, UnexpectedStatus};
     use super::super::hooks::ResponseInfo;
+    use super::super::multipart::Part;
+    use super::super::request::{encode_path_segment, new_idempotency_key, param_text};
+    use super::super::response::{decode_bytes, decode_empty, decode_json, decode_text};
     use super::*;
+    use bytes::Bytes;
+    use reqwest::header::{HeaderMap, CONTENT_TYPE};
     use reqwest::Method;
+    use reqwest::StatusCode;
+    use serde::Serialize;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -90,7 +90,6 @@ pub enum AuthKind {
     //@ end
 }
 
-
 /// Builds a [`ClientCore`].
 pub struct CoreBuilder {
     crate_name: &'static str,
@@ -389,8 +388,7 @@ impl Credential {
                     pair.push(':');
                 }
                 Applied::Header(AUTHORIZATION, sensitive(format!("Basic {}", base64(pair.as_bytes())))?)
-            }
-            //@ end
+            } //@ end
         };
         Ok(Credential { scheme: scheme.name, applied })
     }

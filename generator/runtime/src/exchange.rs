@@ -19,7 +19,6 @@ use super::request::{OperationSpec, PreparedRequest};
 use super::response::RawResponse;
 use super::retry::{decide, AttemptOutcome, RetryConfig, RetryDecision, StopReason};
 
-
 /// Per-call settings that override the client's.
 #[derive(Clone, Debug, Default)]
 pub struct CallOptions {
@@ -39,7 +38,6 @@ fn merge_headers(dst: &mut HeaderMap, src: &HeaderMap) {
         dst.append(name.clone(), value.clone());
     }
 }
-
 
 impl ClientCore {
     /// Sends a request, retrying as configured, and returns the last response with its whole
@@ -231,7 +229,6 @@ impl ClientCore {
     }
 }
 
-
 /// One attempt: sends the request and reads the whole body, up to `limit` bytes.
 async fn receive(
     client: &reqwest::Client,
@@ -277,4 +274,3 @@ async fn receive(
     };
     Ok((status, headers, body))
 }
-

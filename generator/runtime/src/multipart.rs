@@ -121,5 +121,4 @@ impl PreparedRequest {
         let (body, boundary) = encode_multipart(&parts);
         self.set_body(body, &format!("multipart/form-data; boundary={boundary}"))
     }
-
 }

@@ -137,6 +137,7 @@ fn lib_rs(api: &Api, header: &Header) -> String {
     let server = if api.servers.is_empty() { "" } else { ", Server" };
     out.push_str(&format!("pub use client::{{Client, ClientBuilder{server}}};\n"));
     out.push_str("pub use error::Error;\n");
+    out.push_str("/// The HTTP client crate this SDK is built on, to name the exact version its types come from.\npub use reqwest;\n");
     if !api.bulk.is_empty() {
         out.push_str("pub use runtime::bulk::{BulkOptions, BulkReport, FailedBatch};\n");
     }
@@ -144,7 +145,6 @@ fn lib_rs(api: &Api, header: &Header) -> String {
     out.push_str("pub use runtime::hooks::ResponseInfo;\n");
     out.push_str("pub use runtime::response::Response;\n");
     out.push_str("pub use runtime::retry::RetryConfig;\n");
-    out.push_str("/// The HTTP client crate this SDK is built on, to name the exact version its types come from.\npub use reqwest;\n");
     out.push_str(&doctests(api));
     out
 }
@@ -535,7 +535,7 @@ fn error(api: &Api) -> TokenStream {
     };
     quote! {
         use crate::runtime::response::{ErrorFromResponse, RawResponse};
-        
+
         #api_error_import
         pub use crate::runtime::errors::{
             BuildError, DecodeError, InvalidRequest, ResponseMeta, TransportError, TransportErrorKind, UnexpectedStatus, Violation,

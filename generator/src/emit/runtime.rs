@@ -164,7 +164,10 @@ mod tests {
         for (name, contents, _) in FILES {
             let code = without_tests(contents);
             for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                assert!(!line.contains("crate::"), "runtime file {name} must use `super::` paths, not `crate::`: {line}");
+                assert!(
+                    !line.contains("crate::"),
+                    "runtime file {name} must use `super::` paths, not `crate::`: {line}"
+                );
             }
             // Regions are flat, name a known part and are closed.
             let mut open: Option<&str> = None;
