@@ -12,22 +12,26 @@ use flexprice::{BulkOptions, Client};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reads FLEXPRICE_API_KEY and FLEXPRICE_SERVER_URL (default: https://us.api.flexprice.io/v1).
     let client = Client::from_env()?;
+    // `event_id` is left to the SDK, which gives each item a fresh idempotency key.
+    let now = flexprice::chrono::Utc::now();
     let items = vec![
         IngestEventRequest::new("api_request", "cus_acme_42")
-            .with_event_id("evt_01JGM3C8ZP6R8W3N5T7V9X1B2D")
             .with_properties([("region", "eu-west-1"), ("request_size", "100"), ("response_status", "200")])
             .with_source("api")
-            .with_timestamp("2026-01-02T10:15:30Z"),
+            .with_timestamp(now),
         IngestEventRequest::new("api_request", "cus_acme_42")
-            .with_event_id("evt_01JGM3C9A1K2M3N4P5Q6R7S8T9")
             .with_properties([("region", "eu-west-1"), ("request_size", "250"), ("response_status", "201")])
             .with_source("api")
-            .with_timestamp("2026-01-02T10:15:31Z"),
+            .with_timestamp(now),
     ];
     let report = client.events().ingest_events(items, BulkOptions::new()).await;
     println!("{} accepted, {} failed", report.accepted(), report.failed_items());
     for batch in report.failed() {
         eprintln!("batch {} failed: {}", batch.index(), batch.error());
+    }
+    // A failed batch is an error of the program: its exit status says so.
+    if !report.is_complete() {
+        return Err(format!("{} items were not accepted", report.failed_items()).into());
     }
     Ok(())
 }

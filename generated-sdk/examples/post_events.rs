@@ -12,11 +12,12 @@ use flexprice::Client;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reads FLEXPRICE_API_KEY and FLEXPRICE_SERVER_URL (default: https://us.api.flexprice.io/v1).
     let client = Client::from_env()?;
+    // `event_id` is left to the SDK, which gives each item a fresh idempotency key.
+    let now = flexprice::chrono::Utc::now();
     let request = IngestEventRequest::new("api_request", "cus_acme_42")
-        .with_event_id("evt_01JGM3C8ZP6R8W3N5T7V9X1B2D")
         .with_properties([("region", "eu-west-1"), ("request_size", "100"), ("response_status", "200")])
         .with_source("api")
-        .with_timestamp("2026-01-02T10:15:30Z");
+        .with_timestamp(now);
     let response = client.events().post_events(request).await?;
     println!("{response:?}");
     Ok(())

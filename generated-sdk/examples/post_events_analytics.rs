@@ -12,14 +12,15 @@ use flexprice::Client;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reads FLEXPRICE_API_KEY and FLEXPRICE_SERVER_URL (default: https://us.api.flexprice.io/v1).
     let client = Client::from_env()?;
+    let now = flexprice::chrono::Utc::now();
     let request = GetUsageAnalyticsRequest::new("cus_acme_42")
-        .with_end_time("2026-01-03T00:00:00Z")
+        .with_end_time(now)
         .with_expand(["feature", "meter"])
         .with_feature_ids(["feat_01JGKZ0API0CALLS00000000"])
         .with_group_by(["feature_id", "properties.region"])
         .with_property_filters([("region", vec!["eu-west-1".to_owned(), "us-east-1".to_owned()])])
         .with_sources(["api"])
-        .with_start_time("2026-01-01T00:00:00Z")
+        .with_start_time(now)
         .with_window_size(WindowSize::Day);
     let response = client.events().post_events_analytics(request).await?;
     println!("{response:?}");

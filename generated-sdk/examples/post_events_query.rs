@@ -12,8 +12,9 @@ use flexprice::Client;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reads FLEXPRICE_API_KEY and FLEXPRICE_SERVER_URL (default: https://us.api.flexprice.io/v1).
     let client = Client::from_env()?;
+    let now = flexprice::chrono::Utc::now();
     let request = GetEventsRequest::new()
-        .with_end_time("2026-01-02T00:00:00Z")
+        .with_end_time(now)
         .with_event_name("api_request")
         .with_external_customer_id("cus_acme_42")
         .with_offset(0)
@@ -22,7 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_property_filters([("region", vec!["eu-west-1".to_owned()])])
         .with_sort("timestamp")
         .with_source("api")
-        .with_start_time("2026-01-01T00:00:00Z");
+        .with_start_time(now);
     let response = client.events().post_events_query(request).await?;
     println!("{response:?}");
     Ok(())

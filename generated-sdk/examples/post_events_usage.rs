@@ -12,12 +12,13 @@ use flexprice::Client;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reads FLEXPRICE_API_KEY and FLEXPRICE_SERVER_URL (default: https://us.api.flexprice.io/v1).
     let client = Client::from_env()?;
+    let now = flexprice::chrono::Utc::now();
     let request = GetUsageRequest::new(AggregationType::Sum, "api_request")
-        .with_end_time("2026-01-03T00:00:00Z")
+        .with_end_time(now)
         .with_external_customer_id("cus_acme_42")
         .with_filters([("region", vec!["eu-west-1".to_owned()])])
         .with_property_name("request_size")
-        .with_start_time("2026-01-01T00:00:00Z")
+        .with_start_time(now)
         .with_window_size(WindowSize::Day);
     let response = client.events().post_events_usage(request).await?;
     println!("{response:?}");

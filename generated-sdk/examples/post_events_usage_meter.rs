@@ -12,12 +12,13 @@ use flexprice::Client;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reads FLEXPRICE_API_KEY and FLEXPRICE_SERVER_URL (default: https://us.api.flexprice.io/v1).
     let client = Client::from_env()?;
+    let now = flexprice::chrono::Utc::now();
     let request = GetUsageByMeterRequest::new("mtr_01JGKZ0METER0API0000000000")
-        .with_billing_anchor("2025-10-05T00:00:00Z")
-        .with_end_time("2026-01-05T00:00:00Z")
+        .with_billing_anchor(now)
+        .with_end_time(now)
         .with_external_customer_id("cus_acme_42")
         .with_filters([("region", vec!["eu-west-1".to_owned()])])
-        .with_start_time("2025-10-05T00:00:00Z")
+        .with_start_time(now)
         .with_window_size(WindowSize::Month);
     let response = client.events().post_events_usage_meter(request).await?;
     println!("{response:?}");

@@ -54,6 +54,43 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         self.meta().and_then(ResponseMeta::request_id)
     }
+    /// The message the server gave in the error body, if any: a field such as
+    /// `error.message`, `message` or `detail`, or a plain-text body. `Display` shows it too.
+    pub fn message(&self) -> Option<String> {
+        match self {
+            Self::BadRequest(e) => e.message(),
+            Self::NotFound(e) => e.message(),
+            Self::InternalServerError(e) => e.message(),
+            Self::UnexpectedStatus(e) => e.message(),
+            _ => None,
+        }
+    }
+    /// Whether trying the same call again later may succeed: a connection failure, a
+    /// timeout or a broken connection, or the statuses 408, 429, 500, 502, 503 and 504.
+    /// The call's own retries have already been spent when it returns this error.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Transport(e) => {
+                !matches!(
+                    e.kind(), TransportErrorKind::BodyTooLarge |
+                    TransportErrorKind::Request
+                )
+            }
+            _ => self.status().is_some_and(crate::runtime::errors::is_retryable_status),
+        }
+    }
+    /// Whether an attempt ran out of time (the last one, after retries).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Transport(e) if e.is_timeout())
+    }
+    /// Whether the server answered with a 4xx status: the request needs changing.
+    pub fn is_client_error(&self) -> bool {
+        self.status().is_some_and(|s| s.is_client_error())
+    }
+    /// Whether the server answered with a 5xx status.
+    pub fn is_server_error(&self) -> bool {
+        self.status().is_some_and(|s| s.is_server_error())
+    }
 }
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -72,9 +109,9 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::BadRequest(_) => None,
-            Self::NotFound(_) => None,
-            Self::InternalServerError(_) => None,
+            Self::BadRequest(e) => Some(e),
+            Self::NotFound(e) => Some(e),
+            Self::InternalServerError(e) => Some(e),
             Self::UnexpectedStatus(e) => Some(e),
             Self::Transport(e) => Some(e),
             Self::Decode(e) => Some(e),

@@ -5,9 +5,14 @@
 //! name = "flexprice"           # crate name (also the `use` name)
 //! version = "0.1.0"
 //! description = "..."
+//! repository = "https://..."  # also homepage, documentation, keywords, categories
+//! publish = false              # true lets `cargo publish` upload it
 //!
 //! [client]
 //! env_prefix = "FLEXPRICE"     # Client::from_env reads FLEXPRICE_API_KEY, FLEXPRICE_SERVER_URL
+//!
+//! [types]
+//! date_time = "chrono"         # format: date-time / date as chrono types (default), or "string"
 //!
 //! [types.rename]               # schema name in the spec -> Rust type name
 //! "dto.Event" = "Event"
@@ -57,11 +62,37 @@ pub struct PackageConfig {
     pub description: Option<String>,
     /// SPDX license expression.
     pub license: Option<String>,
+    /// Source repository URL.
+    pub repository: Option<String>,
+    /// Home page URL.
+    pub homepage: Option<String>,
+    /// Documentation URL (docs.rs by default on crates.io).
+    pub documentation: Option<String>,
+    /// crates.io keywords (at most five).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// crates.io category slugs.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Whether `cargo publish` may upload the crate (default: no).
+    #[serde(default)]
+    pub publish: bool,
 }
 
 impl Default for PackageConfig {
     fn default() -> Self {
-        Self { name: None, version: default_version(), description: None, license: None }
+        Self {
+            name: None,
+            version: default_version(),
+            description: None,
+            license: None,
+            repository: None,
+            homepage: None,
+            documentation: None,
+            keywords: Vec::new(),
+            categories: Vec::new(),
+            publish: false,
+        }
     }
 }
 
@@ -85,6 +116,20 @@ pub struct TypesConfig {
     /// Schema name in the spec to Rust type name, overriding the derived name.
     #[serde(default)]
     pub rename: BTreeMap<String, String>,
+    /// How `format: date-time` and `format: date` strings are typed.
+    #[serde(default)]
+    pub date_time: DateTimeMode,
+}
+
+/// The Rust types of `format: date-time` / `format: date` strings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateTimeMode {
+    /// `chrono::DateTime<chrono::Utc>` and `chrono::NaiveDate` (RFC 3339 on the wire).
+    #[default]
+    Chrono,
+    /// `String`, as the spec writes them.
+    String,
 }
 
 /// A batching helper over an operation whose request body has an array field.

@@ -33,6 +33,27 @@ pub struct Api {
     pub bulk: Vec<BulkHelper>,
 }
 
+impl Api {
+    /// Whether any type, parameter, body or response of the API is (or holds) a `chrono` type:
+    /// the crate then depends on `chrono` and re-exports it.
+    pub fn uses_chrono(&self) -> bool {
+        let in_types = self.types.iter().any(|t| match &t.kind {
+            TypeKind::Struct { fields, additional } => {
+                fields.iter().any(|f| f.ty.uses_chrono()) || additional.as_ref().is_some_and(TypeRef::uses_chrono)
+            }
+            TypeKind::Union { variants, .. } => variants.iter().any(|v| v.ty.uses_chrono()),
+            TypeKind::Alias(t) => t.uses_chrono(),
+            TypeKind::StringEnum { .. } | TypeKind::IntEnum { .. } => false,
+        });
+        in_types
+            || self.operations.iter().any(|op| {
+                op.params.iter().any(|p| p.ty.uses_chrono())
+                    || op.body.as_ref().is_some_and(|b| b.ty.uses_chrono())
+                    || op.response.uses_chrono()
+            })
+    }
+}
+
 /// Package data of the generated crate.
 #[derive(Debug, Clone, Serialize)]
 pub struct Package {
@@ -44,6 +65,18 @@ pub struct Package {
     pub description: String,
     /// License expression.
     pub license: Option<String>,
+    /// Source repository URL.
+    pub repository: Option<String>,
+    /// Home page URL.
+    pub homepage: Option<String>,
+    /// Documentation URL.
+    pub documentation: Option<String>,
+    /// crates.io keywords.
+    pub keywords: Vec<String>,
+    /// crates.io categories.
+    pub categories: Vec<String>,
+    /// Whether the crate may be published.
+    pub publish: bool,
     /// Prefix of the variables `Client::from_env` reads.
     pub env_prefix: String,
     /// The command that regenerates the crate, for file headers.
@@ -132,6 +165,10 @@ pub enum TypeRef {
     Json,
     /// `bytes::Bytes`: a binary body.
     Bytes,
+    /// `chrono::DateTime<chrono::Utc>`: a `format: date-time` string (RFC 3339 on the wire).
+    DateTime,
+    /// `chrono::NaiveDate`: a `format: date` string (`YYYY-MM-DD` on the wire).
+    Date,
     /// `()`: no body.
     Unit,
     /// A generated type, by Rust name.
@@ -147,6 +184,15 @@ pub enum TypeRef {
 }
 
 impl TypeRef {
+    /// Whether this type is, or contains, a `chrono` type.
+    pub fn uses_chrono(&self) -> bool {
+        match self {
+            TypeRef::DateTime | TypeRef::Date => true,
+            TypeRef::Vec(t) | TypeRef::Map(t) | TypeRef::Option(t) | TypeRef::Box(t) => t.uses_chrono(),
+            _ => false,
+        }
+    }
+
     /// The generated type named here, if this is one (looking through containers).
     pub fn named(&self) -> Option<&str> {
         match self {
@@ -169,6 +215,8 @@ impl TypeRef {
             TypeRef::F64 => "f64".into(),
             TypeRef::Json => "serde_json::Value".into(),
             TypeRef::Bytes => "bytes::Bytes".into(),
+            TypeRef::DateTime => "chrono::DateTime<chrono::Utc>".into(),
+            TypeRef::Date => "chrono::NaiveDate".into(),
             TypeRef::Unit => "()".into(),
             TypeRef::Named(n) => n.clone(),
             TypeRef::Vec(t) => format!("Vec<{}>", t.rust()),
@@ -186,6 +234,8 @@ impl TypeRef {
             TypeRef::Vec(t) => format!("Vec<{}>", t.display()),
             TypeRef::Option(t) => format!("Option<{}>", t.display()),
             TypeRef::Box(t) => t.display(),
+            TypeRef::DateTime => "DateTime<Utc>".into(),
+            TypeRef::Date => "NaiveDate".into(),
             other => other.rust(),
         }
     }

@@ -182,7 +182,30 @@ fn example_values_are_escaped_rust_literals() {
     assert!(page.contains(r##"("\"#raw", "#\"")"##), "{page}");
     let events = events();
     let page = events.files.get("docs/models/ingest_event_request.md").unwrap();
-    assert!(page.contains(r#".with_properties([("\"response_status\"", "200}"), ("{\"request_size\"", "100")])"#));
+    assert!(page.contains(r#".with_properties([("request_size", "100"), ("response_status", "200")])"#), "{page}");
+}
+
+/// Code copied from the docs must not send a fixed idempotency key (the server would drop every
+/// event but the first) or a fixed time (usage billed to the wrong period).
+#[test]
+fn snippets_send_no_fixed_idempotency_key_or_time() {
+    let g = events();
+    let mut checked = 0;
+    for (path, text) in g.files.iter() {
+        let copied = path.ends_with(".md") || path.starts_with("examples/") || path == "src/lib.rs";
+        if !copied {
+            continue;
+        }
+        checked += 1;
+        assert!(!text.contains(".with_event_id("), "{path} sets a fixed event_id");
+        for setter in [".with_timestamp(\"", ".with_start_time(\"", ".with_end_time(\"", "with_timestamp(\"20"] {
+            assert!(!text.contains(setter), "{path} sets a fixed time: {setter}");
+        }
+    }
+    assert!(checked > 70, "only {checked} files checked");
+    let quick_start = g.files.get("README.md").unwrap();
+    assert!(quick_start.contains("let now = flexprice::chrono::Utc::now();"), "{quick_start}");
+    assert!(quick_start.contains("`event_id` is left to the SDK"), "{quick_start}");
 }
 
 #[test]

@@ -43,6 +43,7 @@ fixture_test!(enums);
 fixture_test!(maps_arrays);
 fixture_test!(bodies_errors);
 fixture_test!(unions);
+fixture_test!(dates);
 
 #[test]
 fn events_spec_ir() {

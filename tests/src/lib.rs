@@ -7,3 +7,12 @@
 pub mod fault_server;
 
 pub use fault_server::{Action, FaultServer, Framing, Outcome, Reply, Request};
+
+/// A time from its RFC 3339 text, for the time fields of the SDK's models.
+///
+/// # Panics
+///
+/// When `text` is not RFC 3339 (a bug in the test).
+pub fn ts(text: &str) -> flexprice::chrono::DateTime<flexprice::chrono::Utc> {
+    text.parse().unwrap_or_else(|e| panic!("{text:?} is not an RFC 3339 time: {e}"))
+}

@@ -30,6 +30,7 @@ use flexprice::operations::GetEventsMonitoringParams;
 use flexprice::{Call, Client, Error, RetryConfig};
 use reqwest::header::HeaderMap;
 use reqwest::Method;
+use sdk_e2e_tests::ts;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -71,7 +72,7 @@ fn client(url: &str) -> Client {
 fn ingest_event(event_id: &str, timestamp: &str, request_size: &str, status: &str) -> IngestEventRequest {
     IngestEventRequest::new("api_request", "cus_acme_42")
         .with_event_id(event_id)
-        .with_timestamp(timestamp)
+        .with_timestamp(ts(timestamp))
         .with_source("api")
         .with_properties([("request_size", request_size), ("response_status", status), ("region", "eu-west-1")])
 }
@@ -89,8 +90,8 @@ fn bulk_request() -> BulkIngestEventRequest {
 
 fn analytics_request() -> GetUsageAnalyticsRequest {
     GetUsageAnalyticsRequest::new("cus_acme_42")
-        .with_start_time("2026-01-01T00:00:00Z")
-        .with_end_time("2026-01-03T00:00:00Z")
+        .with_start_time(ts("2026-01-01T00:00:00Z"))
+        .with_end_time(ts("2026-01-03T00:00:00Z"))
         .with_window_size(WindowSize::Day)
         .with_feature_ids(["feat_01JGKZ0API0CALLS00000000"])
         .with_sources(["api"])
@@ -108,8 +109,8 @@ fn query_request() -> GetEventsRequest {
         .with_external_customer_id("cus_acme_42")
         .with_event_name("api_request")
         .with_source("api")
-        .with_start_time("2026-01-01T00:00:00Z")
-        .with_end_time("2026-01-02T00:00:00Z")
+        .with_start_time(ts("2026-01-01T00:00:00Z"))
+        .with_end_time(ts("2026-01-02T00:00:00Z"))
         .with_property_filters([("region", vec!["eu-west-1".to_owned()])])
         .with_page_size(50)
         .with_offset(0)
@@ -121,8 +122,8 @@ fn usage_request() -> GetUsageRequest {
     GetUsageRequest::new(AggregationType::Sum, "api_request")
         .with_property_name("request_size")
         .with_external_customer_id("cus_acme_42")
-        .with_start_time("2026-01-01T00:00:00Z")
-        .with_end_time("2026-01-03T00:00:00Z")
+        .with_start_time(ts("2026-01-01T00:00:00Z"))
+        .with_end_time(ts("2026-01-03T00:00:00Z"))
         .with_window_size(WindowSize::Day)
         .with_filters([("region", vec!["eu-west-1".to_owned()])])
 }
@@ -130,10 +131,10 @@ fn usage_request() -> GetUsageRequest {
 fn usage_meter_request() -> GetUsageByMeterRequest {
     GetUsageByMeterRequest::new("mtr_01JGKZ0METER0API0000000000")
         .with_external_customer_id("cus_acme_42")
-        .with_start_time("2025-10-05T00:00:00Z")
-        .with_end_time("2026-01-05T00:00:00Z")
+        .with_start_time(ts("2025-10-05T00:00:00Z"))
+        .with_end_time(ts("2026-01-05T00:00:00Z"))
         .with_window_size(WindowSize::Month)
-        .with_billing_anchor("2025-10-05T00:00:00Z")
+        .with_billing_anchor(ts("2025-10-05T00:00:00Z"))
         .with_filters([("region", vec!["eu-west-1".to_owned()])])
 }
 

@@ -18,6 +18,7 @@ use flexprice::models::{
 };
 use flexprice::operations::GetEventsMonitoringParams;
 use flexprice::{Client, Error, RetryConfig};
+use sdk_e2e_tests::ts;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -113,7 +114,7 @@ fn take_generated_event_id(event: &mut Value) -> String {
 fn example_event() -> IngestEventRequest {
     IngestEventRequest::new("api_request", "cus_acme_42")
         .with_event_id("evt_01JGM3C8ZP6R8W3N5T7V9X1B2D")
-        .with_timestamp("2026-01-02T10:15:30Z")
+        .with_timestamp(ts("2026-01-02T10:15:30Z"))
         .with_source("api")
         .with_properties([("request_size", "100"), ("response_status", "200"), ("region", "eu-west-1")])
 }
@@ -151,8 +152,8 @@ fn example_usage_request() -> GetUsageRequest {
     GetUsageRequest::new(AggregationType::Sum, "api_request")
         .with_property_name("request_size")
         .with_external_customer_id("cus_acme_42")
-        .with_start_time("2026-01-01T00:00:00Z")
-        .with_end_time("2026-01-03T00:00:00Z")
+        .with_start_time(ts("2026-01-01T00:00:00Z"))
+        .with_end_time(ts("2026-01-03T00:00:00Z"))
         .with_window_size(WindowSize::Day)
         .with_filters([("region", vec!["eu-west-1".to_owned()])])
 }
@@ -160,10 +161,10 @@ fn example_usage_request() -> GetUsageRequest {
 fn example_meter_request() -> GetUsageByMeterRequest {
     GetUsageByMeterRequest::new("mtr_01JGKZ0METER0API0000000000")
         .with_external_customer_id("cus_acme_42")
-        .with_start_time("2025-10-05T00:00:00Z")
-        .with_end_time("2026-01-05T00:00:00Z")
+        .with_start_time(ts("2025-10-05T00:00:00Z"))
+        .with_end_time(ts("2026-01-05T00:00:00Z"))
         .with_window_size(WindowSize::Month)
-        .with_billing_anchor("2025-10-05T00:00:00Z")
+        .with_billing_anchor(ts("2025-10-05T00:00:00Z"))
         .with_filters([("region", vec!["eu-west-1".to_owned()])])
 }
 
@@ -288,8 +289,8 @@ async fn post_events_analytics_sends_json_and_decodes_the_report() {
     mount(&server, "POST", "/events/analytics", ResponseTemplate::new(200).set_body_json(response)).await;
 
     let request = GetUsageAnalyticsRequest::new("cus_acme_42")
-        .with_start_time("2026-01-01T00:00:00Z")
-        .with_end_time("2026-01-03T00:00:00Z")
+        .with_start_time(ts("2026-01-01T00:00:00Z"))
+        .with_end_time(ts("2026-01-03T00:00:00Z"))
         .with_window_size(WindowSize::Day)
         .with_feature_ids(["feat_01JGKZ0API0CALLS00000000".to_owned()])
         .with_sources(["api".to_owned()])
@@ -330,7 +331,7 @@ async fn post_events_analytics_sends_json_and_decodes_the_report() {
     assert_eq!(item.properties.as_ref().and_then(|p| p.get("region")).map(String::as_str), Some("eu-west-1"));
     let points = item.points.as_deref().expect("points");
     assert_eq!(points.len(), 2);
-    assert_eq!(points[1].timestamp.as_deref(), Some("2026-01-02T00:00:00Z"));
+    assert_eq!(points[1].timestamp, Some(ts("2026-01-02T00:00:00Z")));
     assert_eq!(points[1].event_count, Some(540));
     assert_eq!(points[1].usage.as_deref(), Some("540"));
     assert_eq!(points[1].cost.as_deref(), Some("5.40"));
@@ -368,10 +369,10 @@ async fn post_events_bulk_sends_all_events_and_fills_in_only_missing_event_ids()
     mount(&server, "POST", "/events/bulk", ResponseTemplate::new(202).set_body_json(accepted_json())).await;
 
     let second = IngestEventRequest::new("api_request", "cus_acme_42")
-        .with_timestamp("2026-01-02T10:15:31Z")
+        .with_timestamp(ts("2026-01-02T10:15:31Z"))
         .with_source("api")
         .with_properties([("request_size", "250"), ("response_status", "201"), ("region", "eu-west-1")]);
-    let third = IngestEventRequest::new("storage_gb", "cus_acme_42").with_timestamp("2026-01-02T10:15:32Z");
+    let third = IngestEventRequest::new("storage_gb", "cus_acme_42").with_timestamp(ts("2026-01-02T10:15:32Z"));
     let body = BulkIngestEventRequest::new([example_event(), second, third]);
     let accepted = client(&server).events().post_events_bulk(body).await.expect("202 is a success");
     assert_eq!(accepted, accepted_map());
@@ -468,8 +469,8 @@ async fn get_events_monitoring_without_window_size_sends_no_query() {
     assert_eq!(
         data.points,
         Some(vec![
-            EventCountPoint::new().with_timestamp("2026-01-02T08:00:00Z").with_event_count(2010),
-            EventCountPoint::new().with_timestamp("2026-01-02T09:00:00Z").with_event_count(2275),
+            EventCountPoint::new().with_timestamp(ts("2026-01-02T08:00:00Z")).with_event_count(2010),
+            EventCountPoint::new().with_timestamp(ts("2026-01-02T09:00:00Z")).with_event_count(2275),
         ])
     );
 }
@@ -520,8 +521,8 @@ async fn post_events_query_sends_json_and_decodes_the_page() {
         .with_external_customer_id("cus_acme_42")
         .with_event_name("api_request")
         .with_source("api")
-        .with_start_time("2026-01-01T00:00:00Z")
-        .with_end_time("2026-01-02T00:00:00Z")
+        .with_start_time(ts("2026-01-01T00:00:00Z"))
+        .with_end_time(ts("2026-01-02T00:00:00Z"))
         .with_property_filters([("region", vec!["eu-west-1".to_owned()])])
         .with_page_size(50)
         .with_offset(0)
@@ -559,7 +560,7 @@ async fn post_events_query_sends_json_and_decodes_the_page() {
     assert_eq!(event.event_name.as_deref(), Some("api_request"));
     assert_eq!(event.external_customer_id.as_deref(), Some("cus_acme_42"));
     assert_eq!(event.customer_id.as_deref(), Some("cust_01JGKZ3ACME00000000000000"));
-    assert_eq!(event.timestamp.as_deref(), Some("2026-01-01T23:59:12Z"));
+    assert_eq!(event.timestamp, Some(ts("2026-01-01T23:59:12Z")));
     assert_eq!(event.source.as_deref(), Some("api"));
     assert_eq!(event.environment_id.as_deref(), Some("env_01JGKYZ9PROD"));
     let properties = event.properties.as_ref().expect("properties");
@@ -685,6 +686,42 @@ async fn status_400_with_error_body_is_bad_request() {
         }
         other => panic!("expected Error::BadRequest, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn errors_say_why_with_the_server_message_status_and_request_id() {
+    let server = MockServer::start().await;
+    let body = json!({"error": {"message": "event_name is required", "internal_error": "tag 'required'"}});
+    mount(
+        &server,
+        "POST",
+        "/events",
+        ResponseTemplate::new(400).insert_header("x-request-id", "req_42").set_body_json(&body),
+    )
+    .await;
+
+    let err = client(&server).events().post_events(example_event()).await.expect_err("400 is an error");
+
+    let text = err.to_string();
+    assert!(text.contains("event_name is required"), "{text}");
+    assert!(text.contains("400") && text.contains("req_42"), "{text}");
+    assert_eq!(err.message().as_deref(), Some("event_name is required"));
+    assert!(err.is_client_error() && !err.is_server_error() && !err.is_retryable() && !err.is_timeout());
+    // Reporters that walk `source()` reach the API error, which names the reason too.
+    let source = std::error::Error::source(&err).expect("the API error is the source");
+    assert!(source.to_string().contains("event_name is required"), "{source}");
+}
+
+#[tokio::test]
+async fn undeclared_503_is_retryable_and_names_the_text_body() {
+    let server = MockServer::start().await;
+    mount(&server, "POST", "/events", ResponseTemplate::new(503).set_body_string("maintenance until 10:00")).await;
+
+    let err = client(&server).events().post_events(example_event()).no_retry().await.expect_err("503 is an error");
+
+    assert!(err.is_retryable() && err.is_server_error(), "{err:?}");
+    assert_eq!(err.message().as_deref(), Some("maintenance until 10:00"));
+    assert!(err.to_string().contains("maintenance until 10:00"), "{err}");
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ pub struct CreditGrantResponse {
     pub cadence: Option<CreditGrantCadence>,
     /// When the credit grant was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the credit grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -25,7 +25,7 @@ pub struct CreditGrantResponse {
     pub credits: Option<String>,
     /// When the credit grant stops applying.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<String>,
+    pub end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// Environment the credit grant lives in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
@@ -64,7 +64,7 @@ pub struct CreditGrantResponse {
     pub scope: Option<CreditGrantScope>,
     /// When the credit grant starts to apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<String>,
+    pub start_date: Option<chrono::DateTime<chrono::Utc>>,
     /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
@@ -76,7 +76,7 @@ pub struct CreditGrantResponse {
     pub tenant_id: Option<String>,
     /// When the credit grant was last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the credit grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
@@ -120,8 +120,8 @@ impl CreditGrantResponse {
     }
     /// Sets [`created_at`](Self::created_at).
     #[must_use]
-    pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
+    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.created_at = Some(value);
         self
     }
     /// Sets [`created_by`](Self::created_by).
@@ -144,8 +144,8 @@ impl CreditGrantResponse {
     }
     /// Sets [`end_date`](Self::end_date).
     #[must_use]
-    pub fn with_end_date(mut self, value: impl Into<String>) -> Self {
-        self.end_date = Some(value.into());
+    pub fn with_end_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.end_date = Some(value);
         self
     }
     /// Sets [`environment_id`](Self::environment_id).
@@ -225,8 +225,8 @@ impl CreditGrantResponse {
     }
     /// Sets [`start_date`](Self::start_date).
     #[must_use]
-    pub fn with_start_date(mut self, value: impl Into<String>) -> Self {
-        self.start_date = Some(value.into());
+    pub fn with_start_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.start_date = Some(value);
         self
     }
     /// Sets [`status`](Self::status).
@@ -249,8 +249,8 @@ impl CreditGrantResponse {
     }
     /// Sets [`updated_at`](Self::updated_at).
     #[must_use]
-    pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
-        self.updated_at = Some(value.into());
+    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.updated_at = Some(value);
         self
     }
     /// Sets [`updated_by`](Self::updated_by).

@@ -13,7 +13,7 @@ pub struct EntitlementResponse {
     pub addon: Option<AddonResponse>,
     /// When the entitlement was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the entitlement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -22,7 +22,7 @@ pub struct EntitlementResponse {
     pub display_order: Option<i64>,
     /// When the entitlement stops applying.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<String>,
+    pub end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// ID of the plan, subscription or add-on holding the entitlement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
@@ -61,7 +61,7 @@ pub struct EntitlementResponse {
     pub plan_id: Option<String>,
     /// When the entitlement starts to apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<String>,
+    pub start_date: Option<chrono::DateTime<chrono::Utc>>,
     /// Fixed value granted (static features).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub static_value: Option<String>,
@@ -73,7 +73,7 @@ pub struct EntitlementResponse {
     pub tenant_id: Option<String>,
     /// When the entitlement was last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the entitlement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
@@ -124,8 +124,8 @@ impl EntitlementResponse {
     }
     /// Sets [`created_at`](Self::created_at).
     #[must_use]
-    pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
+    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.created_at = Some(value);
         self
     }
     /// Sets [`created_by`](Self::created_by).
@@ -142,8 +142,8 @@ impl EntitlementResponse {
     }
     /// Sets [`end_date`](Self::end_date).
     #[must_use]
-    pub fn with_end_date(mut self, value: impl Into<String>) -> Self {
-        self.end_date = Some(value.into());
+    pub fn with_end_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.end_date = Some(value);
         self
     }
     /// Sets [`entity_id`](Self::entity_id).
@@ -220,8 +220,8 @@ impl EntitlementResponse {
     }
     /// Sets [`start_date`](Self::start_date).
     #[must_use]
-    pub fn with_start_date(mut self, value: impl Into<String>) -> Self {
-        self.start_date = Some(value.into());
+    pub fn with_start_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.start_date = Some(value);
         self
     }
     /// Sets [`static_value`](Self::static_value).
@@ -244,8 +244,8 @@ impl EntitlementResponse {
     }
     /// Sets [`updated_at`](Self::updated_at).
     #[must_use]
-    pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
-        self.updated_at = Some(value.into());
+    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.updated_at = Some(value);
         self
     }
     /// Sets [`updated_by`](Self::updated_by).

@@ -30,7 +30,7 @@ pub struct Event {
     pub source: Option<String>,
     /// When the event happened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
+    pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 impl Event {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -96,8 +96,8 @@ impl Event {
     }
     /// Sets [`timestamp`](Self::timestamp).
     #[must_use]
-    pub fn with_timestamp(mut self, value: impl Into<String>) -> Self {
-        self.timestamp = Some(value.into());
+    pub fn with_timestamp(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.timestamp = Some(value);
         self
     }
 }

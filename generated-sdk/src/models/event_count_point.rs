@@ -12,7 +12,7 @@ pub struct EventCountPoint {
     pub event_count: Option<i64>,
     /// Start of the bucket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
+    pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 impl EventCountPoint {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -31,8 +31,8 @@ impl EventCountPoint {
     }
     /// Sets [`timestamp`](Self::timestamp).
     #[must_use]
-    pub fn with_timestamp(mut self, value: impl Into<String>) -> Self {
-        self.timestamp = Some(value.into());
+    pub fn with_timestamp(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.timestamp = Some(value);
         self
     }
 }

@@ -11,7 +11,7 @@ pub struct GetEventsRequest {
     ///
     /// Example: `"2024-12-09T00:00:00Z"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<String>,
+    pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Only the event with this ID (its idempotency key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
@@ -53,7 +53,7 @@ pub struct GetEventsRequest {
     ///
     /// Example: `"2024-11-09T00:00:00Z"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
+    pub start_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 impl GetEventsRequest {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -77,8 +77,8 @@ impl GetEventsRequest {
     }
     /// Sets [`end_time`](Self::end_time).
     #[must_use]
-    pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
+    pub fn with_end_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.end_time = Some(value);
         self
     }
     /// Sets [`event_id`](Self::event_id).
@@ -154,8 +154,8 @@ impl GetEventsRequest {
     }
     /// Sets [`start_time`](Self::start_time).
     #[must_use]
-    pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
-        self.start_time = Some(value.into());
+    pub fn with_start_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.start_time = Some(value);
         self
     }
 }

@@ -10,7 +10,7 @@ use super::*;
 pub struct GetUsageAnalyticsRequest {
     /// Upper time bound (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<String>,
+    pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Related objects to embed: price, meter, feature, subscription\_line\_item, plan, addon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expand: Option<Vec<String>>,
@@ -30,7 +30,7 @@ pub struct GetUsageAnalyticsRequest {
     pub sources: Option<Vec<String>>,
     /// Lower time bound (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
+    pub start_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The `window_size` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_size: Option<WindowSize>,
@@ -53,8 +53,8 @@ impl GetUsageAnalyticsRequest {
     }
     /// Sets [`end_time`](Self::end_time).
     #[must_use]
-    pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
+    pub fn with_end_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.end_time = Some(value);
         self
     }
     /// Sets [`expand`](Self::expand).
@@ -106,8 +106,8 @@ impl GetUsageAnalyticsRequest {
     }
     /// Sets [`start_time`](Self::start_time).
     #[must_use]
-    pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
-        self.start_time = Some(value.into());
+    pub fn with_start_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.start_time = Some(value);
         self
     }
     /// Sets [`window_size`](Self::window_size).

@@ -12,7 +12,7 @@ pub struct GetUsageByMeterRequest {
     ///
     /// Example: `"2024-03-05T14:30:45Z"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub billing_anchor: Option<String>,
+    pub billing_anchor: Option<chrono::DateTime<chrono::Utc>>,
     /// The `bucket_size` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_size: Option<WindowSize>,
@@ -25,7 +25,7 @@ pub struct GetUsageByMeterRequest {
     ///
     /// Example: `"2024-12-09T00:00:00Z"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<String>,
+    pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Only usage of this customer (ID in the sender's system).
     ///
     /// Example: `"user_5"`.
@@ -42,7 +42,7 @@ pub struct GetUsageByMeterRequest {
     ///
     /// Example: `"2024-11-09T00:00:00Z"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
+    pub start_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The `window_size` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_size: Option<WindowSize>,
@@ -65,8 +65,8 @@ impl GetUsageByMeterRequest {
     }
     /// Sets [`billing_anchor`](Self::billing_anchor).
     #[must_use]
-    pub fn with_billing_anchor(mut self, value: impl Into<String>) -> Self {
-        self.billing_anchor = Some(value.into());
+    pub fn with_billing_anchor(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.billing_anchor = Some(value);
         self
     }
     /// Sets [`bucket_size`](Self::bucket_size).
@@ -83,8 +83,8 @@ impl GetUsageByMeterRequest {
     }
     /// Sets [`end_time`](Self::end_time).
     #[must_use]
-    pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
+    pub fn with_end_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.end_time = Some(value);
         self
     }
     /// Sets [`external_customer_id`](Self::external_customer_id).
@@ -106,8 +106,8 @@ impl GetUsageByMeterRequest {
     }
     /// Sets [`start_time`](Self::start_time).
     #[must_use]
-    pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
-        self.start_time = Some(value.into());
+    pub fn with_start_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.start_time = Some(value);
         self
     }
     /// Sets [`window_size`](Self::window_size).

@@ -14,7 +14,7 @@ pub struct GetUsageRequest {
     ///
     /// Example: `"2024-03-05T14:30:45.123456789Z"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub billing_anchor: Option<String>,
+    pub billing_anchor: Option<chrono::DateTime<chrono::Utc>>,
     /// The `bucket_size` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_size: Option<WindowSize>,
@@ -27,7 +27,7 @@ pub struct GetUsageRequest {
     ///
     /// Example: `"2024-03-20T00:00:00Z"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<String>,
+    pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Name of the events to aggregate.
     ///
     /// Example: `"api_request"`.
@@ -52,7 +52,7 @@ pub struct GetUsageRequest {
     ///
     /// Example: `"2024-03-13T00:00:00Z"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
+    pub start_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The `window_size` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_size: Option<WindowSize>,
@@ -81,8 +81,8 @@ impl GetUsageRequest {
     }
     /// Sets [`billing_anchor`](Self::billing_anchor).
     #[must_use]
-    pub fn with_billing_anchor(mut self, value: impl Into<String>) -> Self {
-        self.billing_anchor = Some(value.into());
+    pub fn with_billing_anchor(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.billing_anchor = Some(value);
         self
     }
     /// Sets [`bucket_size`](Self::bucket_size).
@@ -99,8 +99,8 @@ impl GetUsageRequest {
     }
     /// Sets [`end_time`](Self::end_time).
     #[must_use]
-    pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
+    pub fn with_end_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.end_time = Some(value);
         self
     }
     /// Sets [`external_customer_id`](Self::external_customer_id).
@@ -134,8 +134,8 @@ impl GetUsageRequest {
     }
     /// Sets [`start_time`](Self::start_time).
     #[must_use]
-    pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
-        self.start_time = Some(value.into());
+    pub fn with_start_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.start_time = Some(value);
         self
     }
     /// Sets [`window_size`](Self::window_size).

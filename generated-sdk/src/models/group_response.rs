@@ -9,7 +9,7 @@
 pub struct GroupResponse {
     /// When the group was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// IDs of the group's members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_ids: Option<Vec<String>>,
@@ -33,7 +33,7 @@ pub struct GroupResponse {
     pub status: Option<String>,
     /// When the group was last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 impl GroupResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -53,8 +53,8 @@ impl GroupResponse {
     }
     /// Sets [`created_at`](Self::created_at).
     #[must_use]
-    pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
+    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.created_at = Some(value);
         self
     }
     /// Sets [`entity_ids`](Self::entity_ids).
@@ -109,8 +109,8 @@ impl GroupResponse {
     }
     /// Sets [`updated_at`](Self::updated_at).
     #[must_use]
-    pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
-        self.updated_at = Some(value.into());
+    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.updated_at = Some(value);
         self
     }
 }

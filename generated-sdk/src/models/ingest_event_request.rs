@@ -29,7 +29,7 @@ pub struct IngestEventRequest {
     pub external_customer_id: String,
     /// Event properties as string key/value pairs; meters aggregate and filter on them.
     ///
-    /// Example: `{"\"response_status\"":"200}","{\"request_size\"":"100"}`.
+    /// Example: `{"request_size":"100","response_status":"200"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<std::collections::BTreeMap<String, String>>,
     /// Where the event comes from (e.g. api).
@@ -41,7 +41,7 @@ pub struct IngestEventRequest {
     ///
     /// Example: `"2024-03-20T15:04:05Z"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
+    pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 impl IngestEventRequest {
     /// Creates a value from the required fields (`event_name`, `external_customer_id`); set the others with the `with_*` methods.
@@ -91,8 +91,8 @@ impl IngestEventRequest {
     }
     /// Sets [`timestamp`](Self::timestamp).
     #[must_use]
-    pub fn with_timestamp(mut self, value: impl Into<String>) -> Self {
-        self.timestamp = Some(value.into());
+    pub fn with_timestamp(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.timestamp = Some(value);
         self
     }
     /// Gives every idempotency key in this value that is missing a fresh unique id, so that

@@ -13,7 +13,7 @@ pub struct Meter {
     pub aggregation: Option<Aggregation>,
     /// When the meter was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the meter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -43,7 +43,7 @@ pub struct Meter {
     pub tenant_id: Option<String>,
     /// When the meter was last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the meter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
@@ -76,8 +76,8 @@ impl Meter {
     }
     /// Sets [`created_at`](Self::created_at).
     #[must_use]
-    pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
+    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.created_at = Some(value);
         self
     }
     /// Sets [`created_by`](Self::created_by).
@@ -136,8 +136,8 @@ impl Meter {
     }
     /// Sets [`updated_at`](Self::updated_at).
     #[must_use]
-    pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
-        self.updated_at = Some(value.into());
+    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.updated_at = Some(value);
         self
     }
     /// Sets [`updated_by`](Self::updated_by).

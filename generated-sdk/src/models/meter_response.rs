@@ -15,7 +15,7 @@ pub struct MeterResponse {
     ///
     /// Example: `"2024-03-20T15:04:05Z"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Name of the events the meter counts.
     ///
     /// Example: `"api_request"`.
@@ -51,7 +51,7 @@ pub struct MeterResponse {
     ///
     /// Example: `"2024-03-20T15:04:05Z"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 impl MeterResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -78,8 +78,8 @@ impl MeterResponse {
     }
     /// Sets [`created_at`](Self::created_at).
     #[must_use]
-    pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
+    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.created_at = Some(value);
         self
     }
     /// Sets [`event_name`](Self::event_name).
@@ -126,8 +126,8 @@ impl MeterResponse {
     }
     /// Sets [`updated_at`](Self::updated_at).
     #[must_use]
-    pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
-        self.updated_at = Some(value.into());
+    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.updated_at = Some(value);
         self
     }
 }

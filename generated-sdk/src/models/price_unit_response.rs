@@ -19,7 +19,7 @@ pub struct PriceUnitResponse {
     pub conversion_rate: Option<String>,
     /// When the price unit was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the price unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -46,7 +46,7 @@ pub struct PriceUnitResponse {
     pub tenant_id: Option<String>,
     /// When the price unit was last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the price unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
@@ -92,8 +92,8 @@ impl PriceUnitResponse {
     }
     /// Sets [`created_at`](Self::created_at).
     #[must_use]
-    pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
+    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.created_at = Some(value);
         self
     }
     /// Sets [`created_by`](Self::created_by).
@@ -146,8 +146,8 @@ impl PriceUnitResponse {
     }
     /// Sets [`updated_at`](Self::updated_at).
     #[must_use]
-    pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
-        self.updated_at = Some(value.into());
+    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.updated_at = Some(value);
         self
     }
     /// Sets [`updated_by`](Self::updated_by).

@@ -31,7 +31,7 @@ pub struct SubscriptionLineItem {
     pub commitment_windowed: Option<bool>,
     /// When the line item was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the line item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -46,7 +46,7 @@ pub struct SubscriptionLineItem {
     pub display_name: Option<String>,
     /// When the line item stops applying.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<String>,
+    pub end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// ID of the plan or add-on the line comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
@@ -94,7 +94,7 @@ pub struct SubscriptionLineItem {
     pub quantity: Option<String>,
     /// When the line item starts to apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<String>,
+    pub start_date: Option<chrono::DateTime<chrono::Utc>>,
     /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
@@ -112,7 +112,7 @@ pub struct SubscriptionLineItem {
     pub trial_period: Option<i64>,
     /// When the line item was last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the line item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
@@ -204,8 +204,8 @@ impl SubscriptionLineItem {
     }
     /// Sets [`created_at`](Self::created_at).
     #[must_use]
-    pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
+    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.created_at = Some(value);
         self
     }
     /// Sets [`created_by`](Self::created_by).
@@ -234,8 +234,8 @@ impl SubscriptionLineItem {
     }
     /// Sets [`end_date`](Self::end_date).
     #[must_use]
-    pub fn with_end_date(mut self, value: impl Into<String>) -> Self {
-        self.end_date = Some(value.into());
+    pub fn with_end_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.end_date = Some(value);
         self
     }
     /// Sets [`entity_id`](Self::entity_id).
@@ -335,8 +335,8 @@ impl SubscriptionLineItem {
     }
     /// Sets [`start_date`](Self::start_date).
     #[must_use]
-    pub fn with_start_date(mut self, value: impl Into<String>) -> Self {
-        self.start_date = Some(value.into());
+    pub fn with_start_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.start_date = Some(value);
         self
     }
     /// Sets [`status`](Self::status).
@@ -371,8 +371,8 @@ impl SubscriptionLineItem {
     }
     /// Sets [`updated_at`](Self::updated_at).
     #[must_use]
-    pub fn with_updated_at(mut self, value: impl Into<String>) -> Self {
-        self.updated_at = Some(value.into());
+    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.updated_at = Some(value);
         self
     }
     /// Sets [`updated_by`](Self::updated_by).

@@ -24,7 +24,7 @@ pub struct UsageAnalyticPoint {
     pub event_count: Option<i64>,
     /// Start of the bucket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
+    pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
     /// Usage in the bucket, as a decimal string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<String>,
@@ -78,8 +78,8 @@ impl UsageAnalyticPoint {
     }
     /// Sets [`timestamp`](Self::timestamp).
     #[must_use]
-    pub fn with_timestamp(mut self, value: impl Into<String>) -> Self {
-        self.timestamp = Some(value.into());
+    pub fn with_timestamp(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.timestamp = Some(value);
         self
     }
     /// Sets [`usage`](Self::usage).

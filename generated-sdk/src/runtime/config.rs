@@ -369,6 +369,11 @@ impl Credential {
             ),
             AuthKind::ApiKeyQuery(name) => Applied::Query(name, secret.clone()),
             AuthKind::Bearer => Applied::Header(AUTHORIZATION, sensitive(format!("Bearer {}", secret.expose()))?),
+        };
+        Ok(Credential { scheme: scheme.name, applied })
+    }
+}
+
 
 /// The HTTP client shared by every operation. Cheap to clone.
 #[derive(Clone)]

@@ -379,8 +379,6 @@ impl Credential {
             //@ if auth_cookie
             AuthKind::ApiKeyCookie(name) => Applied::Cookie(sensitive(format!("{name}={}", secret.expose()))?),
             //@ end
-            AuthKind::ApiKeyQuery(name) => Applied::Query(name, secret.clone()),
-            AuthKind::Bearer => Applied::Header(AUTHORIZATION, sensitive(format!("Bearer {}", secret.expose()))?),
             //@ if auth_basic
             AuthKind::Basic => {
                 let mut pair = secret.expose().to_owned();
@@ -388,7 +386,10 @@ impl Credential {
                     pair.push(':');
                 }
                 Applied::Header(AUTHORIZATION, sensitive(format!("Basic {}", base64(pair.as_bytes())))?)
-            } //@ end
+            }
+            //@ end
+            AuthKind::ApiKeyQuery(name) => Applied::Query(name, secret.clone()),
+            AuthKind::Bearer => Applied::Header(AUTHORIZATION, sensitive(format!("Bearer {}", secret.expose()))?),
         };
         Ok(Credential { scheme: scheme.name, applied })
     }

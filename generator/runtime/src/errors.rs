@@ -76,17 +76,69 @@ impl fmt::Debug for ResponseMeta {
     }
 }
 
-/// Writes `HTTP 400 Bad Request` and, when known, ` (request id abc)`.
-fn write_status(f: &mut fmt::Formatter<'_>, meta: &ResponseMeta) -> fmt::Result {
+/// Writes `HTTP 400 Bad Request`, then `: <message>` when there is one, then
+/// ` (request id abc)` when known.
+fn write_status(f: &mut fmt::Formatter<'_>, meta: &ResponseMeta, message: Option<&str>) -> fmt::Result {
     let status = meta.status();
     write!(f, "HTTP {}", status.as_u16())?;
     if let Some(reason) = status.canonical_reason() {
         write!(f, " {reason}")?;
     }
+    if let Some(message) = message {
+        write!(f, ": {message}")?;
+    }
     if let Some(id) = meta.request_id() {
         write!(f, " (request id {id})")?;
     }
     Ok(())
+}
+
+/// The message a server put in an error body, on one line and at most [`BODY_EXCERPT_CHARS`]
+/// characters long.
+///
+/// JSON bodies are searched for the common shapes, in this order: `{"error": {"message": ..}}`,
+/// `{"error": ".."}`, `{"message": ..}`, `{"detail": ..}` (RFC 9457 problem details; its
+/// `title` when there is no `detail`), `{"error_description": ..}`, and the first of
+/// `{"errors": [{"message": ..}]}` or `{"errors": [".."]}`. A JSON body of another shape has no
+/// message (its fields are the typed body's to show); a text body is its own message; an HTML
+/// page is not one.
+pub fn server_message(body: &[u8]) -> Option<String> {
+    fn text(value: &serde_json::Value) -> Option<&str> {
+        value.as_str().map(str::trim).filter(|s| !s.is_empty())
+    }
+    fn find(v: &serde_json::Value) -> Option<&str> {
+        let error = v.get("error");
+        error
+            .and_then(|e| e.get("message").and_then(text).or_else(|| e.get("detail").and_then(text)))
+            .or_else(|| error.and_then(text))
+            .or_else(|| v.get("message").and_then(text))
+            .or_else(|| v.get("detail").and_then(text))
+            .or_else(|| v.get("title").and_then(text))
+            .or_else(|| v.get("error_description").and_then(text))
+            .or_else(|| {
+                let first = v.get("errors")?.as_array()?.first()?;
+                first.get("message").and_then(text).or_else(|| text(first))
+            })
+    }
+    let trimmed = body.trim_ascii();
+    if trimmed.is_empty() {
+        return None;
+    }
+    if matches!(trimmed.first(), Some(b'{' | b'[')) {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(trimmed) {
+            return find(&value).map(|m| body_excerpt(m.as_bytes()));
+        }
+    }
+    if trimmed.first() == Some(&b'<') {
+        return None;
+    }
+    Some(body_excerpt(trimmed))
+}
+
+/// Whether a later attempt may succeed where a response with this status failed: 408, 429,
+/// 500, 502, 503 and 504.
+pub fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }
 
 /// The first [`BODY_EXCERPT_CHARS`] characters of a body, on one line.
@@ -148,6 +200,11 @@ impl<T> ApiError<T> {
     pub fn raw_body(&self) -> &[u8] {
         &self.raw
     }
+
+    /// The server's message in the body, if it has one (see [`server_message`]).
+    pub fn message(&self) -> Option<String> {
+        server_message(&self.raw)
+    }
 }
 
 impl<T: fmt::Debug> fmt::Debug for ApiError<T> {
@@ -158,7 +215,7 @@ impl<T: fmt::Debug> fmt::Debug for ApiError<T> {
 
 impl<T> fmt::Display for ApiError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_status(f, &self.meta)
+        write_status(f, &self.meta, self.message().as_deref())
     }
 }
 
@@ -206,6 +263,11 @@ impl UnexpectedStatus {
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+
+    /// The server's message in the body, if it has one (see [`server_message`]).
+    pub fn message(&self) -> Option<String> {
+        server_message(&self.body)
+    }
 }
 
 impl fmt::Debug for UnexpectedStatus {
@@ -217,12 +279,10 @@ impl fmt::Debug for UnexpectedStatus {
 impl fmt::Display for UnexpectedStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("unexpected ")?;
-        write_status(f, &self.meta)?;
-        let excerpt = body_excerpt(&self.body);
-        if !excerpt.is_empty() {
-            write!(f, ": {excerpt}")?;
-        }
-        Ok(())
+        // The server's message, or else the start of whatever the body is (an HTML error
+        // page from a proxy, say), so the reason is never lost.
+        let shown = self.message().or_else(|| Some(body_excerpt(&self.body)).filter(|e| !e.is_empty()));
+        write_status(f, &self.meta, shown.as_deref())
     }
 }
 
@@ -434,7 +494,7 @@ impl fmt::Display for DecodeError {
         f.write_str("could not decode ")?;
         match &self.meta {
             Some(meta) => {
-                write_status(f, meta)?;
+                write_status(f, meta, None)?;
                 f.write_str(" response body")?;
             }
             None => f.write_str("body")?,
@@ -611,12 +671,52 @@ mod tests {
             "secret body".to_string(),
             Bytes::from_static(b"{\"message\":\"secret body\"}"),
         );
-        assert_eq!(e.to_string(), "HTTP 400 Bad Request (request id req-7)");
+        assert_eq!(e.to_string(), "HTTP 400 Bad Request: secret body (request id req-7)");
+        assert_eq!(e.message().as_deref(), Some("secret body"));
         assert_eq!(e.body(), "secret body");
         assert_eq!(e.raw_body(), b"{\"message\":\"secret body\"}");
         assert_eq!(e.status(), StatusCode::BAD_REQUEST);
         let e2 = ApiError::new(meta(404, &[]), (), Bytes::new());
         assert_eq!(e2.to_string(), "HTTP 404 Not Found");
+    }
+
+    #[test]
+    fn server_messages_come_from_the_common_body_shapes() {
+        let m = |body: &str| server_message(body.as_bytes());
+        assert_eq!(
+            m(r#"{"error":{"message":"event_name is required","internal_error":"x"}}"#).as_deref(),
+            Some("event_name is required")
+        );
+        assert_eq!(m(r#"{"error":"invalid_grant","error_description":"expired"}"#).as_deref(), Some("invalid_grant"));
+        assert_eq!(m(r#"{"message":"Not Found","code":404}"#).as_deref(), Some("Not Found"));
+        assert_eq!(
+            m(r#"{"type":"about:blank","title":"Bad","detail":"start_time is after end_time"}"#).as_deref(),
+            Some("start_time is after end_time")
+        );
+        assert_eq!(m(r#"{"title":"Bad Request"}"#).as_deref(), Some("Bad Request"));
+        assert_eq!(m(r#"{"errors":[{"message":"first"},{"message":"second"}]}"#).as_deref(), Some("first"));
+        assert_eq!(m(r#"{"errors":["only"]}"#).as_deref(), Some("only"));
+        assert_eq!(m(r#"{"error":{"message":"  "},"message":"fallback"}"#).as_deref(), Some("fallback"));
+        // Bodies without a message.
+        assert_eq!(m(r#"{"code":42}"#), None);
+        assert_eq!(m(""), None);
+        assert_eq!(m("<html><body>502 Bad Gateway</body></html>"), None);
+        // Text is its own message, on one line and bounded.
+        assert_eq!(m("rate limited\ntry later").as_deref(), Some("rate limited try later"));
+        assert!(m(&"y".repeat(1000)).unwrap().chars().count() <= BODY_EXCERPT_CHARS + 1);
+        assert!(is_retryable_status(StatusCode::SERVICE_UNAVAILABLE));
+        assert!(!is_retryable_status(StatusCode::BAD_REQUEST));
+    }
+
+    #[test]
+    fn unexpected_status_shows_the_server_message_before_the_body() {
+        let e = UnexpectedStatus::new(
+            meta(409, &[("x-request-id", "r1")]),
+            Bytes::from_static(br#"{"message":"duplicate"}"#),
+        );
+        assert_eq!(e.to_string(), "unexpected HTTP 409 Conflict: duplicate (request id r1)");
+        let e = UnexpectedStatus::new(meta(502, &[]), Bytes::from_static(b"<html>bad gateway</html>"));
+        assert_eq!(e.to_string(), "unexpected HTTP 502 Bad Gateway: <html>bad gateway</html>");
     }
 
     #[test]

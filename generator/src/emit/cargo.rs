@@ -23,6 +23,20 @@ const RUNTIME_DEPS: &[&str] = &[
     "uuid",
 ];
 
+/// The crate's features: the TLS library (one of them is needed for `https`) and response
+/// compression, passed through to `reqwest`.
+const FEATURES: &str = "
+[features]
+default = [\"rustls\"]
+# TLS through rustls, trusting the operating system's certificate store (so a corporate
+# TLS-inspecting proxy whose root is installed there works).
+rustls = [\"reqwest/rustls\"]
+# TLS through the platform's library (OpenSSL on Linux, Secure Transport, SChannel).
+native-tls = [\"reqwest/native-tls\"]
+# Accept gzip-compressed responses.
+gzip = [\"reqwest/gzip\"]
+";
+
 /// Extra features the generated crate's own tests need from a dependency.
 const DEV_DEPS: &[(&str, &[&str])] =
     &[("tokio", &["macros", "rt-multi-thread", "net", "io-util", "test-util", "time"])];
@@ -79,11 +93,30 @@ pub(crate) fn manifest(api: &Api, header: &Header) -> String {
     if let Some(l) = &p.license {
         out.push_str(&format!("license = {l:?}\n"));
     }
-    out.push_str("readme = \"README.md\"\npublish = false\n");
+    for (key, value) in [("repository", &p.repository), ("homepage", &p.homepage), ("documentation", &p.documentation)]
+    {
+        if let Some(v) = value {
+            out.push_str(&format!("{key} = {v:?}\n"));
+        }
+    }
+    if !p.keywords.is_empty() {
+        out.push_str(&format!("keywords = {:?}\n", p.keywords));
+    }
+    if !p.categories.is_empty() {
+        out.push_str(&format!("categories = {:?}\n", p.categories));
+    }
+    out.push_str("readme = \"README.md\"\n");
+    if !p.publish {
+        out.push_str("publish = false\n");
+    }
     out.push_str("\n[dependencies]\n");
-    for dep in RUNTIME_DEPS {
+    let chrono = api.uses_chrono().then_some("chrono");
+    let mut deps: Vec<&str> = RUNTIME_DEPS.iter().copied().chain(chrono).collect();
+    deps.sort_unstable();
+    for dep in deps {
         out.push_str(&format!("{dep} = {}\n", inline(&workspace_dep(dep), &[])));
     }
+    out.push_str(FEATURES);
     out.push_str("\n[dev-dependencies]\n");
     for (dep, features) in DEV_DEPS {
         out.push_str(&format!("{dep} = {}\n", inline(&workspace_dep(dep), features)));

@@ -135,6 +135,10 @@ fn lib_rs(api: &Api, header: &Header) -> String {
     // need through the re-exports below. A crate need not use every helper of the parts it got.
     out.push_str("#[rustfmt::skip]\n#[allow(dead_code)]\nmod runtime;\n\n");
     let server = if api.servers.is_empty() { "" } else { ", Server" };
+    // In the order rustfmt sorts them.
+    if api.uses_chrono() {
+        out.push_str("/// The date and time library of the models' time fields (`DateTime<Utc>`, `NaiveDate`).\npub use chrono;\n");
+    }
     out.push_str(&format!("pub use client::{{Client, ClientBuilder{server}}};\n"));
     out.push_str("pub use error::Error;\n");
     out.push_str("/// The HTTP client crate this SDK is built on, to name the exact version its types come from.\npub use reqwest;\n");
@@ -496,7 +500,11 @@ fn error(api: &Api) -> TokenStream {
     });
     let source = api.errors.iter().map(|e| {
         let id = ident(&e.rust_name);
-        quote!(Self::#id(_) => None,)
+        quote!(Self::#id(e) => Some(e),)
+    });
+    let message = api.errors.iter().map(|e| {
+        let id = ident(&e.rust_name);
+        quote!(Self::#id(e) => e.message(),)
     });
     let status = api.errors.iter().map(|e| {
         let id = ident(&e.rust_name);
@@ -581,6 +589,41 @@ fn error(api: &Api) -> TokenStream {
             /// The server's request id, if the response carried one.
             pub fn request_id(&self) -> Option<&str> {
                 self.meta().and_then(ResponseMeta::request_id)
+            }
+
+            /// The message the server gave in the error body, if any: a field such as
+            /// `error.message`, `message` or `detail`, or a plain-text body. `Display` shows it too.
+            pub fn message(&self) -> Option<String> {
+                match self {
+                    #(#message)*
+                    Self::UnexpectedStatus(e) => e.message(),
+                    _ => None,
+                }
+            }
+
+            /// Whether trying the same call again later may succeed: a connection failure, a
+            /// timeout or a broken connection, or the statuses 408, 429, 500, 502, 503 and 504.
+            /// The call's own retries have already been spent when it returns this error.
+            pub fn is_retryable(&self) -> bool {
+                match self {
+                    Self::Transport(e) => !matches!(e.kind(), TransportErrorKind::BodyTooLarge | TransportErrorKind::Request),
+                    _ => self.status().is_some_and(crate::runtime::errors::is_retryable_status),
+                }
+            }
+
+            /// Whether an attempt ran out of time (the last one, after retries).
+            pub fn is_timeout(&self) -> bool {
+                matches!(self, Self::Transport(e) if e.is_timeout())
+            }
+
+            /// Whether the server answered with a 4xx status: the request needs changing.
+            pub fn is_client_error(&self) -> bool {
+                self.status().is_some_and(|s| s.is_client_error())
+            }
+
+            /// Whether the server answered with a 5xx status.
+            pub fn is_server_error(&self) -> bool {
+                self.status().is_some_and(|s| s.is_server_error())
             }
         }
 

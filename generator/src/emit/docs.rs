@@ -78,6 +78,8 @@ fn rust_type(t: &TypeRef) -> String {
     match t {
         TypeRef::Json => "serde_json::Value".into(),
         TypeRef::Bytes => "Bytes".into(),
+        TypeRef::DateTime => "DateTime<Utc>".into(),
+        TypeRef::Date => "NaiveDate".into(),
         TypeRef::Vec(i) => format!("Vec<{}>", rust_type(i)),
         TypeRef::Map(i) => format!("BTreeMap<String, {}>", rust_type(i)),
         TypeRef::Option(i) => format!("Option<{}>", rust_type(i)),
@@ -259,16 +261,38 @@ fn readme(api: &Api, header: &Header) -> String {
         out.push_str(&format!("- [{t}](#{})\n", t.to_lowercase().replace(' ', "-")));
     }
 
-    // Install
-    out.push_str(
-        "\n## Install\n\nThe crate is not published on crates.io: depend on it by path (a checkout of its repository) or \
-         through git. Its async methods need a Tokio runtime.\n\n",
-    );
-    out.push_str(&fenced(
-        "toml",
-        &format!(
-            "[dependencies]\n{krate} = {{ path = \"path/to/{krate}\" }}\n# or, from git:\n# {krate} = {{ git = \"https://github.com/OWNER/REPOSITORY\", package = \"{krate}\" }}\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}\n"
-        ),
+    // Install: what the config says about where the crate lives.
+    let p = &api.package;
+    let version = {
+        let mut parts = p.version.split('.');
+        match (parts.next(), parts.next()) {
+            (Some("0"), Some(minor)) => format!("0.{minor}"),
+            (Some(major), _) => major.to_owned(),
+            _ => p.version.clone(),
+        }
+    };
+    let mut deps = String::from("[dependencies]\n");
+    let mut intro = String::from("\n## Install\n\n");
+    match (&p.repository, p.publish) {
+        (_, true) => {
+            intro.push_str("Add the crate and a Tokio runtime (its async methods need one):\n\n");
+            deps.push_str(&format!("{krate} = \"{version}\"\n"));
+        }
+        (Some(repo), false) => {
+            intro.push_str("The crate is not on crates.io: depend on it through git (or by path, from a checkout). Its async methods need a Tokio runtime.\n\n");
+            deps.push_str(&format!("{krate} = {{ git = \"{repo}\", package = \"{krate}\" }}\n"));
+        }
+        (None, false) => {
+            intro.push_str("The crate is not on crates.io: depend on it by path, from a checkout of the folder it was generated into. Its async methods need a Tokio runtime.\n\n");
+            deps.push_str(&format!("{krate} = {{ path = \"../{krate}\" }}\n"));
+        }
+    }
+    deps.push_str("tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n");
+    out.push_str(&intro);
+    out.push_str(&fenced("toml", &deps));
+    out.push_str(&format!(
+        "\nCargo features: `rustls` (default; TLS through rustls, trusting the operating system's certificate store, so a TLS-inspecting corporate proxy whose root certificate is installed there works), `native-tls` (the platform's TLS library instead: `default-features = false, features = [\"native-tls\"]`) and `gzip` (compressed responses). The crate re-exports the `reqwest` it is built on as `{krate}::reqwest`{}.\n",
+        if api.uses_chrono() { format!(", and `chrono` (the type of its time fields) as `{krate}::chrono`") } else { String::new() }
     ));
 
     // Quick start

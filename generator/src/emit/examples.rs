@@ -317,11 +317,52 @@ pub(crate) struct Values<'a> {
     depth: usize,
     /// Generated types whose value is being built, outermost first (to stop at recursion).
     building: Vec<String>,
+    /// A time value was built: it is `now`, the current time, bound before the values (a
+    /// snippet copied as it is must not send a fixed time).
+    pub(crate) uses_now: bool,
+    /// Idempotency-key fields left unset (wire names).
+    pub(crate) skipped_keys: BTreeSet<String>,
 }
+
+/// The JSON of a `now` value: the snippet's assertion writes the variable, not a literal.
+const NOW_MARKER: &str = "\u{1}now";
+/// The JSON of a `now.date_naive()` value.
+const TODAY_MARKER: &str = "\u{1}today";
 
 impl<'a> Values<'a> {
     pub(crate) fn new(api: &'a Api) -> Self {
-        Self { api, used: BTreeSet::new(), depth: 0, building: Vec::new() }
+        Self {
+            api,
+            used: BTreeSet::new(),
+            depth: 0,
+            building: Vec::new(),
+            uses_now: false,
+            skipped_keys: BTreeSet::new(),
+        }
+    }
+
+    /// A comment naming the idempotency keys left to the SDK, if any.
+    pub(crate) fn skipped_keys_comment(&self) -> Option<String> {
+        if self.skipped_keys.is_empty() {
+            return None;
+        }
+        let names: Vec<String> = self.skipped_keys.iter().map(|k| format!("`{k}`")).collect();
+        let verb = if names.len() == 1 { "is" } else { "are" };
+        Some(format!("// {} {verb} left to the SDK, which gives each item a fresh idempotency key.", names.join(", ")))
+    }
+
+    /// The lines before the values of a program: the comment on idempotency keys and the
+    /// binding of `now`, inserted at `at`.
+    fn preamble(&self, stmts: &mut Vec<Stmt>, at: usize) {
+        let lines: Vec<String> = self.skipped_keys_comment().into_iter().chain(self.now_binding()).collect();
+        for (i, line) in lines.into_iter().enumerate() {
+            stmts.insert(at + i, Stmt::Line(line));
+        }
+    }
+
+    /// `let now = <crate>::chrono::Utc::now();` when a value uses the current time.
+    pub(crate) fn now_binding(&self) -> Option<String> {
+        self.uses_now.then(|| format!("let now = {}::chrono::Utc::now();", self.api.package.name))
     }
 
     fn def(&self, name: &str) -> Option<&'a TypeDef> {
@@ -395,6 +436,14 @@ impl<'a> Values<'a> {
                     _ => String::new(),
                 };
                 (Expr::call("bytes::Bytes::from", vec![Expr::atom(str_lit(&s))]), Json::String(s))
+            }
+            TypeRef::DateTime => {
+                self.uses_now = true;
+                (Expr::atom("now"), Json::String(NOW_MARKER.to_owned()))
+            }
+            TypeRef::Date => {
+                self.uses_now = true;
+                (Expr::atom("now.date_naive()"), Json::String(TODAY_MARKER.to_owned()))
             }
             TypeRef::Unit => (Expr::atom("()"), Json::Null),
             TypeRef::Named(name) => self.named(name, example, hint),
@@ -569,7 +618,7 @@ impl<'a> Values<'a> {
     /// Whether `v` is a value of `t` (`strict`: every object key declared, every enum value known).
     fn fits(&self, t: &TypeRef, v: &Json, strict: bool) -> bool {
         match t {
-            TypeRef::String | TypeRef::Bytes => v.is_string(),
+            TypeRef::String | TypeRef::Bytes | TypeRef::DateTime | TypeRef::Date => v.is_string(),
             TypeRef::Bool => v.is_boolean(),
             TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 => v.is_i64() || v.is_u64(),
             TypeRef::F32 | TypeRef::F64 => v.is_number(),
@@ -619,6 +668,10 @@ impl<'a> Values<'a> {
                 let (e, j) = self.value(&f.ty, source, Mode::Arg, &f.wire_name);
                 args.push(e);
                 json.insert(f.wire_name.clone(), j);
+            } else if f.idempotency_key {
+                // Left to the SDK, which gives every item a fresh key: a fixed key in a snippet
+                // would make the server drop every copy but the first.
+                self.skipped_keys.insert(f.wire_name.clone());
             } else {
                 match given {
                     Some(v) if !v.is_null() => {
@@ -676,6 +729,8 @@ fn json_inner(v: &Json) -> Expr {
         Json::Null => Expr::atom("null"),
         Json::Bool(b) => Expr::atom(b.to_string()),
         Json::Number(n) => Expr::atom(n.to_string()),
+        Json::String(s) if s == NOW_MARKER => Expr::atom("now"),
+        Json::String(s) if s == TODAY_MARKER => Expr::atom("now.date_naive()"),
         Json::String(s) => Expr::atom(str_lit(s)),
         Json::Array(items) => Expr::array(items.iter().map(json_inner).collect()),
         Json::Object(entries) => Expr::Object(entries.iter().map(|(k, v)| (str_lit(k), json_inner(v))).collect()),
@@ -861,6 +916,7 @@ pub(crate) fn program(api: &Api, op: &Operation, setup: Setup, usage: Use) -> Pr
     let mut operations = BTreeSet::new();
     let mut root = Vec::new();
     let mut stmts = client_stmts(api, setup, &mut root);
+    let client_len = stmts.len();
     let mut args = Vec::new();
     for p in op.params.iter().filter(|p| p.required) {
         let mode = if p.ty == TypeRef::String { Mode::Arg } else { Mode::Exact };
@@ -941,6 +997,7 @@ pub(crate) fn program(api: &Api, op: &Operation, setup: Setup, usage: Use) -> Pr
             stmts.push(Stmt::Line("}".into()));
         }
     }
+    values.preamble(&mut stmts, client_len);
     let summary = op.summary.as_deref().or(op.description.as_deref()).map(|s| prose(s.lines().next().unwrap_or("")));
     let mut uses = extra_uses;
     if !uses.is_empty() {
@@ -995,8 +1052,10 @@ pub(crate) fn bulk_program(api: &Api, b: &BulkHelper) -> Program {
     let mut values = Values::new(api);
     let mut root = vec!["BulkOptions"];
     let mut stmts = client_stmts(api, Setup::FromEnv, &mut root);
+    let client_len = stmts.len();
     let items = bulk_items(api, b, &mut values);
     stmts.push(Stmt::Let("items".into(), items));
+    values.preamble(&mut stmts, client_len);
     let call = Expr::atom("client")
         .then(&tag.module, Some(vec![]))
         .then(&b.rust_name, Some(vec![Expr::atom("items"), Expr::atom("BulkOptions::new()")]))
@@ -1005,6 +1064,12 @@ pub(crate) fn bulk_program(api: &Api, b: &BulkHelper) -> Program {
     stmts.push(Stmt::Line("println!(\"{} accepted, {} failed\", report.accepted(), report.failed_items());".into()));
     stmts.push(Stmt::Line("for batch in report.failed() {".into()));
     stmts.push(Stmt::Line("    eprintln!(\"batch {} failed: {}\", batch.index(), batch.error());".into()));
+    stmts.push(Stmt::Line("}".into()));
+    stmts.push(Stmt::Line("// A failed batch is an error of the program: its exit status says so.".into()));
+    stmts.push(Stmt::Line("if !report.is_complete() {".into()));
+    stmts.push(Stmt::Line(
+        "    return Err(format!(\"{} items were not accepted\", report.failed_items()).into());".into(),
+    ));
     stmts.push(Stmt::Line("}".into()));
     Program {
         name: b.rust_name.clone(),
@@ -1111,9 +1176,18 @@ fn value_snippet(api: &Api, def: &TypeDef, annotate: bool) -> Option<String> {
     let mut values = Values::new(api);
     let (e, json) = values.value(&TypeRef::Named(def.name.clone()), def.example.as_ref(), Mode::Exact, "value");
     let pattern = if annotate { format!("value: {}", def.name) } else { "value".to_owned() };
-    let mut lines = vec![let_stmt(&pattern, &e, 0), String::new(), "// The JSON it is sent as:".to_owned()];
-    let check = Expr::call("assert_eq!", vec![Expr::atom("serde_json::to_value(&value).unwrap()"), json_macro(&json)]);
-    lines.push(format!("{};", check.render(0, 0, 1)));
+    let mut lines = Vec::new();
+    lines.extend(values.skipped_keys_comment());
+    lines.extend(values.now_binding());
+    lines.extend([let_stmt(&pattern, &e, 0), String::new(), "// The JSON it is sent as:".to_owned()]);
+    if values.uses_now && json_macro_depth(&json) > JSON_MACRO_BUDGET {
+        // Too big for `json!`, and the time it holds is not known in advance.
+        lines.push("println!(\"{}\", serde_json::to_string_pretty(&value).unwrap());".to_owned());
+    } else {
+        let check =
+            Expr::call("assert_eq!", vec![Expr::atom("serde_json::to_value(&value).unwrap()"), json_macro(&json)]);
+        lines.push(format!("{};", check.render(0, 0, 1)));
+    }
     values.used.insert(def.name.clone());
     Some(snippet(&use_lines(krate, &values.used, &BTreeSet::new(), &[]), &lines))
 }

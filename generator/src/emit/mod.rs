@@ -126,6 +126,8 @@ pub(crate) fn ty(t: &TypeRef, path: &TokenStream) -> TokenStream {
         TypeRef::F64 => quote!(f64),
         TypeRef::Json => quote!(serde_json::Value),
         TypeRef::Bytes => quote!(bytes::Bytes),
+        TypeRef::DateTime => quote!(chrono::DateTime<chrono::Utc>),
+        TypeRef::Date => quote!(chrono::NaiveDate),
         TypeRef::Unit => quote!(()),
         TypeRef::Named(n) => {
             let id = ident(n);

@@ -180,7 +180,9 @@ mod tests {
                 } else if marker == "//@ end" {
                     assert!(open.take().is_some(), "{name}: `//@ end` without `//@ if`");
                 } else {
-                    assert!(!marker.starts_with("//@"), "{name}: unknown marker `{marker}`");
+                    // A marker shares its line with nothing (rustfmt may pull one behind a `}`).
+                    let code = !marker.starts_with("//");
+                    assert!(!(code && marker.contains("//@")), "{name}: marker not alone on its line: `{marker}`");
                 }
             }
             assert!(open.is_none(), "{name}: `//@ if` not closed");

@@ -8,7 +8,7 @@ use openapiv3::{OpenAPI, ReferenceOr, Schema};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::config::Config;
+use crate::config::{Config, DateTimeMode};
 use crate::diag::{join, pointer, Diagnostic, GenerateError, Severity};
 use crate::ir::*;
 use crate::load::{resolve_pointer, Loaded};
@@ -296,7 +296,11 @@ impl<'a> Lowerer<'a> {
             return Some(TypeRef::Json);
         }
         Some(match v.typ {
-            Some("string") => TypeRef::String,
+            Some("string") => match (v.format.as_deref(), self.config.types.date_time) {
+                (Some("date-time"), DateTimeMode::Chrono) => TypeRef::DateTime,
+                (Some("date"), DateTimeMode::Chrono) => TypeRef::Date,
+                _ => TypeRef::String,
+            },
             Some("integer") => match v.format.as_deref() {
                 Some("int32") => TypeRef::I32,
                 Some("uint32") | Some("uint") => TypeRef::U32,

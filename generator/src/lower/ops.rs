@@ -31,6 +31,12 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
             .clone()
             .unwrap_or_else(|| format!("Rust client for {}.", doc.info.title.trim())),
         license: l.config.package.license.clone(),
+        repository: l.config.package.repository.clone(),
+        homepage: l.config.package.homepage.clone(),
+        documentation: l.config.package.documentation.clone(),
+        keywords: l.config.package.keywords.clone(),
+        categories: l.config.package.categories.clone(),
+        publish: l.config.package.publish,
         env_prefix: l.config.client.env_prefix.clone().unwrap_or_else(|| env_name(&crate_name)),
         regen_command: l.config.output.regen_command.clone(),
         standalone: l.config.output.standalone,

@@ -29,6 +29,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use sdk_e2e_tests::ts;
 use serde::Serialize;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -275,7 +276,7 @@ fn sdk_event() -> IngestEventRequest {
     IngestEventRequest::new("api_request", "customer456")
         .with_properties([("request_size", "100"), ("status", "200")])
         .with_source("api")
-        .with_timestamp("2024-03-20T15:04:05Z")
+        .with_timestamp(ts("2024-03-20T15:04:05Z"))
 }
 
 /// The hand-written baseline's event type: the same fields in the same order.
