@@ -13,6 +13,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reads FLEXPRICE_API_KEY and FLEXPRICE_SERVER_URL (default: https://us.api.flexprice.io/v1).
     let client = Client::from_env()?;
     let now = flexprice::chrono::Utc::now();
+    let week_ago = now - flexprice::chrono::TimeDelta::days(7);
     let request = GetUsageAnalyticsRequest::new("cus_acme_42")
         .with_end_time(now)
         .with_expand(["feature", "meter"])
@@ -20,7 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_group_by(["feature_id", "properties.region"])
         .with_property_filters([("region", vec!["eu-west-1".to_owned(), "us-east-1".to_owned()])])
         .with_sources(["api"])
-        .with_start_time(now)
+        .with_start_time(week_ago)
         .with_window_size(WindowSize::Day);
     let response = client.events().post_events_analytics(request).await?;
     println!("{response:?}");

@@ -13,6 +13,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reads FLEXPRICE_API_KEY and FLEXPRICE_SERVER_URL (default: https://us.api.flexprice.io/v1).
     let client = Client::from_env()?;
     let now = flexprice::chrono::Utc::now();
+    let week_ago = now - flexprice::chrono::TimeDelta::days(7);
     let request = GetEventsRequest::new()
         .with_end_time(now)
         .with_event_name("api_request")
@@ -23,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_property_filters([("region", vec!["eu-west-1".to_owned()])])
         .with_sort("timestamp")
         .with_source("api")
-        .with_start_time(now);
+        .with_start_time(week_ago);
     let response = client.events().post_events_query(request).await?;
     println!("{response:?}");
     Ok(())

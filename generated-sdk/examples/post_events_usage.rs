@@ -13,12 +13,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reads FLEXPRICE_API_KEY and FLEXPRICE_SERVER_URL (default: https://us.api.flexprice.io/v1).
     let client = Client::from_env()?;
     let now = flexprice::chrono::Utc::now();
+    let week_ago = now - flexprice::chrono::TimeDelta::days(7);
     let request = GetUsageRequest::new(AggregationType::Sum, "api_request")
         .with_end_time(now)
         .with_external_customer_id("cus_acme_42")
         .with_filters([("region", vec!["eu-west-1".to_owned()])])
         .with_property_name("request_size")
-        .with_start_time(now)
+        .with_start_time(week_ago)
         .with_window_size(WindowSize::Day);
     let response = client.events().post_events_usage(request).await?;
     println!("{response:?}");

@@ -103,6 +103,7 @@ pub use reqwest;
 pub use runtime::bulk::{BulkOptions, BulkReport, FailedBatch};
 pub use runtime::call::Call;
 pub use runtime::hooks::ResponseInfo;
+pub use runtime::paginate::{Items, Paged, Pages};
 pub use runtime::response::Response;
 pub use runtime::retry::RetryConfig;
 

@@ -20,6 +20,13 @@
 //! [bulk.ingest_events]         # a batching helper `ingest_events` on the tag of the operation
 //! operation = "post_events_bulk"
 //! items = "events"             # the array field of the request body to split
+//!
+//! [pagination.post_events_query]  # `.pages()` / `.items()` on the operation's call
+//! items = "events"             # the array field of the response
+//! cursor = "iter_last_key"     # response field with the next page's cursor ...
+//! cursor_param = "iter_last_key"  # ... and where it goes (query parameter or JSON body field)
+//! has_more = "has_more"        # optional boolean response field
+//! # or, for offset paging: offset_param = "offset"
 //! ```
 
 use std::collections::BTreeMap;
@@ -44,6 +51,9 @@ pub struct Config {
     /// Batching helpers, keyed by the helper's method name.
     #[serde(default)]
     pub bulk: BTreeMap<String, BulkConfig>,
+    /// Paginated operations, keyed by the operation's method name.
+    #[serde(default)]
+    pub pagination: BTreeMap<String, PaginationConfig>,
     /// Where and how the output says it was generated.
     #[serde(default)]
     pub output: OutputConfig,
@@ -140,6 +150,26 @@ pub struct BulkConfig {
     pub operation: String,
     /// The wire name of the array field in the request body that holds the items.
     pub items: String,
+}
+
+/// How an operation's response is one page of a longer list, and how to ask for the next.
+///
+/// Cursor paging names `cursor` (the response field holding the next page's cursor) and,
+/// when the request names it differently, `cursor_param`; offset paging names `offset_param`.
+/// Parameters are query parameters or top-level fields of a JSON request body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaginationConfig {
+    /// The array field of the response holding a page's items.
+    pub items: String,
+    /// The response field with the cursor of the next page (cursor paging).
+    pub cursor: Option<String>,
+    /// The request parameter or body field that takes the cursor; defaults to `cursor`.
+    pub cursor_param: Option<String>,
+    /// The request parameter or body field with the number of items to skip (offset paging).
+    pub offset_param: Option<String>,
+    /// The boolean response field that says whether more pages follow.
+    pub has_more: Option<String>,
 }
 
 /// How the output names its origin.

@@ -31,6 +31,8 @@ pub struct Api {
     pub errors: Vec<ErrorVariant>,
     /// Batching helpers from the generator config.
     pub bulk: Vec<BulkHelper>,
+    /// Operations whose calls page (`pages()`, `items()`), from the generator config.
+    pub pagination: Vec<Pagination>,
 }
 
 impl Api {
@@ -646,4 +648,54 @@ pub struct BulkHelper {
     pub item: TypeRef,
     /// Batch size (the field's `maxItems`).
     pub batch_size: u64,
+}
+
+/// How an operation's calls walk pages.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pagination {
+    /// Index into [`Api::operations`].
+    pub operation: usize,
+    /// The response's array field holding the items.
+    pub items: PageField,
+    /// The item type.
+    pub item: TypeRef,
+    /// The response's boolean "more pages" field, if any.
+    pub has_more: Option<PageField>,
+    /// How the next request is made.
+    pub mode: PageMode,
+}
+
+/// A field of the response type, as the emitter reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageField {
+    /// Rust name of the field.
+    pub rust_name: String,
+    /// Whether the field is an `Option`.
+    pub optional: bool,
+}
+
+/// Cursor or offset paging.
+#[derive(Debug, Clone, Serialize)]
+pub enum PageMode {
+    /// The response's `field` holds the next cursor (a string); it goes to `place`.
+    Cursor {
+        /// The response field.
+        field: PageField,
+        /// Where the cursor goes in the next request.
+        place: PagePlace,
+    },
+    /// The number of items seen so far goes to `place`.
+    Offset {
+        /// Where the offset goes.
+        place: PagePlace,
+    },
+}
+
+/// Where a request carries a paging value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum PagePlace {
+    /// A query parameter (wire name).
+    Query(String),
+    /// A top-level field of the JSON body (wire name).
+    Body(String),
 }

@@ -12,7 +12,7 @@ use std::process::Command;
 use sdkgen::config::Config;
 use sdkgen::lower::LowerOptions;
 
-const FIXTURES: &[&str] = &["pets", "odd_examples", "limits_bulk"];
+const FIXTURES: &[&str] = &["pets", "odd_examples", "limits_bulk", "pages"];
 
 fn fixture(name: &str) -> sdkgen::Generated {
     let dir = format!("{}/tests/fixtures/docs", env!("CARGO_MANIFEST_DIR"));
@@ -79,6 +79,7 @@ macro_rules! docs_test {
 docs_test!(pets);
 docs_test!(odd_examples);
 docs_test!(limits_bulk);
+docs_test!(pages);
 
 /// The ```` ```rust ```` blocks of a Markdown text, hidden (`# `) lines shown, with their info string.
 fn rust_blocks(path: &str, markdown: &str) -> Vec<(String, String)> {

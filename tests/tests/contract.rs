@@ -164,7 +164,7 @@ fn describe(err: &Error) -> String {
 
 /// Sends `call`, expecting Prism to accept the request and answer `status` with a body the
 /// SDK decodes.
-async fn accepted<T: Debug>(op: &str, call: Call<T, Error>, status: u16) -> T {
+async fn accepted<T: Debug, P>(op: &str, call: Call<T, Error, P>, status: u16) -> T {
     match call.send_with_response().await {
         Ok(response) => {
             assert_no_violations(op, response.headers());
@@ -177,7 +177,7 @@ async fn accepted<T: Debug>(op: &str, call: Call<T, Error>, status: u16) -> T {
 
 /// Asks Prism for the declared error `status` (`Prefer: code=...`) and checks the SDK returns
 /// the matching typed error with the decoded body.
-async fn declared_error<T: Debug>(op: &str, call: Call<T, Error>, status: u16) {
+async fn declared_error<T: Debug, P>(op: &str, call: Call<T, Error, P>, status: u16) {
     let err = match call.header("Prefer", format!("code={status}")).send_with_response().await {
         Ok(response) => panic!("{op}: asked for {status}, got {} {:?}", response.status(), response.body()),
         Err(err) => err,
@@ -549,7 +549,7 @@ impl Retried {
 
 /// Sends the call made by `make` until Prism generates a response, and checks Prism accepted
 /// the request and the SDK decoded the body.
-async fn dynamic_call<T: Debug>(retried: &mut Retried, op: &str, status: u16, make: impl Fn() -> Call<T, Error>) {
+async fn dynamic_call<T: Debug, P>(retried: &mut Retried, op: &str, status: u16, make: impl Fn() -> Call<T, Error, P>) {
     for _ in 0..MAX_GENERATOR_FAILURES {
         match make().send_with_response().await {
             Ok(response) => {

@@ -41,7 +41,12 @@ pub(crate) fn run(dir: &Path, run_tests: bool) -> Result<(), String> {
         let stem = spec.file_stem().and_then(|s| s.to_str()).unwrap_or("spec").to_owned();
         let crate_name = format!("corpus_{}", stem.replace(['-', '.'], "_"));
         let out = out_root.join(&stem);
-        let mut config = Config::default();
+        // A spec may come with its generator config beside it (`<stem>.toml`).
+        let config_path = spec.with_extension("toml");
+        let mut config = match std::fs::read_to_string(&config_path) {
+            Ok(toml) => Config::parse(&config_path.display().to_string(), &toml).map_err(|e| e.to_string())?,
+            Err(_) => Config::default(),
+        };
         config.package.name = Some(crate_name.clone());
         config.output.standalone = true;
         config.output.regen_command = format!("cargo xtask corpus {}", dir.display());

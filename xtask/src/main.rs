@@ -10,6 +10,7 @@ use sdkgen::lower::LowerOptions;
 mod bench;
 mod contract;
 mod corpus;
+mod quickstart;
 mod test;
 
 #[derive(Parser)]
@@ -61,6 +62,9 @@ enum Task {
         #[arg(long)]
         smoke: bool,
     },
+    /// Copy the SDK README's quick start into a fresh crate, run it three times against a local
+    /// server, and check it sent three distinct events.
+    Quickstart,
     /// Run everything CI runs: fmt, clippy, the drift check, all tests and doctests.
     Test {
         /// Skip the contract tests against the Prism mock server (says so loudly).
@@ -87,6 +91,13 @@ fn main() -> ExitCode {
         }
         Task::Test { no_contract } => test::run(no_contract),
         Task::Bench { smoke } => bench::run(smoke),
+        Task::Quickstart => match quickstart::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("FAILED: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Task::Contract => match contract::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -18,6 +18,14 @@ pub(crate) fn run_all(no_contract: bool) -> Result<(), String> {
         ("cargo", vec!["test", "--workspace"], vec![("INSTA_UPDATE", "no")]),
         ("cargo", vec!["build", "--examples", "-p", "flexprice"], vec![]),
         ("cargo", vec!["doc", "--no-deps", "-p", "flexprice"], vec![("RUSTDOCFLAGS", "-D warnings")]),
+        // Every TLS choice of the SDK builds: none (plain HTTP), native-tls alone, everything.
+        ("cargo", vec!["check", "-p", "flexprice", "--no-default-features"], vec![]),
+        ("cargo", vec!["check", "-p", "flexprice", "--no-default-features", "--features", "native-tls"], vec![]),
+        ("cargo", vec!["check", "-p", "flexprice", "--all-features"], vec![]),
+        // A publish dry run: the packaged crate builds on its own (nothing is uploaded).
+        ("cargo", vec!["package", "-p", "flexprice", "--allow-dirty"], vec![]),
+        // The README quick start, copied into a fresh crate, sends distinct events.
+        ("cargo", vec!["xtask", "quickstart"], vec![]),
     ];
     for (program, args, envs) in &steps {
         if !run_cmd(program, args, envs) {

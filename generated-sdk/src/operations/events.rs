@@ -261,6 +261,10 @@ impl<'a> Events<'a> {
     ///
     /// [`GetEventsResponse`](crate::models::GetEventsResponse) on status 200: One page of matching events. Await the returned [`Call`] directly, or use [`Call::send_with_response`] to get the status and headers too.
     ///
+    /// # Pages
+    ///
+    /// The response is one page. [`Call::pages`] streams every page and [`Call::items`] every [`Event`](crate::models::Event) of every page (`events`), fetching the next page only when it is needed, and stopping after the last one.
+    ///
     /// # Errors
     ///
     /// - [`Error::BadRequest`] on status 400: The request was rejected as invalid.
@@ -271,15 +275,53 @@ impl<'a> Events<'a> {
     pub fn post_events_query(
         &self,
         body: crate::models::GetEventsRequest,
-    ) -> Call<crate::models::GetEventsResponse, Error> {
+    ) -> Call<
+        crate::models::GetEventsResponse,
+        Error,
+        crate::Paged<crate::models::GetEventsResponse, crate::models::Event>,
+    > {
         let request = PreparedRequest::new(String::from("/events/query"));
         let request = request.json(&body);
         Call::new(
-            self.core,
-            &POST_EVENTS_QUERY,
-            request,
-            crate::runtime::response::decode_json,
-        )
+                self.core,
+                &POST_EVENTS_QUERY,
+                request,
+                crate::runtime::response::decode_json,
+            )
+            .paged({
+                fn count(page: &crate::models::GetEventsResponse) -> usize {
+                    page.events.as_ref().map_or(0, Vec::len)
+                }
+                fn items(
+                    page: crate::models::GetEventsResponse,
+                ) -> Vec<crate::models::Event> {
+                    page.events.unwrap_or_default()
+                }
+                fn has_more(page: &crate::models::GetEventsResponse) -> Option<bool> {
+                    page.has_more
+                }
+                let has_more: Option<
+                    fn(&crate::models::GetEventsResponse) -> Option<bool>,
+                > = Some(has_more);
+                crate::Paged::new(
+                    {
+                        fn next(
+                            page: &crate::models::GetEventsResponse,
+                        ) -> Option<String> {
+                            page.iter_last_key.clone()
+                        }
+                        crate::runtime::paginate::PageMode::Cursor {
+                            next,
+                            place: crate::runtime::paginate::PagePlace::Body(
+                                "iter_last_key",
+                            ),
+                        }
+                    },
+                    has_more,
+                    count,
+                    items,
+                )
+            })
     }
     /// Aggregate usage of an event name
     ///

@@ -22,19 +22,22 @@ use super::retry::RetryConfig;
 ///
 /// Await it (or call [`send`](Self::send)) to send it; change it first with the per-call
 /// settings [`timeout`](Self::timeout), [`retry`](Self::retry), [`no_retry`](Self::no_retry)
-/// and [`header`](Self::header).
+/// and [`header`](Self::header). A call of an operation that pages (`P` is then the crate's
+/// `Paged` type) can also walk every page with `pages()` or every item with `items()`.
 #[must_use = "a Call does nothing until it is awaited or sent"]
-pub struct Call<T, E> {
-    core: ClientCore,
-    spec: &'static OperationSpec,
-    request: Result<PreparedRequest, InvalidRequest>,
-    decode: fn(&RawResponse) -> Result<T, DecodeError>,
-    options: CallOptions,
-    problems: Vec<Violation>,
+pub struct Call<T, E, P = ()> {
+    pub(super) core: ClientCore,
+    pub(super) spec: &'static OperationSpec,
+    pub(super) request: Result<PreparedRequest, InvalidRequest>,
+    pub(super) decode: fn(&RawResponse) -> Result<T, DecodeError>,
+    pub(super) options: CallOptions,
+    pub(super) problems: Vec<Violation>,
+    /// How the operation pages; `()` when it does not.
+    pub(super) pager: P,
     _error: PhantomData<fn() -> E>,
 }
 
-impl<T, E> std::fmt::Debug for Call<T, E> {
+impl<T, E, P> std::fmt::Debug for Call<T, E, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
             .field("operation", &self.spec.name)
@@ -44,13 +47,13 @@ impl<T, E> std::fmt::Debug for Call<T, E> {
     }
 }
 
-enum Failure {
+pub(super) enum Failure {
     Invalid(InvalidRequest),
     Transport(TransportError),
 }
 
 /// The HTTP work of a call, shared by all operations (not generic).
-async fn run(
+pub(super) async fn run(
     core: &ClientCore,
     spec: &'static OperationSpec,
     request: Result<PreparedRequest, InvalidRequest>,
@@ -85,10 +88,19 @@ impl<T, E> Call<T, E> {
             decode,
             options: CallOptions::default(),
             problems: Vec::new(),
+            pager: (),
             _error: PhantomData,
         }
     }
 
+    /// A call that pages: its pages are fetched as `pager` says (see the crate's `Paged`).
+    pub fn paged<P>(self, pager: P) -> Call<T, E, P> {
+        let Call { core, spec, request, decode, options, problems, pager: (), _error } = self;
+        Call { core, spec, request, decode, options, problems, pager, _error }
+    }
+}
+
+impl<T, E, P> Call<T, E, P> {
     /// Sets the total time of each attempt of this call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -149,7 +161,7 @@ impl<T, E> Call<T, E> {
     }
 }
 
-fn finish<T, E: ErrorFromResponse>(
+pub(super) fn finish<T, E: ErrorFromResponse>(
     raw: RawResponse,
     spec: &'static OperationSpec,
     decode: fn(&RawResponse) -> Result<T, DecodeError>,
@@ -163,10 +175,11 @@ fn finish<T, E: ErrorFromResponse>(
     }
 }
 
-impl<T, E> IntoFuture for Call<T, E>
+impl<T, E, P> IntoFuture for Call<T, E, P>
 where
     T: Send + 'static,
     E: ErrorFromResponse + Send + 'static,
+    P: Send + 'static,
 {
     type Output = Result<T, E>;
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'static>>;

@@ -54,8 +54,9 @@ impl ResponseMeta {
         &self.inner.headers
     }
 
-    /// Request id assigned by the server or a proxy: the value of the first header of
-    /// [`REQUEST_ID_HEADERS`] present in the response (and valid text).
+    /// Request id assigned by the server or a proxy: the value of the first of the
+    /// headers `x-request-id`, `request-id`, `x-amzn-requestid`, `x-correlation-id`, `x-trace-id`
+    /// and `cf-ray` present in the response (and valid text).
     pub fn request_id(&self) -> Option<&str> {
         REQUEST_ID_HEADERS.iter().find_map(|name| {
             self.inner.headers.get(*name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
@@ -204,7 +205,8 @@ impl<T> ApiError<T> {
         &self.raw
     }
 
-    /// The server's message in the body, if it has one (see [`server_message`]).
+    /// The server's message in the body, if it has one: a field such as `error.message`, `message`
+    /// or `detail`, or a text body.
     pub fn message(&self) -> Option<String> {
         server_message(&self.raw)
     }
@@ -267,7 +269,8 @@ impl UnexpectedStatus {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// The server's message in the body, if it has one (see [`server_message`]).
+    /// The server's message in the body, if it has one: a field such as `error.message`, `message`
+    /// or `detail`, or a text body.
     pub fn message(&self) -> Option<String> {
         server_message(&self.body)
     }

@@ -8,8 +8,8 @@
 //! `src/runtime/<module>.rs`. Modules therefore refer to each other with `super::`, never with
 //! `crate::`, and this file holds nothing but documentation and module declarations.
 //!
-//! Dependencies point one way: `call` → `exchange` → `config`, `request`, `response`,
-//! `retry`, `hooks` → `errors`. Nothing imports `call`.
+//! Dependencies point one way: `paginate` → `call` → `exchange` → `config`, `request`,
+//! `response`, `retry`, `hooks` → `errors`. Only `paginate` imports `call`.
 //!
 //! Parts a crate does not use are left out of it: a region between the lines `//@ if PART`
 //! and `//@ end` is copied only when the crate needs `PART` (the generator decides from the
@@ -27,3 +27,4 @@ pub mod retry;
 pub mod validate;
 pub mod enums;
 pub mod bulk;
+pub mod paginate;

@@ -76,9 +76,9 @@ pub fn is_sensitive_header(name: &HeaderName) -> bool {
 #[derive(Clone)]
 pub struct PreparedRequest {
     path: String,
-    query: Vec<(Cow<'static, str>, String)>,
+    pub(super) query: Vec<(Cow<'static, str>, String)>,
     headers: HeaderMap,
-    body: Option<Bytes>,
+    pub(super) body: Option<Bytes>,
     problems: Vec<Violation>,
 }
 

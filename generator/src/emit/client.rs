@@ -147,6 +147,9 @@ fn lib_rs(api: &Api, header: &Header) -> String {
     }
     out.push_str("pub use runtime::call::Call;\n");
     out.push_str("pub use runtime::hooks::ResponseInfo;\n");
+    if !api.pagination.is_empty() {
+        out.push_str("pub use runtime::paginate::{Items, Paged, Pages};\n");
+    }
     out.push_str("pub use runtime::response::Response;\n");
     out.push_str("pub use runtime::retry::RetryConfig;\n");
     out.push_str(&doctests(api));

@@ -448,7 +448,12 @@ fn readme(api: &Api, header: &Header) -> String {
          | `Error::Decode` | A response body did not match its type | The message, status, raw body |\n\
          | `Error::InvalidRequest` | The request breaks a constraint of the spec (such as `maxItems`) or has an invalid header; nothing was sent | Every violation |\n\
          | `Error::Build` | The client could not be built (invalid URL or header) | The reason |\n\n\
-         `Error::status()`, `Error::meta()` and `Error::request_id()` give the response details of any variant that has them.\n\n",
+         An error says why: its `Display` gives the status, the server's message (the body's `error.message`, \
+         `message` or `detail`, or a text body) and the request id, and `source()` leads to the underlying error \
+         for reporters such as `anyhow`. `Error::message()` is the server's message alone; `Error::status()`, \
+         `Error::meta()` and `Error::request_id()` give the response details of any variant that has them; \
+         `Error::is_retryable()` (connection failures, timeouts, 408, 429, 500, 502, 503, 504), `is_timeout()`, \
+         `is_client_error()` and `is_server_error()` classify it.\n\n",
     );
     if let Some(op) = qs {
         out.push_str(&fenced("rust,no_run", &examples::program(api, op, Setup::FromEnv, Use::MatchErrors).text(0)));
@@ -514,6 +519,46 @@ fn readme(api: &Api, header: &Header) -> String {
             out.push_str(&fenced("rust,no_run", &examples::bulk_program(api, b).text(0)));
         }
     }
+
+    // Pagination
+    if !api.pagination.is_empty() {
+        out.push_str("\n## Pagination\n\n");
+        out.push_str(
+            "The calls of these operations can walk every page: `.pages()` is a stream of the pages and `.items()` a \
+             stream of the items of every page, both fetched lazily (the next page is asked for when the previous \
+             one has been used up). Each page is an ordinary call, retried like any other, with the per-call \
+             settings (`.timeout(..)`, `.retry(..)`, `.header(..)`) applied to every page. The stream ends after \
+             the last page: one that says there is no more, an empty one, or one whose cursor was seen before (a \
+             server repeating itself cannot make it loop). An error is yielded once and ends the stream. Both \
+             streams have `try_next()` and implement `futures::Stream`. Awaiting the call itself fetches one page.\n\n\
+             | Operation | Items | Next page |\n| --- | --- | --- |\n",
+        );
+        for p in &api.pagination {
+            let op = &api.operations[p.operation];
+            let place = |place: &PagePlace| match place {
+                PagePlace::Query(w) => format!("query parameter `{w}`"),
+                PagePlace::Body(w) => format!("body field `{w}`"),
+            };
+            let next = match &p.mode {
+                PageMode::Cursor { field, place: at } => {
+                    format!("the response's `{}` as {}", field.rust_name, place(at))
+                }
+                PageMode::Offset { place: at } => format!("the count of items so far as {}", place(at)),
+            };
+            out.push_str(&format!(
+                "| [`{}`]({}) | {} (`{}`) | {next} |\n",
+                op.rust_name,
+                op_link_from_root(api, op),
+                type_md(api, &p.item, "docs/models/"),
+                p.items.rust_name
+            ));
+        }
+        let op = &api.operations[api.pagination[0].operation];
+        out.push('\n');
+        out.push_str(&fenced("rust,no_run", &examples::program(api, op, Setup::FromEnv, Use::Items).text(0)));
+    }
+
+    out.push_str(&http_sections(api, qs));
 
     // Operations
     out.push_str("\n## Operations\n\n");
@@ -1095,6 +1140,85 @@ fn enum_values(api: &Api, t: &TypeRef) -> Option<String> {
         values.join(", ")
     };
     Some(format!("{shown}; others kept as `{}::Unknown`", def.name))
+}
+
+/// The README sections on the HTTP client (proxies, TLS), logging and testing against a local
+/// stand-in server.
+fn http_sections(api: &Api, qs: Option<&Operation>) -> String {
+    let krate = &api.package.name;
+    let mut out = String::from("\n## Custom HTTP client, proxies and TLS\n\n");
+    out.push_str(&format!(
+        "The client is built on `reqwest` (re-exported as `{krate}::reqwest`, so you can name the exact version). \
+         By default it uses the proxies of the `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` variables and of the system, \
+         and TLS through rustls trusting the operating system's certificate store, so a TLS-inspecting corporate \
+         proxy whose root certificate is installed there is trusted; the `native-tls` feature uses the platform's \
+         TLS library instead. For anything else (an explicit proxy, extra root certificates, a shared connection \
+         pool), build a `reqwest::Client` and hand it over: the SDK's timeouts, retries, headers and credentials \
+         still apply to every request.\n\n"
+    ));
+    out.push_str(&fenced(
+        "rust,no_run",
+        &format!(
+            "use std::time::Duration;\n\nuse {krate}::{{reqwest, Client}};\n\nfn main() -> Result<(), Box<dyn std::error::Error>> {{\n    let http = reqwest::Client::builder()\n        .proxy(reqwest::Proxy::https(\"http://proxy.internal:3128\")?)\n        .connect_timeout(Duration::from_secs(5))\n        .build()?;\n    let client = Client::builder(){}.http_client(http).build()?;\n    println!(\"{{}}\", client.base_url());\n    Ok(())\n}}\n",
+            server_url_for_snippet(api)
+        ),
+    ));
+    out.push_str(&format!(
+        "\n## Logging and tracing\n\n\
+         The SDK reports through `tracing` (install any subscriber, such as `tracing-subscriber`). Every call is a \
+         span `sdk.call` with the fields `operation`, `method`, `path` (the template, never the values), `attempt`, \
+         `status` and `latency_ms`. Events: `response received` and `attempt failed` at DEBUG, `retrying request` \
+         (with the reason and the delay) and `giving up retrying` at WARN. Their targets start with `{krate}::`, so \
+         `RUST_LOG={krate}=debug` (with `tracing-subscriber`'s `EnvFilter`) shows them all. Credentials never appear: \
+         the API key is redacted from `Debug` output, errors and traces. For metrics, `ClientBuilder::on_response` \
+         runs a hook after every attempt with the operation, status and latency.\n"
+    ));
+    out.push_str(
+        "\n## Testing your integration\n\n\
+         Point the client at a local server with `server_url`: a mock-server crate (such as `wiremock` or `httpmock`) \
+         or a few lines of Tokio (`tokio = { version = \"1\", features = [\"full\"] }` in your dev-dependencies), \
+         as here. Nothing reaches the real API, and your test can check what was sent.\n\n",
+    );
+    if let Some(op) = qs {
+        let status = op.success.first().copied().unwrap_or(200);
+        let reason = match status {
+            201 => "Created",
+            202 => "Accepted",
+            204 => "No Content",
+            _ => "OK",
+        };
+        let body = match (&op.response, &op.response_example) {
+            (TypeRef::Unit, _) => String::new(),
+            (_, Some(example)) => serde_json::to_string(example).unwrap_or_default(),
+            _ => "{}".to_owned(),
+        };
+        let program = examples::program(api, op, Setup::Local, Use::Print);
+        let mut text = String::new();
+        for u in program.uses() {
+            text.push_str(u);
+            text.push('\n');
+        }
+        text.push_str("use tokio::io::{AsyncReadExt, AsyncWriteExt};\nuse tokio::net::TcpListener;\n\n");
+        text.push_str("#[tokio::main]\nasync fn main() -> Result<(), Box<dyn std::error::Error>> {\n");
+        text.push_str(&format!(
+            "    // A stand-in for the API on a free local port: it answers every request with {status}.\n    \
+             let listener = TcpListener::bind(\"127.0.0.1:0\").await?;\n    \
+             let url = format!(\"http://{{}}\", listener.local_addr()?);\n    \
+             tokio::spawn(async move {{\n        \
+             while let Ok((mut socket, _)) = listener.accept().await {{\n            \
+             let mut request = vec![0; 64 * 1024];\n            \
+             let _ = socket.read(&mut request).await;\n            \
+             let body = {};\n            \
+             let head = format!(\"HTTP/1.1 {status} {reason}\\r\\ncontent-type: application/json\\r\\ncontent-length: {{}}\\r\\nconnection: close\\r\\n\\r\\n\", body.len());\n            \
+             let _ = socket.write_all(format!(\"{{head}}{{body}}\").as_bytes()).await;\n        \
+             }}\n    }});\n\n",
+            str_lit(&body)
+        ));
+        text.push_str(&program.body(4));
+        text.push_str("    Ok(())\n}\n");
+        out.push_str(&fenced("rust,no_run", &text));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -320,6 +320,8 @@ pub(crate) struct Values<'a> {
     /// A time value was built: it is `now`, the current time, bound before the values (a
     /// snippet copied as it is must not send a fixed time).
     pub(crate) uses_now: bool,
+    /// A time value is `week_ago`, bound after `now`.
+    uses_week_ago: bool,
     /// Idempotency-key fields left unset (wire names).
     pub(crate) skipped_keys: BTreeSet<String>,
 }
@@ -328,6 +330,16 @@ pub(crate) struct Values<'a> {
 const NOW_MARKER: &str = "\u{1}now";
 /// The JSON of a `now.date_naive()` value.
 const TODAY_MARKER: &str = "\u{1}today";
+/// The JSON of a `week_ago` value (the start of a time range ending now).
+const WEEK_AGO_MARKER: &str = "\u{1}week_ago";
+
+/// Whether a field of this name starts a time range (`start_time`, `from`, `since`, ...): its
+/// value in a snippet is a week ago, so the range up to `now` is not empty.
+fn starts_a_range(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["start", "from", "since", "begin", "after"].iter().any(|w| name.starts_with(w))
+        || ["_start", "_from", "_since", "_after"].iter().any(|w| name.ends_with(w))
+}
 
 impl<'a> Values<'a> {
     pub(crate) fn new(api: &'a Api) -> Self {
@@ -337,6 +349,7 @@ impl<'a> Values<'a> {
             depth: 0,
             building: Vec::new(),
             uses_now: false,
+            uses_week_ago: false,
             skipped_keys: BTreeSet::new(),
         }
     }
@@ -360,9 +373,18 @@ impl<'a> Values<'a> {
         }
     }
 
-    /// `let now = <crate>::chrono::Utc::now();` when a value uses the current time.
-    pub(crate) fn now_binding(&self) -> Option<String> {
-        self.uses_now.then(|| format!("let now = {}::chrono::Utc::now();", self.api.package.name))
+    /// `let now = <crate>::chrono::Utc::now();` when a value uses the current time (and
+    /// `week_ago` after it when a range starts then).
+    pub(crate) fn now_binding(&self) -> Vec<String> {
+        let krate = &self.api.package.name;
+        let mut lines = Vec::new();
+        if self.uses_now {
+            lines.push(format!("let now = {krate}::chrono::Utc::now();"));
+        }
+        if self.uses_week_ago {
+            lines.push(format!("let week_ago = now - {krate}::chrono::TimeDelta::days(7);"));
+        }
+        lines
     }
 
     fn def(&self, name: &str) -> Option<&'a TypeDef> {
@@ -436,6 +458,11 @@ impl<'a> Values<'a> {
                     _ => String::new(),
                 };
                 (Expr::call("bytes::Bytes::from", vec![Expr::atom(str_lit(&s))]), Json::String(s))
+            }
+            TypeRef::DateTime if starts_a_range(hint) => {
+                self.uses_now = true;
+                self.uses_week_ago = true;
+                (Expr::atom("week_ago"), Json::String(WEEK_AGO_MARKER.to_owned()))
             }
             TypeRef::DateTime => {
                 self.uses_now = true;
@@ -731,6 +758,7 @@ fn json_inner(v: &Json) -> Expr {
         Json::Number(n) => Expr::atom(n.to_string()),
         Json::String(s) if s == NOW_MARKER => Expr::atom("now"),
         Json::String(s) if s == TODAY_MARKER => Expr::atom("now.date_naive()"),
+        Json::String(s) if s == WEEK_AGO_MARKER => Expr::atom("week_ago"),
         Json::String(s) => Expr::atom(str_lit(s)),
         Json::Array(items) => Expr::array(items.iter().map(json_inner).collect()),
         Json::Object(entries) => Expr::Object(entries.iter().map(|(k, v)| (str_lit(k), json_inner(v))).collect()),
@@ -854,6 +882,8 @@ pub(crate) enum Setup {
     FromEnv,
     /// `Client::builder()` with the first server and the credential from its variable.
     Builder,
+    /// `Client::builder().server_url(url)` with a test credential: a local stand-in server.
+    Local,
 }
 
 /// What a program does with the call.
@@ -865,6 +895,8 @@ pub(crate) enum Use {
     PerCall,
     /// Matches on the errors.
     MatchErrors,
+    /// Walks every item of every page (a paginated operation).
+    Items,
 }
 
 fn client_stmts(api: &Api, setup: Setup, root: &mut Vec<&'static str>) -> Vec<Stmt> {
@@ -882,6 +914,13 @@ fn client_stmts(api: &Api, setup: Setup, root: &mut Vec<&'static str>) -> Vec<St
                 Stmt::Line(format!("// Reads {}{fallback}.", vars.join(" and "))),
                 Stmt::Line("let client = Client::from_env()?;".into()),
             ]
+        }
+        Setup::Local => {
+            let mut e = Expr::atom("Client::builder()").then("server_url", Some(vec![Expr::atom("url")]));
+            for s in api.security.iter().take(1) {
+                e = e.then(&s.setter, Some(vec![Expr::atom(str_lit("test-key"))]));
+            }
+            vec![Stmt::Let("client".into(), e.then("build()?", None))]
         }
         Setup::Builder => {
             let mut e = Expr::atom("Client::builder()");
@@ -983,17 +1022,32 @@ pub(crate) fn program(api: &Api, op: &Operation, setup: Setup, usage: Use) -> Pr
             }));
             let declared = op.errors.iter().filter_map(|e| api.errors.iter().find(|v| v.status == e.status));
             for v in declared.take(1) {
-                stmts.push(Stmt::Line(format!(
-                    "    Err(Error::{}(e)) => eprintln!(\"status {{}}: {{:?}}\", e.status(), e.body()),",
-                    v.rust_name
-                )));
+                stmts.push(Stmt::Line(format!("    Err(Error::{}(e)) => {{", v.rust_name)));
+                stmts.push(Stmt::Line(
+                    "        // A status the spec declares: its typed body, and the server's message.".into(),
+                ));
+                stmts.push(Stmt::Line(
+                    "        eprintln!(\"rejected: {} {:?}\", e.message().unwrap_or_default(), e.body());".into(),
+                ));
+                stmts.push(Stmt::Line(format!("        return Err(Error::{}(e).into());", v.rust_name)));
+                stmts.push(Stmt::Line("    }".into()));
             }
+            stmts.push(Stmt::Line("    Err(e) => {".into()));
             stmts.push(Stmt::Line(
-                "    Err(Error::UnexpectedStatus(e)) => eprintln!(\"status {}: {}\", e.status(), e.body_text()),"
-                    .into(),
+                "        // `Display` says why: the status, the server's message, the request id.".into(),
             ));
-            stmts
-                .push(Stmt::Line("    Err(e) => eprintln!(\"failed: {e} (request id {:?})\", e.request_id()),".into()));
+            stmts.push(Stmt::Line(
+                "        eprintln!(\"failed: {e} (worth retrying later: {})\", e.is_retryable());".into(),
+            ));
+            stmts.push(Stmt::Line("        return Err(e.into());".into()));
+            stmts.push(Stmt::Line("    }".into()));
+            stmts.push(Stmt::Line("}".into()));
+        }
+        Use::Items => {
+            stmts.push(Stmt::Line("// Pages are fetched as the loop needs them.".into()));
+            stmts.push(Stmt::Let("mut items".into(), call.then("items", Some(vec![]))));
+            stmts.push(Stmt::Line("while let Some(item) = items.try_next().await? {".into()));
+            stmts.push(Stmt::Line("    println!(\"{item:?}\");".into()));
             stmts.push(Stmt::Line("}".into()));
         }
     }

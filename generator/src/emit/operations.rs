@@ -174,6 +174,14 @@ fn method_doc(api: &Api, op: &Operation) -> TokenStream {
     text.push_str(
         " Await the returned [`Call`] directly, or use [`Call::send_with_response`] to get the status and headers too.",
     );
+    if let Some(p) = pagination_of(api, op) {
+        text.push_str(&format!(
+            "\n\n# Pages\n\nThe response is one page. [`Call::pages`] streams every page and [`Call::items`] every {} \
+             of every page (`{}`), fetching the next page only when it is needed, and stopping after the last one.",
+            type_link(&p.item),
+            p.items.rust_name
+        ));
+    }
     text.push_str("\n\n# Errors\n");
     for e in &op.errors {
         if let Some(v) = api.errors.iter().find(|v| v.status == e.status) {
@@ -235,10 +243,10 @@ fn client_delegates(api: &Api, tag: &Tag, ops: &[&Operation]) -> TokenStream {
         let name = ident(&op.rust_name);
         let d = method_doc(api, op);
         let (args, names) = method_args(op);
-        let out = ty(&op.response, &models_path());
+        let out = call_type(api, op);
         quote! {
             #d
-            pub fn #name(&self, #(#args),*) -> Call<#out, Error> {
+            pub fn #name(&self, #(#args),*) -> #out {
                 self.#accessor().#name(#(#names),*)
             }
         }
@@ -340,18 +348,19 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
         ResponseEncoding::Text => quote!(crate::runtime::response::decode_text),
         ResponseEncoding::Binary => quote!(crate::runtime::response::decode_bytes),
     };
-    let out = ty(&op.response, &models_path());
+    let out = call_type(api, op);
     let request_expr = if op.body.is_some() { quote!(#body_encode) } else { quote!(Ok(request)) };
+    let paged = pager(api, op);
     let mut_kw = if op.params.iter().any(|p| p.location != ParamLocation::Path) { quote!(mut) } else { quote!() };
     quote! {
         #d
-        pub fn #name(&self, #(#args),*) -> Call<#out, Error> {
+        pub fn #name(&self, #(#args),*) -> #out {
             #(#prelude)*
             #(#body_stmts)*
             let #mut_kw request = PreparedRequest::new(#path_expr);
             #(#query)*
             let request = #request_expr;
-            Call::new(self.core, &#spec, request, #decode)
+            Call::new(self.core, &#spec, request, #decode) #paged
         }
     }
 }
@@ -565,5 +574,76 @@ fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
             })
             .await
         }
+    }
+}
+
+/// The type an operation's method returns: `Call<Out, Error>`, or for a paginated operation
+/// `Call<Out, Error, Paged<Out, Item>>`.
+fn call_type(api: &Api, op: &Operation) -> TokenStream {
+    let out = ty(&op.response, &models_path());
+    match pagination_of(api, op) {
+        Some(p) => {
+            let item = ty(&p.item, &models_path());
+            quote!(Call<#out, Error, crate::Paged<#out, #item>>)
+        }
+        None => quote!(Call<#out, Error>),
+    }
+}
+
+fn pagination_of<'a>(api: &'a Api, op: &Operation) -> Option<&'a Pagination> {
+    api.pagination.iter().find(|p| api.operations[p.operation].rust_name == op.rust_name)
+}
+
+/// `.paged(..)` with the rules of a paginated operation (nothing for another one): plain
+/// functions reading the page, and where the next request carries its cursor or offset.
+fn pager(api: &Api, op: &Operation) -> TokenStream {
+    let Some(p) = pagination_of(api, op) else {
+        return quote!();
+    };
+    let out = ty(&op.response, &models_path());
+    let item = ty(&p.item, &models_path());
+    let items = ident(&p.items.rust_name);
+    let (count, take) = if p.items.optional {
+        (quote!(page.#items.as_ref().map_or(0, Vec::len)), quote!(page.#items.unwrap_or_default()))
+    } else {
+        (quote!(page.#items.len()), quote!(page.#items))
+    };
+    let has_more = match &p.has_more {
+        Some(f) => {
+            let id = ident(&f.rust_name);
+            let value = if f.optional { quote!(page.#id) } else { quote!(Some(page.#id)) };
+            quote! {
+                fn has_more(page: &#out) -> Option<bool> { #value }
+                let has_more: Option<fn(&#out) -> Option<bool>> = Some(has_more);
+            }
+        }
+        None => quote!(let has_more = None;),
+    };
+    let place = |place: &PagePlace| match place {
+        PagePlace::Query(w) => quote!(crate::runtime::paginate::PagePlace::Query(#w)),
+        PagePlace::Body(w) => quote!(crate::runtime::paginate::PagePlace::Body(#w)),
+    };
+    let mode = match &p.mode {
+        PageMode::Cursor { field, place: at } => {
+            let id = ident(&field.rust_name);
+            let value = if field.optional { quote!(page.#id.clone()) } else { quote!(Some(page.#id.clone())) };
+            let at = place(at);
+            quote! {{
+                fn next(page: &#out) -> Option<String> { #value }
+                crate::runtime::paginate::PageMode::Cursor { next, place: #at }
+            }}
+        }
+        PageMode::Offset { place: at } => {
+            let at = place(at);
+            quote!(crate::runtime::paginate::PageMode::Offset { place: #at })
+        }
+    };
+    quote! {
+        .paged({
+            fn count(page: &#out) -> usize { #count }
+            fn items(page: #out) -> Vec<#item> { #take }
+            #has_more
+            crate::Paged::new(#mode, has_more, count, items)
+        })
     }
 }

@@ -27,6 +27,7 @@ const FILES: &[(&str, &str, Option<Part>)] = &[
     ("enums.rs", include_str!("../../runtime/src/enums.rs"), Some(Part::Enums)),
     ("multipart.rs", include_str!("../../runtime/src/multipart.rs"), Some(Part::Multipart)),
     ("bulk.rs", include_str!("../../runtime/src/bulk.rs"), Some(Part::Bulk)),
+    ("paginate.rs", include_str!("../../runtime/src/paginate.rs"), Some(Part::Pagination)),
 ];
 
 /// An optional piece of the runtime, named in the source by `//@ if <name>`.
@@ -42,6 +43,8 @@ pub(crate) enum Part {
     Multipart,
     /// Batching helpers (`BulkOptions`, `BulkReport`).
     Bulk,
+    /// Page streams of paginated operations.
+    Pagination,
     /// HTTP basic authentication.
     AuthBasic,
     /// API keys sent in a cookie.
@@ -49,12 +52,13 @@ pub(crate) enum Part {
 }
 
 impl Part {
-    const ALL: [Part; 7] = [
+    const ALL: [Part; 8] = [
         Part::Enums,
         Part::StringEnums,
         Part::IntEnums,
         Part::Multipart,
         Part::Bulk,
+        Part::Pagination,
         Part::AuthBasic,
         Part::AuthCookie,
     ];
@@ -66,6 +70,7 @@ impl Part {
             Part::IntEnums => "int_enums",
             Part::Multipart => "multipart",
             Part::Bulk => "bulk",
+            Part::Pagination => "pagination",
             Part::AuthBasic => "auth_basic",
             Part::AuthCookie => "auth_cookie",
         }
@@ -97,6 +102,9 @@ pub(crate) fn parts(api: &Api) -> BTreeSet<Part> {
     }
     if !api.bulk.is_empty() {
         parts.insert(Part::Bulk);
+    }
+    if !api.pagination.is_empty() {
+        parts.insert(Part::Pagination);
     }
     for scheme in &api.security {
         match scheme.kind {

@@ -93,6 +93,7 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
     dedupe_tags(&mut tags);
     let errors = error_variants(&operations);
     let bulk = bulk_helpers(l, &operations);
+    let pagination = paginations(l, &operations);
     graph::box_recursion(&mut l.types);
     graph::mark_flags(&mut l.types);
     Api {
@@ -108,6 +109,7 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
         types: l.types.values().cloned().collect(),
         errors,
         bulk,
+        pagination,
     }
 }
 
@@ -649,6 +651,87 @@ fn bulk_helpers(l: &mut Lowerer, operations: &[Operation]) -> Vec<BulkHelper> {
             item: (**item).clone(),
             batch_size,
         });
+    }
+    out
+}
+
+/// The paginated operations of the config, checked against the operations and their types.
+fn paginations(l: &mut Lowerer, operations: &[Operation]) -> Vec<Pagination> {
+    let mut out = Vec::new();
+    for (name, cfg) in l.config.pagination.clone() {
+        let at = format!("generator config: pagination.{name}");
+        let Some((index, op)) = operations.iter().enumerate().find(|(_, o)| o.rust_name == name) else {
+            l.error(&at, format!("operation `{name}` does not exist"));
+            continue;
+        };
+        let fields = match op.response.named().and_then(|n| l.types.get(n)).map(|t| &t.kind) {
+            Some(TypeKind::Struct { fields, .. }) if !matches!(op.response, TypeRef::Vec(_)) => fields.clone(),
+            _ => {
+                l.error(&at, format!("the response of `{name}` is not an object type, so it cannot be a page"));
+                continue;
+            }
+        };
+        let field = |wire: &str| fields.iter().find(|f| f.wire_name == wire);
+        let page_field = |f: &Field| PageField { rust_name: f.rust_name.clone(), optional: !f.is_plain() };
+        let Some(items) = field(&cfg.items) else {
+            l.error(&at, format!("the response of `{name}` has no field `{}`", cfg.items));
+            continue;
+        };
+        let TypeRef::Vec(item) = &items.ty else {
+            l.error(&at, format!("field `{}` of the response of `{name}` is not an array", cfg.items));
+            continue;
+        };
+        let has_more = match &cfg.has_more {
+            Some(wire) => match field(wire) {
+                Some(f) if f.ty == TypeRef::Bool => Some(page_field(f)),
+                _ => {
+                    l.error(&at, format!("the response of `{name}` has no boolean field `{wire}`"));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let place = |l: &mut Lowerer, wire: &str| -> Option<PagePlace> {
+            if op.params.iter().any(|p| p.wire_name == wire && p.location == ParamLocation::Query) {
+                return Some(PagePlace::Query(wire.to_owned()));
+            }
+            let body_has = op
+                .body
+                .as_ref()
+                .filter(|b| b.encoding == BodyEncoding::Json)
+                .and_then(|b| b.ty.named())
+                .and_then(|n| match l.types.get(n).map(|t| &t.kind) {
+                    Some(TypeKind::Struct { fields, .. }) => fields.iter().find(|f| f.wire_name == wire).map(|_| ()),
+                    _ => None,
+                });
+            match body_has {
+                Some(()) => Some(PagePlace::Body(wire.to_owned())),
+                None => {
+                    l.error(&at, format!("`{name}` has no query parameter or JSON body field `{wire}`"));
+                    None
+                }
+            }
+        };
+        let mode = match (&cfg.cursor, &cfg.offset_param) {
+            (Some(cursor), None) => {
+                let Some(f) = field(cursor).filter(|f| f.ty == TypeRef::String) else {
+                    l.error(&at, format!("the response of `{name}` has no string field `{cursor}`"));
+                    continue;
+                };
+                let field = page_field(f);
+                let Some(place) = place(l, cfg.cursor_param.as_deref().unwrap_or(cursor)) else { continue };
+                PageMode::Cursor { field, place }
+            }
+            (None, Some(offset)) => {
+                let Some(place) = place(l, offset) else { continue };
+                PageMode::Offset { place }
+            }
+            _ => {
+                l.error(&at, "give either `cursor` (cursor paging) or `offset_param` (offset paging)");
+                continue;
+            }
+        };
+        out.push(Pagination { operation: index, items: page_field(items), item: (**item).clone(), has_more, mode });
     }
     out
 }
