@@ -152,6 +152,11 @@ fn apply(doc: &mut Value, m: &Mutation) {
 
 fn check(name: &str, doc: &Value, strict: bool) -> Result<(), TestCaseError> {
     let text = serde_json::to_string(doc).unwrap();
+    // A stack overflow aborts the process before proptest can report the case: with
+    // FUZZ_LAST=<file> every case is written there first, so the culprit is left on disk.
+    if let Some(path) = std::env::var_os("FUZZ_LAST") {
+        let _ = std::fs::write(path, &text);
+    }
     let mut config = Config::default();
     config.package.name = Some("fuzzed".into());
     let result = catch_unwind(AssertUnwindSafe(|| sdkgen::generate_str(name, &text, &config, LowerOptions { strict })));
