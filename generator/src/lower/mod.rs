@@ -65,6 +65,8 @@ pub(crate) struct Lowerer<'a> {
     pub types: BTreeMap<String, TypeDef>,
     pub diagnostics: Vec<Diagnostic>,
     depth: usize,
+    /// The shape of every inline schema given a named type (see [`shape_key`]) to its name.
+    inline_shapes: BTreeMap<String, String>,
 }
 
 /// A schema lowered to a type, with whether the value may be `null`.
@@ -85,6 +87,7 @@ impl<'a> Lowerer<'a> {
             types: BTreeMap::new(),
             diagnostics: Vec::new(),
             depth: 0,
+            inline_shapes: BTreeMap::new(),
         }
     }
 
@@ -310,13 +313,32 @@ impl<'a> Lowerer<'a> {
         if let Some(ty) = self.primitive(&v, hint, at) {
             return Lowered { ty, nullable };
         }
-        let rust = self.type_names.unique(&names::type_name(hint));
+        // Inline schemas of the same shape are one type, named from the first use (or by the
+        // config, keyed by the pointer of that use): large descriptions repeat the same inline
+        // object hundreds of times.
+        let key = shape_key(schema);
+        if let Some(rust) = key.as_ref().and_then(|k| self.inline_shapes.get(k)) {
+            return Lowered { ty: TypeRef::Named(rust.clone()), nullable };
+        }
+        let wanted = match self.config.types.rename.get(at) {
+            Some(name) => name.clone(),
+            None => names::type_name(hint),
+        };
+        let rust = self.type_names.unique(&wanted);
+        if let Some(key) = key.clone() {
+            self.inline_shapes.insert(key, rust.clone());
+        }
         let ty = match self.shape(&v, &rust, at) {
             Shape::Kind(kind) => {
                 self.insert_type(&rust, format!("inline schema at `{at}`"), at, &v, kind);
                 TypeRef::Named(rust)
             }
-            Shape::Type(ty) => ty,
+            Shape::Type(ty) => {
+                if let Some(key) = key {
+                    self.inline_shapes.remove(&key);
+                }
+                ty
+            }
         };
         Lowered { ty, nullable }
     }
@@ -638,6 +660,30 @@ fn merge_prop(
 enum Shape {
     Kind(TypeKind),
     Type(TypeRef),
+}
+
+/// What makes two inline schemas the same type: the schema without its prose (`description`,
+/// `example`, `externalDocs`), as canonical JSON. `None` when it cannot be written.
+fn shape_key(schema: &Schema) -> Option<String> {
+    fn strip(v: &mut Value, property_map: bool) {
+        match v {
+            Value::Object(map) => {
+                if !property_map {
+                    for key in ["description", "example", "examples", "externalDocs"] {
+                        map.remove(key);
+                    }
+                }
+                for (k, child) in map.iter_mut() {
+                    strip(child, !property_map && k == "properties");
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| strip(i, false)),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(schema).ok()?;
+    strip(&mut v, false);
+    serde_json::to_string(&v).ok()
 }
 
 /// The 3.1 way to write an enum whose values carry names: `oneOf` (or `anyOf`) of inline
