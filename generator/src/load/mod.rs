@@ -180,9 +180,11 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Bytes, not string slices: what follows a `%` may be the middle of a character.
+        let hex = |b: u8| (b as char).to_digit(16);
         if bytes[i] == b'%' && i + 3 <= bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
+            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
                 i += 3;
                 continue;
             }
@@ -382,7 +384,9 @@ components:
 
     #[test]
     fn percent_encoded_pointer_resolves() {
-        let v: Value = serde_json::json!({"a b": {"c": 1}});
+        let v: Value = serde_json::json!({"a b": {"c": 1}, "%.ᢶ": 2});
         assert_eq!(resolve_pointer(&v, "#/a%20b/c"), Some(&Value::from(1)));
+        // A `%` before a multi-byte character is no escape (found by fuzzing names).
+        assert_eq!(resolve_pointer(&v, "#/%.ᢶ"), Some(&Value::from(2)));
     }
 }
