@@ -336,6 +336,12 @@ pub struct TypeDef {
     /// An example value of the whole type from the spec, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<serde_json::Value>,
+    /// Why the example does not fit the type, when it does not (its round trip is skipped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example_problem: Option<String>,
+    /// JSON pointer of the schema.
+    #[serde(skip)]
+    pub pointer: String,
 }
 
 /// The shape of a generated type.
@@ -459,6 +465,9 @@ pub struct IntVariant {
     pub rust_name: String,
     /// Value on the wire.
     pub value: i64,
+    /// What it means, if the spec says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// Where a parameter goes.
@@ -546,6 +555,9 @@ pub struct RequestBody {
     /// Example body from the spec (media type example, else the schema's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<serde_json::Value>,
+    /// Why the example does not fit the body type, when it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example_problem: Option<String>,
 }
 
 /// How a success body is decoded.
@@ -614,6 +626,9 @@ pub struct Operation {
     /// Example of the main success response body from the spec, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_example: Option<serde_json::Value>,
+    /// Why the response example does not fit the response type, when it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_example_problem: Option<String>,
     /// Declared error statuses.
     pub errors: Vec<OperationError>,
     /// Names of security schemes, any one of which authorizes the call.

@@ -17,6 +17,7 @@ fn seeds() -> Vec<(String, Value)> {
     let mut out = Vec::new();
     let dirs = [
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wild"),
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"),
     ];
     for dir in dirs {
@@ -50,6 +51,105 @@ enum Mutation {
     Replace(u32, Value),
     Duplicate(u32, u32),
     RenameKey(u32, String),
+    /// A name the generator turns into an identifier, replaced by a hostile one.
+    Name(NameSlot, u32, String),
+}
+
+/// Where names live in a spec.
+#[derive(Debug, Clone, Copy)]
+enum NameSlot {
+    /// A key of `components/schemas` (every `$ref` to it follows the rename).
+    Schema,
+    /// A key of a `properties` map (and its entry in `required`).
+    Property,
+    /// A value of a string `enum`.
+    EnumValue,
+    /// An `operationId`.
+    OperationId,
+    /// A tag of an operation.
+    Tag,
+}
+
+/// Names from anywhere: any Unicode, Rust keywords, JSON Schema and OpenAPI keywords, empty
+/// strings, digits, and mixes of them.
+fn hostile_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "\\PC{0,12}",
+        any::<String>().prop_map(|s| s.chars().take(16).collect()),
+        prop::sample::select(vec![
+            "",
+            " ",
+            "_",
+            "__",
+            "0",
+            "1",
+            "123",
+            "-1",
+            "1.5",
+            "self",
+            "Self",
+            "super",
+            "crate",
+            "type",
+            "fn",
+            "mod",
+            "async",
+            "await",
+            "r#type",
+            "union",
+            "dyn",
+            "Result",
+            "Option",
+            "String",
+            "Vec",
+            "Box",
+            "Error",
+            "Client",
+            "models",
+            "operations",
+            "runtime",
+            "$ref",
+            "$id",
+            "properties",
+            "type",
+            "items",
+            "allOf",
+            "oneOf",
+            "enum",
+            "const",
+            "null",
+            "true",
+            "default",
+            "Unknown",
+            "unknown",
+            "additional_properties",
+            "new",
+            "Ärger",
+            "日本語",
+            "名前",
+            "ß",
+            "🙂",
+            "a b",
+            "a-b",
+            "a.b",
+            "a/b",
+            "~0",
+            "%20",
+            "{id}",
+        ])
+        .prop_map(str::to_owned),
+        ("[a-zA-Z_]{0,4}", "[0-9]{1,3}", "\\PC{0,3}").prop_map(|(a, b, c)| format!("{a}{b}{c}")),
+    ]
+}
+
+fn name_slot() -> impl Strategy<Value = NameSlot> {
+    prop_oneof![
+        Just(NameSlot::Schema),
+        Just(NameSlot::Property),
+        Just(NameSlot::EnumValue),
+        Just(NameSlot::OperationId),
+        Just(NameSlot::Tag),
+    ]
 }
 
 fn payload() -> impl Strategy<Value = Value> {
@@ -77,7 +177,126 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<u32>(), payload()).prop_map(|(i, v)| Mutation::Replace(i, v)),
         (any::<u32>(), any::<u32>()).prop_map(|(a, b)| Mutation::Duplicate(a, b)),
         (any::<u32>(), "[a-zA-Z0-9_ {}/.-]{0,10}").prop_map(|(i, k)| Mutation::RenameKey(i, k)),
+        (name_slot(), any::<u32>(), hostile_name()).prop_map(|(slot, i, n)| Mutation::Name(slot, i, n)),
     ]
+}
+
+/// The pointers of every name of `slot` in the document.
+fn name_pointers(doc: &Value, slot: NameSlot) -> Vec<String> {
+    fn walk(v: &Value, at: &str, slot: NameSlot, property_map: bool, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                    let hit = match slot {
+                        NameSlot::Property => property_map,
+                        NameSlot::OperationId => !property_map && k == "operationId" && c.is_string(),
+                        _ => false,
+                    };
+                    if hit {
+                        out.push(here.clone());
+                    }
+                    if !property_map && k == "enum" && matches!(slot, NameSlot::EnumValue) {
+                        if let Value::Array(items) = c {
+                            out.extend(
+                                items
+                                    .iter()
+                                    .enumerate()
+                                    .filter(|(_, x)| x.is_string())
+                                    .map(|(i, _)| format!("{here}/{i}")),
+                            );
+                        }
+                        continue;
+                    }
+                    if !property_map && k == "tags" && matches!(slot, NameSlot::Tag) {
+                        if let Value::Array(items) = c {
+                            out.extend(
+                                items
+                                    .iter()
+                                    .enumerate()
+                                    .filter(|(_, x)| x.is_string())
+                                    .map(|(i, _)| format!("{here}/{i}")),
+                            );
+                        }
+                    }
+                    walk(c, &here, slot, !property_map && k == "properties", out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, c) in a.iter().enumerate() {
+                    walk(c, &format!("{at}/{i}"), slot, false, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    match slot {
+        NameSlot::Schema => {
+            if let Some(Value::Object(schemas)) = doc.pointer("/components/schemas") {
+                out.extend(
+                    schemas.keys().map(|k| format!("/components/schemas/{}", k.replace('~', "~0").replace('/', "~1"))),
+                );
+            }
+        }
+        _ => walk(doc, "", slot, false, &mut out),
+    }
+    out
+}
+
+/// Every `$ref` equal to `from` becomes `to`.
+fn retarget(v: &mut Value, from: &str, to: &str) {
+    match v {
+        Value::Object(m) => {
+            for (k, c) in m.iter_mut() {
+                if k == "$ref" && c.as_str() == Some(from) {
+                    *c = Value::from(to);
+                } else {
+                    retarget(c, from, to);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|c| retarget(c, from, to)),
+        _ => {}
+    }
+}
+
+fn rename(doc: &mut Value, slot: NameSlot, i: u32, new: &str) {
+    let all = name_pointers(doc, slot);
+    if all.is_empty() {
+        return;
+    }
+    let p = all[(i as usize) % all.len()].clone();
+    let Some((parent, old)) = split(&p) else { return };
+    match slot {
+        NameSlot::Schema | NameSlot::Property => {
+            let Some(Value::Object(o)) = doc.pointer_mut(parent) else { return };
+            if o.contains_key(new) {
+                return;
+            }
+            let Some(v) = o.remove(&old) else { return };
+            o.insert(new.to_owned(), v);
+            if matches!(slot, NameSlot::Schema) {
+                let esc = |s: &str| s.replace('~', "~0").replace('/', "~1");
+                retarget(
+                    doc,
+                    &format!("#/components/schemas/{}", esc(&old)),
+                    &format!("#/components/schemas/{}", esc(new)),
+                );
+            } else if let Some(Value::Array(required)) =
+                split(parent).and_then(|(schema, _)| doc.pointer_mut(&format!("{schema}/required")))
+            {
+                for r in required.iter_mut().filter(|r| r.as_str() == Some(old.as_str())) {
+                    *r = Value::from(new);
+                }
+            }
+        }
+        NameSlot::EnumValue | NameSlot::OperationId | NameSlot::Tag => {
+            if let Some(slot) = doc.pointer_mut(&p) {
+                *slot = Value::from(new);
+            }
+        }
+    }
 }
 
 /// Every JSON pointer of the tree, in document order.
@@ -137,6 +356,7 @@ fn apply(doc: &mut Value, m: &Mutation) {
                 *slot = from;
             }
         }
+        Mutation::Name(slot, i, new) => rename(doc, *slot, *i, new),
         Mutation::RenameKey(i, new) => {
             let p = pick(*i);
             if let Some((parent, key)) = split(&p) {
@@ -152,6 +372,11 @@ fn apply(doc: &mut Value, m: &Mutation) {
 
 fn check(name: &str, doc: &Value, strict: bool) -> Result<(), TestCaseError> {
     let text = serde_json::to_string(doc).unwrap();
+    // A stack overflow aborts the process before proptest can report the case: with
+    // FUZZ_LAST=<file> every case is written there first, so the culprit is left on disk.
+    if let Some(path) = std::env::var_os("FUZZ_LAST") {
+        let _ = std::fs::write(path, &text);
+    }
     let mut config = Config::default();
     config.package.name = Some("fuzzed".into());
     let result = catch_unwind(AssertUnwindSafe(|| sdkgen::generate_str(name, &text, &config, LowerOptions { strict })));
@@ -167,6 +392,7 @@ fn check(name: &str, doc: &Value, strict: bool) -> Result<(), TestCaseError> {
                     }
                 }
             }
+            keep_sample(&text);
         }
         Err(e) => {
             let internal = e.diagnostics.iter().any(|d| d.message.contains("internal error"));
@@ -174,6 +400,19 @@ fn check(name: &str, doc: &Value, strict: bool) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
+}
+
+/// With FUZZ_SAMPLE_DIR=<dir>, the first FUZZ_SAMPLE_MAX (default 6) accepted specs are kept
+/// there, for `cargo xtask corpus <dir>` to check that the crates they make compile.
+fn keep_sample(text: &str) {
+    let Some(dir) = std::env::var_os("FUZZ_SAMPLE_DIR") else { return };
+    let max: usize = std::env::var("FUZZ_SAMPLE_MAX").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
+    let dir = std::path::PathBuf::from(dir);
+    let _ = std::fs::create_dir_all(&dir);
+    let count = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(usize::MAX);
+    if count < max {
+        let _ = std::fs::write(dir.join(format!("fuzzed_{count}.json")), text);
+    }
 }
 
 proptest! {

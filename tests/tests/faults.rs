@@ -163,14 +163,27 @@ fn query() -> GetEventsRequest {
 /// Captures the SDK's WARN events (the "retrying request" lines with `delay_ms` and
 /// `from_retry_after`) on the current thread while the returned guard lives. Tests using it
 /// run on the current-thread runtime, so the SDK's events are emitted on this thread.
+///
+/// One global subscriber (installed once) writes each event to the capture of the thread that
+/// emitted it: per-test scoped subscribers raced with parallel tests over the callsites'
+/// cached interest, and a retry line was sometimes lost.
 #[derive(Clone, Default)]
 struct Logs(Arc<Mutex<Vec<u8>>>);
 
-struct LogWriter(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    static CAPTURE: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { std::cell::RefCell::new(None) };
+}
 
-impl io::Write for LogWriter {
+/// Writes to the capture of the current thread, if it has one.
+struct ThreadWriter;
+
+impl io::Write for ThreadWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURE.with(|c| {
+            if let Some(sink) = &*c.borrow() {
+                sink.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -178,18 +191,31 @@ impl io::Write for LogWriter {
     }
 }
 
+/// Ends the capture of the current thread when dropped.
+struct CaptureGuard;
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CAPTURE.with(|c| c.borrow_mut().take());
+    }
+}
+
 impl Logs {
     fn capture() -> (Logs, impl Sized) {
-        use tracing_subscriber::util::SubscriberInitExt as _;
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            use tracing_subscriber::util::SubscriberInitExt as _;
+            tracing_subscriber::fmt()
+                .with_writer(|| ThreadWriter)
+                .with_ansi(false)
+                .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+                .finish()
+                .try_init()
+                .expect("no other global subscriber in this test binary");
+        });
         let logs = Logs::default();
-        let sink = Arc::clone(&logs.0);
-        let guard = tracing_subscriber::fmt()
-            .with_writer(move || LogWriter(Arc::clone(&sink)))
-            .with_ansi(false)
-            .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
-            .finish()
-            .set_default();
-        (logs, guard)
+        CAPTURE.with(|c| *c.borrow_mut() = Some(Arc::clone(&logs.0)));
+        (logs, CaptureGuard)
     }
 
     /// The "retrying request" lines.

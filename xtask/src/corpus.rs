@@ -1,6 +1,7 @@
 //! `cargo xtask corpus DIR`: generate a crate for every spec in DIR and check that each one
 //! builds clean under clippy, with one shared target folder so dependencies build once.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -8,14 +9,51 @@ use std::time::Instant;
 use sdkgen::config::Config;
 use sdkgen::lower::LowerOptions;
 
+/// The folder of public API descriptions run by `cargo xtask corpus --wild`, relative to the
+/// workspace root.
+pub(crate) const WILD: &str = "../shared/corpus-wild";
+
 struct Row {
     spec: String,
     operations: usize,
     types: usize,
     lines: usize,
     gen_ms: f64,
-    warnings: usize,
+    /// Warnings by kind (see [`warning_kind`]).
+    warnings: BTreeMap<&'static str, usize>,
+    /// Schemas the generator could not type and made `serde_json::Value`.
+    json_fallbacks: usize,
+    /// Wall time of clippy (and the tests) of the crate.
+    check_s: f64,
     check: String,
+}
+
+/// A short name for what a generation warning is about, for the table.
+pub(crate) fn warning_kind(message: &str) -> &'static str {
+    const KINDS: &[(&str, &str)] = &[
+        ("example", "example"),
+        ("any JSON value", "json-fallback"),
+        ("declared differently by several allOf", "allof-conflict"),
+        ("inside allOf is not merged", "allof-union"),
+        ("webhooks", "webhooks"),
+        ("discriminator", "discriminator"),
+        ("cannot be serialized", "param-encoding"),
+        ("is sent as", "param-encoding"),
+        ("security scheme", "security"),
+        ("path parameter", "path-param"),
+        ("reference", "reference"),
+        ("is ignored", "keyword-ignored"),
+        ("dropped", "dropped"),
+    ];
+    KINDS.iter().find(|(needle, _)| message.contains(needle)).map_or("other", |(_, kind)| kind)
+}
+
+fn per_op(n: usize, ops: usize) -> String {
+    if ops == 0 {
+        "-".into()
+    } else {
+        format!("{:.1}", n as f64 / ops as f64)
+    }
 }
 
 fn specs_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
@@ -34,7 +72,9 @@ pub(crate) fn run(dir: &Path, run_tests: bool) -> Result<(), String> {
     let out_root = root.join("target/corpus");
     // The workspace target folder: the generated crates use the same dependency versions and
     // features as the workspace (same Cargo.lock), so nothing is built twice.
-    let target = root.join("target");
+    // SDKGEN_CORPUS_TARGET moves it (to keep the workspace's own builds unblocked meanwhile).
+    let target = std::env::var_os("SDKGEN_CORPUS_TARGET").map_or_else(|| root.join("target"), PathBuf::from);
+    let total = Instant::now();
     let lock = root.join("Cargo.lock");
     let mut rows = Vec::new();
     for spec in specs_in(dir)? {
@@ -54,8 +94,17 @@ pub(crate) fn run(dir: &Path, run_tests: bool) -> Result<(), String> {
         let started = Instant::now();
         let generated = sdkgen::generate_str(&spec.display().to_string(), &text, &config, LowerOptions::default());
         let gen_ms = started.elapsed().as_secs_f64() * 1e3;
-        let mut row =
-            Row { spec: stem.clone(), operations: 0, types: 0, lines: 0, gen_ms, warnings: 0, check: String::new() };
+        let mut row = Row {
+            spec: stem.clone(),
+            operations: 0,
+            types: 0,
+            lines: 0,
+            gen_ms,
+            warnings: BTreeMap::new(),
+            json_fallbacks: 0,
+            check_s: 0.0,
+            check: String::new(),
+        };
         match generated {
             Err(e) => {
                 eprint!("{e}");
@@ -68,7 +117,14 @@ pub(crate) fn run(dir: &Path, run_tests: bool) -> Result<(), String> {
                 row.operations = g.api.operations.len();
                 row.types = g.api.types.len();
                 row.lines = g.files.iter().filter(|(p, _)| p.ends_with(".rs")).map(|(_, c)| c.lines().count()).sum();
-                row.warnings = g.warnings.len();
+                for w in &g.warnings {
+                    let kind = warning_kind(&w.message);
+                    *row.warnings.entry(kind).or_default() += 1;
+                    if kind == "json-fallback" {
+                        row.json_fallbacks += 1;
+                    }
+                }
+                let checked = Instant::now();
                 if let Err(e) = g.files.write(&out) {
                     row.check = format!("write failed: {e}");
                 } else {
@@ -79,20 +135,39 @@ pub(crate) fn run(dir: &Path, run_tests: bool) -> Result<(), String> {
                         row.check = tests(&out, &target);
                     }
                 }
+                row.check_s = checked.elapsed().as_secs_f64();
             }
         }
         eprintln!("{:<28} {}", row.spec, row.check);
         rows.push(row);
     }
     let last = if run_tests { "clippy -D warnings + tests" } else { "clippy -D warnings" };
-    println!("\n| spec | operations | types | lines | generation ms | generator warnings | {last} |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+    println!(
+        "\n| spec | operations | types | lines | lines/op | types/op | generation ms | warnings by kind | schemas as JSON value | check s | {last} |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |");
     for r in &rows {
+        let kinds = if r.warnings.is_empty() {
+            "0".to_owned()
+        } else {
+            r.warnings.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+        };
         println!(
-            "| {} | {} | {} | {} | {:.1} | {} | {} |",
-            r.spec, r.operations, r.types, r.lines, r.gen_ms, r.warnings, r.check
+            "| {} | {} | {} | {} | {} | {} | {:.1} | {} | {} | {:.1} | {} |",
+            r.spec,
+            r.operations,
+            r.types,
+            r.lines,
+            per_op(r.lines, r.operations),
+            per_op(r.types, r.operations),
+            r.gen_ms,
+            kinds,
+            r.json_fallbacks,
+            r.check_s,
+            r.check
         );
     }
+    println!("\n{} specs in {:.0} s", rows.len(), total.elapsed().as_secs_f64());
     let failed: Vec<&str> = rows.iter().filter(|r| r.check != "clean").map(|r| r.spec.as_str()).collect();
     if failed.is_empty() {
         Ok(())

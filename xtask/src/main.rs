@@ -48,11 +48,15 @@ enum Task {
     },
     /// Generate a crate for every spec in DIR and check each with clippy (-D warnings).
     Corpus {
-        /// Folder of OpenAPI documents.
-        dir: PathBuf,
+        /// Folder of OpenAPI documents (default with --wild: ../shared/corpus-wild).
+        #[arg(required_unless_present = "wild")]
+        dir: Option<PathBuf>,
         /// Also run each generated crate's own tests (runtime tests, spec example round trips).
         #[arg(long)]
         test: bool,
+        /// The public descriptions of ../shared/corpus-wild, with their tests (implies --test).
+        #[arg(long)]
+        wild: bool,
     },
     /// Run only the contract tests against a Prism mock server (installs Prism with npm).
     Contract,
@@ -105,13 +109,15 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Task::Corpus { dir, test } => match corpus::run(&dir, test) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("FAILED: {e}");
-                ExitCode::FAILURE
+        Task::Corpus { dir, test, wild } => {
+            match corpus::run(&dir.unwrap_or_else(|| root().join(corpus::WILD)), test || wild) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("FAILED: {e}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
     }
 }
 

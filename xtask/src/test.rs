@@ -32,7 +32,7 @@ pub(crate) fn run_all(no_contract: bool) -> Result<(), String> {
             return Err(format!("`{program} {}` failed", args.join(" ")));
         }
     }
-    for fixtures in ["generator/tests/fixtures", "generator/tests/fixtures/docs"] {
+    for fixtures in ["generator/tests/fixtures", "generator/tests/fixtures/docs", "generator/tests/fixtures/wild"] {
         eprintln!("\n==> cargo xtask corpus {fixtures} --test");
         crate::corpus::run(&crate::root().join(fixtures), true)?;
     }

@@ -38,17 +38,43 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn generate(spec: &Path, out: &Path) -> (i32, String) {
+    generate_with(spec, out, &[])
+}
+
+fn generate_with(spec: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["generate", "--spec"])
         .arg(spec)
         .arg("--out")
         .arg(out)
+        .args(extra)
         .output()
         .unwrap();
     (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 fn check_rejected(name: &str, spec_text: &str, expected: &[&str]) {
+    check_rejected_with(name, spec_text, expected, &[]);
+}
+
+/// A construct the generator degrades (typed as any JSON value, with a warning naming its
+/// pointer): generation succeeds and says so; under `--strict` it is refused like an error.
+fn check_degraded(name: &str, spec_text: &str, expected: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join(format!("{name}.yaml"));
+    std::fs::write(&bad, spec_text).unwrap();
+    let out = dir.path().join("out");
+    let (code, stderr) = generate(&bad, &out);
+    assert_eq!(code, 0, "{name}: one bad schema does not cost the document; stderr:\n{stderr}");
+    for e in expected {
+        assert!(stderr.contains(e), "{name}: the warning mentions `{e}`:\n{stderr}");
+    }
+    assert!(stderr.contains("warning"), "{name}: reported as a warning:\n{stderr}");
+    assert!(out.join("src/lib.rs").is_file(), "{name}: the crate is written");
+    check_rejected_with(name, spec_text, expected, &["--strict"]);
+}
+
+fn check_rejected_with(name: &str, spec_text: &str, expected: &[&str], extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.yaml");
     std::fs::write(&good, GOOD).unwrap();
@@ -59,7 +85,7 @@ fn check_rejected(name: &str, spec_text: &str, expected: &[&str]) {
 
     let bad = dir.path().join(format!("{name}.yaml"));
     std::fs::write(&bad, spec_text).unwrap();
-    let (code, stderr) = generate(&bad, &out);
+    let (code, stderr) = generate_with(&bad, &out, extra);
     assert_eq!(code, 1, "{name}: exit code 1 (no panic, which would be 101); stderr:\n{stderr}");
     assert!(stderr.contains(&format!("{name}.yaml")), "{name}: the error names the file:\n{stderr}");
     for e in expected {
@@ -77,7 +103,7 @@ fn yaml_syntax_error() {
 #[test]
 fn unresolved_ref() {
     let spec = GOOD.replace("#/components/schemas/Batch\"", "#/components/schemas/Missing\"");
-    check_rejected(
+    check_degraded(
         "unresolved",
         &spec,
         &["#/paths/~1events~1bulk/post/requestBody/content/application~1json/schema/$ref", "Missing"],
@@ -87,13 +113,18 @@ fn unresolved_ref() {
 #[test]
 fn wrong_type_where_a_schema_is_expected() {
     let spec = GOOD.replace("schema: {$ref: \"#/components/schemas/Batch\"}", "schema: 42");
-    check_rejected("wrongtype", &spec, &["#/paths/~1events~1bulk/post/requestBody/content/application~1json/schema"]);
+    check_degraded("wrongtype", &spec, &["#/paths/~1events~1bulk/post/requestBody/content/application~1json/schema"]);
 }
 
 #[test]
 fn unsupported_construct() {
     let spec = GOOD.replace("#/components/schemas/Batch\"", "other.yaml#/Batch\"");
-    check_rejected("external", &spec, &["external reference", "#/paths/~1events~1bulk/post/requestBody"]);
+    check_degraded("external", &spec, &["external reference", "#/paths/~1events~1bulk/post/requestBody"]);
+}
+
+#[test]
+fn not_an_openapi_document() {
+    check_rejected("notopenapi", "title: a shopping list\nitems: [milk, eggs]\n", &["not an OpenAPI document"]);
 }
 
 #[test]

@@ -613,10 +613,14 @@ impl<'a> Values<'a> {
                     None => (Expr::atom("Default::default()"), Json::Null),
                 }
             }
+            TypeKind::Alias(_) if self.building.contains(&def.name) => (Expr::atom("Default::default()"), Json::Null),
             TypeKind::Alias(inner) => {
                 // The value is written as the aliased type: the alias's name is not needed.
                 let example = example.or(def.example.as_ref());
-                self.value(inner, example, Mode::Exact, hint)
+                self.building.push(def.name.clone());
+                let out = self.value(inner, example, Mode::Exact, hint);
+                self.building.pop();
+                out
             }
         }
     }
@@ -644,6 +648,18 @@ impl<'a> Values<'a> {
 
     /// Whether `v` is a value of `t` (`strict`: every object key declared, every enum value known).
     fn fits(&self, t: &TypeRef, v: &Json, strict: bool) -> bool {
+        self.fits_within(t, v, strict, 0)
+    }
+
+    /// [`Self::fits`] with the number of named types passed through: a union may name itself
+    /// (directly or through aliases and other unions) without consuming any of the value, so
+    /// the walk is bounded rather than trusting the value to end it.
+    fn fits_within(&self, t: &TypeRef, v: &Json, strict: bool, depth: usize) -> bool {
+        const MAX_FITS_DEPTH: usize = 32;
+        if depth > MAX_FITS_DEPTH {
+            return false;
+        }
+        let fits = |t: &TypeRef, v: &Json| self.fits_within(t, v, strict, depth + 1);
         match t {
             TypeRef::String | TypeRef::Bytes | TypeRef::DateTime | TypeRef::Date => v.is_string(),
             TypeRef::Bool => v.is_boolean(),
@@ -651,10 +667,10 @@ impl<'a> Values<'a> {
             TypeRef::F32 | TypeRef::F64 => v.is_number(),
             TypeRef::Json => true,
             TypeRef::Unit => v.is_null(),
-            TypeRef::Vec(inner) => v.as_array().is_some_and(|a| a.iter().all(|i| self.fits(inner, i, strict))),
-            TypeRef::Map(inner) => v.as_object().is_some_and(|o| o.values().all(|i| self.fits(inner, i, strict))),
-            TypeRef::Option(inner) => v.is_null() || self.fits(inner, v, strict),
-            TypeRef::Box(inner) => self.fits(inner, v, strict),
+            TypeRef::Vec(inner) => v.as_array().is_some_and(|a| a.iter().all(|i| fits(inner, i))),
+            TypeRef::Map(inner) => v.as_object().is_some_and(|o| o.values().all(|i| fits(inner, i))),
+            TypeRef::Option(inner) => v.is_null() || fits(inner, v),
+            TypeRef::Box(inner) => fits(inner, v),
             TypeRef::Named(n) => match self.def(n).map(|d| &d.kind) {
                 Some(TypeKind::Struct { fields, additional }) => v.as_object().is_some_and(|o| {
                     fields.iter().filter(|f| f.is_plain()).all(|f| o.contains_key(&f.wire_name))
@@ -668,8 +684,8 @@ impl<'a> Values<'a> {
                 Some(TypeKind::IntEnum { variants }) => {
                     v.as_i64().is_some_and(|n| !strict || variants.iter().any(|x| x.value == n))
                 }
-                Some(TypeKind::Union { variants, .. }) => variants.iter().any(|x| self.fits(&x.ty, v, strict)),
-                Some(TypeKind::Alias(inner)) => self.fits(inner, v, strict),
+                Some(TypeKind::Union { variants, .. }) => variants.iter().any(|x| fits(&x.ty, v)),
+                Some(TypeKind::Alias(inner)) => fits(inner, v),
                 None => false,
             },
         }

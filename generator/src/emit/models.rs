@@ -302,11 +302,17 @@ fn check_calls(f: &Field, value: TokenStream, api: &Api) -> TokenStream {
             }
         }
         TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 | TypeRef::F32 | TypeRef::F64 => {
+            // As f64 without a cast clippy calls needless (f64) or lossy-looking where `From` exists.
+            let as_f64 = match inner_ty {
+                TypeRef::F64 => quote!(*#value),
+                TypeRef::I32 | TypeRef::U32 | TypeRef::F32 => quote!(f64::from(*#value)),
+                _ => quote!(*#value as f64),
+            };
             if let Some((m, ex)) = c.minimum {
-                checks.push(quote!(v.minimum(*#value as f64, #m, #ex);));
+                checks.push(quote!(v.minimum(#as_f64, #m, #ex);));
             }
             if let Some((m, ex)) = c.maximum {
-                checks.push(quote!(v.maximum(*#value as f64, #m, #ex);));
+                checks.push(quote!(v.maximum(#as_f64, #m, #ex);));
             }
         }
         _ => {}
@@ -333,7 +339,10 @@ fn validate_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream {
             quote! { if let Some(value) = &self.#id { v.field(#wire, |v| { #plain_checks }); } }
         })
     });
+    // The crate's own checks read fields the spec deprecates; users still get the warning.
+    let allow_deprecated = fields.iter().any(|f| f.deprecated).then(|| quote!(#[allow(deprecated)]));
     quote! {
+        #allow_deprecated
         impl crate::runtime::validate::Validate for #name {
             fn validate(&self, v: &mut crate::runtime::validate::Validator) {
                 #(#per_field)*
@@ -364,9 +373,11 @@ fn fill_impl(api: &Api, fields: &[Field]) -> TokenStream {
             quote! { if let Some(item) = &mut self.#id { #call } }
         })
     });
+    let allow_deprecated = fields.iter().any(|f| f.deprecated).then(|| quote!(#[allow(deprecated)]));
     quote! {
         /// Gives every idempotency key in this value that is missing a fresh unique id, so that
         /// retries of the same request carry the same keys. Keys already set are kept.
+        #allow_deprecated
         pub fn fill_idempotency_keys(&mut self) {
             #(#stmts)*
         }
@@ -428,7 +439,11 @@ fn int_enum(def: &TypeDef, variants: &[IntVariant]) -> TokenStream {
     let d = type_doc(def);
     let vars = variants.iter().map(|v| {
         let id = ident(&v.rust_name);
-        let vd = format!(" `{}`", v.value);
+        let vd = format!(
+            " `{}`{}",
+            v.value,
+            v.description.as_deref().map(|d| format!(": {}", prose(d))).unwrap_or_default()
+        );
         quote!(#[doc = #vd] #id,)
     });
     let pairs = variants.iter().map(|v| {

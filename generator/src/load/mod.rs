@@ -8,7 +8,9 @@ use serde_json::Value;
 use crate::diag::{escape_segment, Diagnostic, GenerateError};
 
 mod normalize;
+mod repair;
 mod shape;
+mod tree;
 
 /// A loaded document: the typed model plus the raw JSON tree it came from (for pointers and
 /// vendor extensions), and the warnings collected on the way.
@@ -36,6 +38,13 @@ pub fn load_file(path: &Path, display_name: &str) -> Result<Loaded, GenerateErro
 pub fn load_str(file: &str, text: &str) -> Result<Loaded, GenerateError> {
     let mut raw = parse_tree(file, text)?;
     let mut warnings = Vec::new();
+    if let Some(at) = too_deep(&raw, 0, &mut String::from("#")) {
+        return Err(GenerateError::single(Diagnostic::error(
+            file,
+            at,
+            format!("the document nests deeper than {MAX_NESTING} levels here; the generator refuses such input"),
+        )));
+    }
     let version = raw.get("openapi").and_then(Value::as_str).map(str::to_owned);
     match version.as_deref() {
         Some(v) if v.starts_with("3.0") => {}
@@ -62,21 +71,46 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, GenerateError> {
             )))
         }
     }
-    let mut errors = Vec::new();
-    if let Some(at) = too_deep(&raw, 0, &mut String::from("#")) {
-        return Err(GenerateError::single(Diagnostic::error(
-            file,
-            at,
-            format!("the document nests deeper than {MAX_NESTING} levels here; the generator refuses such input"),
-        )));
-    }
-    check_refs(file, &raw, &raw, &mut String::from("#"), &mut errors);
-    errors.extend(shape::check(file, &raw));
+    warnings.extend(repair::repair(file, &mut raw));
+    // What the repair leaves are references in places the generator does not read (examples,
+    // links, callbacks): reported, never fatal.
+    check_refs(file, &raw, &raw, &mut String::from("#"), false, &mut warnings);
+    let errors = shape::check(file, &raw);
     if !errors.is_empty() {
-        errors.extend(warnings);
-        return Err(GenerateError { diagnostics: errors });
+        let mut diagnostics = errors;
+        diagnostics.extend(warnings);
+        return Err(GenerateError { diagnostics });
     }
-    let doc = deserialize(file, &raw)?;
+    // A component schema the typed model still cannot read costs that schema only: it becomes
+    // any JSON value and the document is read again.
+    let mut attempts = 0;
+    let doc = loop {
+        match deserialize(file, &raw) {
+            Ok(doc) => break doc,
+            Err(e) => {
+                let d = &e.diagnostics[0];
+                let schema =
+                    d.pointer.strip_prefix("#/components/schemas/").map(|rest| rest.split('/').next().unwrap_or(""));
+                let slot = schema.and_then(|name| {
+                    let name = name.replace("~1", "/").replace("~0", "~");
+                    raw.get_mut("components")?.get_mut("schemas")?.get_mut(&name)
+                });
+                match slot {
+                    Some(slot) if attempts < 256 => {
+                        *slot = Value::Object(serde_json::Map::new());
+                        attempts += 1;
+                        let at = format!("#/components/schemas/{}", schema.unwrap_or(""));
+                        warnings.push(Diagnostic::warning(
+                            file,
+                            at,
+                            format!("{}; the schema is typed as any JSON value", d.message),
+                        ));
+                    }
+                    _ => return Err(e),
+                }
+            }
+        }
+    };
     Ok(Loaded { file: file.to_owned(), doc, raw, warnings })
 }
 
@@ -91,75 +125,11 @@ fn parse_tree(file: &str, text: &str) -> Result<Value, GenerateError> {
             ))
         })
     } else {
-        let yaml: serde_yaml::Value = serde_yaml::from_str(trimmed).map_err(|e| {
+        serde_yaml::from_str::<tree::Tree>(trimmed).map(|t| t.0).map_err(|e| {
             let at = e.location().map(|l| format!(" at line {}, column {}", l.line(), l.column())).unwrap_or_default();
             GenerateError::single(Diagnostic::error(file, "", format!("invalid YAML{at}: {e}")))
-        })?;
-        yaml_to_json(file, yaml, &mut String::from("#"))
+        })
     }
-}
-
-/// Converts YAML to JSON, turning non-string keys (`200:`) into strings and rejecting what
-/// JSON cannot hold, with the pointer of the offending node.
-fn yaml_to_json(file: &str, value: serde_yaml::Value, at: &mut String) -> Result<Value, GenerateError> {
-    use serde_yaml::Value as Y;
-    Ok(match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| {
-                    GenerateError::single(Diagnostic::error(
-                        file,
-                        at.clone(),
-                        format!("number {f} cannot be represented"),
-                    ))
-                })?
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.into_iter().enumerate() {
-                let len = at.len();
-                at.push_str(&format!("/{i}"));
-                out.push(yaml_to_json(file, item, at)?);
-                at.truncate(len);
-            }
-            Value::Array(out)
-        }
-        Y::Mapping(map) => {
-            let mut out = serde_json::Map::with_capacity(map.len());
-            for (k, v) in map {
-                let key = match k {
-                    Y::String(s) => s,
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    Y::Null => "null".to_owned(),
-                    other => {
-                        return Err(GenerateError::single(Diagnostic::error(
-                            file,
-                            at.clone(),
-                            format!("mapping key {other:?} is not a string"),
-                        )))
-                    }
-                };
-                let len = at.len();
-                at.push('/');
-                at.push_str(&escape_segment(&key));
-                let v = yaml_to_json(file, v, at)?;
-                at.truncate(len);
-                out.insert(key, v);
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(tagged) => yaml_to_json(file, tagged.value, at)?,
-    })
 }
 
 /// How deep a document may nest. Real specs stay far below; the limit bounds every recursion of
@@ -210,9 +180,11 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Bytes, not string slices: what follows a `%` may be the middle of a character.
+        let hex = |b: u8| (b as char).to_digit(16);
         if bytes[i] == b'%' && i + 3 <= bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
+            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
                 i += 3;
                 continue;
             }
@@ -223,39 +195,45 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn check_refs(file: &str, root: &Value, node: &Value, at: &mut String, errors: &mut Vec<Diagnostic>) {
+/// Reports references that cannot be followed. `property_map` is set on the `properties`
+/// member of a schema, whose keys are property names: a property may be named `$ref`.
+fn check_refs(
+    file: &str,
+    root: &Value,
+    node: &Value,
+    at: &mut String,
+    property_map: bool,
+    warnings: &mut Vec<Diagnostic>,
+) {
     match node {
         Value::Object(map) => {
-            if let Some(r) = map.get("$ref") {
+            if let Some(r) = map.get("$ref").filter(|_| !property_map) {
                 let len = at.len();
                 at.push_str("/$ref");
-                match r.as_str() {
-                    None => errors.push(Diagnostic::error(file, at.clone(), "`$ref` must be a string")),
-                    Some(target) if !target.starts_with('#') => errors.push(Diagnostic::error(
-                        file,
-                        at.clone(),
-                        format!(
-                            "external reference `{target}` is not supported; bundle the document into one file first"
-                        ),
+                let problem = match r.as_str() {
+                    None => Some("`$ref` must be a string".to_owned()),
+                    Some(target) if !target.starts_with('#') => Some(format!(
+                        "external reference `{target}` is not supported; bundle the document into one file first"
                     )),
-                    Some(target) if resolve_pointer(root, target).is_none() => errors.push(Diagnostic::error(
-                        file,
-                        at.clone(),
-                        format!("unresolved reference `{target}`: nothing exists at that pointer"),
-                    )),
-                    Some(_) => {}
+                    Some(target) if resolve_pointer(root, target).is_none() => {
+                        Some(format!("unresolved reference `{target}`: nothing exists at that pointer"))
+                    }
+                    Some(_) => None,
+                };
+                if let Some(problem) = problem {
+                    warnings.push(Diagnostic::warning(file, at.clone(), format!("{problem}; ignored")));
                 }
                 at.truncate(len);
             }
             for (k, v) in map {
                 // Examples, defaults, enums and extensions are data: a `$ref` key there is no reference.
-                if is_data(at, k) {
+                if !property_map && is_data(at, k) {
                     continue;
                 }
                 let len = at.len();
                 at.push('/');
                 at.push_str(&escape_segment(k));
-                check_refs(file, root, v, at, errors);
+                check_refs(file, root, v, at, !property_map && k == "properties", warnings);
                 at.truncate(len);
             }
         }
@@ -263,7 +241,7 @@ fn check_refs(file: &str, root: &Value, node: &Value, at: &mut String, errors: &
             for (i, v) in items.iter().enumerate() {
                 let len = at.len();
                 at.push_str(&format!("/{i}"));
-                check_refs(file, root, v, at, errors);
+                check_refs(file, root, v, at, false, warnings);
                 at.truncate(len);
             }
         }
@@ -271,13 +249,11 @@ fn check_refs(file: &str, root: &Value, node: &Value, at: &mut String, errors: &
     }
 }
 
-/// Whether the member `key` of the object at `at` holds data rather than document structure.
+/// Whether a member named `key` (of an object that is not a property map) holds data rather
+/// than document structure.
 fn is_data(at: &str, key: &str) -> bool {
     let parent = at.rsplit('/').next().unwrap_or("");
     let grandparent = at.rsplit('/').nth(1).unwrap_or("");
-    if parent == "properties" {
-        return false;
-    }
     match key {
         "example" | "enum" | "const" => true,
         "default" => parent != "responses",
@@ -323,7 +299,7 @@ mod tests {
     }
 
     #[test]
-    fn unresolved_ref_names_pointer() {
+    fn unresolved_ref_degrades_to_any_value_with_its_pointer() {
         let spec = r##"
 openapi: 3.0.3
 info: {title: t, version: "1"}
@@ -336,14 +312,17 @@ paths:
             schema: {$ref: "#/components/schemas/Missing"}
       responses: {"200": {description: ok}}
 "##;
-        let err = load_str("s.yaml", spec).unwrap_err();
-        let d = &err.diagnostics[0];
+        let loaded = load_str("s.yaml", spec).unwrap();
+        let d = &loaded.warnings[0];
         assert_eq!(d.pointer, "#/paths/~1events~1bulk/post/requestBody/content/application~1json/schema/$ref");
         assert!(d.message.contains("#/components/schemas/Missing"), "{}", d.message);
+        let schema =
+            &loaded.raw["paths"]["/events/bulk"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+        assert_eq!(schema, &serde_json::json!({}));
     }
 
     #[test]
-    fn wrong_type_where_schema_expected_names_pointer() {
+    fn wrong_type_where_schema_expected_degrades_with_its_pointer() {
         let spec = r##"
 openapi: 3.0.3
 info: {title: t, version: "1"}
@@ -356,9 +335,45 @@ paths:
             schema: 42
       responses: {"200": {description: ok}}
 "##;
-        let err = load_str("s.yaml", spec).unwrap_err();
-        let d = &err.diagnostics[0];
-        assert!(d.pointer.starts_with("#/paths/~1events/post/requestBody"), "{}", d.pointer);
+        let loaded = load_str("s.yaml", spec).unwrap();
+        let d = &loaded.warnings[0];
+        assert_eq!(d.pointer, "#/paths/~1events/post/requestBody/content/application~1json/schema");
+        assert!(d.message.contains("found a number"), "{}", d.message);
+    }
+
+    #[test]
+    fn a_property_named_ref_is_a_property_not_a_reference() {
+        let spec = r##"
+openapi: 3.1.0
+info: {title: t, version: "1"}
+components:
+  schemas:
+    Member:
+      type: object
+      properties:
+        value: {type: string}
+        $ref: {type: string, description: The URI of the member}
+"##;
+        let loaded = load_str("s.yaml", spec).unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let member = &loaded.raw["components"]["schemas"]["Member"]["properties"];
+        assert_eq!(member["$ref"]["type"], "string");
+    }
+
+    #[test]
+    fn integer_bounds_beyond_i64_load_from_yaml_and_json() {
+        let yaml = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    N: {type: integer, format: int64, minimum: -9223372036854776000, maximum: 9223372036854776000}\n";
+        let json = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": {"N": {"type": "integer", "minimum": -9223372036854776000}}}}"#;
+        for (name, text) in [("s.yaml", yaml), ("s.json", json)] {
+            let loaded = load_str(name, text).unwrap();
+            let Some(openapiv3::ReferenceOr::Item(s)) = loaded.doc.components.as_ref().unwrap().schemas.get("N") else {
+                panic!("{name}: N is missing")
+            };
+            let openapiv3::SchemaKind::Type(openapiv3::Type::Integer(int)) = &s.schema_kind else {
+                panic!("{name}: N is not read as an integer schema: {s:?}")
+            };
+            assert_eq!(int.minimum, Some(i64::MIN), "{name}");
+        }
     }
 
     #[test]
@@ -369,7 +384,9 @@ paths:
 
     #[test]
     fn percent_encoded_pointer_resolves() {
-        let v: Value = serde_json::json!({"a b": {"c": 1}});
+        let v: Value = serde_json::json!({"a b": {"c": 1}, "%.ᢶ": 2});
         assert_eq!(resolve_pointer(&v, "#/a%20b/c"), Some(&Value::from(1)));
+        // A `%` before a multi-byte character is no escape (found by fuzzing names).
+        assert_eq!(resolve_pointer(&v, "#/%.ᢶ"), Some(&Value::from(2)));
     }
 }

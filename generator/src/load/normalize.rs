@@ -38,23 +38,25 @@ pub fn from_3_1(file: &str, raw: &mut Value, warnings: &mut Vec<Diagnostic>) {
         }
     }
     let mut at = String::from("#");
-    walk(file, raw, &mut at, warnings);
+    walk(file, raw, &mut at, false, warnings);
 }
 
-fn walk(file: &str, node: &mut Value, at: &mut String, warnings: &mut Vec<Diagnostic>) {
+/// `property_map` is set on the `properties` member of a schema: its keys are property names
+/// (a property may be called `$ref`, `const` or `examples`), never keywords.
+fn walk(file: &str, node: &mut Value, at: &mut String, property_map: bool, warnings: &mut Vec<Diagnostic>) {
     match node {
         Value::Object(map) => {
-            if looks_like_schema(map) {
+            if !property_map && looks_like_schema(map) {
                 rewrite_schema(file, map, at, warnings);
             }
             for (k, v) in map.iter_mut() {
-                if matches!(k.as_str(), "example" | "examples" | "default" | "enum") && !at.ends_with("/properties") {
+                if !property_map && matches!(k.as_str(), "example" | "examples" | "default" | "enum") {
                     continue;
                 }
                 let len = at.len();
                 at.push('/');
                 at.push_str(&escape_segment(k));
-                walk(file, v, at, warnings);
+                walk(file, v, at, !property_map && k == "properties", warnings);
                 at.truncate(len);
             }
         }
@@ -62,11 +64,32 @@ fn walk(file: &str, node: &mut Value, at: &mut String, warnings: &mut Vec<Diagno
             for (i, v) in items.iter_mut().enumerate() {
                 let len = at.len();
                 at.push_str(&format!("/{i}"));
-                walk(file, v, at, warnings);
+                walk(file, v, at, false, warnings);
                 at.truncate(len);
             }
         }
         _ => {}
+    }
+}
+
+/// Whether a `$ref` names a schema. 3.1 lets every Reference Object carry a `summary` and a
+/// `description`; only a schema reference is rewritten to keep them.
+fn targets_schema(reference: &Value) -> bool {
+    let Some(r) = reference.as_str() else { return false };
+    const NOT_SCHEMAS: [&str; 9] = [
+        "parameters",
+        "responses",
+        "requestBodies",
+        "headers",
+        "examples",
+        "links",
+        "callbacks",
+        "securitySchemes",
+        "pathItems",
+    ];
+    match r.strip_prefix("#/components/").and_then(|rest| rest.split('/').next()) {
+        Some(section) => !NOT_SCHEMAS.contains(&section),
+        None => true,
     }
 }
 
@@ -79,7 +102,7 @@ fn looks_like_schema(map: &Map<String, Value>) -> bool {
         || map.contains_key("$dynamicRef")
         || map.get("type").and_then(Value::as_str) == Some("null")
         || ["anyOf", "oneOf"].iter().any(|k| map.get(*k).is_some_and(has_null_member))
-        || (map.contains_key("$ref") && map.len() > 1)
+        || (map.get("$ref").is_some_and(targets_schema) && map.len() > 1)
 }
 
 fn is_null_schema(v: &Value) -> bool {
@@ -157,7 +180,7 @@ fn rewrite_schema(file: &str, map: &mut Map<String, Value>, at: &str, warnings: 
     }
     // A `$ref` with siblings: 3.0 ignores the siblings, so keep the reference under `allOf`
     // and the siblings (description, nullable, ...) on the wrapper.
-    if map.len() > 1 {
+    if map.len() > 1 && map.get("$ref").is_some_and(targets_schema) {
         if let Some(r) = map.remove("$ref") {
             let mut reference = Map::new();
             reference.insert("$ref".into(), r);

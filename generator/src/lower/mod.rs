@@ -13,6 +13,7 @@ use crate::diag::{join, pointer, Diagnostic, GenerateError, Severity};
 use crate::ir::*;
 use crate::load::{resolve_pointer, Loaded};
 
+mod examples;
 mod graph;
 pub mod names;
 mod ops;
@@ -33,7 +34,8 @@ pub fn lower(loaded: &Loaded, config: &Config, options: LowerOptions) -> Result<
     let mut l = Lowerer::new(loaded, config);
     l.name_components();
     l.lower_components();
-    let api = ops::lower_api(&mut l);
+    let mut api = ops::lower_api(&mut l);
+    examples::check(&mut api, &loaded.file, &mut l.diagnostics);
     let mut diagnostics = loaded.warnings.clone();
     diagnostics.append(&mut l.diagnostics);
     if options.strict {
@@ -63,6 +65,8 @@ pub(crate) struct Lowerer<'a> {
     pub types: BTreeMap<String, TypeDef>,
     pub diagnostics: Vec<Diagnostic>,
     depth: usize,
+    /// The shape of every inline schema given a named type (see [`shape_key`]) to its name.
+    inline_shapes: BTreeMap<String, String>,
 }
 
 /// A schema lowered to a type, with whether the value may be `null`.
@@ -83,6 +87,7 @@ impl<'a> Lowerer<'a> {
             types: BTreeMap::new(),
             diagnostics: Vec::new(),
             depth: 0,
+            inline_shapes: BTreeMap::new(),
         }
     }
 
@@ -139,6 +144,25 @@ impl<'a> Lowerer<'a> {
             let origin = format!("schema `{name}`");
             let schema = match schema {
                 ReferenceOr::Item(s) => Cow::Borrowed(s),
+                ReferenceOr::Reference { reference } if reference.starts_with(SCHEMA_PREFIX) => {
+                    // A component that is only a reference to another is an alias of it.
+                    let ty = match self.alias_cycle(name, reference) {
+                        Some(cycle) => {
+                            self.warn(
+                                &at,
+                                format!("the references {cycle} form a cycle with no schema; typed as any JSON value"),
+                            );
+                            TypeRef::Json
+                        }
+                        None => self.lower_reference(reference, &rust, &join(&at, "$ref")).ty,
+                    };
+                    let empty = Schema {
+                        schema_data: Default::default(),
+                        schema_kind: openapiv3::SchemaKind::Any(Default::default()),
+                    };
+                    self.insert_type(&rust, origin, &at, &View::of(&empty), TypeKind::Alias(ty));
+                    continue;
+                }
                 ReferenceOr::Reference { reference } => match self.deref_schema(reference) {
                     Some(s) => Cow::Owned(s),
                     None => {
@@ -149,6 +173,26 @@ impl<'a> Lowerer<'a> {
             };
             self.lower_named(&schema, &rust, &at, origin);
         }
+    }
+
+    /// When the component `name` is a `$ref` chain through other components that comes back
+    /// to one of them without reaching a schema, the chain as text (`A → B → A`).
+    fn alias_cycle(&self, name: &str, reference: &str) -> Option<String> {
+        let schemas = &self.doc.components.as_ref()?.schemas;
+        let mut chain = vec![name.to_owned()];
+        let mut next = reference.to_owned();
+        while let Some(target) = next.strip_prefix(SCHEMA_PREFIX).map(percent_unescape) {
+            let seen = chain.contains(&target);
+            chain.push(target.clone());
+            if seen {
+                return Some(chain.join(" → "));
+            }
+            match schemas.get(&target) {
+                Some(ReferenceOr::Reference { reference }) => next = reference.clone(),
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// Resolves a reference to a schema anywhere in the document (components directly, the
@@ -202,19 +246,21 @@ impl<'a> Lowerer<'a> {
             Shape::Kind(kind) => kind,
             Shape::Type(ty) => TypeKind::Alias(ty),
         };
-        self.insert_type(rust, origin, &v, kind);
+        self.insert_type(rust, origin, at, &v, kind);
     }
 
-    fn insert_type(&mut self, rust: &str, origin: String, v: &View, kind: TypeKind) {
+    fn insert_type(&mut self, rust: &str, origin: String, at: &str, v: &View, kind: TypeKind) {
         let def = TypeDef {
             name: rust.to_owned(),
-            module: names::snake_ident(rust),
+            module: model_module(rust),
             origin,
             description: v.description.or(v.title).map(clean_text),
             kind,
             validated: false,
             has_idempotency_key: false,
             example: v.example.cloned(),
+            example_problem: None,
+            pointer: at.to_owned(),
         };
         self.types.insert(rust.to_owned(), def);
     }
@@ -267,13 +313,32 @@ impl<'a> Lowerer<'a> {
         if let Some(ty) = self.primitive(&v, hint, at) {
             return Lowered { ty, nullable };
         }
-        let rust = self.type_names.unique(&names::type_name(hint));
+        // Inline schemas of the same shape are one type, named from the first use (or by the
+        // config, keyed by the pointer of that use): large descriptions repeat the same inline
+        // object hundreds of times.
+        let key = shape_key(schema);
+        if let Some(rust) = key.as_ref().and_then(|k| self.inline_shapes.get(k)) {
+            return Lowered { ty: TypeRef::Named(rust.clone()), nullable };
+        }
+        let wanted = match self.config.types.rename.get(at) {
+            Some(name) => name.clone(),
+            None => names::type_name(hint),
+        };
+        let rust = self.type_names.unique(&wanted);
+        if let Some(key) = key.clone() {
+            self.inline_shapes.insert(key, rust.clone());
+        }
         let ty = match self.shape(&v, &rust, at) {
             Shape::Kind(kind) => {
-                self.insert_type(&rust, format!("inline schema at `{at}`"), &v, kind);
+                self.insert_type(&rust, format!("inline schema at `{at}`"), at, &v, kind);
                 TypeRef::Named(rust)
             }
-            Shape::Type(ty) => ty,
+            Shape::Type(ty) => {
+                if let Some(key) = key {
+                    self.inline_shapes.remove(&key);
+                }
+                ty
+            }
         };
         Lowered { ty, nullable }
     }
@@ -395,10 +460,13 @@ impl<'a> Lowerer<'a> {
                             format!("V{value}")
                         }
                     });
-                    IntVariant { rust_name: seen.unique(&base), value: *value }
+                    IntVariant { rust_name: seen.unique(&base), value: *value, description: None }
                 })
                 .collect();
             return Shape::Kind(TypeKind::IntEnum { variants });
+        }
+        if let Some(kind) = const_union(v) {
+            return Shape::Kind(kind);
         }
         if !v.one_of.is_empty() || !v.any_of.is_empty() {
             let members = if v.one_of.is_empty() { v.any_of } else { v.one_of };
@@ -596,6 +664,94 @@ fn merge_prop(
 enum Shape {
     Kind(TypeKind),
     Type(TypeRef),
+}
+
+/// What makes two inline schemas the same type: the schema without its prose (`description`,
+/// `example`, `externalDocs`), as canonical JSON. `None` when it cannot be written.
+fn shape_key(schema: &Schema) -> Option<String> {
+    fn strip(v: &mut Value, property_map: bool) {
+        match v {
+            Value::Object(map) => {
+                if !property_map {
+                    for key in ["description", "example", "examples", "externalDocs"] {
+                        map.remove(key);
+                    }
+                }
+                for (k, child) in map.iter_mut() {
+                    strip(child, !property_map && k == "properties");
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| strip(i, false)),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(schema).ok()?;
+    strip(&mut v, false);
+    serde_json::to_string(&v).ok()
+}
+
+/// The 3.1 way to write an enum whose values carry names: `oneOf` (or `anyOf`) of inline
+/// schemas each holding one `const` (read as a one-value `enum`), with a `title` naming it and
+/// an optional `description`. It becomes an open enum like any other, variants named from the
+/// titles (from the values where a title is missing).
+fn const_union(v: &View) -> Option<TypeKind> {
+    let members = if v.one_of.is_empty() { v.any_of } else { v.one_of };
+    if members.is_empty() || v.properties.is_some_and(|p| !p.is_empty()) {
+        return None;
+    }
+    let mut strings = Vec::new();
+    let mut ints = Vec::new();
+    for m in members {
+        let ReferenceOr::Item(s) = m else { return None };
+        let mv = View::of(s);
+        let named = mv.title.map(str::to_owned);
+        let description = mv.description.map(clean_text);
+        match (mv.string_enum.as_slice(), mv.int_enum.as_slice()) {
+            ([Some(value)], []) => strings.push((value.clone(), named, description)),
+            ([], [Some(value)]) => ints.push((*value, named, description)),
+            _ => return None,
+        }
+    }
+    let mut seen = Names::default();
+    if ints.is_empty() {
+        let mut values = BTreeSet::new();
+        let variants = strings
+            .into_iter()
+            .filter(|(value, _, _)| values.insert(value.clone()))
+            .map(|(value, named, description)| EnumVariant {
+                rust_name: seen.unique(&names::variant_name(named.as_deref().unwrap_or(&value))),
+                value,
+                description,
+            })
+            .collect();
+        Some(TypeKind::StringEnum { variants })
+    } else if strings.is_empty() {
+        let mut values = BTreeSet::new();
+        let variants = ints
+            .into_iter()
+            .filter(|(value, _, _)| values.insert(*value))
+            .map(|(value, named, description)| {
+                let base = match named {
+                    Some(n) => names::variant_name(&n),
+                    None if value < 0 => format!("Minus{}", value.unsigned_abs()),
+                    None => format!("V{value}"),
+                };
+                IntVariant { rust_name: seen.unique(&base), value, description }
+            })
+            .collect();
+        Some(TypeKind::IntEnum { variants })
+    } else {
+        None
+    }
+}
+
+/// The module of a model type inside `models`: its snake-case name, except that a type named
+/// `Models` may not make a module `models::models`.
+fn model_module(rust: &str) -> String {
+    match names::snake_ident(rust) {
+        m if m == "models" => "models_type".to_owned(),
+        m => m,
+    }
 }
 
 pub(crate) fn wrap_nullable(l: Lowered) -> TypeRef {

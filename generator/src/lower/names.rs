@@ -64,12 +64,95 @@ pub fn split_prefix(schema: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// UpperCamel type name from any text; never empty, never starting with a digit.
+/// Spells a name in ASCII: Latin letters lose their accents (`Ärger` gives `Arger`, `ß`
+/// gives `ss`), every other letter or digit becomes a word of its own, `u` and its code point
+/// (`日本` gives `u65e5 u672c`), so no two distinct names fold to the same text by dropping
+/// characters, and no name loses the capital it starts with.
+pub fn ascii_fold(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.is_ascii() {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len() + 8);
+    for c in raw.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else if let Some(latin) = fold_latin(c) {
+            out.push_str(latin);
+        } else if c.is_alphanumeric() {
+            out.push_str(&format!(" u{:x} ", c as u32));
+        } else {
+            out.push(' ');
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The ASCII spelling of a Latin letter with diacritics (Latin-1 and Latin Extended-A).
+fn fold_latin(c: char) -> Option<&'static str> {
+    const TABLE: &[(&str, &str)] = &[
+        ("ÀÁÂÃÄÅĀĂĄ", "A"),
+        ("àáâãäåāăą", "a"),
+        ("ÇĆĈĊČ", "C"),
+        ("çćĉċč", "c"),
+        ("ĎĐ", "D"),
+        ("ďđð", "d"),
+        ("ÈÉÊËĒĔĖĘĚ", "E"),
+        ("èéêëēĕėęě", "e"),
+        ("ĜĞĠĢ", "G"),
+        ("ĝğġģ", "g"),
+        ("ĤĦ", "H"),
+        ("ĥħ", "h"),
+        ("ÌÍÎÏĨĪĬĮİ", "I"),
+        ("ìíîïĩīĭįı", "i"),
+        ("Ĵ", "J"),
+        ("ĵ", "j"),
+        ("Ķ", "K"),
+        ("ķĸ", "k"),
+        ("ĹĻĽĿŁ", "L"),
+        ("ĺļľŀł", "l"),
+        ("ÑŃŅŇŊ", "N"),
+        ("ñńņňŉŋ", "n"),
+        ("ÒÓÔÕÖØŌŎŐ", "O"),
+        ("òóôõöøōŏő", "o"),
+        ("ŔŖŘ", "R"),
+        ("ŕŗř", "r"),
+        ("ŚŜŞŠ", "S"),
+        ("śŝşšſ", "s"),
+        ("ŢŤŦ", "T"),
+        ("ţťŧ", "t"),
+        ("ÙÚÛÜŨŪŬŮŰŲ", "U"),
+        ("ùúûüũūŭůűų", "u"),
+        ("Ŵ", "W"),
+        ("ŵ", "w"),
+        ("ÝŶŸ", "Y"),
+        ("ýÿŷ", "y"),
+        ("ŹŻŽ", "Z"),
+        ("źżž", "z"),
+        ("Æ", "Ae"),
+        ("æ", "ae"),
+        ("Œ", "Oe"),
+        ("œ", "oe"),
+        ("ß", "ss"),
+        ("Þ", "Th"),
+        ("þ", "th"),
+        ("Ĳ", "Ij"),
+        ("ĳ", "ij"),
+    ];
+    TABLE.iter().find(|(from, _)| from.contains(c)).map(|(_, to)| *to)
+}
+
+/// UpperCamel type name from any text; never empty, always starting with a capital letter.
 pub fn type_name(raw: &str) -> String {
-    let mut name = raw.to_upper_camel_case();
+    let mut name = ascii_fold(raw).to_upper_camel_case();
     name.retain(|c| c.is_ascii_alphanumeric() || c == '_');
-    if name.is_empty() {
+    // A type name that is not capitalised could equal its own (snake case) module name.
+    let name_start = name.trim_start_matches('_');
+    if name_start.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name = name_start[..1].to_ascii_uppercase() + &name_start[1..];
+    } else if name_start.is_empty() {
         name = "Unnamed".into();
+    } else {
+        name = name_start.to_owned();
     }
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, 'N');
@@ -89,7 +172,7 @@ pub fn prefix_word(prefix: &str) -> String {
 
 /// snake_case identifier from any text; keyword-safe, never empty, never starting with a digit.
 pub fn snake_ident(raw: &str) -> String {
-    let mut name = raw.to_snake_case();
+    let mut name = ascii_fold(raw).to_snake_case();
     name.retain(|c| c.is_ascii_alphanumeric() || c == '_');
     if name.is_empty() {
         // Names made only of symbols: spell the symbols.
@@ -109,7 +192,7 @@ pub fn snake_ident(raw: &str) -> String {
 
 /// UpperCamel variant name from a wire value.
 pub fn variant_name(raw: &str) -> String {
-    let mut name = raw.to_upper_camel_case();
+    let mut name = ascii_fold(raw).to_upper_camel_case();
     name.retain(|c| c.is_ascii_alphanumeric());
     if name.is_empty() {
         name = raw.chars().filter_map(symbol_word).map(|w| w.to_upper_camel_case()).collect();
@@ -265,6 +348,24 @@ mod tests {
         assert_eq!(variant_name("15m"), "V15m");
         assert_eq!(variant_name("unknown"), "UnknownValue");
         assert_eq!(variant_name(">="), "GtEq");
+    }
+
+    #[test]
+    fn names_outside_ascii_stay_distinct_and_capitalised() {
+        assert_eq!(type_name("Ärger"), "Arger");
+        assert_eq!(snake_ident(&type_name("Ärger")), "arger");
+        assert_eq!(type_name("Straße"), "Strasse");
+        assert_eq!(type_name("日本"), "U65e5U672c");
+        assert_ne!(type_name("日本"), type_name("中国"));
+        assert_eq!(snake_ident("größe"), "grosse");
+        assert_eq!(snake_ident("名前"), "u540d_u524d");
+        assert_eq!(variant_name("été"), "Ete");
+        assert_eq!(type_name("éclair"), "Eclair");
+        for raw in ["Ärger", "日本", "ß", "ÿ", "_x", "🙂"] {
+            let t = type_name(raw);
+            assert!(t.starts_with(|c: char| c.is_ascii_uppercase()), "{raw} gives {t}");
+            assert_ne!(t, snake_ident(&t), "{raw}: type and module names differ");
+        }
     }
 
     #[test]

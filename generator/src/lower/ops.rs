@@ -315,6 +315,7 @@ fn operation(
         response_content_type,
         response_description,
         response_example,
+        response_example_problem: None,
         errors,
         security,
     }
@@ -467,6 +468,7 @@ fn request_body(l: &mut Lowerer, body: &ReferenceOr<SpecBody>, op_camel: &str, a
         required: body.required,
         description: body.description.as_deref().map(clean_text),
         example,
+        example_problem: None,
     })
 }
 

@@ -56,8 +56,9 @@ impl<'a> View<'a> {
             read_only: d.read_only,
             write_only: d.write_only,
             deprecated: d.deprecated,
-            description: d.description.as_deref(),
-            title: d.title.as_deref(),
+            // A blank description or title says nothing (and would make an empty doc comment).
+            description: d.description.as_deref().filter(|t| !t.trim().is_empty()),
+            title: d.title.as_deref().filter(|t| !t.trim().is_empty()),
             default: d.default.as_ref(),
             example: d.example.as_ref(),
             discriminator: d.discriminator.as_ref(),

@@ -1,0 +1,281 @@
+//! Examples against their schemas: every example the generated round-trip tests would use is
+//! checked against the type it belongs to. Some public descriptions give examples that
+//! contradict their own schemas (a list wrapper as the example of its item, a number where the
+//! schema says string); each such example is reported as a warning with its pointer, and its
+//! round trip is emitted as an ignored test that says why, so the round trips test the
+//! generator rather than the spec's typos.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::diag::Diagnostic;
+use crate::ir::{Api, TypeDef, TypeKind, TypeRef, UnionTagging};
+
+/// Beyond this many nested types an example is taken as fitting (no real example nests so deep).
+const MAX_DEPTH: usize = 64;
+
+/// Checks every example of `api`, records the problems in it and reports them as warnings.
+pub(crate) fn check(api: &mut Api, file: &str, warnings: &mut Vec<Diagnostic>) {
+    let types: BTreeMap<String, TypeDef> = api.types.iter().map(|t| (t.name.clone(), t.clone())).collect();
+    let checker = Checker { types: &types, strict: true };
+    for def in &mut api.types {
+        if let Some(example) = &def.example {
+            if let Err(problem) = checker.fits(&TypeRef::Named(def.name.clone()), example, "", 0) {
+                warnings.push(Diagnostic::warning(file, format!("{}/example", def.pointer), message(&problem)));
+                def.example_problem = Some(problem);
+            }
+        }
+    }
+    for op in &mut api.operations {
+        if let Some(body) = &mut op.body {
+            if let Some(example) = &body.example {
+                if let Err(problem) = checker.fits(&body.ty, example, "", 0) {
+                    warnings.push(Diagnostic::warning(file, format!("{}/requestBody", op.pointer), message(&problem)));
+                    body.example_problem = Some(problem);
+                }
+            }
+        }
+        if let Some(example) = &op.response_example {
+            if let Err(problem) = checker.fits(&op.response, example, "", 0) {
+                warnings.push(Diagnostic::warning(file, format!("{}/responses", op.pointer), message(&problem)));
+                op.response_example_problem = Some(problem);
+            }
+        }
+    }
+}
+
+fn message(problem: &str) -> String {
+    format!("the example does not match its schema ({problem}); its round-trip test is skipped")
+}
+
+struct Checker<'a> {
+    types: &'a BTreeMap<String, TypeDef>,
+    /// Unknown object keys are a mismatch (the round trip drops them); without it, the check
+    /// is whether the value decodes at all, as an untagged union tries its variants.
+    strict: bool,
+}
+
+fn at(path: &str) -> String {
+    if path.is_empty() {
+        "the value".to_owned()
+    } else {
+        format!("`{path}`")
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a fractional number",
+        Value::Number(_) => "an integer",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl Checker<'_> {
+    /// `Ok` when `v` decodes into `t` and encodes back the same; else what differs, and where.
+    fn fits(&self, t: &TypeRef, v: &Value, path: &str, depth: usize) -> Result<(), String> {
+        if depth > MAX_DEPTH {
+            return Ok(());
+        }
+        let expect = |ok: bool, what: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("{} is {}, the schema says {what}", at(path), kind(v)))
+            }
+        };
+        match t {
+            TypeRef::String | TypeRef::Bytes => expect(v.is_string(), "a string"),
+            TypeRef::DateTime => expect(v.as_str().is_some_and(is_rfc3339), "an RFC 3339 date-time"),
+            TypeRef::Date => expect(v.as_str().is_some_and(is_full_date), "a date (YYYY-MM-DD)"),
+            TypeRef::Bool => expect(v.is_boolean(), "a boolean"),
+            TypeRef::I32 => expect(v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()), "a 32-bit integer"),
+            TypeRef::I64 => expect(v.is_i64(), "a 64-bit integer"),
+            TypeRef::U32 => expect(v.as_u64().is_some_and(|n| u32::try_from(n).is_ok()), "an unsigned 32-bit integer"),
+            TypeRef::U64 => expect(v.is_u64(), "an unsigned integer"),
+            TypeRef::F32 | TypeRef::F64 => expect(v.is_number(), "a number"),
+            TypeRef::Json => Ok(()),
+            TypeRef::Unit => expect(v.is_null(), "no value"),
+            TypeRef::Option(inner) => {
+                if v.is_null() {
+                    Ok(())
+                } else {
+                    self.fits(inner, v, path, depth)
+                }
+            }
+            TypeRef::Box(inner) => self.fits(inner, v, path, depth),
+            TypeRef::Vec(inner) => {
+                let Some(items) = v.as_array() else { return expect(false, "an array") };
+                for (i, item) in items.iter().enumerate() {
+                    self.fits(inner, item, &format!("{path}[{i}]"), depth + 1)?;
+                }
+                Ok(())
+            }
+            TypeRef::Map(inner) => {
+                let Some(map) = v.as_object() else { return expect(false, "an object") };
+                for (k, item) in map {
+                    self.fits(inner, item, &join(path, k), depth + 1)?;
+                }
+                Ok(())
+            }
+            TypeRef::Named(name) => self.named(name, v, path, depth + 1),
+        }
+    }
+
+    fn named(&self, name: &str, v: &Value, path: &str, depth: usize) -> Result<(), String> {
+        let Some(def) = self.types.get(name) else { return Ok(()) };
+        match &def.kind {
+            TypeKind::Struct { fields, additional } => {
+                let Some(map) = v.as_object() else {
+                    return Err(format!("{} is {}, the schema says an object (`{name}`)", at(path), kind(v)));
+                };
+                for f in fields {
+                    match map.get(&f.wire_name) {
+                        None if f.is_plain() => {
+                            return Err(format!("required property `{}` is missing", join(path, &f.wire_name)));
+                        }
+                        None => {}
+                        Some(value) => self.fits(&f.full_type(), value, &join(path, &f.wire_name), depth)?,
+                    }
+                }
+                if let Some(extra) = additional {
+                    for (k, value) in map.iter().filter(|(k, _)| !fields.iter().any(|f| &f.wire_name == *k)) {
+                        self.fits(extra, value, &join(path, k), depth)?;
+                    }
+                } else if let Some(k) = map.keys().find(|k| self.strict && !fields.iter().any(|f| &f.wire_name == *k)) {
+                    return Err(format!(
+                        "`{}` is not a property of `{name}`, so the round trip would drop it",
+                        join(path, k)
+                    ));
+                }
+                Ok(())
+            }
+            TypeKind::StringEnum { .. } => {
+                if v.is_string() {
+                    Ok(())
+                } else {
+                    Err(format!("{} is {}, the schema says a string enum", at(path), kind(v)))
+                }
+            }
+            TypeKind::IntEnum { .. } => {
+                if v.is_i64() {
+                    Ok(())
+                } else {
+                    Err(format!("{} is {}, the schema says an integer enum", at(path), kind(v)))
+                }
+            }
+            TypeKind::Alias(inner) => self.fits(inner, v, path, depth),
+            TypeKind::Union { tagging: UnionTagging::Internal(property), variants } => {
+                let tag = v.get(property).and_then(Value::as_str);
+                match variants.iter().find(|x| x.tag.is_some() && x.tag.as_deref() == tag) {
+                    Some(variant) => self.fits(&variant.ty, v, path, depth),
+                    // An unknown tag decodes into the catch-all variant and keeps the value.
+                    None if tag.is_some() => Ok(()),
+                    None => Err(format!("{} has no `{property}` naming its variant of `{name}`", at(path))),
+                }
+            }
+            TypeKind::Union { variants, .. } => {
+                // Untagged: the first variant the value decodes into is taken, so that one must
+                // give the value back.
+                let lenient = Checker { types: self.types, strict: false };
+                match variants.iter().find(|x| lenient.fits(&x.ty, v, path, depth).is_ok()) {
+                    Some(variant) => self.fits(&variant.ty, v, path, depth),
+                    None => Err(format!("{} decodes into no variant of `{name}`", at(path))),
+                }
+            }
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// `YYYY-MM-DD` with a month and day in range.
+fn is_full_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u32>().ok()).unwrap_or(0);
+    b.len() == 10
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && (1..=12).contains(&num(5..7))
+        && (1..=31).contains(&num(8..10))
+}
+
+/// An RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS`, an optional fraction, then `Z` or `±HH:MM`.
+fn is_rfc3339(s: &str) -> bool {
+    let (Some(date), Some(rest)) = (s.get(..10), s.get(10..)) else { return false };
+    let mut rest = rest.as_bytes();
+    if !is_full_date(date) || !matches!(rest.first(), Some(b'T' | b't' | b' ')) {
+        return false;
+    }
+    rest = &rest[1..];
+    let two = |b: &[u8], max: u32| {
+        b.len() >= 2
+            && b[..2].iter().all(u8::is_ascii_digit)
+            && u32::from(b[0] - b'0') * 10 + u32::from(b[1] - b'0') <= max
+    };
+    if !(two(rest, 23)
+        && rest.get(2) == Some(&b':')
+        && two(&rest[3..], 59)
+        && rest.get(5) == Some(&b':')
+        && two(&rest[6..], 60))
+    {
+        return false;
+    }
+    rest = &rest[8..];
+    if rest.first() == Some(&b'.') {
+        let digits = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return false;
+        }
+        rest = &rest[1 + digits..];
+    }
+    match rest {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h @ ..] if h.len() == 5 => two(h, 23) && h[2] == b':' && two(&h[3..], 59),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_full_date, is_rfc3339};
+
+    #[test]
+    fn times_are_checked_as_rfc_3339() {
+        for ok in [
+            "2024-03-05T14:30:45Z",
+            "2024-03-05T14:30:45.123456789Z",
+            "2024-03-05t14:30:45+02:00",
+            "2024-12-31T23:59:60-05:30",
+        ] {
+            assert!(is_rfc3339(ok), "{ok}");
+        }
+        for bad in [
+            "2024-03-05",
+            "2024-13-05T14:30:45Z",
+            "2024-03-05T14:30:45",
+            "2024-03-05T14:30Z",
+            "2024-03-05T14:30:45.Z",
+            "yesterday",
+            "2024-03-05T14:30:45+0200",
+        ] {
+            assert!(!is_rfc3339(bad), "{bad}");
+        }
+        assert!(is_full_date("2024-03-05") && !is_full_date("2024-3-5") && !is_full_date("2024-02-40"));
+    }
+}

@@ -1,0 +1,144 @@
+//! Constructs of public API descriptions that broke the generator, one small fixture each
+//! (`tests/fixtures/wild/`). The fixtures are also generated and checked with clippy
+//! (`-D warnings`) and their round trips by `cargo xtask test`
+//! (`cargo xtask corpus generator/tests/fixtures/wild --test`).
+
+use sdkgen::config::Config;
+use sdkgen::ir::{TypeDef, TypeKind, TypeRef};
+use sdkgen::lower::LowerOptions;
+use sdkgen::Generated;
+
+fn generate(name: &str) -> Generated {
+    let path = format!("{}/tests/fixtures/wild/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut config = Config::default();
+    config.package.name = Some("wild".into());
+    sdkgen::generate_str(name, &text, &config, LowerOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn ty<'a>(g: &'a Generated, name: &str) -> &'a TypeDef {
+    g.api
+        .types
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no type {name}: {:?}", g.api.types.iter().map(|t| &t.name).collect::<Vec<_>>()))
+}
+
+fn warnings(g: &Generated) -> Vec<String> {
+    g.warnings.iter().map(|w| format!("{} {}", w.pointer, w.message)).collect()
+}
+
+#[test]
+fn const_unions_with_titles_are_open_enums_named_by_the_titles() {
+    let g = generate("enum_idioms_31.yaml");
+    let TypeKind::IntEnum { variants } = &ty(&g, "Priority").kind else { panic!("{:?}", ty(&g, "Priority").kind) };
+    let names: Vec<(&str, i64)> = variants.iter().map(|v| (v.rust_name.as_str(), v.value)).collect();
+    assert_eq!(names, [("Low", 0), ("Normal", 1), ("High", 2)]);
+    assert_eq!(variants[0].description, None, "an empty description is no description");
+    assert_eq!(variants[2].description.as_deref(), Some("Run before the others."));
+    let TypeKind::StringEnum { variants } = &ty(&g, "Stage").kind else { panic!("{:?}", ty(&g, "Stage").kind) };
+    let names: Vec<(&str, &str)> = variants.iter().map(|v| (v.rust_name.as_str(), v.value.as_str())).collect();
+    assert_eq!(names, [("Waiting", "queued"), ("Running", "running"), ("Finished", "done-ok")]);
+    let TypeKind::IntEnum { variants } = &ty(&g, "Level").kind else { panic!() };
+    let names: Vec<&str> = variants.iter().map(|v| v.rust_name.as_str()).collect();
+    assert_eq!(names, ["Debug", "Info", "Warn"], "x-enum-varnames still name integer enums");
+    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+}
+
+#[test]
+fn names_outside_ascii_and_alias_cycles() {
+    let g = generate("names_unicode.yaml");
+    let names: Vec<&str> = g.api.types.iter().map(|t| t.name.as_str()).collect();
+    for expected in ["Arger", "U65e5U672c", "U4e2dU56fd", "ModelsType", "N123", "SelfModel"] {
+        let expected = if expected == "ModelsType" { "Models" } else { expected };
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    assert_eq!(ty(&g, "Models").module, "models_type", "no module models::models");
+    for t in &g.api.types {
+        assert_ne!(t.name, t.module, "type and module names differ");
+    }
+    let TypeKind::Struct { fields, .. } = &ty(&g, "Arger").kind else { panic!() };
+    let fields: Vec<&str> = fields.iter().map(|f| f.rust_name.as_str()).collect();
+    assert_eq!(fields, ["field", "grosse", "u540d_u524d"]);
+    let w = warnings(&g);
+    for cycle in ["#/components/schemas/A the references A → B → A", "#/components/schemas/B the references B → A → B"]
+    {
+        assert!(w.iter().any(|l| l.starts_with(cycle)), "{cycle} in {w:?}");
+    }
+    assert!(matches!(ty(&g, "A").kind, TypeKind::Alias(TypeRef::Json)));
+}
+
+#[test]
+fn deprecated_fields_are_marked_and_used_by_the_crate_without_warnings() {
+    let g = generate("deprecated_fields.yaml");
+    let account = g.files.iter().find(|(p, _)| p.ends_with("models/account.rs")).unwrap().1;
+    assert!(account.contains("#[deprecated"), "{account}");
+    // Every generated item that reads the fields allows it (the clippy run proves the rest).
+    for item in [
+        "#[allow(deprecated)]\nimpl crate::runtime::validate::Validate for Account",
+        "#[allow(deprecated)]\n    pub fn fill_idempotency_keys",
+    ] {
+        assert!(account.contains(item), "{item} in\n{account}");
+    }
+}
+
+#[test]
+fn three_one_corners_load_and_keep_their_meaning() {
+    let g = generate("misc_31.yaml");
+    let w = warnings(&g);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].starts_with("#/components/schemas/IndexSwap/properties/indexes/items the `false` schema"), "{w:?}");
+    let op = &g.api.operations[0];
+    assert_eq!(op.params.iter().map(|p| p.wire_name.as_str()).collect::<Vec<_>>(), ["limit"]);
+    assert_eq!(op.response, TypeRef::Named("IndexSwap".into()), "a $ref with a description is still the type");
+    let TypeKind::Struct { fields, .. } = &ty(&g, "Member").kind else { panic!() };
+    assert!(fields.iter().any(|f| f.wire_name == "$ref" && f.ty == TypeRef::String), "{fields:?}");
+}
+
+#[test]
+fn examples_that_contradict_their_schema_are_reported_and_skipped() {
+    let g = generate("example_mismatch.yaml");
+    let w = warnings(&g);
+    let expected = [
+        "#/components/schemas/Customer/example the example does not match its schema (required property `id` is missing)",
+        "#/paths/~1customers/post/requestBody the example does not match its schema (`id` is an integer, the schema says a string)",
+    ];
+    assert_eq!(w.len(), expected.len(), "{w:?}");
+    for e in expected {
+        assert!(w.iter().any(|l| l.starts_with(e)), "{e} in {w:?}");
+    }
+    let cases = g.files.iter().find(|(p, _)| p.ends_with("spec_examples/cases.rs")).unwrap().1;
+    assert_eq!(cases.matches("#[ignore = \"the spec's example contradicts its schema").count(), 2, "{cases}");
+    assert!(cases.contains("fn response_list_customers()"), "the good example is still tested");
+}
+
+#[test]
+fn identical_inline_schemas_are_one_type_named_from_the_first_use() {
+    let g = generate("identical_inline.yaml");
+    let names: Vec<&str> = g.api.types.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["GetAResponse", "GetAResponseNamesItem", "GetCResponse", "GetCResponseNamesItem"]);
+    let responses: Vec<&TypeRef> = g.api.operations.iter().map(|o| &o.response).collect();
+    assert_eq!(
+        responses,
+        [
+            &TypeRef::Named("GetAResponse".into()),
+            &TypeRef::Named("GetAResponse".into()),
+            &TypeRef::Named("GetCResponse".into())
+        ]
+    );
+    assert_eq!(ty(&g, "GetAResponse").description.as_deref(), Some("A page of names."), "docs of the first use");
+}
+
+#[test]
+fn an_inline_type_is_renamed_by_the_pointer_of_its_first_use() {
+    let path = format!("{}/tests/fixtures/wild/identical_inline.yaml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let config = Config::parse(
+        "c.toml",
+        "[package]\nname = \"wild\"\n[types.rename]\n\"#/paths/~1a/get/responses/200/content/application~1json/schema\" = \"NamePage\"\n",
+    )
+    .unwrap();
+    let g = sdkgen::generate_str("identical_inline.yaml", &text, &config, LowerOptions::default()).unwrap();
+    let responses: Vec<String> = g.api.operations.iter().map(|o| format!("{:?}", o.response)).collect();
+    assert_eq!(responses[..2], [r#"Named("NamePage")"#, r#"Named("NamePage")"#]);
+}
