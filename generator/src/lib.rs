@@ -11,6 +11,8 @@ pub mod fileset;
 pub mod ir;
 pub mod load;
 pub mod lower;
+pub mod pins;
+pub mod select;
 
 use std::path::Path;
 
@@ -73,7 +75,7 @@ fn generate_on_this_thread(
 ) -> Result<Generated, GenerateError> {
     let timings = std::env::var_os("SDKGEN_TIMINGS").is_some();
     let started = std::time::Instant::now();
-    let loaded = load::load_str(spec_name, spec)?;
+    let loaded = select_part(load::load_str(spec_name, spec)?, config)?;
     let loaded_at = started.elapsed();
     let (api, warnings) = lower::lower(&loaded, config, options)?;
     let lowered_at = started.elapsed();
@@ -95,6 +97,24 @@ fn generate_on_this_thread(
         ))
     })?;
     Ok(Generated { api, files, warnings })
+}
+
+/// Checks the config's values, warns about pins that match nothing in the whole document, and
+/// keeps the selected part of it (`[select]`).
+fn select_part(mut loaded: load::Loaded, config: &Config) -> Result<load::Loaded, GenerateError> {
+    let problems = config.problems();
+    if !problems.is_empty() {
+        return Err(GenerateError {
+            diagnostics: problems
+                .into_iter()
+                .map(|(at, message)| Diagnostic::error("generator config", at, message))
+                .collect(),
+        });
+    }
+    let mut warnings = pins::unmatched(&loaded, config);
+    warnings.extend(select::apply(&mut loaded, &config.select)?);
+    loaded.warnings.extend(warnings);
+    Ok(loaded)
 }
 
 /// Runs the whole pipeline in memory on a spec file and an optional config file.

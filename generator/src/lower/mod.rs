@@ -94,15 +94,22 @@ impl<'a> Lowerer<'a> {
         self.diagnostics.push(Diagnostic::error(self.file, at, message));
     }
 
-    /// Gives every component schema its Rust name: the config's rename, else the name with
-    /// its namespace prefix dropped; names that collide are qualified with the last word of
-    /// their prefix, then numbered, in schema-name order.
+    /// Gives every component schema its Rust name: its pin (`[pins.types]`, by pointer), else
+    /// the config's rename, else the name with its namespace prefix dropped; names that collide
+    /// are qualified with the last word of their prefix, then numbered, in schema-name order.
+    /// Every pinned name is taken first, so no derived name can take it.
     fn name_components(&mut self) {
+        for pinned in self.config.pins.types.values() {
+            self.type_names.unique(pinned);
+        }
         let Some(components) = &self.doc.components else { return };
         let mut wanted: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         let mut fixed = BTreeMap::new();
         for name in components.schemas.keys() {
-            if let Some(rename) = self.config.types.rename.get(name) {
+            let at = pointer(["components", "schemas", name.as_str()]);
+            if let Some(pinned) = self.config.pins.types.get(&at) {
+                self.component_names.insert(name.clone(), pinned.clone());
+            } else if let Some(rename) = self.config.types.rename.get(name) {
                 fixed.insert(name.as_str(), rename.clone());
             } else {
                 wanted.entry(names::type_name(names::split_prefix(name).1)).or_default().push(name);
@@ -267,7 +274,10 @@ impl<'a> Lowerer<'a> {
         if let Some(ty) = self.primitive(&v, hint, at) {
             return Lowered { ty, nullable };
         }
-        let rust = self.type_names.unique(&names::type_name(hint));
+        let rust = match self.config.pins.types.get(at) {
+            Some(pinned) => pinned.clone(),
+            None => self.type_names.unique(&names::type_name(hint)),
+        };
         let ty = match self.shape(&v, &rust, at) {
             Shape::Kind(kind) => {
                 self.insert_type(&rust, format!("inline schema at `{at}`"), &v, kind);
