@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod fileset;
 pub mod ir;
@@ -38,14 +39,36 @@ pub fn generate_str(
     config: &Config,
     options: lower::LowerOptions,
 ) -> Result<Generated, GenerateError> {
-    // Reading a spec recurses once per nesting level (several frames per level in the typed
-    // model's deserializer); documents are capped at `load::MAX_NESTING` levels, and the work
-    // runs on a thread whose stack holds that depth whatever the caller's thread has.
+    on_generator_thread(spec_name, || generate_on_this_thread(spec_name, spec, config, options))
+}
+
+/// Loads, selects and lowers spec text into the IR without emitting anything (what the API
+/// diff compares); returns the IR and the warnings.
+pub fn lower_str(
+    spec_name: &str,
+    spec: &str,
+    config: &Config,
+    options: lower::LowerOptions,
+) -> Result<(ir::Api, Vec<Diagnostic>), GenerateError> {
+    on_generator_thread(spec_name, || {
+        let loaded = select_part(load::load_str(spec_name, spec)?, config)?;
+        lower::lower(&loaded, config, options)
+    })
+}
+
+/// Runs `work` on a thread of its own. Reading a spec recurses once per nesting level
+/// (several frames per level in the typed model's deserializer); documents are capped at
+/// `load::MAX_NESTING` levels, and the work runs on a thread whose stack holds that depth
+/// whatever the caller's thread has.
+fn on_generator_thread<T: Send>(
+    spec_name: &str,
+    work: impl FnOnce() -> Result<T, GenerateError> + Send,
+) -> Result<T, GenerateError> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("sdkgen".into())
             .stack_size(GENERATOR_STACK)
-            .spawn_scoped(scope, || generate_on_this_thread(spec_name, spec, config, options))
+            .spawn_scoped(scope, work)
             .map_err(|e| {
                 GenerateError::single(Diagnostic::error(
                     spec_name,

@@ -130,3 +130,31 @@ fn our_spec_and_pins_generate_without_warnings() {
     let g = ours();
     assert!(g.warnings.is_empty(), "{:?}", g.warnings);
 }
+
+/// The change report our SDK's users would see if it were regenerated from the Events part of
+/// the 2026-08 description (pins applied to both sides). Reviewed by hand: see the README's
+/// "API change reports" section for how to read it.
+#[test]
+fn change_report_2026_01_to_2026_08() {
+    if !upstream_available() {
+        return;
+    }
+    let mut config = our_config();
+    config.select.include_tags = vec!["Events".into()];
+    let ours_text = std::fs::read_to_string(root().join("spec/flexprice-events.yaml")).unwrap();
+    let upstream_text = std::fs::read_to_string(upstream_path()).unwrap();
+    let lower = |name: &str, text: &str| {
+        sdkgen::lower_str(name, text, &config, LowerOptions::default()).unwrap_or_else(|e| panic!("{e}")).0
+    };
+    let old = lower("spec/flexprice-events.yaml", &ours_text);
+    let new = lower("flexprice-2026-08.json", &upstream_text);
+    let report = sdkgen::diff::diff(&old, &new, Some(&config.package.version));
+    insta::assert_snapshot!("events_2026_01_to_2026_08", report.markdown(3));
+    // The headline facts, independent of the snapshot.
+    let has = |kind: sdkgen::diff::Kind, item: &str| report.changes.iter().any(|c| c.kind == kind && c.item == item);
+    assert!(has(sdkgen::diff::Kind::OperationRemoved, "events().get_events_monitoring"));
+    assert!(has(sdkgen::diff::Kind::OperationAdded, "events().get_event"));
+    assert!(report.changes.iter().all(|c| c.kind != sdkgen::diff::Kind::OperationRenamed), "pins hold every name");
+    assert_eq!(report.bump, sdkgen::diff::Bump::Major);
+    assert_eq!(report.next_version.as_deref(), Some("0.2.0"));
+}
