@@ -4,6 +4,7 @@
 //! spec ──load──▶ openapiv3::OpenAPI ──lower──▶ ir::Api ──emit──▶ FileSet ──write / check──▶ disk
 //! ```
 
+pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod diff;
