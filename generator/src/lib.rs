@@ -14,6 +14,7 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod pins;
+pub mod release;
 pub mod select;
 
 use std::path::Path;
@@ -21,6 +22,15 @@ use std::path::Path;
 use config::Config;
 use diag::{Diagnostic, GenerateError};
 use fileset::FileSet;
+
+/// The generator's version, recorded in every generated crate's `Cargo.toml`.
+pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// SHA-256 of a text, as lower-case hex.
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// What a generation produced: the files and the warnings.
 #[derive(Debug, Clone)]
@@ -101,7 +111,8 @@ fn generate_on_this_thread(
     let started = std::time::Instant::now();
     let loaded = select_part(load::load_str(spec_name, spec)?, config)?;
     let loaded_at = started.elapsed();
-    let (api, warnings) = lower::lower(&loaded, config, options)?;
+    let (mut api, warnings) = lower::lower(&loaded, config, options)?;
+    api.package.spec_sha256 = sha256_hex(spec);
     let lowered_at = started.elapsed();
     let files = emit::emit(&api);
     if timings {

@@ -61,8 +61,8 @@ pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-const SPEC: &str = "spec/flexprice-events.yaml";
-const CONFIG: &str = "spec/generator.toml";
+pub(crate) const SPEC: &str = "spec/flexprice-events.yaml";
+pub(crate) const CONFIG: &str = "spec/generator.toml";
 const OUT: &str = "generated-sdk";
 
 fn main() -> ExitCode {
@@ -100,16 +100,33 @@ fn print_warnings(warnings: &[sdkgen::diag::Diagnostic]) {
 fn regen(check: bool) -> ExitCode {
     let root = root();
     std::env::set_current_dir(&root).expect("the workspace root exists");
-    let generated = match sdkgen::generate_file(Path::new(SPEC), Some(Path::new(CONFIG)), LowerOptions::default()) {
-        Ok(g) => g,
+    let out = root.join(OUT);
+    let prepared = sdkgen::cli::read_config(Some(Path::new(CONFIG))).and_then(|config| {
+        let text = std::fs::read_to_string(SPEC).map_err(|e| {
+            sdkgen::diag::GenerateError::single(sdkgen::diag::Diagnostic::error(
+                SPEC,
+                "",
+                format!("cannot read the spec: {e}"),
+            ))
+        })?;
+        sdkgen::release::regenerate(SPEC, &text, &config, &out, LowerOptions::default())
+    });
+    let release = match prepared {
+        Ok(r) => r,
         Err(e) => {
             eprint!("{e}");
             eprintln!("nothing was written; {OUT}/ is unchanged");
             return ExitCode::FAILURE;
         }
     };
+    for note in &release.notes {
+        eprintln!("note: {note}");
+    }
+    if let Some(report) = &release.report {
+        eprintln!("{SPEC} changed: {} The crate version is now {}.", report.summary(), release.version);
+    }
+    let generated = release.generated;
     print_warnings(&generated.warnings);
-    let out = root.join(OUT);
     if check {
         match generated.files.check(&out) {
             Ok(drift) if drift.is_clean() => {

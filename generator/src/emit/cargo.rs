@@ -91,6 +91,13 @@ pub(crate) fn manifest(api: &Api, header: &Header) -> String {
         out.push_str(&format!("license = {l:?}\n"));
     }
     out.push_str("readme = \"README.md\"\npublish = false\n");
+    // What the crate was made from: `cargo xtask regen` compares the hash to decide whether the
+    // spec changed (and the crate's version must step).
+    out.push_str("\n[package.metadata.sdkgen]\n");
+    out.push_str(&format!("generator-version = {:?}\n", p.generator_version));
+    if !p.spec_sha256.is_empty() {
+        out.push_str(&format!("spec-sha256 = {:?}\n", p.spec_sha256));
+    }
     out.push_str("\n[dependencies]\n");
     for dep in DEPENDENCIES {
         out.push_str(&format!("{} = {}\n", dep.name, inline(dep, &[])));

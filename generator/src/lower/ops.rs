@@ -34,6 +34,8 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
         env_prefix: l.config.client.env_prefix.clone().unwrap_or_else(|| env_name(&crate_name)),
         regen_command: l.config.output.regen_command.clone(),
         standalone: l.config.output.standalone,
+        spec_sha256: String::new(),
+        generator_version: crate::GENERATOR_VERSION.to_owned(),
     };
     let servers = servers(l);
     // Pinned method names (`[pins.operations]`) are taken first, so no derived name takes them.
