@@ -91,38 +91,68 @@ pub fn regenerate(
         _ => config.package.version.clone(),
     };
     let mut version = base.clone();
-    let mut report = None;
     let mut notes = Vec::new();
-    match (&previous.spec_sha256, &previous.spec) {
-        (Some(old_hash), _) if *old_hash == new_hash => {}
+    let entry = match (&previous.spec_sha256, &previous.spec) {
+        (None, _) => Entry::None,
+        (Some(old_hash), _) if *old_hash == new_hash => Entry::None,
         (Some(_), Some(old_text)) => {
-            let (old, _) = crate::lower_str(&format!("{spec_path} (previous)"), old_text, config, options)?;
-            let (new, _) = crate::lower_str(spec_path, spec_text, config, options)?;
-            let r = crate::diff::diff(&old, &new, Some(&base));
-            // The spec changed even when the API did not (docs, examples): a patch step.
-            let bump = if r.bump == Bump::None { Bump::Patch } else { r.bump };
-            version = next_version(&base, bump).ok_or_else(|| {
-                GenerateError::single(Diagnostic::error(
-                    "generator config",
-                    " [package] version",
-                    format!("`{base}` is not a MAJOR.MINOR.PATCH version; it cannot be stepped"),
-                ))
-            })?;
-            report = Some(r);
+            match crate::lower_str(&format!("{spec_path} (previous)"), old_text, config, options) {
+                Ok((old, _)) => {
+                    let (new, _) = crate::lower_str(spec_path, spec_text, config, options)?;
+                    Entry::Report(crate::diff::diff(&old, &new, Some(&base)))
+                }
+                Err(e) => Entry::Unclassified(format!(
+                    "the previous spec no longer generates ({})",
+                    e.diagnostics.first().map(ToString::to_string).unwrap_or_default()
+                )),
+            }
         }
-        (Some(_), None) => notes.push(format!(
-            "the spec changed, but the copy of the previous one ({SPEC_COPY_DIR}/{file_name}) is missing or does \
-             not match the recorded hash: no change report, version kept at {version}"
+        (Some(_), None) => Entry::Unclassified(format!(
+            "the copy of the previous spec ({SPEC_COPY_DIR}/{file_name}) is missing or does not match the \
+             recorded hash"
         )),
-        (None, _) => {}
+    };
+    let bump = match &entry {
+        Entry::None => Bump::None,
+        // The spec changed even when the API did not (docs, examples): a patch step.
+        Entry::Report(r) if r.bump == Bump::None => Bump::Patch,
+        Entry::Report(r) => r.bump,
+        // What cannot be compared is taken as breaking: a larger step than needed is safe.
+        Entry::Unclassified(why) => {
+            notes.push(format!("the spec changed but cannot be compared with the previous one: {why}; the version steps as for a breaking change"));
+            Bump::Major
+        }
+    };
+    if bump != Bump::None {
+        version = next_version(&base, bump).ok_or_else(|| {
+            GenerateError::single(Diagnostic::error(
+                "generator config",
+                " [package] version",
+                format!("`{base}` is not a MAJOR.MINOR.PATCH version; it cannot be stepped"),
+            ))
+        })?;
     }
     let mut config = config.clone();
     config.package.version = version.clone();
     let mut generated = crate::generate_str(spec_path, spec_text, &config, options)?;
-    let changelog = changelog(&previous, &version, &file_name, &new_hash, report.as_ref(), &generated);
+    let changelog = changelog(&previous, &version, &file_name, &new_hash, &entry, &generated);
     generated.files.insert(CHANGELOG, changelog);
     generated.files.insert(format!("{SPEC_COPY_DIR}/{file_name}"), spec_text);
+    let report = match entry {
+        Entry::Report(r) => Some(r),
+        _ => None,
+    };
     Ok(Release { generated, version, report, notes })
+}
+
+/// What the changelog says about a regeneration.
+enum Entry {
+    /// The spec did not change (or nothing was recorded before): no entry.
+    None,
+    /// The change report.
+    Report(Report),
+    /// The spec changed, but the previous one cannot be compared; why.
+    Unclassified(String),
 }
 
 const PREAMBLE: &str = "# Changelog\n";
@@ -132,7 +162,7 @@ fn changelog(
     version: &str,
     file_name: &str,
     hash: &str,
-    report: Option<&Report>,
+    entry: &Entry,
     generated: &Generated,
 ) -> String {
     let header = format!(
@@ -148,13 +178,15 @@ fn changelog(
     let Some(existing) = existing else {
         return format!("{header}\n## {version}\n\n{made_from} First recorded version.\n");
     };
-    let Some(report) = report else {
-        return existing;
-    };
-    let body = if report.is_empty() {
-        "No change to the generated API (documentation and examples only).\n".to_owned()
-    } else {
-        report.markdown(3)
+    let body = match entry {
+        Entry::None => return existing,
+        Entry::Report(report) if report.is_empty() => {
+            "No change to the generated API (documentation and examples only).\n".to_owned()
+        }
+        Entry::Report(report) => report.markdown(3),
+        Entry::Unclassified(why) => {
+            format!("The changes are not classified: {why}. The version steps as for a breaking change.\n")
+        }
     };
     let entry = format!("## {version}\n\n{made_from}\n\n{body}\n");
     match existing.find("\n## ") {

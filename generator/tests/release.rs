@@ -96,16 +96,20 @@ fn spec_changes_step_the_version_and_prepend_the_report() {
 }
 
 #[test]
-fn a_missing_spec_copy_is_a_note_not_a_guess() {
+fn a_spec_that_cannot_be_compared_steps_as_breaking() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
     regen(V1, out, &config());
     std::fs::remove_file(out.join("spec/shop.yaml")).unwrap();
     let v2 = V1.replace("Places an order.", "Places one order.");
     let (release, _) = regen(&v2, out, &config());
-    assert_eq!(release.version, "0.1.0");
+    assert_eq!(release.version, "0.2.0", "a larger step than needed is the safe guess");
     assert!(release.report.is_none());
-    assert!(release.notes[0].contains("no change report"), "{:?}", release.notes);
+    assert!(release.notes[0].contains("spec/shop.yaml) is missing"), "{:?}", release.notes);
+    let log = read(out, "CHANGELOG.md");
+    assert!(log.contains("## 0.2.0") && log.contains("The changes are not classified"), "{log}");
+    let (_, written) = regen(&v2, out, &config());
+    assert!(written.is_empty(), "{written:?}");
 }
 
 #[test]
