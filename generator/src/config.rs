@@ -27,6 +27,15 @@
 //! cursor_param = "iter_last_key"  # ... and where it goes (query parameter or JSON body field)
 //! has_more = "has_more"        # optional boolean response field
 //! # or, for offset paging: offset_param = "offset"
+//! [select]                     # generate a part of the spec (all of it when empty)
+//! include_tags = ["Events"]    # operations with any of these tags
+//! include_paths = ["/events/*"] # operations on these paths (`*` at the end: any rest)
+//!
+//! [pins.operations]            # "METHOD /path" -> Rust method name, whatever the operationId
+//! "POST /events" = "post_events"
+//!
+//! [pins.types]                 # schema pointer -> Rust type name, whatever the schema is called
+//! "#/components/schemas/IngestEventRequest" = "IngestEventRequest"
 //! ```
 
 use std::collections::BTreeMap;
@@ -57,6 +66,63 @@ pub struct Config {
     /// Where and how the output says it was generated.
     #[serde(default)]
     pub output: OutputConfig,
+    /// Which part of the spec to generate.
+    #[serde(default)]
+    pub select: SelectConfig,
+    /// Names that stay put whatever the spec calls things.
+    #[serde(default)]
+    pub pins: PinsConfig,
+}
+
+/// Which operations to generate: those matching any include rule; all of them when there is
+/// no rule. Only the schemas the kept operations reach are generated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectConfig {
+    /// Keep operations with any of these tags.
+    #[serde(default)]
+    pub include_tags: Vec<String>,
+    /// Keep operations on these path templates (`/events`); a pattern ending in `*` matches
+    /// every path that starts with what comes before it (`/events/*`).
+    #[serde(default)]
+    pub include_paths: Vec<String>,
+}
+
+impl SelectConfig {
+    /// `true` when every operation is kept.
+    pub fn is_everything(&self) -> bool {
+        self.include_tags.is_empty() && self.include_paths.is_empty()
+    }
+}
+
+/// Names pinned by where things are in the spec, so they survive upstream renames.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinsConfig {
+    /// `"METHOD /path"` (such as `"POST /events"`) to the operation's Rust method name.
+    #[serde(default)]
+    pub operations: BTreeMap<String, String>,
+    /// A schema's JSON pointer (`#/components/schemas/dto.Event`, or the pointer of an inline
+    /// schema) to its Rust type name.
+    #[serde(default)]
+    pub types: BTreeMap<String, String>,
+}
+
+impl PinsConfig {
+    /// The operation pins as `(METHOD, path) -> name`; keys are checked by [`Config::parse`].
+    pub fn operation_keys(&self) -> BTreeMap<(String, String), String> {
+        self.operations.iter().filter_map(|(key, name)| parse_operation_key(key).map(|k| (k, name.clone()))).collect()
+    }
+}
+
+const METHODS: &[&str] = &["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"];
+
+/// `"post /events"` gives `("POST", "/events")`.
+fn parse_operation_key(key: &str) -> Option<(String, String)> {
+    let (method, path) = key.trim().split_once(' ')?;
+    let method = method.to_ascii_uppercase();
+    let path = path.trim();
+    (METHODS.contains(&method.as_str()) && path.starts_with('/')).then(|| (method, path.to_owned()))
 }
 
 /// The generated crate's package metadata.
@@ -197,15 +263,77 @@ fn default_regen_command() -> String {
 impl Config {
     /// Parses a config file; `file` names it in diagnostics.
     pub fn parse(file: &str, text: &str) -> Result<Self, GenerateError> {
-        toml::from_str(text).map_err(|e| {
+        let config: Config = toml::from_str(text).map_err(|e| {
             let span = e.span().map(|s| format!(" (bytes {}..{})", s.start, s.end)).unwrap_or_default();
             GenerateError::single(Diagnostic::error(
                 file,
                 "",
                 format!("invalid generator config{span}: {}", e.message()),
             ))
-        })
+        })?;
+        let problems = config.problems();
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(GenerateError {
+                diagnostics: problems.into_iter().map(|(at, m)| Diagnostic::error(file, at, m)).collect(),
+            })
+        }
     }
+
+    /// What is wrong with the values of a config (the syntax being fine): `(key, message)`.
+    /// Checked by [`Config::parse`], and again before generating, so a config built in code
+    /// gets the same errors.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut methods: BTreeMap<&str, &str> = BTreeMap::new();
+        for (key, name) in &self.pins.operations {
+            let at = format!(" [pins.operations] \"{key}\"");
+            if parse_operation_key(key).is_none() {
+                out.push((at.clone(), format!("`{key}` is not `METHOD /path` (such as `POST /events`)")));
+            }
+            if !is_snake_ident(name) {
+                out.push((at.clone(), format!("`{name}` is not a snake_case Rust identifier")));
+            } else if ["new", "client", "core"].contains(&name.as_str()) {
+                out.push((at.clone(), format!("`{name}` is reserved by the generated client")));
+            }
+            if let Some(other) = methods.insert(name, key) {
+                out.push((at, format!("`{name}` is pinned twice (also by \"{other}\")")));
+            }
+        }
+        let mut types: BTreeMap<&str, &str> = BTreeMap::new();
+        for (key, name) in &self.pins.types {
+            let at = format!(" [pins.types] \"{key}\"");
+            if !key.starts_with("#/") {
+                out.push((
+                    at.clone(),
+                    format!("`{key}` is not a JSON pointer into the spec (`#/components/schemas/...`)"),
+                ));
+            }
+            if !crate::lower::names::is_type_ident(name) {
+                out.push((at.clone(), format!("`{name}` cannot name a generated type (an UpperCamel Rust identifier that no generated code uses)")));
+            }
+            if let Some(other) = types.insert(name, key) {
+                out.push((at, format!("`{name}` is pinned twice (also by \"{other}\")")));
+            }
+        }
+        for pattern in &self.select.include_paths {
+            if !pattern.starts_with('/') {
+                out.push((
+                    " [select] include_paths".into(),
+                    format!("`{pattern}` is not a path (it must start with `/`)"),
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn is_snake_ident(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s != "_"
+        && !crate::lower::names::is_keyword(s)
 }
 
 #[cfg(test)]
@@ -217,6 +345,37 @@ mod tests {
         let err = Config::parse("gen.toml", "[package]\nnmae = \"x\"\n").unwrap_err();
         let text = err.to_string();
         assert!(text.contains("gen.toml") && text.contains("nmae"), "{text}");
+    }
+
+    #[test]
+    fn bad_pins_are_rejected_with_the_key_named() {
+        let text = "[pins.operations]\n\"FETCH /x\" = \"get_x\"\n\"GET /y\" = \"Get-Y\"\n\"GET /z\" = \"get_x\"\n\
+                    [pins.types]\n\"dto.Event\" = \"Event\"\n\"#/components/schemas/A\" = \"String\"\n";
+        let text = Config::parse("gen.toml", text).unwrap_err().to_string();
+        for expected in [
+            "`FETCH /x` is not `METHOD /path`",
+            "`Get-Y` is not a snake_case Rust identifier",
+            "`get_x` is pinned twice",
+            "`dto.Event` is not a JSON pointer",
+            "`String` cannot name a generated type",
+        ] {
+            assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+        }
+        assert!(text.contains("gen.toml [pins.types]"), "{text}");
+    }
+
+    #[test]
+    fn pins_and_selection_parse() {
+        let c = Config::parse(
+            "gen.toml",
+            "[select]\ninclude_tags = [\"Events\"]\n[pins.operations]\n\"post /events\" = \"post_events\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.select.include_tags, ["Events"]);
+        assert_eq!(
+            c.pins.operation_keys().into_iter().collect::<Vec<_>>(),
+            [(("POST".to_owned(), "/events".to_owned()), "post_events".to_owned())]
+        );
     }
 
     #[test]

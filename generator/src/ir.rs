@@ -85,6 +85,14 @@ pub struct Package {
     pub regen_command: String,
     /// Declare an empty `[workspace]` so the crate builds on its own inside another workspace.
     pub standalone: bool,
+    /// SHA-256 of the spec text (hex), recorded in the crate's `Cargo.toml` metadata. Not in
+    /// IR snapshots: it changes with every byte of the spec.
+    #[serde(skip)]
+    pub spec_sha256: String,
+    /// Version of the generator that made the crate, recorded beside the hash. Not in IR
+    /// snapshots: it changes with every release of the generator.
+    #[serde(skip)]
+    pub generator_version: String,
 }
 
 /// One server of the spec.

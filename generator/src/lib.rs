@@ -4,19 +4,33 @@
 //! spec ──load──▶ openapiv3::OpenAPI ──lower──▶ ir::Api ──emit──▶ FileSet ──write / check──▶ disk
 //! ```
 
+pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod fileset;
 pub mod ir;
 pub mod load;
 pub mod lower;
+pub mod pins;
+pub mod release;
+pub mod select;
 
 use std::path::Path;
 
 use config::Config;
 use diag::{Diagnostic, GenerateError};
 use fileset::FileSet;
+
+/// The generator's version, recorded in every generated crate's `Cargo.toml`.
+pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// SHA-256 of a text, as lower-case hex.
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// What a generation produced: the files and the warnings.
 #[derive(Debug, Clone)]
@@ -36,14 +50,36 @@ pub fn generate_str(
     config: &Config,
     options: lower::LowerOptions,
 ) -> Result<Generated, GenerateError> {
-    // Reading a spec recurses once per nesting level (several frames per level in the typed
-    // model's deserializer); documents are capped at `load::MAX_NESTING` levels, and the work
-    // runs on a thread whose stack holds that depth whatever the caller's thread has.
+    on_generator_thread(spec_name, || generate_on_this_thread(spec_name, spec, config, options))
+}
+
+/// Loads, selects and lowers spec text into the IR without emitting anything (what the API
+/// diff compares); returns the IR and the warnings.
+pub fn lower_str(
+    spec_name: &str,
+    spec: &str,
+    config: &Config,
+    options: lower::LowerOptions,
+) -> Result<(ir::Api, Vec<Diagnostic>), GenerateError> {
+    on_generator_thread(spec_name, || {
+        let loaded = select_part(load::load_str(spec_name, spec)?, config)?;
+        lower::lower(&loaded, config, options)
+    })
+}
+
+/// Runs `work` on a thread of its own. Reading a spec recurses once per nesting level
+/// (several frames per level in the typed model's deserializer); documents are capped at
+/// `load::MAX_NESTING` levels, and the work runs on a thread whose stack holds that depth
+/// whatever the caller's thread has.
+fn on_generator_thread<T: Send>(
+    spec_name: &str,
+    work: impl FnOnce() -> Result<T, GenerateError> + Send,
+) -> Result<T, GenerateError> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("sdkgen".into())
             .stack_size(GENERATOR_STACK)
-            .spawn_scoped(scope, || generate_on_this_thread(spec_name, spec, config, options))
+            .spawn_scoped(scope, work)
             .map_err(|e| {
                 GenerateError::single(Diagnostic::error(
                     spec_name,
@@ -73,9 +109,10 @@ fn generate_on_this_thread(
 ) -> Result<Generated, GenerateError> {
     let timings = std::env::var_os("SDKGEN_TIMINGS").is_some();
     let started = std::time::Instant::now();
-    let loaded = load::load_str(spec_name, spec)?;
+    let loaded = select_part(load::load_str(spec_name, spec)?, config)?;
     let loaded_at = started.elapsed();
-    let (api, warnings) = lower::lower(&loaded, config, options)?;
+    let (mut api, warnings) = lower::lower(&loaded, config, options)?;
+    api.package.spec_sha256 = sha256_hex(spec);
     let lowered_at = started.elapsed();
     let files = emit::emit(&api);
     if timings {
@@ -95,6 +132,24 @@ fn generate_on_this_thread(
         ))
     })?;
     Ok(Generated { api, files, warnings })
+}
+
+/// Checks the config's values, warns about pins that match nothing in the whole document, and
+/// keeps the selected part of it (`[select]`).
+fn select_part(mut loaded: load::Loaded, config: &Config) -> Result<load::Loaded, GenerateError> {
+    let problems = config.problems();
+    if !problems.is_empty() {
+        return Err(GenerateError {
+            diagnostics: problems
+                .into_iter()
+                .map(|(at, message)| Diagnostic::error("generator config", at, message))
+                .collect(),
+        });
+    }
+    let mut warnings = pins::unmatched(&loaded, config);
+    warnings.extend(select::apply(&mut loaded, &config.select)?);
+    loaded.warnings.extend(warnings);
+    Ok(loaded)
 }
 
 /// Runs the whole pipeline in memory on a spec file and an optional config file.

@@ -393,7 +393,7 @@ async fn post_events_usage_is_accepted() {
     assert_eq!(body.value, Some(128400.0));
     let results = body.results.as_deref().expect("results");
     assert_eq!(results.len(), 2);
-    assert_eq!(results[0].window_size.as_deref(), Some("2026-01-01T00:00:00Z"));
+    assert_eq!(results[0].window_size, Some(ts("2026-01-01T00:00:00Z")));
     assert_eq!(results[0].value, Some(70100.0));
 
     // every aggregation the spec lists is accepted

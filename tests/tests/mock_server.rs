@@ -611,8 +611,8 @@ async fn post_events_usage_sends_json_and_decodes_the_aggregate() {
     assert_eq!(
         usage.results,
         Some(vec![
-            UsageResult::new().with_window_size("2026-01-01T00:00:00Z").with_value(70_100.0),
-            UsageResult::new().with_window_size("2026-01-02T00:00:00Z").with_value(58_300.0),
+            UsageResult::new().with_window_size(ts("2026-01-01T00:00:00Z")).with_value(70_100.0),
+            UsageResult::new().with_window_size(ts("2026-01-02T00:00:00Z")).with_value(58_300.0),
         ])
     );
 }
@@ -656,9 +656,9 @@ async fn post_events_usage_meter_sends_json_and_decodes_the_aggregate() {
     assert_eq!(
         usage.results,
         Some(vec![
-            UsageResult::new().with_window_size("2025-10-05T00:00:00Z").with_value(10_120.0),
-            UsageResult::new().with_window_size("2025-11-05T00:00:00Z").with_value(9_870.0),
-            UsageResult::new().with_window_size("2025-12-05T00:00:00Z").with_value(11_260.0),
+            UsageResult::new().with_window_size(ts("2025-10-05T00:00:00Z")).with_value(10_120.0),
+            UsageResult::new().with_window_size(ts("2025-11-05T00:00:00Z")).with_value(9_870.0),
+            UsageResult::new().with_window_size(ts("2025-12-05T00:00:00Z")).with_value(11_260.0),
         ])
     );
 }

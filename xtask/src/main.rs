@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand};
-use sdkgen::config::Config;
 use sdkgen::lower::LowerOptions;
 
 mod bench;
@@ -28,24 +27,12 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
-    /// Generate a standalone crate from any OpenAPI document.
-    Generate {
-        /// The OpenAPI document (YAML or JSON, 3.0 or 3.1).
-        #[arg(long)]
-        spec: PathBuf,
-        /// The output folder (created if missing).
-        #[arg(long)]
-        out: PathBuf,
-        /// Crate name (default: from the config, else the spec title).
-        #[arg(long)]
-        crate_name: Option<String>,
-        /// Generator config (TOML).
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Treat warnings as errors.
-        #[arg(long)]
-        strict: bool,
-    },
+    /// Generate a standalone crate from any OpenAPI document (same as `openapi-sdkgen generate`).
+    Generate(sdkgen::cli::GenerateArgs),
+    /// Compare a crate folder with what `generate` would write (same as `openapi-sdkgen check`).
+    Check(sdkgen::cli::GenerateArgs),
+    /// Report the API changes between two spec versions (same as `openapi-sdkgen diff`).
+    Diff(sdkgen::cli::DiffArgs),
     /// Generate a crate for every spec in DIR and check each with clippy (-D warnings).
     Corpus {
         /// Folder of OpenAPI documents (default with --wild: ../shared/corpus-wild).
@@ -82,17 +69,17 @@ pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-const SPEC: &str = "spec/flexprice-events.yaml";
-const CONFIG: &str = "spec/generator.toml";
+pub(crate) const SPEC: &str = "spec/flexprice-events.yaml";
+pub(crate) const CONFIG: &str = "spec/generator.toml";
 const OUT: &str = "generated-sdk";
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = sdkgen::cli::parse_or_exit();
     match cli.command {
         Task::Regen { check } => regen(check),
-        Task::Generate { spec, out, crate_name, config, strict } => {
-            generate(&spec, &out, crate_name, config.as_deref(), strict)
-        }
+        Task::Generate(args) => sdkgen::cli::generate(&args),
+        Task::Check(args) => sdkgen::cli::check(&args),
+        Task::Diff(args) => sdkgen::cli::diff(&args),
         Task::Test { no_contract } => test::run(no_contract),
         Task::Bench { smoke } => bench::run(smoke),
         Task::Quickstart => match quickstart::run() {
@@ -130,16 +117,33 @@ fn print_warnings(warnings: &[sdkgen::diag::Diagnostic]) {
 fn regen(check: bool) -> ExitCode {
     let root = root();
     std::env::set_current_dir(&root).expect("the workspace root exists");
-    let generated = match sdkgen::generate_file(Path::new(SPEC), Some(Path::new(CONFIG)), LowerOptions::default()) {
-        Ok(g) => g,
+    let out = root.join(OUT);
+    let prepared = sdkgen::cli::read_config(Some(Path::new(CONFIG))).and_then(|config| {
+        let text = std::fs::read_to_string(SPEC).map_err(|e| {
+            sdkgen::diag::GenerateError::single(sdkgen::diag::Diagnostic::error(
+                SPEC,
+                "",
+                format!("cannot read the spec: {e}"),
+            ))
+        })?;
+        sdkgen::release::regenerate(SPEC, &text, &config, &out, LowerOptions::default())
+    });
+    let release = match prepared {
+        Ok(r) => r,
         Err(e) => {
             eprint!("{e}");
             eprintln!("nothing was written; {OUT}/ is unchanged");
             return ExitCode::FAILURE;
         }
     };
+    for note in &release.notes {
+        eprintln!("note: {note}");
+    }
+    if let Some(report) = &release.report {
+        eprintln!("{SPEC} changed: {} The crate version is now {}.", report.summary(), release.version);
+    }
+    let generated = release.generated;
     print_warnings(&generated.warnings);
-    let out = root.join(OUT);
     if check {
         match generated.files.check(&out) {
             Ok(drift) if drift.is_clean() => {
@@ -175,65 +179,6 @@ fn regen(check: bool) -> ExitCode {
                 eprintln!("cannot write {OUT}/: {e}");
                 ExitCode::FAILURE
             }
-        }
-    }
-}
-
-fn generate(spec: &Path, out: &Path, crate_name: Option<String>, config: Option<&Path>, strict: bool) -> ExitCode {
-    let spec_name = spec.display().to_string();
-    let mut cfg = match config {
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => match Config::parse(&path.display().to_string(), &text) {
-                Ok(c) => c,
-                Err(e) => {
-                    eprint!("{e}");
-                    return ExitCode::FAILURE;
-                }
-            },
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", path.display());
-                return ExitCode::FAILURE;
-            }
-        },
-        None => Config::default(),
-    };
-    if let Some(name) = crate_name {
-        cfg.package.name = Some(name);
-    }
-    cfg.output.standalone = true;
-    cfg.output.regen_command = format!("cargo xtask generate --spec {} --out {}", spec_name, out.display());
-    let text = match std::fs::read_to_string(spec) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot read {spec_name}: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let generated = match sdkgen::generate_str(&spec_name, &text, &cfg, LowerOptions { strict }) {
-        Ok(g) => g,
-        Err(e) => {
-            eprint!("{e}");
-            eprintln!("nothing was written");
-            return ExitCode::FAILURE;
-        }
-    };
-    print_warnings(&generated.warnings);
-    match generated.files.write(out) {
-        Ok(summary) => {
-            println!(
-                "{}: crate `{}`, {} operations, {} types, {} file(s) written, {} removed",
-                out.display(),
-                generated.api.package.name,
-                generated.api.operations.len(),
-                generated.api.types.len(),
-                summary.written.len(),
-                summary.removed.len()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("cannot write {}: {e}", out.display());
-            ExitCode::FAILURE
         }
     }
 }

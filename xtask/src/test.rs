@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every check CI runs, in order, stopping at the first failure.
 
-use std::process::ExitCode;
+use std::path::Path;
+use std::process::{Command, ExitCode};
 
 use crate::run as run_cmd;
 
@@ -42,6 +43,8 @@ pub(crate) fn run_all(no_contract: bool) -> Result<(), String> {
     } else {
         eprintln!("\n==> corpus check SKIPPED: {CORPUS} not found next to the workspace");
     }
+    eprintln!("\n==> the installed CLI: cargo install, generate a spec's Events part, check, diff, build");
+    cli_round_trip()?;
     // The benchmarks with tiny counts, so they never rot (targets are checked by the full run).
     if !run_cmd("cargo", &["xtask", "bench", "--smoke"], &[]) {
         return Err("`cargo xtask bench --smoke` failed".into());
@@ -52,6 +55,76 @@ pub(crate) fn run_all(no_contract: bool) -> Result<(), String> {
         crate::contract::run()?;
     }
     Ok(())
+}
+
+/// Runs `program` with `args`, echoing it; `Err` naming it when it fails. Output is shown.
+fn step(program: &Path, args: &[&str], envs: &[(&str, &Path)]) -> Result<String, String> {
+    let shown = format!("{} {}", program.display(), args.join(" "));
+    eprintln!("\n==> {shown}");
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(crate::root());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().map_err(|e| format!("cannot run {shown}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    if output.status.success() {
+        Ok(stdout)
+    } else {
+        print!("{stdout}");
+        Err(format!("`{shown}` failed ({})", output.status))
+    }
+}
+
+/// Installs the CLI into a temporary root (debug profile and the workspace's target folder, so
+/// nothing is built twice), generates the Events part of the largest corpus spec with our
+/// config (our own spec where the corpus is absent), checks it, diffs it against our spec, and
+/// builds the generated crate.
+fn cli_round_trip() -> Result<(), String> {
+    let root = crate::root();
+    let target = root.join("target");
+    let install_root = std::env::temp_dir().join(format!("sdkgen-cli-{}", std::process::id()));
+    let result = (|| {
+        let cargo = Path::new("cargo");
+        let root_arg = install_root.display().to_string();
+        step(
+            cargo,
+            &["install", "--path", "generator", "--root", &root_arg, "--debug", "--locked", "--quiet"],
+            &[("CARGO_TARGET_DIR", &target)],
+        )?;
+        let bin = install_root.join("bin").join(format!("openapi-sdkgen{}", std::env::consts::EXE_SUFFIX));
+        let corpus_spec = format!("{CORPUS}/flexprice-2026-08.json");
+        let spec = if root.join(&corpus_spec).is_file() { corpus_spec.as_str() } else { crate::SPEC };
+        let out = "target/cli-check/flexprice-events";
+        let args = [
+            "--spec",
+            spec,
+            "--out",
+            out,
+            "--config",
+            crate::CONFIG,
+            "--include-tag",
+            "Events",
+            "--crate-name",
+            "flexprice_events_cli",
+        ];
+        step(&bin, &[&["generate"][..], &args].concat(), &[])?;
+        step(&bin, &[&["check"][..], &args].concat(), &[])?;
+        let diff =
+            ["diff", crate::SPEC, spec, "--config", crate::CONFIG, "--include-tag", "Events", "--format", "json"];
+        let report = step(&bin, &diff, &[])?;
+        if !report.contains("\"bump\"") {
+            return Err(format!("`openapi-sdkgen diff` printed no JSON report:\n{report}"));
+        }
+        std::fs::copy(root.join("Cargo.lock"), root.join(out).join("Cargo.lock"))
+            .map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
+        let manifest = format!("{out}/Cargo.toml");
+        step(cargo, &["build", "--quiet", "--manifest-path", &manifest], &[("CARGO_TARGET_DIR", &target)])?;
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&install_root);
+    result
 }
 
 pub(crate) fn run(no_contract: bool) -> ExitCode {

@@ -19,7 +19,7 @@ pub struct CreditGrantResponse {
     pub created_by: Option<String>,
     /// Reference time from which recurring grant periods are counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub credit_grant_anchor: Option<String>,
+    pub credit_grant_anchor: Option<chrono::DateTime<chrono::Utc>>,
     /// Number of credits granted, as a decimal string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<String>,
@@ -132,8 +132,11 @@ impl CreditGrantResponse {
     }
     /// Sets [`credit_grant_anchor`](Self::credit_grant_anchor).
     #[must_use]
-    pub fn with_credit_grant_anchor(mut self, value: impl Into<String>) -> Self {
-        self.credit_grant_anchor = Some(value.into());
+    pub fn with_credit_grant_anchor(
+        mut self,
+        value: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        self.credit_grant_anchor = Some(value);
         self
     }
     /// Sets [`credits`](Self::credits).

@@ -12,7 +12,7 @@ pub struct UsageResult {
     pub value: Option<f64>,
     /// Start time of the bucket (a timestamp, despite the name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window_size: Option<String>,
+    pub window_size: Option<chrono::DateTime<chrono::Utc>>,
 }
 impl UsageResult {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -31,8 +31,8 @@ impl UsageResult {
     }
     /// Sets [`window_size`](Self::window_size).
     #[must_use]
-    pub fn with_window_size(mut self, value: impl Into<String>) -> Self {
-        self.window_size = Some(value.into());
+    pub fn with_window_size(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
+        self.window_size = Some(value);
         self
     }
 }

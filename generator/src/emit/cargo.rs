@@ -1,26 +1,54 @@
-//! The generated crate's `Cargo.toml`. Dependency versions come from the workspace's
-//! `[workspace.dependencies]`, the single place the project declares them, so the generated
-//! crates always build against what the runtime is tested with.
+//! The generated crate's `Cargo.toml`. Dependency versions come from [`DEPENDENCIES`], a
+//! table compiled into the generator (so the packaged generator needs no file of the
+//! workspace); a test keeps it equal to the workspace's `[workspace.dependencies]`, the single
+//! place the project declares versions, so the generated crates always build against what the
+//! runtime is tested with.
 
 use super::Header;
 use crate::ir::Api;
 
-/// The workspace manifest, read when the generator is compiled.
-const WORKSPACE_MANIFEST: &str = include_str!("../../../Cargo.toml");
+/// One dependency of the generated crates, as `[workspace.dependencies]` declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dependency {
+    /// Crate name.
+    pub name: &'static str,
+    /// Version requirement.
+    pub version: &'static str,
+    /// `default-features` (false only when the workspace turns them off).
+    pub default_features: bool,
+    /// Features turned on.
+    pub features: &'static [&'static str],
+}
 
-/// Dependencies of every generated crate (the runtime's).
-const RUNTIME_DEPS: &[&str] = &[
-    "bytes",
-    "fastrand",
-    "futures-util",
-    "httpdate",
-    "reqwest",
-    "serde",
-    "serde_json",
-    "tokio",
-    "tracing",
-    "url",
-    "uuid",
+const fn dep(name: &'static str, version: &'static str) -> Dependency {
+    Dependency { name, version, default_features: true, features: &[] }
+}
+
+const fn dep_with(
+    name: &'static str,
+    version: &'static str,
+    default_features: bool,
+    features: &'static [&'static str],
+) -> Dependency {
+    Dependency { name, version, default_features, features }
+}
+
+/// Dependencies of every generated crate (the runtime's), sorted by name. Keep equal to the
+/// entries of the same names in the workspace `Cargo.toml` (the test
+/// `dependency_table_matches_the_workspace` fails otherwise).
+pub const DEPENDENCIES: &[Dependency] = &[
+    dep("bytes", "1"),
+    dep_with("chrono", "0.4", false, &["std", "clock", "serde"]),
+    dep("fastrand", "2"),
+    dep_with("futures-util", "0.3", false, &["std"]),
+    dep("httpdate", "1"),
+    dep_with("reqwest", "0.13", false, &["http2", "system-proxy"]),
+    dep_with("serde", "1", true, &["derive"]),
+    dep("serde_json", "1"),
+    dep_with("tokio", "1", true, &["rt", "time", "sync"]),
+    dep("tracing", "0.1"),
+    dep("url", "2"),
+    dep_with("uuid", "1", true, &["v7"]),
 ];
 
 /// The crate's features: the TLS library (one of them is needed for `https`) and response
@@ -41,45 +69,29 @@ gzip = [\"reqwest/gzip\"]
 const DEV_DEPS: &[(&str, &[&str])] =
     &[("tokio", &["macros", "rt-multi-thread", "net", "io-util", "test-util", "time"])];
 
-fn workspace_dep(name: &str) -> toml::Value {
-    // Parsed once per process: generation runs often (benchmarks, corpus) and the text is fixed.
-    static MANIFEST: std::sync::OnceLock<toml::Table> = std::sync::OnceLock::new();
-    let manifest = MANIFEST.get_or_init(|| WORKSPACE_MANIFEST.parse().expect("the workspace Cargo.toml parses"));
-    manifest["workspace"]["dependencies"]
-        .get(name)
-        .cloned()
-        .unwrap_or_else(|| panic!("`{name}` is missing from [workspace.dependencies]"))
+fn find(name: &str) -> &'static Dependency {
+    DEPENDENCIES.iter().find(|d| d.name == name).unwrap_or_else(|| panic!("`{name}` is not in DEPENDENCIES"))
 }
 
-fn inline(value: &toml::Value, extra_features: &[&str]) -> String {
-    match value {
-        toml::Value::String(v) if extra_features.is_empty() => format!("{v:?}"),
-        toml::Value::String(v) => format!("{{ version = {v:?}, features = {:?} }}", extra_features),
-        toml::Value::Table(t) => {
-            let mut parts = Vec::new();
-            if let Some(v) = t.get("version").and_then(toml::Value::as_str) {
-                parts.push(format!("version = {v:?}"));
-            }
-            if let Some(false) = t.get("default-features").and_then(toml::Value::as_bool) {
-                parts.push("default-features = false".to_owned());
-            }
-            let mut features: Vec<String> = t
-                .get("features")
-                .and_then(toml::Value::as_array)
-                .map(|a| a.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect())
-                .unwrap_or_default();
-            for f in extra_features {
-                if !features.iter().any(|x| x == f) {
-                    features.push((*f).to_owned());
-                }
-            }
-            if !features.is_empty() {
-                parts.push(format!("features = {features:?}"));
-            }
-            format!("{{ {} }}", parts.join(", "))
-        }
-        other => other.to_string(),
+/// The inline TOML of a dependency, with `extra_features` added to its own.
+fn inline(dep: &Dependency, extra_features: &[&str]) -> String {
+    if dep.default_features && dep.features.is_empty() && extra_features.is_empty() {
+        return format!("{:?}", dep.version);
     }
+    let mut parts = vec![format!("version = {:?}", dep.version)];
+    if !dep.default_features {
+        parts.push("default-features = false".to_owned());
+    }
+    let mut features: Vec<&str> = dep.features.to_vec();
+    for f in extra_features {
+        if !features.contains(f) {
+            features.push(f);
+        }
+    }
+    if !features.is_empty() {
+        parts.push(format!("features = {features:?}"));
+    }
+    format!("{{ {} }}", parts.join(", "))
 }
 
 pub(crate) fn manifest(api: &Api, header: &Header) -> String {
@@ -109,17 +121,23 @@ pub(crate) fn manifest(api: &Api, header: &Header) -> String {
     if !p.publish {
         out.push_str("publish = false\n");
     }
+    // What the crate was made from: `cargo xtask regen` compares the hash to decide whether the
+    // spec changed (and the crate's version must step).
+    out.push_str("\n[package.metadata.sdkgen]\n");
+    out.push_str(&format!("generator-version = {:?}\n", p.generator_version));
+    if !p.spec_sha256.is_empty() {
+        out.push_str(&format!("spec-sha256 = {:?}\n", p.spec_sha256));
+    }
     out.push_str("\n[dependencies]\n");
-    let chrono = api.uses_chrono().then_some("chrono");
-    let mut deps: Vec<&str> = RUNTIME_DEPS.iter().copied().chain(chrono).collect();
-    deps.sort_unstable();
-    for dep in deps {
-        out.push_str(&format!("{dep} = {}\n", inline(&workspace_dep(dep), &[])));
+    // `chrono` only for crates with time fields.
+    let chrono = api.uses_chrono();
+    for dep in DEPENDENCIES.iter().filter(|d| chrono || d.name != "chrono") {
+        out.push_str(&format!("{} = {}\n", dep.name, inline(dep, &[])));
     }
     out.push_str(FEATURES);
     out.push_str("\n[dev-dependencies]\n");
     for (dep, features) in DEV_DEPS {
-        out.push_str(&format!("{dep} = {}\n", inline(&workspace_dep(dep), features)));
+        out.push_str(&format!("{dep} = {}\n", inline(find(dep), features)));
     }
     if p.standalone {
         out.push_str("\n# A crate of its own, not a member of any enclosing workspace.\n[workspace]\n");
@@ -131,15 +149,76 @@ pub(crate) fn manifest(api: &Api, header: &Header) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_runtime_dependency_is_declared_in_the_workspace() {
-        for dep in RUNTIME_DEPS {
-            workspace_dep(dep);
+    /// The workspace manifest, read at test time (never compiled into the generator).
+    fn workspace_dependencies() -> toml::Table {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let manifest: toml::Table = text.parse().unwrap();
+        manifest["workspace"]["dependencies"].as_table().unwrap().clone()
+    }
+
+    fn from_workspace(name: &str, value: &toml::Value) -> (String, bool, Vec<String>) {
+        match value {
+            toml::Value::String(v) => (v.clone(), true, Vec::new()),
+            toml::Value::Table(t) => (
+                t.get("version")
+                    .and_then(toml::Value::as_str)
+                    .unwrap_or_else(|| panic!("{name}: no version"))
+                    .to_owned(),
+                t.get("default-features").and_then(toml::Value::as_bool).unwrap_or(true),
+                t.get("features")
+                    .and_then(toml::Value::as_array)
+                    .map(|a| a.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default(),
+            ),
+            other => panic!("{name}: unexpected declaration {other}"),
         }
-        let runtime_manifest: toml::Table = include_str!("../../../tests/runtime/Cargo.toml").parse().unwrap();
+    }
+
+    #[test]
+    fn dependency_table_matches_the_workspace() {
+        let workspace = workspace_dependencies();
+        for dep in DEPENDENCIES {
+            let declared = workspace
+                .get(dep.name)
+                .unwrap_or_else(|| panic!("`{}` is missing from [workspace.dependencies]", dep.name));
+            let (version, default_features, features) = from_workspace(dep.name, declared);
+            let ours =
+                (dep.version.to_owned(), dep.default_features, dep.features.iter().map(|f| (*f).to_owned()).collect());
+            assert_eq!(
+                (version, default_features, features),
+                ours,
+                "DEPENDENCIES[{}] differs from the workspace Cargo.toml: update generator/src/emit/cargo.rs",
+                dep.name
+            );
+        }
+        let mut names: Vec<&str> = DEPENDENCIES.iter().map(|d| d.name).collect();
+        names.sort_unstable();
+        assert_eq!(names, DEPENDENCIES.iter().map(|d| d.name).collect::<Vec<_>>(), "keep DEPENDENCIES sorted");
+    }
+
+    #[test]
+    fn the_runtime_crate_uses_the_same_dependencies() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/runtime/Cargo.toml");
+        let runtime_manifest: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
         let mut runtime_deps: Vec<&str> =
             runtime_manifest["dependencies"].as_table().unwrap().keys().map(String::as_str).collect();
         runtime_deps.sort_unstable();
-        assert_eq!(runtime_deps, RUNTIME_DEPS, "the runtime crate and generated crates must use the same dependencies");
+        // `chrono` is the models' (time fields), not the runtime's.
+        let ours: Vec<&str> = DEPENDENCIES.iter().map(|d| d.name).filter(|n| *n != "chrono").collect();
+        assert_eq!(runtime_deps, ours, "the runtime crate and generated crates must use the same dependencies");
+    }
+
+    #[test]
+    fn inline_forms() {
+        assert_eq!(inline(find("bytes"), &[]), "\"1\"");
+        assert_eq!(
+            inline(find("futures-util"), &[]),
+            "{ version = \"0.3\", default-features = false, features = [\"std\"] }"
+        );
+        assert_eq!(
+            inline(find("tokio"), &["sync", "macros"]),
+            "{ version = \"1\", features = [\"rt\", \"time\", \"sync\", \"macros\"] }"
+        );
     }
 }

@@ -99,15 +99,22 @@ impl<'a> Lowerer<'a> {
         self.diagnostics.push(Diagnostic::error(self.file, at, message));
     }
 
-    /// Gives every component schema its Rust name: the config's rename, else the name with
-    /// its namespace prefix dropped; names that collide are qualified with the last word of
-    /// their prefix, then numbered, in schema-name order.
+    /// Gives every component schema its Rust name: its pin (`[pins.types]`, by pointer), else
+    /// the config's rename, else the name with its namespace prefix dropped; names that collide
+    /// are qualified with the last word of their prefix, then numbered, in schema-name order.
+    /// Every pinned name is taken first, so no derived name can take it.
     fn name_components(&mut self) {
+        for pinned in self.config.pins.types.values() {
+            self.type_names.unique(pinned);
+        }
         let Some(components) = &self.doc.components else { return };
         let mut wanted: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         let mut fixed = BTreeMap::new();
         for name in components.schemas.keys() {
-            if let Some(rename) = self.config.types.rename.get(name) {
+            let at = pointer(["components", "schemas", name.as_str()]);
+            if let Some(pinned) = self.config.pins.types.get(&at) {
+                self.component_names.insert(name.clone(), pinned.clone());
+            } else if let Some(rename) = self.config.types.rename.get(name) {
                 fixed.insert(name.as_str(), rename.clone());
             } else {
                 wanted.entry(names::type_name(names::split_prefix(name).1)).or_default().push(name);
@@ -313,18 +320,23 @@ impl<'a> Lowerer<'a> {
         if let Some(ty) = self.primitive(&v, hint, at) {
             return Lowered { ty, nullable };
         }
-        // Inline schemas of the same shape are one type, named from the first use (or by the
-        // config, keyed by the pointer of that use): large descriptions repeat the same inline
-        // object hundreds of times.
+        // Inline schemas of the same shape are one type, named from the first use (or by a
+        // pin or the config's rename, keyed by the pointer of that use): large descriptions
+        // repeat the same inline object hundreds of times.
         let key = shape_key(schema);
         if let Some(rust) = key.as_ref().and_then(|k| self.inline_shapes.get(k)) {
             return Lowered { ty: TypeRef::Named(rust.clone()), nullable };
         }
-        let wanted = match self.config.types.rename.get(at) {
-            Some(name) => name.clone(),
-            None => names::type_name(hint),
+        let rust = match self.config.pins.types.get(at) {
+            Some(pinned) => pinned.clone(),
+            None => {
+                let wanted = match self.config.types.rename.get(at) {
+                    Some(name) => name.clone(),
+                    None => names::type_name(hint),
+                };
+                self.type_names.unique(&wanted)
+            }
         };
-        let rust = self.type_names.unique(&wanted);
         if let Some(key) = key.clone() {
             self.inline_shapes.insert(key, rust.clone());
         }

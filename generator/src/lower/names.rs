@@ -50,6 +50,15 @@ const RESERVED_TYPES: &[&str] = &[
     "Sync",
 ];
 
+/// Whether `s` can name a generated type: an ASCII identifier starting with an upper-case
+/// letter, not a keyword and not a type name the generated code uses unqualified.
+pub fn is_type_ident(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_uppercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !is_keyword(s)
+        && !RESERVED_TYPES.contains(&s)
+}
+
 /// Whether `s` is a Rust keyword.
 pub fn is_keyword(s: &str) -> bool {
     KEYWORDS.contains(&s)

@@ -40,9 +40,16 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
         env_prefix: l.config.client.env_prefix.clone().unwrap_or_else(|| env_name(&crate_name)),
         regen_command: l.config.output.regen_command.clone(),
         standalone: l.config.output.standalone,
+        spec_sha256: String::new(),
+        generator_version: crate::GENERATOR_VERSION.to_owned(),
     };
     let servers = servers(l);
+    // Pinned method names (`[pins.operations]`) are taken first, so no derived name takes them.
+    let pinned = l.config.pins.operation_keys();
     let mut op_names = Names::with_reserved(["new", "client", "core"]);
+    for name in pinned.values() {
+        op_names.unique(name);
+    }
     let mut operations = Vec::new();
     let mut tag_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut tag_order: Vec<String> = Vec::new();
@@ -67,7 +74,10 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
                 Some(id) => names::snake_ident(id),
                 None => names::method_path_name(method, path),
             };
-            let rust_name = op_names.unique(&base);
+            let rust_name = match pinned.get(&(method.to_ascii_uppercase(), path.clone())) {
+                Some(name) => name.clone(),
+                None => op_names.unique(&base),
+            };
             let lowered =
                 operation(l, &rust_name, method, path, &item.parameters, op, tag_i, &op_at, &mut param_struct_names);
             operations.push(lowered);
