@@ -64,6 +64,7 @@
 //! # Bulk helpers
 //!
 //! - [`Events::ingest_events`](operations::Events::ingest_events): any number of items through [`post_events_bulk`](operations::Events::post_events_bulk), in batches of at most 1000, returning a [`BulkReport`].
+//! - [`Events::ingestor`](operations::Events::ingestor): a background batcher ([`operations::EventsIngestor`]) over [`post_events_bulk`](operations::Events::post_events_bulk): `send` queues an event and returns at once, batches go out in the background, with an optional durable spool ([`IngestorOptions`]).
 //!
 //! # What is in the crate
 //!
@@ -97,6 +98,7 @@ pub use client::{Client, ClientBuilder, Server};
 pub use error::Error;
 pub use runtime::bulk::{BulkOptions, BulkReport};
 pub use runtime::call::{Call, Response};
+pub use runtime::ingestor::{FsyncPolicy, IngestorOptions, SpoolOptions, WhenFull};
 pub use runtime::retry::RetryConfig;
 
 /// The Markdown docs of the crate, so that `cargo test --doc` compiles (and runs) their Rust snippets.

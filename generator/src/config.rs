@@ -15,6 +15,7 @@
 //! [bulk.ingest_events]         # a batching helper `ingest_events` on the tag of the operation
 //! operation = "post_events_bulk"
 //! items = "events"             # the array field of the request body to split
+//! ingestor = "ingestor"        # optional: a background batcher `events().ingestor(options)`
 //! ```
 
 use std::collections::BTreeMap;
@@ -95,6 +96,10 @@ pub struct BulkConfig {
     pub operation: String,
     /// The wire name of the array field in the request body that holds the items.
     pub items: String,
+    /// Also emit a background batcher (`Ingestor`) over the operation, as a method of this
+    /// name on the operation's tag. Without it, the crate carries no ingestor code.
+    #[serde(default)]
+    pub ingestor: Option<String>,
 }
 
 /// How the output names its origin.

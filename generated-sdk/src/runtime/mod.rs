@@ -13,5 +13,7 @@ pub mod client_core;
 pub mod enums;
 pub mod errors;
 pub mod hooks;
+pub mod ingestor;
 pub mod retry;
+pub mod spool;
 pub mod validate;

@@ -23,6 +23,9 @@ const RUNTIME_DEPS: &[&str] = &[
     "uuid",
 ];
 
+/// Dependencies of the runtime's `spool` module, carried only by crates with an ingestor.
+const INGESTOR_DEPS: &[&str] = &["crc32fast"];
+
 /// Extra features the generated crate's own tests need from a dependency.
 const DEV_DEPS: &[(&str, &[&str])] =
     &[("tokio", &["macros", "rt-multi-thread", "net", "io-util", "test-util", "time"])];
@@ -81,7 +84,12 @@ pub(crate) fn manifest(api: &Api, header: &Header) -> String {
     }
     out.push_str("readme = \"README.md\"\npublish = false\n");
     out.push_str("\n[dependencies]\n");
-    for dep in RUNTIME_DEPS {
+    let mut deps: Vec<&str> = RUNTIME_DEPS.to_vec();
+    if super::runtime::needs_ingestor_deps(api) {
+        deps.extend(INGESTOR_DEPS);
+        deps.sort_unstable();
+    }
+    for dep in deps {
         out.push_str(&format!("{dep} = {}\n", inline(&workspace_dep(dep), &[])));
     }
     out.push_str("\n[dev-dependencies]\n");
@@ -107,6 +115,11 @@ mod tests {
         let mut runtime_deps: Vec<&str> =
             runtime_manifest["dependencies"].as_table().unwrap().keys().map(String::as_str).collect();
         runtime_deps.sort_unstable();
-        assert_eq!(runtime_deps, RUNTIME_DEPS, "the runtime crate and generated crates must use the same dependencies");
+        let mut all: Vec<&str> = RUNTIME_DEPS.iter().chain(INGESTOR_DEPS).copied().collect();
+        all.sort_unstable();
+        assert_eq!(runtime_deps, all, "the runtime crate and generated crates must use the same dependencies");
+        for dep in INGESTOR_DEPS {
+            workspace_dep(dep);
+        }
     }
 }

@@ -3,6 +3,10 @@
 
 use super::Header;
 use crate::fileset::FileSet;
+use crate::ir::Api;
+
+/// Runtime modules that only a crate with an ingestor (`[bulk.NAME] ingestor = ..`) carries.
+const INGESTOR_MODULES: &[&str] = &["ingestor", "spool"];
 
 /// Every runtime source file: (file name, contents).
 const FILES: &[(&str, &str)] = &[
@@ -13,14 +17,35 @@ const FILES: &[(&str, &str)] = &[
     ("enums.rs", include_str!("../../runtime/src/enums.rs")),
     ("errors.rs", include_str!("../../runtime/src/errors.rs")),
     ("hooks.rs", include_str!("../../runtime/src/hooks.rs")),
+    ("ingestor.rs", include_str!("../../runtime/src/ingestor.rs")),
+    ("spool.rs", include_str!("../../runtime/src/spool.rs")),
     ("retry.rs", include_str!("../../runtime/src/retry.rs")),
     ("validate.rs", include_str!("../../runtime/src/validate.rs")),
 ];
 
-pub(crate) fn emit(header: &Header, files: &mut FileSet) {
+pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) {
+    let left_out: &[&str] = if api.has_ingestor() { &[] } else { INGESTOR_MODULES };
     for (name, contents) in FILES {
-        files.insert(format!("src/runtime/{name}"), format!("{}\n{contents}", header.rust()));
+        let module = name.trim_end_matches(".rs");
+        if left_out.contains(&module) {
+            continue;
+        }
+        let text = if *name == "mod.rs" {
+            contents
+                .lines()
+                .filter(|l| !left_out.iter().any(|m| *l == format!("pub mod {m};")))
+                .map(|l| format!("{l}\n"))
+                .collect::<String>()
+        } else {
+            (*contents).to_owned()
+        };
+        files.insert(format!("src/runtime/{name}"), format!("{}\n{text}", header.rust()));
     }
+}
+
+/// Whether the crate's dependencies must include those of the ingestor's spool.
+pub(crate) fn needs_ingestor_deps(api: &Api) -> bool {
+    api.has_ingestor()
 }
 
 #[cfg(test)]
