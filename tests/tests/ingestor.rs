@@ -278,6 +278,13 @@ async fn a_child_killed_mid_send_loses_no_event_and_the_next_process_finishes_th
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{context}: recover failed: {text}");
         assert!(text.contains("complete=true") && text.contains("failed=0"), "{context}: {text}");
+        let recovered: usize = text
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("recovered="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{context}: {text}"));
+        let finished = lines.iter().any(|l| l.starts_with("finished"));
+        assert!(finished || recovered > 0, "{context}: killed mid-run, yet the spool held nothing");
         server.settled().await;
 
         // every event `send` returned for is on the server, under its key; each id belongs to
