@@ -171,7 +171,19 @@ async fn a_rejected_batch_comes_back_with_its_events_and_shutdown_accounts_for_e
         })
         .await
         .unwrap();
-        let client = client(&server, fast_retry(60));
+        // the client's hooks see every attempt of the ingestor's batches
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&attempts);
+        let client = Client::builder()
+            .server_url(server.url())
+            .api_key("sk_test_ingestor")
+            .retry(fast_retry(60))
+            .on_response(move |info| {
+                assert_eq!(info.operation(), "post_events_bulk");
+                seen.fetch_add(1, Ordering::SeqCst);
+            })
+            .build()
+            .unwrap();
         let options = IngestorOptions::new().batch_size(500).concurrency(2).capacity(TOTAL).when_full(WhenFull::Reject);
         let ingestor = client.events().ingestor(options).unwrap();
         let mut failures = ingestor.failures().unwrap();
@@ -195,6 +207,8 @@ async fn a_rejected_batch_comes_back_with_its_events_and_shutdown_accounts_for_e
         assert!(report.is_complete());
         let stats = report.stats();
         assert_eq!((stats.accepted, stats.failed, stats.pending), ((TOTAL - 500) as u64, 500, 0));
+        assert_eq!(attempts.load(Ordering::SeqCst), server.request_count(), "an attempt the hooks did not see");
+        assert!(server.requests().iter().all(|r| r.header("x-api-key") == Some("sk_test_ingestor")));
         let accepted = server.accepted();
         assert_eq!(accepted.len(), TOTAL - 500);
         assert!(accepted.values().all(|&n| n == 1));

@@ -622,10 +622,13 @@ where
         let mut completed = task.is_none() && shared.stats().pending == 0;
         if let Some(mut task) = task {
             match tokio::time::timeout(deadline, &mut task).await {
-                Ok(result) => {
-                    unsent = result.unwrap_or_default();
-                    completed = unsent.is_empty();
+                Ok(Ok(left)) => {
+                    completed = left.is_empty();
+                    unsent = left;
                 }
+                // The background task panicked: whatever it held is lost to this process (a
+                // spool still has it), so the shutdown is not complete.
+                Ok(Err(_)) => completed = false,
                 Err(_) => {
                     lock(&shared.state).abort = true;
                     shared.wake.notify_one();
