@@ -60,7 +60,7 @@ pub struct FailedBatch<I, E> {
 
 impl<I, E> FailedBatch<I, E> {
     /// A failed batch: its position among all batches, its items and the error.
-    pub(super) fn new(index: usize, items: Vec<I>, error: E) -> Self {
+    pub fn new(index: usize, items: Vec<I>, error: E) -> Self {
         FailedBatch { index, items, error }
     }
 
