@@ -65,6 +65,7 @@
 //! # Bulk helpers
 //!
 //! - [`Events::ingest_events`](operations::Events::ingest_events): any number of items through [`post_events_bulk`](operations::Events::post_events_bulk), in batches of at most 1000, returning a [`BulkReport`].
+//! - [`Events::ingestor`](operations::Events::ingestor): a background batcher ([`operations::EventsIngestor`]) over [`post_events_bulk`](operations::Events::post_events_bulk): `send` queues an event and returns at once, batches go out in the background, with an optional durable spool ([`IngestorOptions`]).
 //!
 //! # What is in the crate
 //!
@@ -103,6 +104,7 @@ pub use reqwest;
 pub use runtime::bulk::{BulkOptions, BulkReport, FailedBatch};
 pub use runtime::call::Call;
 pub use runtime::hooks::ResponseInfo;
+pub use runtime::ingestor::{FsyncPolicy, IngestorOptions, SpoolOptions, WhenFull};
 pub use runtime::paginate::{Items, Paged, Pages};
 pub use runtime::response::Response;
 pub use runtime::retry::RetryConfig;

@@ -20,6 +20,7 @@
 //! [bulk.ingest_events]         # a batching helper `ingest_events` on the tag of the operation
 //! operation = "post_events_bulk"
 //! items = "events"             # the array field of the request body to split
+//! ingestor = "ingestor"        # optional: a background batcher `events().ingestor(options)`
 //!
 //! [pagination.post_events_query]  # `.pages()` / `.items()` on the operation's call
 //! items = "events"             # the array field of the response
@@ -27,6 +28,7 @@
 //! cursor_param = "iter_last_key"  # ... and where it goes (query parameter or JSON body field)
 //! has_more = "has_more"        # optional boolean response field
 //! # or, for offset paging: offset_param = "offset"
+//!
 //! [select]                     # generate a part of the spec (all of it when empty)
 //! include_tags = ["Events"]    # operations with any of these tags
 //! include_paths = ["/events/*"] # operations on these paths (`*` at the end: any rest)
@@ -216,6 +218,10 @@ pub struct BulkConfig {
     pub operation: String,
     /// The wire name of the array field in the request body that holds the items.
     pub items: String,
+    /// Also emit a background batcher (`Ingestor`) over the operation, as a method of this
+    /// name on the operation's tag. Without it, the crate carries no ingestor code.
+    #[serde(default)]
+    pub ingestor: Option<String>,
 }
 
 /// How an operation's response is one page of a longer list, and how to ask for the next.

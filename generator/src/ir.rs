@@ -671,6 +671,27 @@ pub struct BulkHelper {
     pub item: TypeRef,
     /// Batch size (the field's `maxItems`).
     pub batch_size: u64,
+    /// The background batcher over the same operation, if the config asks for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingestor: Option<IngestorHelper>,
+}
+
+/// A background batcher (the runtime's `Ingestor`) over a bulk helper's operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestorHelper {
+    /// Method name on the tag (`ingestor`).
+    pub rust_name: String,
+    /// Name of the type alias of the ingestor (`EventsIngestor`).
+    pub type_name: String,
+    /// The item's own idempotency key field (Rust name), returned by `send`.
+    pub key_field: Option<String>,
+}
+
+impl Api {
+    /// Whether any bulk helper has an ingestor (the crate then carries the ingestor runtime).
+    pub fn has_ingestor(&self) -> bool {
+        self.bulk.iter().any(|b| b.ingestor.is_some())
+    }
 }
 
 /// How an operation's calls walk pages.

@@ -926,6 +926,45 @@ fn overhead_rows(smoke: bool, rows: &mut Vec<Row>) -> Result<(), String> {
         .baseline(theirs, "reqwest + serde_json, same batches and concurrency 4")
         .target(Target::RatioAtLeast(0.9)),
     );
+    // The ingestor beside the bulk helper of the same run.
+    let bulk_sdk = get("bulk.sdk.events_per_s")?;
+    rows.push(
+        Row::new(
+            "ingestor_enqueue_ns",
+            "Ingestor enqueue cost per event (try_send, no spool: key, queue, wake-up)",
+            "ns/event",
+            get("ingestor.mem.enqueue_ns")?,
+        )
+        .target(Target::AtMost(1000.0)),
+    );
+    rows.push(
+        Row::new(
+            "ingestor_events_per_s",
+            format!("Ingestor end to end, {} events, default options (send each, then shutdown)", bulk_events),
+            "events/s",
+            get("ingestor.mem.events_per_s")?,
+        )
+        .baseline(bulk_sdk, "ingest_events bulk helper, same run")
+        .target(Target::RatioAtLeast(0.9)),
+    );
+    rows.push(
+        Row::new(
+            "ingestor_spool_enqueue_ns",
+            "Ingestor enqueue cost per event with the spool (JSON record, write, fsync per batch)",
+            "ns/event",
+            get("ingestor.spool.enqueue_ns")?,
+        )
+        .baseline(get("ingestor.mem.enqueue_ns")?, "without the spool"),
+    );
+    rows.push(
+        Row::new(
+            "ingestor_spool_events_per_s",
+            format!("Ingestor end to end with the spool, {} events", bulk_events),
+            "events/s",
+            get("ingestor.spool.events_per_s")?,
+        )
+        .baseline(bulk_sdk, "ingest_events bulk helper, same run"),
+    );
     let (ours, theirs) = pair("bulk.rss_mb")?;
     rows.push(
         Row::new("bulk_rss_mb", "Peak RSS of the bulk ingest process", "MiB", ours)

@@ -25,6 +25,8 @@ pub(crate) fn run_all(no_contract: bool) -> Result<(), String> {
         ("cargo", vec!["check", "-p", "flexprice", "--all-features"], vec![]),
         // A publish dry run: the packaged crate builds on its own (nothing is uploaded).
         ("cargo", vec!["package", "-p", "flexprice", "--allow-dirty"], vec![]),
+        // The generator packages with the runtime sources inside, and the packaged crate builds.
+        ("cargo", vec!["package", "-p", "openapi-sdkgen", "--allow-dirty"], vec![]),
         // The README quick start, copied into a fresh crate, sends distinct events.
         ("cargo", vec!["xtask", "quickstart"], vec![]),
     ];

@@ -438,7 +438,69 @@ impl<'a> Events<'a> {
             )
             .await
     }
+    /// Starts a background batcher over [`post_events_bulk`](Self::post_events_bulk): [`send`](crate::runtime::ingestor::Ingestor::send) queues an item and returns at once, and a background task sends the queue in batches of at most 1000 (the spec's `maxItems`) when a batch is full or after the flush interval, several at a time, each through [`post_events_bulk`](Self::post_events_bulk) with the client's retries, timeouts and hooks. `send` gives the event its idempotency key (unless it has one) before queueing it, and returns the key; retries and a resend from the spool carry the same key, so the API can drop duplicates.
+    ///
+    /// Batches that finally fail come back with their items through [`failures`](crate::runtime::ingestor::Ingestor::failures); [`flush`](crate::runtime::ingestor::Ingestor::flush) and [`shutdown`](crate::runtime::ingestor::Ingestor::shutdown) wait for the queue to drain. [`IngestorOptions`](crate::runtime::ingestor::IngestorOptions) sets the batch size, flush interval, concurrency, memory bound and what `send` does when it is reached, and an optional durable spool, which is read back (and sent) first.
+    ///
+    /// Must be called from within a Tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError`](crate::runtime::ingestor::StartError) without a Tokio runtime, or when the spool directory cannot be opened or read.
+    pub fn ingestor(
+        &self,
+        options: crate::runtime::ingestor::IngestorOptions,
+    ) -> Result<EventsIngestor, crate::runtime::ingestor::StartError> {
+        let core = self.core.clone();
+        let hooks = crate::runtime::ingestor::ItemHooks::<
+            crate::models::IngestEventRequest,
+        > {
+            prepare: |item| item.fill_idempotency_keys(),
+            key: |item| item.event_id.clone(),
+        };
+        crate::runtime::ingestor::Ingestor::start(
+            options,
+            1000usize,
+            hooks,
+            move |batch: Vec<crate::models::IngestEventRequest>| {
+                let body = crate::models::BulkIngestEventRequest::new(batch);
+                let request = crate::runtime::validate::validate(&body)
+                    .and_then(|()| {
+                        PreparedRequest::new(String::from("/events/bulk")).json(&body)
+                    });
+                let items = body.events;
+                let core = core.clone();
+                let future: crate::runtime::ingestor::BatchFuture<Error> = Box::pin(async move {
+                    let call = Call::<
+                        _,
+                        Error,
+                    >::new(
+                        &core,
+                        &POST_EVENTS_BULK,
+                        request,
+                        crate::runtime::response::decode_empty,
+                    );
+                    match call.send_with_response().await {
+                        Ok(response) => (response.meta().attempts(), Ok(())),
+                        Err(error) => {
+                            let attempts = match &error {
+                                Error::Transport(e) => e.attempts(),
+                                other => other.meta().map_or(0, |m| m.attempts()),
+                            };
+                            (attempts, Err(error))
+                        }
+                    }
+                });
+                (items, future)
+            },
+        )
+    }
 }
+/// The background batcher of [`post_events_bulk`](Events::post_events_bulk), made by [`Events::ingestor`](Events::ingestor).
+pub type EventsIngestor = crate::runtime::ingestor::Ingestor<
+    crate::models::IngestEventRequest,
+    Error,
+>;
 /// Optional parameters of [`get_events_monitoring`](Events::get_events_monitoring); all start as `None`. Build with `GetEventsMonitoringParams::new()` and the `with_*` setters.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]

@@ -7,3 +7,4 @@
 mod events;
 pub use events::Events;
 pub use events::GetEventsMonitoringParams;
+pub use events::EventsIngestor;

@@ -62,6 +62,11 @@ pub struct FailedBatch<I, E> {
 }
 
 impl<I, E> FailedBatch<I, E> {
+    /// A failed batch: its position among all batches, its items and the error.
+    pub fn new(index: usize, items: Vec<I>, error: E) -> Self {
+        FailedBatch { index, items, error }
+    }
+
     /// 0-based position of the batch among all batches.
     pub fn index(&self) -> usize {
         self.index

@@ -28,3 +28,5 @@ pub mod validate;
 pub mod enums;
 pub mod bulk;
 pub mod paginate;
+pub mod ingestor;
+pub mod spool;

@@ -897,6 +897,14 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(a.as_bytes()[14], b'7');
         assert_eq!(a.matches('-').count(), 4);
+        let parsed = uuid::Uuid::parse_str(&a).unwrap();
+        assert_eq!(parsed.get_version_num(), 7);
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
+        let (secs, _) = parsed.get_timestamp().unwrap().to_unix();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        assert!(now.abs_diff(secs) <= 1, "the key's time is not now");
+        let many: std::collections::HashSet<String> = (0..10_000).map(|_| new_idempotency_key()).collect();
+        assert_eq!(many.len(), 10_000);
     }
 
     #[test]

@@ -34,3 +34,7 @@ pub mod bulk;
 //@ if pagination
 pub mod paginate;
 //@ end
+//@ if ingestor
+pub mod ingestor;
+pub mod spool;
+//@ end

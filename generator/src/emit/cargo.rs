@@ -39,6 +39,7 @@ const fn dep_with(
 pub const DEPENDENCIES: &[Dependency] = &[
     dep("bytes", "1"),
     dep_with("chrono", "0.4", false, &["std", "clock", "serde"]),
+    dep("crc32fast", "1"),
     dep("fastrand", "2"),
     dep_with("futures-util", "0.3", false, &["std"]),
     dep("httpdate", "1"),
@@ -129,9 +130,11 @@ pub(crate) fn manifest(api: &Api, header: &Header) -> String {
         out.push_str(&format!("spec-sha256 = {:?}\n", p.spec_sha256));
     }
     out.push_str("\n[dependencies]\n");
-    // `chrono` only for crates with time fields.
+    // `chrono` only for crates with time fields, `crc32fast` (the spool's record checksums)
+    // only for crates with an ingestor.
     let chrono = api.uses_chrono();
-    for dep in DEPENDENCIES.iter().filter(|d| chrono || d.name != "chrono") {
+    let ingestor = super::runtime::needs_ingestor_deps(api);
+    for dep in DEPENDENCIES.iter().filter(|d| (chrono || d.name != "chrono") && (ingestor || d.name != "crc32fast")) {
         out.push_str(&format!("{} = {}\n", dep.name, inline(dep, &[])));
     }
     out.push_str(FEATURES);
@@ -206,6 +209,7 @@ mod tests {
         runtime_deps.sort_unstable();
         // `chrono` is the models' (time fields), not the runtime's.
         let ours: Vec<&str> = DEPENDENCIES.iter().map(|d| d.name).filter(|n| *n != "chrono").collect();
+        // (the runtime crate compiles every part, the ingestor's spool with `crc32fast` too)
         assert_eq!(runtime_deps, ours, "the runtime crate and generated crates must use the same dependencies");
     }
 

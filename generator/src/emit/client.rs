@@ -102,6 +102,16 @@ fn lib_rs(api: &Api, header: &Header) -> String {
                 tag.rust_name, b.rust_name, tag.rust_name, b.rust_name, op.rust_name, tag.rust_name, op.rust_name, b.batch_size
             ));
         }
+        for b in &api.bulk {
+            if let Some(i) = &b.ingestor {
+                let op = &api.operations[b.operation];
+                let tag = &api.tags[op.tag];
+                docs.push_str(&format!(
+                    "- [`{}::{}`](operations::{}::{}): a background batcher ([`operations::{}`]) over [`{}`](operations::{}::{}): `send` queues an event and returns at once, batches go out in the background, with an optional durable spool ([`IngestorOptions`]).\n",
+                    tag.rust_name, i.rust_name, tag.rust_name, i.rust_name, i.type_name, op.rust_name, tag.rust_name, op.rust_name
+                ));
+            }
+        }
         docs.push('\n');
     }
     docs.push_str(
@@ -147,6 +157,7 @@ fn lib_rs(api: &Api, header: &Header) -> String {
     }
     out.push_str("pub use runtime::call::Call;\n");
     out.push_str("pub use runtime::hooks::ResponseInfo;\n");
+    out.push_str(&super::ingestor::reexports(api));
     if !api.pagination.is_empty() {
         out.push_str("pub use runtime::paginate::{Items, Paged, Pages};\n");
     }

@@ -256,6 +256,9 @@ fn readme(api: &Api, header: &Header) -> String {
     if !api.bulk.is_empty() {
         toc.push("Bulk helpers");
     }
+    if api.has_ingestor() {
+        toc.push("Background ingestor");
+    }
     toc.extend(["Operations", "Examples"]);
     for t in &toc {
         out.push_str(&format!("- [{t}](#{})\n", t.to_lowercase().replace(' ', "-")));
@@ -519,6 +522,9 @@ fn readme(api: &Api, header: &Header) -> String {
             out.push_str(&fenced("rust,no_run", &examples::bulk_program(api, b).text(0)));
         }
     }
+
+    // Background ingestor
+    out.push_str(&super::ingestor::readme_section(api));
 
     // Pagination
     if !api.pagination.is_empty() {

@@ -845,7 +845,12 @@ impl Program {
 }
 
 /// `use` lines as rustfmt orders and wraps them: modules first, then the crate's own items.
-fn use_lines(krate: &str, models: &BTreeSet<String>, operations: &BTreeSet<String>, root: &[&str]) -> Vec<String> {
+pub(crate) fn use_lines(
+    krate: &str,
+    models: &BTreeSet<String>,
+    operations: &BTreeSet<String>,
+    root: &[&str],
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut group = |path: String, names: Vec<String>| {
         if names.is_empty() {
@@ -882,6 +887,16 @@ fn use_lines(krate: &str, models: &BTreeSet<String>, operations: &BTreeSet<Strin
     root.sort();
     group(krate.to_owned(), root);
     out
+}
+
+/// `let <pattern> = <value>;` for a value of `item` built from its required fields only (their
+/// examples), at `indent`: no idempotency key or timestamp of the spec's examples is copied into
+/// every value. Returns the statement and the generated types it names.
+pub(crate) fn required_only_let(api: &Api, item: &TypeRef, pattern: &str, indent: usize) -> (String, BTreeSet<String>) {
+    let mut values = Values::new(api);
+    let empty = Json::Object(Map::new());
+    let (value, _) = values.value(item, Some(&empty), Mode::Exact, pattern);
+    (let_stmt(pattern, &value, indent), values.used)
 }
 
 /// The body example of an operation: the spec's body example, else the body type's.

@@ -11,6 +11,7 @@ mod cargo;
 mod client;
 mod docs;
 mod examples;
+mod ingestor;
 mod models;
 mod operations;
 mod roundtrip;
@@ -40,6 +41,7 @@ pub fn emit(api: &Api) -> Result<FileSet, String> {
             roundtrip::emit(api, &header, &mut files)?;
             docs::emit(api, &header, &mut files);
             examples::emit(api, &header, &mut files);
+            ingestor::emit_examples(api, &header, &mut files);
             Ok::<_, String>(files)
         });
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<FileSet, String>>| {

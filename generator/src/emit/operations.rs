@@ -22,10 +22,18 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<()
         .filter_map(|o| o.params_struct.as_ref().map(|p| (ident(&api.tags[o.tag].module), ident(p))))
         .collect();
     let (pm, pn): (Vec<_>, Vec<_>) = params.into_iter().unzip();
+    let (im, inn): (Vec<_>, Vec<_>) = api
+        .bulk
+        .iter()
+        .filter_map(|b| {
+            b.ingestor.as_ref().map(|i| (ident(&api.tags[api.operations[b.operation].tag].module), ident(&i.type_name)))
+        })
+        .unzip();
     let tokens = quote! {
         #(mod #m;)*
         #(pub use #m::#n;)*
         #(pub use #pm::#pn;)*
+        #(pub use #im::#inn;)*
     };
     let file: syn::File = syn::parse2(tokens).map_err(|e| e.to_string())?;
     files.insert(
@@ -60,6 +68,7 @@ fn tag_file(api: &Api, tag: &Tag) -> TokenStream {
     let delegates = client_delegates(api, tag, &ops);
     let bulk =
         api.bulk.iter().filter(|b| api.operations[b.operation].tag == tag_index(api, tag)).map(|b| bulk_method(api, b));
+    let (ingestors, ingestor_types) = super::ingestor::tag_items(api, tag_index(api, tag));
     quote! {
         use crate::runtime::call::Call;
         use crate::runtime::config::ClientCore;
@@ -81,7 +90,10 @@ fn tag_file(api: &Api, tag: &Tag) -> TokenStream {
 
             #(#methods)*
             #(#bulk)*
+            #(#ingestors)*
         }
+
+        #(#ingestor_types)*
 
         #(#params_structs)*
 

@@ -28,6 +28,8 @@ const FILES: &[(&str, &str, Option<Part>)] = &[
     ("multipart.rs", include_str!("../../runtime/src/multipart.rs"), Some(Part::Multipart)),
     ("bulk.rs", include_str!("../../runtime/src/bulk.rs"), Some(Part::Bulk)),
     ("paginate.rs", include_str!("../../runtime/src/paginate.rs"), Some(Part::Pagination)),
+    ("ingestor.rs", include_str!("../../runtime/src/ingestor.rs"), Some(Part::Ingestor)),
+    ("spool.rs", include_str!("../../runtime/src/spool.rs"), Some(Part::Ingestor)),
 ];
 
 /// An optional piece of the runtime, named in the source by `//@ if <name>`.
@@ -45,6 +47,8 @@ pub(crate) enum Part {
     Bulk,
     /// Page streams of paginated operations.
     Pagination,
+    /// The background batcher and its durable spool (`[bulk.NAME] ingestor = ..`).
+    Ingestor,
     /// HTTP basic authentication.
     AuthBasic,
     /// API keys sent in a cookie.
@@ -52,13 +56,14 @@ pub(crate) enum Part {
 }
 
 impl Part {
-    const ALL: [Part; 8] = [
+    const ALL: [Part; 9] = [
         Part::Enums,
         Part::StringEnums,
         Part::IntEnums,
         Part::Multipart,
         Part::Bulk,
         Part::Pagination,
+        Part::Ingestor,
         Part::AuthBasic,
         Part::AuthCookie,
     ];
@@ -71,6 +76,7 @@ impl Part {
             Part::Multipart => "multipart",
             Part::Bulk => "bulk",
             Part::Pagination => "pagination",
+            Part::Ingestor => "ingestor",
             Part::AuthBasic => "auth_basic",
             Part::AuthCookie => "auth_cookie",
         }
@@ -105,6 +111,9 @@ pub(crate) fn parts(api: &Api) -> BTreeSet<Part> {
     }
     if !api.pagination.is_empty() {
         parts.insert(Part::Pagination);
+    }
+    if api.has_ingestor() {
+        parts.insert(Part::Ingestor);
     }
     for scheme in &api.security {
         match scheme.kind {
@@ -155,6 +164,11 @@ fn select(source: &str, parts: &BTreeSet<Part>) -> String {
         }
     }
     out
+}
+
+/// Whether the crate's dependencies must include those of the ingestor's spool.
+pub(crate) fn needs_ingestor_deps(api: &Api) -> bool {
+    api.has_ingestor()
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
         .collect();
     dedupe_tags(&mut tags);
     let errors = error_variants(&operations);
-    let bulk = bulk_helpers(l, &operations);
+    let bulk = bulk_helpers(l, &operations, &tags);
     let pagination = paginations(l, &operations);
     graph::box_recursion(&mut l.types);
     graph::mark_flags(&mut l.types);
@@ -613,7 +613,7 @@ fn error_variants(operations: &[Operation]) -> Vec<ErrorVariant> {
         .collect()
 }
 
-fn bulk_helpers(l: &mut Lowerer, operations: &[Operation]) -> Vec<BulkHelper> {
+fn bulk_helpers(l: &mut Lowerer, operations: &[Operation], tags: &[Tag]) -> Vec<BulkHelper> {
     let mut out = Vec::new();
     for (name, cfg) in l.config.bulk.clone() {
         let at = format!("generator config: bulk.{name}");
@@ -655,6 +655,26 @@ fn bulk_helpers(l: &mut Lowerer, operations: &[Operation]) -> Vec<BulkHelper> {
             );
             continue;
         }
+        let ingestor = match &cfg.ingestor {
+            None => None,
+            Some(method) => {
+                let item_def = item.named().and_then(|n| l.types.values().find(|t| t.name == n));
+                let key_field = match item_def.map(|t| &t.kind) {
+                    Some(TypeKind::Struct { fields, .. }) => fields
+                        .iter()
+                        .find(|f| f.idempotency_key && f.ty == TypeRef::String)
+                        .map(|f| f.rust_name.clone()),
+                    _ => None,
+                };
+                let rust_name = names::snake_ident(method);
+                let tag = tags.get(op.tag).map_or("", |t| t.rust_name.as_str());
+                Some(IngestorHelper {
+                    type_name: names::type_name(&format!("{tag}_{rust_name}")),
+                    rust_name,
+                    key_field,
+                })
+            }
+        };
         out.push(BulkHelper {
             rust_name: names::snake_ident(&name),
             operation: index,
@@ -662,6 +682,7 @@ fn bulk_helpers(l: &mut Lowerer, operations: &[Operation]) -> Vec<BulkHelper> {
             field: field.rust_name.clone(),
             item: (**item).clone(),
             batch_size,
+            ingestor,
         });
     }
     out

@@ -7,6 +7,8 @@
 //! sdk_bench server             serve on an ephemeral port, print `port=N`, exit when stdin closes
 //! sdk_bench calls ...          client process: sequential, concurrent and query calls (SDK and baseline)
 //! sdk_bench bulk sdk|base ...  client process: one bulk ingest of N events (its own process, for peak RSS)
+//! sdk_bench ingestor mem|spool  client process: N events through the background ingestor, without
+//!                               or with its durable spool: enqueue cost and end-to-end events/s
 //! ```
 //!
 //! Both sides build their events the same way and both give every event a fresh UUID v7 id
@@ -655,6 +657,71 @@ fn bulk(side: Side, opts: &Opts) -> Res<()> {
     })
 }
 
+/// The client process of the ingestor benchmark: N events through `client.events().ingestor(..)`,
+/// in memory only (`mem`) or with the durable spool (`spool`, default fsync policy).
+///
+/// 1. Enqueue cost: N events queued with `try_send` into an ingestor whose capacity holds them
+///    all and whose batches wait (flush interval of an hour, so the network stays out of the
+///    timed loop); then the ingestor is shut down (sending them) outside the timing.
+/// 2. End to end: N events (built beforehand, as for `ingest_events`) through an ingestor with
+///    the default options, from the first `send` until `shutdown` returns with all accepted.
+fn ingestor(spool: bool, opts: &Opts) -> Res<()> {
+    pin(0);
+    let port = opts.num("port") as u16;
+    let events = opts.num("events");
+    let dir = std::env::temp_dir().join(format!("sdk-bench-spool-{}", std::process::id()));
+    let options = || {
+        let options = flexprice::IngestorOptions::new();
+        if spool {
+            options.spool(flexprice::SpoolOptions::new(&dir))
+        } else {
+            options
+        }
+    };
+    let result = runtime().block_on(async {
+        let sdk = sdk_client(port)?;
+        sdk.events().post_events(sdk_event()).await?;
+
+        let items: Vec<IngestEventRequest> = (0..events).map(|_| sdk_event()).collect();
+        let parked = options().capacity(events).flush_interval(std::time::Duration::from_secs(3600));
+        let ingestor = sdk.events().ingestor(parked)?;
+        let started = Instant::now();
+        for item in items {
+            if let Err(e) = ingestor.try_send(item) {
+                return Err(format!("try_send failed: {e}").into());
+            }
+        }
+        let enqueue = started.elapsed().as_secs_f64();
+        let report = ingestor.shutdown(std::time::Duration::from_secs(120)).await;
+        if report.stats().accepted != events as u64 {
+            return Err(format!("{} of {events} events accepted", report.stats().accepted).into());
+        }
+        println!("enqueue_ns={}", enqueue * 1e9 / events as f64);
+
+        let items: Vec<IngestEventRequest> = (0..events).map(|_| sdk_event()).collect();
+        let mut accepted = 0;
+        let m = measure(async {
+            let ingestor = sdk.events().ingestor(options())?;
+            for item in items {
+                ingestor.send(item).await.map_err(|e| e.to_string())?;
+            }
+            let report = ingestor.shutdown(std::time::Duration::from_secs(120)).await;
+            accepted = report.stats().accepted;
+            Ok(())
+        })
+        .await?;
+        if accepted != events as u64 {
+            return Err(format!("{accepted} of {events} events accepted").into());
+        }
+        println!("events_per_s={}", events as f64 / m.seconds);
+        println!("cpu_s={}", m.cpu);
+        println!("rss_mb={}", peak_rss_kib() as f64 / 1024.0);
+        Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
 // ---------------------------------------------------------------------------------------------
 // the orchestrator
 
@@ -760,6 +827,21 @@ fn all(smoke: bool) -> Res<()> {
     }
     print_medians(&mut bulk);
     out.push(("bulk.events".into(), bulk_events.to_string()));
+
+    // The ingestor, in the same run as the bulk helper above (its figures are the reference).
+    eprintln!("ingestor: {bulk_rounds} round(s) of {bulk_events} events, without and with the spool");
+    let mut ing: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for _ in 0..bulk_rounds {
+        for mode in ["mem", "spool"] {
+            let args: Vec<String> =
+                ["ingestor", mode, "--port", &port, "--events", &bulk_events.to_string()].map(str::to_owned).into();
+            for (k, v) in run_child(&exe, &args)? {
+                ing.entry(format!("ingestor.{mode}.{k}")).or_default().push(v.parse()?);
+            }
+            fetch_stats(server.port)?;
+        }
+    }
+    print_medians(&mut ing);
     for (k, v) in out {
         println!("{k}={v}");
     }
@@ -778,7 +860,15 @@ fn main() {
             Some("base") => bulk(Side::Base, &Opts::parse(&args[2..])),
             _ => Err("usage: sdk_bench bulk sdk|base --port N --events N".into()),
         },
-        _ => Err("usage: sdk_bench all [--smoke] | server | calls ... | bulk sdk|base ...".into()),
+        Some("ingestor") => match args.get(1).map(String::as_str) {
+            Some("mem") => ingestor(false, &Opts::parse(&args[2..])),
+            Some("spool") => ingestor(true, &Opts::parse(&args[2..])),
+            _ => Err("usage: sdk_bench ingestor mem|spool --port N --events N".into()),
+        },
+        _ => {
+            Err("usage: sdk_bench all [--smoke] | server | calls ... | bulk sdk|base ... | ingestor mem|spool ..."
+                .into())
+        }
     };
     if let Err(e) = result {
         eprintln!("sdk_bench: {e}");

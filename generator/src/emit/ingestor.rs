@@ -1,0 +1,287 @@
+//! The background batcher of a bulk operation (`[bulk.NAME] ingestor = "..."` in the config):
+//! its method on the tag, the type alias, the crate's re-exports, the README section and the
+//! `examples/<name>.rs` program. A crate without one carries none of this (nor the runtime's
+//! `ingestor` and `spool` modules).
+
+use quote::quote;
+
+use super::examples::{env_vars, required_only_let, use_lines};
+use super::{doc, ident, Header};
+use crate::fileset::FileSet;
+use crate::ir::*;
+
+/// The bulk helpers that have an ingestor, with it.
+fn ingestors(api: &Api) -> impl Iterator<Item = (&BulkHelper, &IngestorHelper)> {
+    api.bulk.iter().filter_map(|b| b.ingestor.as_ref().map(|i| (b, i)))
+}
+
+fn item_def<'a>(api: &'a Api, b: &BulkHelper) -> Option<&'a TypeDef> {
+    b.item.named().and_then(|n| api.types.iter().find(|t| t.name == n))
+}
+
+/// The methods (inside the tag's `impl`) and the type aliases (beside it) of the ingestors of
+/// the tag at `tag_index`.
+pub(crate) fn tag_items(api: &Api, tag_index: usize) -> (Vec<proc_macro2::TokenStream>, Vec<proc_macro2::TokenStream>) {
+    let mut methods = Vec::new();
+    let mut aliases = Vec::new();
+    for (b, ing) in ingestors(api).filter(|(b, _)| api.operations[b.operation].tag == tag_index) {
+        let op = &api.operations[b.operation];
+        let name = ident(&ing.rust_name);
+        let alias = ident(&ing.type_name);
+        let spec = ident(&heck::ToShoutySnakeCase::to_shouty_snake_case(op.rust_name.as_str()));
+        let body = ident(&b.body_type);
+        let field = ident(&b.field);
+        let item = super::ty(&b.item, &quote!(crate::models::));
+        let batch = b.batch_size as usize;
+        let path = &op.path;
+        let def = item_def(api, b);
+        let keyed = def.is_some_and(|t| t.has_idempotency_key);
+        let prepare = if keyed { quote!(|item| item.fill_idempotency_keys()) } else { quote!(|_| {}) };
+        let key = match (&ing.key_field, def.map(|t| &t.kind)) {
+            (Some(k), Some(TypeKind::Struct { fields, .. })) => {
+                let f = ident(k);
+                match fields.iter().find(|x| &x.rust_name == k) {
+                    Some(x) if x.is_plain() => quote!(|item| Some(item.#f.clone())),
+                    _ => quote!(|item| item.#f.clone()),
+                }
+            }
+            _ => quote!(|_| None),
+        };
+        let validated = api.types.iter().any(|t| t.name == b.body_type && t.validated);
+        let encode = if validated {
+            quote!(crate::runtime::validate::validate(&body).and_then(|()| PreparedRequest::new(String::from(#path)).json(&body)))
+        } else {
+            quote!(PreparedRequest::new(String::from(#path)).json(&body))
+        };
+        let keys_doc = if keyed {
+            " `send` gives the event its idempotency key (unless it has one) before queueing it, and returns the key; retries and a resend from the spool carry the same key, so the API can drop duplicates."
+        } else {
+            ""
+        };
+        let d = doc(&format!(
+            "Starts a background batcher over [`{op}`](Self::{op}): [`send`](crate::runtime::ingestor::Ingestor::send) queues an item and returns at once, and a background task sends the queue in batches of at most {batch} (the spec's `maxItems`) when a batch is full or after the flush interval, several at a time, each through [`{op}`](Self::{op}) with the client's retries, timeouts and hooks.{keys_doc}\n\nBatches that finally fail come back with their items through [`failures`](crate::runtime::ingestor::Ingestor::failures); [`flush`](crate::runtime::ingestor::Ingestor::flush) and [`shutdown`](crate::runtime::ingestor::Ingestor::shutdown) wait for the queue to drain. [`IngestorOptions`](crate::runtime::ingestor::IngestorOptions) sets the batch size, flush interval, concurrency, memory bound and what `send` does when it is reached, and an optional durable spool, which is read back (and sent) first.\n\nMust be called from within a Tokio runtime.\n\n# Errors\n\n[`StartError`](crate::runtime::ingestor::StartError) without a Tokio runtime, or when the spool directory cannot be opened or read.",
+            op = op.rust_name
+        ));
+        let alias_doc = doc(&format!(
+            "The background batcher of [`{}`]({}::{}), made by [`{}::{}`]({}::{}).",
+            op.rust_name,
+            api.tags[op.tag].rust_name,
+            op.rust_name,
+            api.tags[op.tag].rust_name,
+            ing.rust_name,
+            api.tags[op.tag].rust_name,
+            ing.rust_name
+        ));
+        aliases.push(quote! {
+            #alias_doc
+            pub type #alias = crate::runtime::ingestor::Ingestor<#item, Error>;
+        });
+        methods.push(quote! {
+            #d
+            pub fn #name(
+                &self,
+                options: crate::runtime::ingestor::IngestorOptions,
+            ) -> Result<#alias, crate::runtime::ingestor::StartError> {
+                let core = self.core.clone();
+                let hooks = crate::runtime::ingestor::ItemHooks::<#item> { prepare: #prepare, key: #key };
+                crate::runtime::ingestor::Ingestor::start(options, #batch, hooks, move |batch: Vec<#item>| {
+                    let body = crate::models::#body::new(batch);
+                    let request = #encode;
+                    let items = body.#field;
+                    let core = core.clone();
+                    let future: crate::runtime::ingestor::BatchFuture<Error> = Box::pin(async move {
+                        let call = Call::<_, Error>::new(&core, &#spec, request, crate::runtime::response::decode_empty);
+                        match call.send_with_response().await {
+                            Ok(response) => (response.meta().attempts(), Ok(())),
+                            Err(error) => {
+                                let attempts = match &error {
+                                    Error::Transport(e) => e.attempts(),
+                                    other => other.meta().map_or(0, |m| m.attempts()),
+                                };
+                                (attempts, Err(error))
+                            }
+                        }
+                    });
+                    (items, future)
+                })
+            }
+        });
+    }
+    (methods, aliases)
+}
+
+/// `pub use` lines of `lib.rs` for the ingestor's option types.
+pub(crate) fn reexports(api: &Api) -> String {
+    if !api.has_ingestor() {
+        return String::new();
+    }
+    "pub use runtime::ingestor::{FsyncPolicy, IngestorOptions, SpoolOptions, WhenFull};\n".to_owned()
+}
+
+/// `examples/<ingestor>.rs`: an HTTP service that meters every request it serves.
+pub(crate) fn emit_examples(api: &Api, header: &Header, files: &mut FileSet) {
+    let taken: Vec<&str> = api
+        .operations
+        .iter()
+        .map(|o| o.rust_name.as_str())
+        .chain(api.bulk.iter().map(|b| b.rust_name.as_str()))
+        .collect();
+    for (b, ing) in ingestors(api) {
+        if taken.contains(&ing.rust_name.as_str()) {
+            continue;
+        }
+        files.insert(format!("examples/{}.rs", ing.rust_name), example(api, header, b, ing));
+    }
+}
+
+fn example(api: &Api, header: &Header, b: &BulkHelper, ing: &IngestorHelper) -> String {
+    let krate = &api.package.name;
+    let op = &api.operations[b.operation];
+    let tag = &api.tags[op.tag];
+    let (event, models) = required_only_let(api, &b.item, "event", 16);
+    let uses = use_lines(krate, &models, &Default::default(), &["Client", "IngestorOptions", "SpoolOptions"]);
+    let mut out = header.rust();
+    out.push('\n');
+    out.push_str(&format!(
+        "//! `{}`: an HTTP service that meters every request it serves through the background batcher of\n\
+         //! `{}` (`{} {}`): the handler queues an event and answers at once; the events are sent in\n\
+         //! batches in the background, and spooled to disk first so that a crash loses none of them.\n//!\n",
+        ing.rust_name, op.rust_name, op.method, op.path
+    ));
+    out.push_str(&format!(
+        "//! Run it with `cargo run --example {}`, send it requests (`curl http://127.0.0.1:8080/hello`),\n\
+         //! and stop it with a request to `/shutdown`: it sends what is queued before it exits. The client\n\
+         //! is configured from the environment: {}; `PORT` sets the port\n\
+         //! and `SPOOL_DIR` the spool directory.\n\n",
+        ing.rust_name,
+        env_vars(api)
+    ));
+    out.push_str("use std::sync::Arc;\nuse std::time::Duration;\n\n");
+    out.push_str("use tokio::io::{AsyncReadExt, AsyncWriteExt};\nuse tokio::net::{TcpListener, TcpStream};\nuse tokio::sync::Notify;\n\n");
+    for u in uses {
+        out.push_str(&u);
+        out.push('\n');
+    }
+    out.push_str(&format!("\ntype Ingestor = {krate}::operations::{};\n", ing.type_name));
+    out.push_str(&format!(
+        r#"
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {{
+    let client = Client::from_env()?;
+    let spool = std::env::var("SPOOL_DIR").unwrap_or_else(|_| "{krate}-spool".to_owned());
+    // Every event is in the spool before `send` returns; what a crash leaves there is sent at
+    // the next start, with the same idempotency keys.
+    let ingestor = client.{module}().{method}(IngestorOptions::new().spool(SpoolOptions::new(spool)))?;
+    let mut failures = ingestor.failures().ok_or("the failures receiver was taken")?;
+    tokio::spawn(async move {{
+        while let Some(batch) = failures.recv().await {{
+            eprintln!("{{}} events not accepted: {{}}", batch.items().len(), batch.error());
+        }}
+    }});
+
+    let port = std::env::var("PORT").unwrap_or_else(|_| "8080".to_owned());
+    let listener = TcpListener::bind(format!("127.0.0.1:{{port}}")).await?;
+    println!("listening on http://{{}}", listener.local_addr()?);
+    let stop = Arc::new(Notify::new());
+    loop {{
+        tokio::select! {{
+            accepted = listener.accept() => {{
+                let (stream, _) = accepted?;
+                tokio::spawn(serve(stream, ingestor.clone(), Arc::clone(&stop)));
+            }}
+            _ = stop.notified() => break,
+        }}
+    }}
+    let report = ingestor.shutdown(Duration::from_secs(30)).await;
+    println!("{{:?}}", report.stats());
+    if !report.is_complete() {{
+        eprintln!("{{}} events left in the spool for the next start", report.unsent().len());
+    }}
+    Ok(())
+}}
+
+/// Answers one request, and meters it.
+async fn serve(mut stream: TcpStream, ingestor: Ingestor, stop: Arc<Notify>) {{
+    let mut head = vec![0; 8192];
+    let Ok(n) = stream.read(&mut head).await else {{ return }};
+    let request = String::from_utf8_lossy(&head[..n]);
+    let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let reply = format!("HTTP/1.1 200 OK\r\ncontent-length: {{}}\r\nconnection: close\r\n\r\n{{path}}", path.len());
+    let _ = stream.write_all(reply.as_bytes()).await;
+    if path == "/shutdown" {{
+        stop.notify_one();
+        return;
+    }}
+    // The event of this request: queued at once, sent in the background.
+{event}
+    match ingestor.send(event).await {{
+        Ok(key) => println!("{{path}} metered as {{key:?}}"),
+        Err(e) => eprintln!("{{path}} not metered: {{e}}"),
+    }}
+}}
+"#,
+        module = tag.module,
+        method = ing.rust_name,
+        event = event.replacen(&" ".repeat(16), "    ", 1),
+    ));
+    out
+}
+
+/// The README's section on the ingestor, with the fsync trade-offs.
+pub(crate) fn readme_section(api: &Api) -> String {
+    let mut out = String::new();
+    for (b, ing) in ingestors(api) {
+        let op = &api.operations[b.operation];
+        let tag = &api.tags[op.tag];
+        let krate = &api.package.name;
+        out.push_str(&format!(
+            "\n## Background ingestor\n\n\
+             `client.{module}().{method}(options)` starts a background batcher over `{op}` and returns a cheap handle \
+             (`{krate}::operations::{alias}`; clone it into every task). `handle.send(item).await` gives the item its \
+             idempotency key, queues it and returns the key without waiting for the network; a background task sends \
+             the queue in batches of at most {batch} (the spec's `maxItems`) when a batch is full or after \
+             `flush_interval`, `concurrency` batches at a time, each with the client's retries, timeouts, hooks and \
+             tracing. A batch that finally fails comes back with its items through `handle.failures()`; \
+             `handle.stats()` counts the events enqueued, accepted, retried, failed and pending. `flush().await` sends \
+             what is queued and waits for it; `shutdown(deadline).await` stops taking events, drains the queue and \
+             returns when every event is accepted or reported failed, or at the deadline with the unsent events given \
+             back.\n\n\
+             | Option | Default | Meaning |\n| --- | --- | --- |\n\
+             | `batch_size` | {batch} | Events per batch (at most {batch}) |\n\
+             | `flush_interval` | 1 s | A batch that is not full waits at most this long |\n\
+             | `concurrency` | 4 | Batches in flight at once |\n\
+             | `capacity` | 20,000 | Most events held in memory, queued or in flight: the memory bound |\n\
+             | `when_full` | `WhenFull::Wait` | At `capacity`, `send` waits for room (`Wait`) or gives the event back in an error (`Reject`); never drops it |\n\
+             | `spool` | none | `SpoolOptions::new(dir)`: write every event to a durable log first |\n\n\
+             With a spool, every event is appended to a log in the directory (one record per event, with a CRC-32) \
+             before `send` returns, and removed once the API accepted its batch. The next ingestor started on the same \
+             directory sends what the log still holds first, with the same idempotency keys, so a crash loses no event \
+             and the API can drop what was sent twice. A record cut short by a crash in the middle of a write is \
+             skipped with a warning; the records before it are kept. One ingestor at a time may use a directory.\n\n\
+             A process that crashes or is killed loses nothing in any case (the record is written before `send` \
+             returns); the fsync policy decides what a crash of the machine can lose:\n\n\
+             | `FsyncPolicy` | A machine crash can lose | Cost |\n| --- | --- | --- |\n\
+             | `EveryEvent` | nothing `send` returned for | one `fdatasync` per event, inside `send` (0.1 to 10 ms on most disks) |\n\
+             | `EveryBatch` (default) | fewer than one batch of events | one `fdatasync` per batch of events enqueued |\n\
+             | `Interval(d)` | the events of the last `d` | one `fdatasync` per interval, in the background task |\n\n",
+            module = tag.module,
+            method = ing.rust_name,
+            op = op.rust_name,
+            alias = ing.type_name,
+            batch = b.batch_size,
+        ));
+        let (event, models) = required_only_let(api, &b.item, "event", 4);
+        let mut uses = use_lines(krate, &models, &Default::default(), &["Client", "IngestorOptions", "SpoolOptions"]);
+        uses.insert(0, "use std::time::Duration;\n".to_owned());
+        let mut code = uses.join("\n");
+        code.push_str(&format!(
+            "\n\n#[tokio::main]\nasync fn main() -> Result<(), Box<dyn std::error::Error>> {{\n    let client = Client::from_env()?;\n    let options = IngestorOptions::new().spool(SpoolOptions::new(\"{krate}-spool\"));\n    let ingestor = client.{}().{}(options)?;\n{event}\n    let key = ingestor.send(event).await?;\n    println!(\"queued as {{key:?}}\");\n    let report = ingestor.shutdown(Duration::from_secs(10)).await;\n    println!(\"{{:?}}\", report.stats());\n    Ok(())\n}}\n",
+            tag.module, ing.rust_name
+        ));
+        out.push_str(&format!(
+            "```rust,no_run\n{code}```\n\nA complete service that meters each request it serves: `examples/{}.rs`.\n",
+            ing.rust_name
+        ));
+    }
+    out
+}
