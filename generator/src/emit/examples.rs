@@ -580,7 +580,7 @@ impl<'a> Values<'a> {
     /// [`Self::fits`] with the named types entered for each value on the way: a union may name
     /// itself (directly or through aliases and other unions) without consuming any of the
     /// value, and such a walk ends there instead of going round forever.
-    fn fits_on<'v>(&self, t: &TypeRef, v: &'v Json, strict: bool, path: &mut Vec<(String, *const Json)>) -> bool {
+    fn fits_on(&self, t: &TypeRef, v: &Json, strict: bool, path: &mut Vec<(String, *const Json)>) -> bool {
         match t {
             TypeRef::String | TypeRef::Bytes => v.is_string(),
             TypeRef::Bool => v.is_boolean(),
