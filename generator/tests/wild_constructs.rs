@@ -142,3 +142,17 @@ fn an_inline_type_is_renamed_by_the_pointer_of_its_first_use() {
     let responses: Vec<String> = g.api.operations.iter().map(|o| format!("{:?}", o.response)).collect();
     assert_eq!(responses[..2], [r#"Named("NamePage")"#, r#"Named("NamePage")"#]);
 }
+
+#[test]
+fn aliases_that_come_back_to_themselves_are_json_values_with_a_warning() {
+    let g = generate("alias_cycles.yaml");
+    let mut w = warnings(&g);
+    w.sort();
+    let pointers: Vec<&str> = w.iter().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(pointers, ["#/components/schemas/L", "#/components/schemas/P", "#/components/schemas/Q"], "{w:?}");
+    for name in ["L", "P", "Q"] {
+        assert!(matches!(ty(&g, name).kind, TypeKind::Alias(TypeRef::Json)), "{name}: {:?}", ty(&g, name).kind);
+    }
+    // A cycle through a struct is fine: Tree = Vec<Node>, Node { children: Option<Tree> }.
+    assert!(matches!(&ty(&g, "Tree").kind, TypeKind::Alias(TypeRef::Vec(_))), "{:?}", ty(&g, "Tree").kind);
+}

@@ -600,6 +600,9 @@ impl<'a> Values<'a> {
                     }
                 }
             }
+            TypeKind::Union { .. } | TypeKind::Alias(_) if self.in_value_cycle(&def.name) => {
+                (Expr::atom("Default::default()"), Json::Null)
+            }
             TypeKind::Union { tagging, variants } => {
                 self.used.insert(def.name.clone());
                 let chosen = self.union_variant(tagging, variants, example);
@@ -613,7 +616,6 @@ impl<'a> Values<'a> {
                     None => (Expr::atom("Default::default()"), Json::Null),
                 }
             }
-            TypeKind::Alias(_) if self.building.contains(&def.name) => (Expr::atom("Default::default()"), Json::Null),
             TypeKind::Alias(inner) => {
                 // The value is written as the aliased type: the alias's name is not needed.
                 let example = example.or(def.example.as_ref());
@@ -648,18 +650,13 @@ impl<'a> Values<'a> {
 
     /// Whether `v` is a value of `t` (`strict`: every object key declared, every enum value known).
     fn fits(&self, t: &TypeRef, v: &Json, strict: bool) -> bool {
-        self.fits_within(t, v, strict, 0)
+        self.fits_on(t, v, strict, &mut Vec::new())
     }
 
-    /// [`Self::fits`] with the number of named types passed through: a union may name itself
-    /// (directly or through aliases and other unions) without consuming any of the value, so
-    /// the walk is bounded rather than trusting the value to end it.
-    fn fits_within(&self, t: &TypeRef, v: &Json, strict: bool, depth: usize) -> bool {
-        const MAX_FITS_DEPTH: usize = 32;
-        if depth > MAX_FITS_DEPTH {
-            return false;
-        }
-        let fits = |t: &TypeRef, v: &Json| self.fits_within(t, v, strict, depth + 1);
+    /// [`Self::fits`] with the named types entered for each value on the way: a union may name
+    /// itself (directly or through aliases and other unions) without consuming any of the
+    /// value, and such a walk ends there instead of going round forever.
+    fn fits_on(&self, t: &TypeRef, v: &Json, strict: bool, path: &mut Vec<(String, *const Json)>) -> bool {
         match t {
             TypeRef::String | TypeRef::Bytes | TypeRef::DateTime | TypeRef::Date => v.is_string(),
             TypeRef::Bool => v.is_boolean(),
@@ -667,28 +664,55 @@ impl<'a> Values<'a> {
             TypeRef::F32 | TypeRef::F64 => v.is_number(),
             TypeRef::Json => true,
             TypeRef::Unit => v.is_null(),
-            TypeRef::Vec(inner) => v.as_array().is_some_and(|a| a.iter().all(|i| fits(inner, i))),
-            TypeRef::Map(inner) => v.as_object().is_some_and(|o| o.values().all(|i| fits(inner, i))),
-            TypeRef::Option(inner) => v.is_null() || fits(inner, v),
-            TypeRef::Box(inner) => fits(inner, v),
-            TypeRef::Named(n) => match self.def(n).map(|d| &d.kind) {
-                Some(TypeKind::Struct { fields, additional }) => v.as_object().is_some_and(|o| {
-                    fields.iter().filter(|f| f.is_plain()).all(|f| o.contains_key(&f.wire_name))
-                        && (!strict
-                            || additional.is_some()
-                            || o.keys().all(|k| fields.iter().any(|f| &f.wire_name == k)))
-                }),
-                Some(TypeKind::StringEnum { variants }) => {
-                    v.as_str().is_some_and(|s| !strict || variants.iter().any(|x| x.value == s))
+            TypeRef::Vec(inner) => v.as_array().is_some_and(|a| a.iter().all(|i| self.fits_on(inner, i, strict, path))),
+            TypeRef::Map(inner) => {
+                v.as_object().is_some_and(|o| o.values().all(|i| self.fits_on(inner, i, strict, path)))
+            }
+            TypeRef::Option(inner) => v.is_null() || self.fits_on(inner, v, strict, path),
+            TypeRef::Box(inner) => self.fits_on(inner, v, strict, path),
+            TypeRef::Named(n) => {
+                let here = (n.clone(), v as *const Json);
+                if path.contains(&here) {
+                    return false;
                 }
-                Some(TypeKind::IntEnum { variants }) => {
-                    v.as_i64().is_some_and(|n| !strict || variants.iter().any(|x| x.value == n))
-                }
-                Some(TypeKind::Union { variants, .. }) => variants.iter().any(|x| fits(&x.ty, v)),
-                Some(TypeKind::Alias(inner)) => fits(inner, v),
-                None => false,
-            },
+                path.push(here);
+                let fits = match self.def(n).map(|d| &d.kind) {
+                    Some(TypeKind::Struct { fields, additional }) => v.as_object().is_some_and(|o| {
+                        fields.iter().filter(|f| f.is_plain()).all(|f| o.contains_key(&f.wire_name))
+                            && (!strict
+                                || additional.is_some()
+                                || o.keys().all(|k| fields.iter().any(|f| &f.wire_name == k)))
+                    }),
+                    Some(TypeKind::StringEnum { variants }) => {
+                        v.as_str().is_some_and(|s| !strict || variants.iter().any(|x| x.value == s))
+                    }
+                    Some(TypeKind::IntEnum { variants }) => {
+                        v.as_i64().is_some_and(|n| !strict || variants.iter().any(|x| x.value == n))
+                    }
+                    Some(TypeKind::Union { variants, .. }) => {
+                        variants.iter().any(|x| self.fits_on(&x.ty, v, strict, path))
+                    }
+                    Some(TypeKind::Alias(inner)) => self.fits_on(inner, v, strict, path),
+                    None => false,
+                };
+                path.pop();
+                fits
+            }
         }
+    }
+
+    /// Whether `name` is already being built since the innermost struct: a union or alias that
+    /// comes back to itself without a struct in between would build the same value forever.
+    fn in_value_cycle(&self, name: &str) -> bool {
+        for b in self.building.iter().rev() {
+            if b == name {
+                return true;
+            }
+            if matches!(self.def(b).map(|d| &d.kind), Some(TypeKind::Struct { .. })) {
+                return false;
+            }
+        }
+        false
     }
 
     /// `Type::new(required..)` and a `.with_x(..)` call per optional field the example sets.

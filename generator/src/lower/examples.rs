@@ -18,7 +18,8 @@ const MAX_DEPTH: usize = 64;
 /// Checks every example of `api`, records the problems in it and reports them as warnings.
 pub(crate) fn check(api: &mut Api, file: &str, warnings: &mut Vec<Diagnostic>) {
     let types: BTreeMap<String, TypeDef> = api.types.iter().map(|t| (t.name.clone(), t.clone())).collect();
-    let checker = Checker { types: &types, strict: true };
+    let entered = std::cell::RefCell::default();
+    let checker = Checker { types: &types, path: &entered, strict: true };
     for def in &mut api.types {
         if let Some(example) = &def.example {
             if let Err(problem) = checker.fits(&TypeRef::Named(def.name.clone()), example, "", 0) {
@@ -51,6 +52,8 @@ fn message(problem: &str) -> String {
 
 struct Checker<'a> {
     types: &'a BTreeMap<String, TypeDef>,
+    /// The named types entered for each value on the way (see [`Checker::named`]).
+    path: &'a std::cell::RefCell<Vec<(String, *const Value)>>,
     /// Unknown object keys are a mismatch (the round trip drops them); without it, the check
     /// is whether the value decodes at all, as an untagged union tries its variants.
     strict: bool,
@@ -127,7 +130,20 @@ impl Checker<'_> {
         }
     }
 
+    /// A union or alias may name itself (directly or through others) without consuming any of
+    /// the value: entering the same type for the same value again ends the walk there.
     fn named(&self, name: &str, v: &Value, path: &str, depth: usize) -> Result<(), String> {
+        let here = (name.to_owned(), v as *const Value);
+        if self.path.borrow().contains(&here) {
+            return Err(format!("{} is described only by `{name}` naming itself", at(path)));
+        }
+        self.path.borrow_mut().push(here);
+        let result = self.named_inner(name, v, path, depth);
+        self.path.borrow_mut().pop();
+        result
+    }
+
+    fn named_inner(&self, name: &str, v: &Value, path: &str, depth: usize) -> Result<(), String> {
         let Some(def) = self.types.get(name) else { return Ok(()) };
         match &def.kind {
             TypeKind::Struct { fields, additional } => {
@@ -182,7 +198,7 @@ impl Checker<'_> {
             TypeKind::Union { variants, .. } => {
                 // Untagged: the first variant the value decodes into is taken, so that one must
                 // give the value back.
-                let lenient = Checker { types: self.types, strict: false };
+                let lenient = Checker { types: self.types, path: self.path, strict: false };
                 match variants.iter().find(|x| lenient.fits(&x.ty, v, path, depth).is_ok()) {
                     Some(variant) => self.fits(&variant.ty, v, path, depth),
                     None => Err(format!("{} decodes into no variant of `{name}`", at(path))),

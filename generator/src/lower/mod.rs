@@ -13,6 +13,7 @@ use crate::diag::{join, pointer, Diagnostic, GenerateError, Severity};
 use crate::ir::*;
 use crate::load::{resolve_pointer, Loaded};
 
+mod aliases;
 mod examples;
 mod graph;
 pub mod names;
@@ -51,6 +52,9 @@ pub fn lower(loaded: &Loaded, config: &Config, options: LowerOptions) -> Result<
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 const MAX_DEPTH: usize = 48;
+/// How deep inline schemas may nest while lowering (documents nest at most
+/// `load::MAX_NESTING` levels; merges of `allOf` members can go further only by repeating).
+const MAX_INLINE_DEPTH: usize = 96;
 
 pub(crate) struct Lowerer<'a> {
     pub file: &'a str,
@@ -67,6 +71,8 @@ pub(crate) struct Lowerer<'a> {
     depth: usize,
     /// The shape of every inline schema given a named type (see [`shape_key`]) to its name.
     inline_shapes: BTreeMap<String, String>,
+    /// How many inline schemas are being lowered inside one another.
+    inline_depth: usize,
 }
 
 /// A schema lowered to a type, with whether the value may be `null`.
@@ -88,6 +94,7 @@ impl<'a> Lowerer<'a> {
             diagnostics: Vec::new(),
             depth: 0,
             inline_shapes: BTreeMap::new(),
+            inline_depth: 0,
         }
     }
 
@@ -327,6 +334,15 @@ impl<'a> Lowerer<'a> {
         if let Some(rust) = key.as_ref().and_then(|k| self.inline_shapes.get(k)) {
             return Lowered { ty: TypeRef::Named(rust.clone()), nullable };
         }
+        // Every path into an inline schema is bounded, whatever the merges and references on
+        // the way (a property that is `allOf` of its own schema nests without end).
+        if self.inline_depth >= MAX_INLINE_DEPTH {
+            self.warn(
+                at,
+                format!("inline schemas nest more than {MAX_INLINE_DEPTH} deep here; typed as any JSON value"),
+            );
+            return Lowered { ty: TypeRef::Json, nullable };
+        }
         let rust = match self.config.pins.types.get(at) {
             Some(pinned) => pinned.clone(),
             None => {
@@ -340,7 +356,10 @@ impl<'a> Lowerer<'a> {
         if let Some(key) = key.clone() {
             self.inline_shapes.insert(key, rust.clone());
         }
-        let ty = match self.shape(&v, &rust, at) {
+        self.inline_depth += 1;
+        let shaped = self.shape(&v, &rust, at);
+        self.inline_depth -= 1;
+        let ty = match shaped {
             Shape::Kind(kind) => {
                 self.insert_type(&rust, format!("inline schema at `{at}`"), at, &v, kind);
                 TypeRef::Named(rust)

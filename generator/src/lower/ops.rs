@@ -8,6 +8,7 @@ use openapiv3::{
     RequestBody as SpecBody, Response, SecurityScheme as SpecScheme, StatusCode,
 };
 
+use super::aliases;
 use super::names::{self, Names};
 use super::{clean_text, constraints_of, env_name, graph, wrap_nullable, Lowerer};
 use crate::diag::{join, pointer};
@@ -104,6 +105,8 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
     let errors = error_variants(&operations);
     let bulk = bulk_helpers(l, &operations, &tags);
     let pagination = paginations(l, &operations);
+    let cycles = aliases::break_cycles(l.file, &mut l.types);
+    l.diagnostics.extend(cycles);
     graph::box_recursion(&mut l.types);
     graph::mark_flags(&mut l.types);
     Api {
