@@ -389,7 +389,8 @@ impl<I, E> Drop for Handle<I, E> {
     }
 }
 
-/// A background batcher over a bulk operation; see the [module docs](self).
+/// A background batcher over a bulk operation: `send` queues an item (after giving it its
+/// idempotency key) and returns at once; a background task sends the queue in batches.
 ///
 /// Cheap to clone (clones share one queue and one background task) and safe to use from many
 /// tasks. When the last clone is dropped, the background task still sends what is queued and

@@ -259,9 +259,28 @@ fn readme(api: &Api, header: &Header) -> String {
     if api.has_ingestor() {
         toc.push("Background ingestor");
     }
-    toc.extend(["Operations", "Examples"]);
+    if !api.pagination.is_empty() {
+        toc.push("Pagination");
+    }
+    toc.extend([
+        "Custom HTTP client, proxies and TLS",
+        "Logging and tracing",
+        "Testing your integration",
+        "Operations",
+        "Examples",
+    ]);
     for t in &toc {
-        out.push_str(&format!("- [{t}](#{})\n", t.to_lowercase().replace(' ', "-")));
+        // GitHub's anchors: lower case, spaces to dashes, other punctuation dropped.
+        let anchor: String = t
+            .to_lowercase()
+            .chars()
+            .filter_map(|c| match c {
+                ' ' => Some('-'),
+                c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                _ => None,
+            })
+            .collect();
+        out.push_str(&format!("- [{t}](#{anchor})\n"));
     }
 
     // Install: what the config says about where the crate lives.
@@ -455,7 +474,8 @@ fn readme(api: &Api, header: &Header) -> String {
          `message` or `detail`, or a text body) and the request id, and `source()` leads to the underlying error \
          for reporters such as `anyhow`. `Error::message()` is the server's message alone; `Error::status()`, \
          `Error::meta()` and `Error::request_id()` give the response details of any variant that has them; \
-         `Error::is_retryable()` (connection failures, timeouts, 408, 429, 500, 502, 503, 504), `is_timeout()`, \
+         `Error::is_retryable()` (connection failures, timeouts, 408, 429, 500, 502, 503, 504: whether trying again \
+         later may succeed, a wider set than the automatic retries above), `is_timeout()`, \
          `is_client_error()` and `is_server_error()` classify it.\n\n",
     );
     if let Some(op) = qs {

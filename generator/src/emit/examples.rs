@@ -987,7 +987,10 @@ fn client_stmts(api: &Api, setup: Setup, root: &mut Vec<&'static str>) -> Vec<St
                 None => e = e.then("server_url", Some(vec![Expr::atom(str_lit("https://api.example.com"))])),
             }
             for s in api.security.iter().take(1) {
-                let var = format!("std::env::var({})?", str_lit(&format!("{prefix}_{}", s.env_suffix)));
+                // A missing variable is named in the error (`std::env::var` alone says `NotPresent`).
+                let name = format!("{prefix}_{}", s.env_suffix);
+                let var =
+                    format!("std::env::var({}).map_err(|_| {})?", str_lit(&name), str_lit(&format!("set {name}")));
                 e = e.then(&s.setter, Some(vec![Expr::atom(var)]));
             }
             e = e.then("build()?", None);

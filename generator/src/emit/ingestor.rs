@@ -115,7 +115,10 @@ pub(crate) fn reexports(api: &Api) -> String {
     if !api.has_ingestor() {
         return String::new();
     }
-    "pub use runtime::ingestor::{FsyncPolicy, IngestorOptions, SpoolOptions, WhenFull};\n".to_owned()
+    // Every type of the ingestor's public API, so users can name them (and docs link to them).
+    "pub use runtime::ingestor::{Failures, FsyncPolicy, Ingestor, IngestorOptions, IngestorStats, SendError};\n\
+     pub use runtime::ingestor::{SendErrorKind, ShutdownReport, SpoolError, SpoolOptions, StartError, WhenFull};\n"
+        .to_owned()
 }
 
 /// `examples/<ingestor>.rs`: an HTTP service that meters every request it serves.
