@@ -239,9 +239,18 @@ fn compare_json(path: &str, sent: &Value, again: &Value, out: &mut Vec<String>) 
             }
         }
         (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
+        // Time fields are `DateTime<Utc>`: the same instant may come back written another way
+        // (`.0Z` as `Z`, an offset as UTC).
+        (Value::String(a), Value::String(b)) if same_instant(a, b) => {}
         (a, b) if a == b => {}
         (a, b) => out.push(format!("{path}: sent {a}, decoded as {b}")),
     }
+}
+
+/// Whether two RFC 3339 texts name the same instant.
+fn same_instant(a: &str, b: &str) -> bool {
+    use flexprice::chrono::DateTime;
+    matches!((DateTime::parse_from_rfc3339(a), DateTime::parse_from_rfc3339(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Sends a request to Prism without the SDK: status, headers and JSON body.
