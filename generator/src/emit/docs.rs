@@ -99,8 +99,21 @@ fn type_md(api: &Api, t: &TypeRef, to_models: &str) -> String {
 }
 
 fn op_anchor(op: &Operation) -> String {
-    // GitHub's anchors: lower case, spaces to dashes, other punctuation but `-` and `_` dropped.
-    op.rust_name.to_lowercase()
+    anchor(&op.rust_name)
+}
+
+/// GitHub's anchor of a heading: lower case, spaces to dashes, other punctuation but `-` and `_`
+/// dropped.
+fn anchor(heading: &str) -> String {
+    heading
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Path from the crate root to an operation's section.
@@ -270,17 +283,7 @@ fn readme(api: &Api, header: &Header) -> String {
         "Examples",
     ]);
     for t in &toc {
-        // GitHub's anchors: lower case, spaces to dashes, other punctuation dropped.
-        let anchor: String = t
-            .to_lowercase()
-            .chars()
-            .filter_map(|c| match c {
-                ' ' => Some('-'),
-                c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-                _ => None,
-            })
-            .collect();
-        out.push_str(&format!("- [{t}](#{anchor})\n"));
+        out.push_str(&format!("- [{t}](#{})\n", anchor(t)));
     }
 
     // Install: what the config says about where the crate lives.

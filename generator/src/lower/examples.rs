@@ -216,55 +216,14 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-/// `YYYY-MM-DD` with a month and day in range.
+/// `YYYY-MM-DD`, a real date (what the generated `NaiveDate` fields accept).
 fn is_full_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u32>().ok()).unwrap_or(0);
-    b.len() == 10
-        && digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-        && (1..=12).contains(&num(5..7))
-        && (1..=31).contains(&num(8..10))
+    s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
-/// An RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS`, an optional fraction, then `Z` or `±HH:MM`.
+/// An RFC 3339 date-time (what the generated `DateTime<Utc>` fields accept).
 fn is_rfc3339(s: &str) -> bool {
-    let (Some(date), Some(rest)) = (s.get(..10), s.get(10..)) else { return false };
-    let mut rest = rest.as_bytes();
-    if !is_full_date(date) || !matches!(rest.first(), Some(b'T' | b't' | b' ')) {
-        return false;
-    }
-    rest = &rest[1..];
-    let two = |b: &[u8], max: u32| {
-        b.len() >= 2
-            && b[..2].iter().all(u8::is_ascii_digit)
-            && u32::from(b[0] - b'0') * 10 + u32::from(b[1] - b'0') <= max
-    };
-    if !(two(rest, 23)
-        && rest.get(2) == Some(&b':')
-        && two(&rest[3..], 59)
-        && rest.get(5) == Some(&b':')
-        && two(&rest[6..], 60))
-    {
-        return false;
-    }
-    rest = &rest[8..];
-    if rest.first() == Some(&b'.') {
-        let digits = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 {
-            return false;
-        }
-        rest = &rest[1 + digits..];
-    }
-    match rest {
-        [b'Z' | b'z'] => true,
-        [b'+' | b'-', h @ ..] if h.len() == 5 => two(h, 23) && h[2] == b':' && two(&h[3..], 59),
-        _ => false,
-    }
+    chrono::DateTime::parse_from_rfc3339(s).is_ok()
 }
 
 #[cfg(test)]
