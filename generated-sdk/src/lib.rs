@@ -81,6 +81,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![allow(clippy::too_many_arguments, clippy::type_complexity, clippy::large_enum_variant)]
+#![allow(clippy::result_large_err)]
 #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
 #[rustfmt::skip]

@@ -170,7 +170,11 @@ pub(crate) fn ident(s: &str) -> proc_macro2::Ident {
 
 /// Doc attributes from text: one `///` line per text line, the text made safe for rustdoc.
 pub(crate) fn doc(text: &str) -> TokenStream {
-    let lines: Vec<String> = text.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }).collect();
+    // Tabs become spaces: spec prose often aligns tables with them (clippy's `tabs_in_doc_comments`).
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| if l.is_empty() { String::new() } else { format!(" {}", l.replace('\t', "    ")) })
+        .collect();
     quote!(#(#[doc = #lines])*)
 }
 

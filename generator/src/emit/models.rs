@@ -55,12 +55,14 @@ fn type_doc(def: &TypeDef) -> TokenStream {
 }
 
 fn uses_other_types(def: &TypeDef) -> bool {
+    // A type that names only itself (a recursive filter, say) needs no import.
+    let other = |t: &TypeRef| t.named().is_some_and(|n| n != def.name);
     match &def.kind {
         TypeKind::Struct { fields, additional } => {
-            fields.iter().any(|f| f.ty.named().is_some()) || additional.as_ref().is_some_and(|a| a.named().is_some())
+            fields.iter().any(|f| other(&f.ty)) || additional.as_ref().is_some_and(other)
         }
-        TypeKind::Union { variants, .. } => variants.iter().any(|v| v.ty.named().is_some()),
-        TypeKind::Alias(t) => t.named().is_some(),
+        TypeKind::Union { variants, .. } => variants.iter().any(|v| other(&v.ty)),
+        TypeKind::Alias(t) => other(t),
         _ => false,
     }
 }
@@ -339,12 +341,16 @@ fn validate_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream {
             quote! { if let Some(value) = &self.#id { v.field(#wire, |v| { #plain_checks }); } }
         })
     });
+    let per_field: Vec<TokenStream> = per_field.collect();
+    // A type marked validated whose constraints none of its own fields check (they sit on an
+    // alias it names, say) still implements the trait, with an unused validator.
+    let v = if per_field.is_empty() { quote!(_v) } else { quote!(v) };
     // The crate's own checks read fields the spec deprecates; users still get the warning.
     let allow_deprecated = fields.iter().any(|f| f.deprecated).then(|| quote!(#[allow(deprecated)]));
     quote! {
         #allow_deprecated
         impl crate::runtime::validate::Validate for #name {
-            fn validate(&self, v: &mut crate::runtime::validate::Validator) {
+            fn validate(&self, #v: &mut crate::runtime::validate::Validator) {
                 #(#per_field)*
             }
         }
