@@ -12,8 +12,10 @@
 //! The static tests also compare the decoded body, serialized again, with the JSON Prism sent,
 //! so a response field that the models miss or misname fails the test instead of being dropped.
 //!
-//! Without those variables every test prints why it is skipped and passes, so a plain
-//! `cargo test` works on a machine without Node.js.
+//! Every test is `#[ignore]`d, so a plain `cargo test` on a machine without Node.js lists them
+//! as ignored rather than passed; `cargo xtask contract` (and `cargo xtask test`) runs them
+//! with `--ignored` and fails unless all of them ran and passed. Run with `--ignored` but
+//! without those variables, a test fails and says how to run it.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -41,18 +43,15 @@ const VIOLATIONS: &str = "sl-violations";
 // ---------------------------------------------------------------------------------------------
 // servers and clients
 
-/// The URL in `var`, or `None` after printing why the test is skipped.
-fn server(var: &str) -> Option<String> {
+/// The URL in `var`; panics, saying how to run the test, when it is not set.
+fn server(var: &str) -> String {
     match std::env::var(var) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            // Written to the process's stderr directly, so the test harness does not capture it.
-            let _ = writeln!(
-                std::io::stderr(),
-                "contract test skipped: {var} is not set (`cargo xtask test` runs these tests against Prism)"
-            );
-            None
-        }
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => panic!(
+            "{var} is not set: the contract tests run against Prism mock servers; run them with \
+             `cargo xtask contract` (or `cargo xtask test`), which starts Prism and sets \
+             PRISM_URL and PRISM_DYNAMIC_URL"
+        ),
     }
 }
 
@@ -282,8 +281,9 @@ async fn raw_json(url: &str, method: Method, path: &str, body: Option<&impl Seri
 // static mode: every operation, the spec's examples
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn post_events_is_accepted() {
-    let Some(url) = server("PRISM_URL") else { return };
+    let url = server("PRISM_URL");
     let client = client(&url);
     let body = accepted("post_events", client.events().post_events(event_request()), 202).await;
     assert_eq!(body.get("message").map(String::as_str), Some("Event accepted for processing"));
@@ -294,8 +294,9 @@ async fn post_events_is_accepted() {
 }
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn post_events_analytics_is_accepted() {
-    let Some(url) = server("PRISM_URL") else { return };
+    let url = server("PRISM_URL");
     let client = client(&url);
     let body: GetUsageAnalyticsResponse =
         accepted("post_events_analytics", client.events().post_events_analytics(analytics_request()), 200).await;
@@ -319,8 +320,9 @@ async fn post_events_analytics_is_accepted() {
 }
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn post_events_bulk_is_accepted() {
-    let Some(url) = server("PRISM_URL") else { return };
+    let url = server("PRISM_URL");
     let client = client(&url);
     let body = accepted("post_events_bulk", client.events().post_events_bulk(bulk_request()), 202).await;
     assert_eq!(body.get("message").map(String::as_str), Some("Event accepted for processing"));
@@ -334,8 +336,9 @@ async fn post_events_bulk_is_accepted() {
 }
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn post_events_huggingface_inference_is_accepted() {
-    let Some(url) = server("PRISM_URL") else { return };
+    let url = server("PRISM_URL");
     let client = client(&url);
     let body: GetHuggingFaceBillingDataResponse =
         accepted("post_events_huggingface_inference", client.events().post_events_huggingface_inference(), 200).await;
@@ -349,8 +352,9 @@ async fn post_events_huggingface_inference_is_accepted() {
 }
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn get_events_monitoring_is_accepted() {
-    let Some(url) = server("PRISM_URL") else { return };
+    let url = server("PRISM_URL");
     let client = client(&url);
     let body: GetMonitoringDataResponse =
         accepted("get_events_monitoring", client.events().get_events_monitoring(monitoring_params()), 200).await;
@@ -370,8 +374,9 @@ async fn get_events_monitoring_is_accepted() {
 }
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn post_events_query_is_accepted() {
-    let Some(url) = server("PRISM_URL") else { return };
+    let url = server("PRISM_URL");
     let client = client(&url);
     let body: GetEventsResponse =
         accepted("post_events_query", client.events().post_events_query(query_request()), 200).await;
@@ -392,8 +397,9 @@ async fn post_events_query_is_accepted() {
 }
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn post_events_usage_is_accepted() {
-    let Some(url) = server("PRISM_URL") else { return };
+    let url = server("PRISM_URL");
     let client = client(&url);
     let body: GetUsageResponse =
         accepted("post_events_usage", client.events().post_events_usage(usage_request()), 200).await;
@@ -416,8 +422,9 @@ async fn post_events_usage_is_accepted() {
 }
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn post_events_usage_meter_is_accepted() {
-    let Some(url) = server("PRISM_URL") else { return };
+    let url = server("PRISM_URL");
     let client = client(&url);
     let body: GetUsageResponse =
         accepted("post_events_usage_meter", client.events().post_events_usage_meter(usage_meter_request()), 200).await;
@@ -440,8 +447,9 @@ async fn post_events_usage_meter_is_accepted() {
 // declared error statuses
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn declared_error_statuses_are_typed_errors() {
-    let Some(url) = server("PRISM_URL") else { return };
+    let url = server("PRISM_URL");
     let client = client(&url);
     let events = client.events();
     let mut checked = 0;
@@ -469,8 +477,9 @@ async fn declared_error_statuses_are_typed_errors() {
 // requests that break the spec never leave the SDK
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn bulk_outside_item_limits_is_rejected_before_sending() {
-    let Some(url) = server("PRISM_URL") else { return };
+    let url = server("PRISM_URL");
     let sent = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&sent);
     let client = builder(&url)
@@ -504,8 +513,9 @@ async fn bulk_outside_item_limits_is_rejected_before_sending() {
 }
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn requests_carry_the_api_key() {
-    let Some(url) = server("PRISM_URL") else { return };
+    let url = server("PRISM_URL");
     // Prism enforces the spec's security: without the key it answers 401, which no operation
     // declares. So every accepted call above proves the key was sent.
     let client = Client::builder().server_url(&url).retry(RetryConfig::none()).build().expect("the client builds");
@@ -574,8 +584,9 @@ async fn dynamic_call<T: Debug, P>(retried: &mut Retried, op: &str, status: u16,
 }
 
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn dynamic_responses_decode() {
-    let Some(url) = server("PRISM_DYNAMIC_URL") else { return };
+    let url = server("PRISM_DYNAMIC_URL");
     let client = client(&url);
     let events = client.events();
     let r = &mut Retried::default();
@@ -594,8 +605,9 @@ async fn dynamic_responses_decode() {
 
 /// Generated bodies, fetched without the SDK, decode into the models and lose nothing.
 #[tokio::test]
+#[ignore = "needs the Prism mock servers: run `cargo xtask contract`"]
 async fn dynamic_responses_round_trip() {
-    let Some(url) = server("PRISM_DYNAMIC_URL") else { return };
+    let url = server("PRISM_DYNAMIC_URL");
     let r = &mut Retried::default();
     for _ in 0..DYNAMIC_ROUNDS {
         round_trip::<BTreeMap<String, String>>(r, &url, Method::POST, "/events", Some(json(&event_request()))).await;

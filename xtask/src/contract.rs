@@ -24,7 +24,7 @@
 //! ports within a fraction of a second, and it exits.
 
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -108,8 +108,10 @@ pub(crate) fn run() -> Result<(), String> {
 
     let (static_url, dynamic_url) = (servers[0].url(), servers[1].url());
     let mut args = test_args.to_vec();
-    args.extend(["--", TEST_THREADS]);
-    let passed = crate::run("cargo", &args, &[("PRISM_URL", &static_url), ("PRISM_DYNAMIC_URL", &dynamic_url)]);
+    // The tests are `#[ignore]`d so that a plain `cargo test` does not count them as passed.
+    args.extend(["--", "--ignored", TEST_THREADS]);
+    let envs = [("PRISM_URL", static_url.as_str()), ("PRISM_DYNAMIC_URL", dynamic_url.as_str())];
+    let (passed, stdout) = run_showing_stdout("cargo", &args, &envs)?;
 
     let mut stopped = Vec::new();
     for mut server in servers {
@@ -126,7 +128,104 @@ pub(crate) fn run() -> Result<(), String> {
     if !stopped.is_empty() {
         return Err(stopped.join("; "));
     }
-    Ok(())
+    all_ran(&stdout, count_tests(&root.join(TEST_FILE))?)
+}
+
+/// The file of the contract tests (relative to the workspace root).
+const TEST_FILE: &str = "tests/tests/contract.rs";
+
+/// Runs `program` in the workspace root, echoing it; its stdout is shown as it comes and also
+/// returned (stderr is the terminal's). `true` when it succeeded.
+fn run_showing_stdout(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(bool, String), String> {
+    eprintln!("\n==> {program} {}", args.join(" "));
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let mut kept = String::new();
+    if let Some(out) = child.stdout.take() {
+        let mut shown = std::io::stdout();
+        for line in BufReader::new(out).lines() {
+            let line = line.map_err(|e| format!("cannot read the output of {program}: {e}"))?;
+            let _ = writeln!(shown, "{line}");
+            kept.push_str(&line);
+            kept.push('\n');
+        }
+    }
+    let status = child.wait().map_err(|e| format!("cannot wait for {program}: {e}"))?;
+    Ok((status.success(), kept))
+}
+
+/// The number of tests in the Rust file at `path` (`#[test]` and `#[tokio::test]` attributes).
+fn count_tests(path: &Path) -> Result<usize, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(text.lines().map(str::trim).filter(|l| *l == "#[test]" || l.starts_with("#[tokio::test")).count())
+}
+
+/// Counts of one libtest summary line
+/// (`test result: ok. 13 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; ...`).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Summary {
+    passed: usize,
+    failed: usize,
+    ignored: usize,
+    filtered_out: usize,
+}
+
+/// The summaries in libtest output, one per test binary run.
+fn summaries(stdout: &str) -> Vec<Summary> {
+    let mut out = Vec::new();
+    for line in stdout.lines() {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else { continue };
+        let mut summary = Summary::default();
+        for part in rest.split(['.', ';']) {
+            let mut words = part.split_whitespace();
+            let (Some(n), Some(what)) = (words.next(), words.next()) else { continue };
+            let Ok(n) = n.parse::<usize>() else { continue };
+            match what {
+                "passed" => summary.passed = n,
+                "failed" => summary.failed = n,
+                "ignored" => summary.ignored = n,
+                "filtered" => summary.filtered_out = n,
+                _ => {}
+            }
+        }
+        out.push(summary);
+    }
+    out
+}
+
+/// `Ok` when libtest reports that every one of the `expected` contract tests ran and passed:
+/// none ignored, none filtered out. A run that passes without running them is a failure.
+fn all_ran(stdout: &str, expected: usize) -> Result<(), String> {
+    let found = summaries(stdout);
+    let ok =
+        expected > 0 && matches!(found.as_slice(), [s] if *s == Summary { passed: expected, ..Summary::default() });
+    if ok {
+        eprintln!("    all {expected} contract tests ran against Prism and passed");
+        return Ok(());
+    }
+    let reported = match found.as_slice() {
+        [] => "no `test result:` line".to_owned(),
+        list => list
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} passed, {} failed, {} ignored, {} filtered out",
+                    s.passed, s.failed, s.ignored, s.filtered_out
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    Err(format!(
+        "the contract tests did not all run: {TEST_FILE} has {expected} tests, and all of them must pass with \
+         none ignored or filtered out, but libtest reported {reported}"
+    ))
 }
 
 /// `node` (18 or newer) and `npm` must be on the PATH.
@@ -404,4 +503,37 @@ fn answers_http(addr: SocketAddr) -> bool {
 
 fn log_contains(log: &Path, needle: &str) -> bool {
     fs::read_to_string(log).is_ok_and(|t| t.contains(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL_RAN: &str = "running 13 tests\ntest a ... ok\n\n\
+        test result: ok. 13 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 2.10s\n";
+
+    #[test]
+    fn every_test_ran_and_passed() {
+        assert_eq!(all_ran(ALL_RAN, 13), Ok(()));
+    }
+
+    #[test]
+    fn ignored_or_filtered_or_missing_tests_fail() {
+        let ignored = "test result: ok. 0 passed; 0 failed; 13 ignored; 0 measured; 0 filtered out; finished in 0.00s";
+        assert!(all_ran(ignored, 13).unwrap_err().contains("0 passed, 0 failed, 13 ignored"));
+        let some = "test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out";
+        assert!(all_ran(some, 13).is_err());
+        let filtered = "test result: ok. 13 passed; 0 failed; 0 ignored; 0 measured; 2 filtered out";
+        assert!(all_ran(filtered, 13).is_err());
+        assert!(all_ran(ALL_RAN, 14).is_err(), "a test added to the file but not run");
+        assert!(all_ran("", 13).unwrap_err().contains("no `test result:` line"));
+        assert!(all_ran(&format!("{ALL_RAN}{ALL_RAN}"), 13).is_err(), "one test binary, one summary");
+        assert!(all_ran("test result: ok. 0 passed; 0 failed; 0 ignored", 0).is_err());
+    }
+
+    #[test]
+    fn counts_the_contract_tests() {
+        let n = count_tests(&root().join(TEST_FILE)).unwrap();
+        assert!(n >= 13, "{TEST_FILE} has {n} tests");
+    }
 }
