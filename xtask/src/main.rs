@@ -4,13 +4,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand};
-use sdkgen::lower::LowerOptions;
 
 mod bench;
 mod contract;
 mod corpus;
 mod quickstart;
+mod regen;
 mod test;
+
+pub(crate) use regen::{CONFIG, OUT, SPEC};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Tasks of the FlexPrice SDK generator project")]
@@ -69,10 +71,6 @@ pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-pub(crate) const SPEC: &str = "spec/flexprice-events.yaml";
-pub(crate) const CONFIG: &str = "spec/generator.toml";
-const OUT: &str = "generated-sdk";
-
 fn main() -> ExitCode {
     let cli: Cli = sdkgen::cli::parse_or_exit();
     match cli.command {
@@ -116,19 +114,8 @@ fn print_warnings(warnings: &[sdkgen::diag::Diagnostic]) {
 
 fn regen(check: bool) -> ExitCode {
     let root = root();
-    std::env::set_current_dir(&root).expect("the workspace root exists");
     let out = root.join(OUT);
-    let prepared = sdkgen::cli::read_config(Some(Path::new(CONFIG))).and_then(|config| {
-        let text = std::fs::read_to_string(SPEC).map_err(|e| {
-            sdkgen::diag::GenerateError::single(sdkgen::diag::Diagnostic::error(
-                SPEC,
-                "",
-                format!("cannot read the spec: {e}"),
-            ))
-        })?;
-        sdkgen::release::regenerate(SPEC, &text, &config, &out, LowerOptions::default())
-    });
-    let release = match prepared {
+    let release = match regen::release(&root) {
         Ok(r) => r,
         Err(e) => {
             eprint!("{e}");
