@@ -265,8 +265,9 @@ struct Differ {
     changes: Vec<Change>,
 }
 
+/// A type as the generated Rust spells it.
 fn ty(t: &TypeRef) -> String {
-    t.rust()
+    crate::emit::types::text(t, crate::emit::types::Models::Bare)
 }
 
 fn op_item(api: &Api, op: &Operation) -> String {

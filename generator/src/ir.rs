@@ -211,44 +211,6 @@ impl TypeRef {
             _ => None,
         }
     }
-
-    /// Rust source of the type, with generated names as they are.
-    pub fn rust(&self) -> String {
-        match self {
-            TypeRef::String => "String".into(),
-            TypeRef::Bool => "bool".into(),
-            TypeRef::I32 => "i32".into(),
-            TypeRef::I64 => "i64".into(),
-            TypeRef::U32 => "u32".into(),
-            TypeRef::U64 => "u64".into(),
-            TypeRef::F32 => "f32".into(),
-            TypeRef::F64 => "f64".into(),
-            TypeRef::Json => "serde_json::Value".into(),
-            TypeRef::Bytes => "bytes::Bytes".into(),
-            TypeRef::DateTime => "chrono::DateTime<chrono::Utc>".into(),
-            TypeRef::Date => "chrono::NaiveDate".into(),
-            TypeRef::Unit => "()".into(),
-            TypeRef::Named(n) => n.clone(),
-            TypeRef::Vec(t) => format!("Vec<{}>", t.rust()),
-            TypeRef::Map(t) => format!("std::collections::BTreeMap<String, {}>", t.rust()),
-            TypeRef::Option(t) => format!("Option<{}>", t.rust()),
-            TypeRef::Box(t) => format!("Box<{}>", t.rust()),
-        }
-    }
-
-    /// A short human form for docs (`Vec<Event>`, `Map<String, String>`).
-    pub fn display(&self) -> String {
-        match self {
-            TypeRef::Json => "JSON value".into(),
-            TypeRef::Map(t) => format!("Map<String, {}>", t.display()),
-            TypeRef::Vec(t) => format!("Vec<{}>", t.display()),
-            TypeRef::Option(t) => format!("Option<{}>", t.display()),
-            TypeRef::Box(t) => t.display(),
-            TypeRef::DateTime => "DateTime<Utc>".into(),
-            TypeRef::Date => "NaiveDate".into(),
-            other => other.rust(),
-        }
-    }
 }
 
 /// Constraints a value must meet, checked before a request is sent.

@@ -90,7 +90,7 @@ impl<'a> Events<'a> {
     ///
     /// # Returns
     ///
-    /// `Map<String, String>` on status 202: The event(s) were accepted and queued for processing. Await the returned [`Call`] directly, or use [`Call::send_with_response`] to get the status and headers too.
+    /// `BTreeMap<String, String>` on status 202: The event(s) were accepted and queued for processing. Await the returned [`Call`] directly, or use [`Call::send_with_response`] to get the status and headers too.
     ///
     /// # Errors
     ///
@@ -156,7 +156,7 @@ impl<'a> Events<'a> {
     ///
     /// # Returns
     ///
-    /// `Map<String, String>` on status 202: The event(s) were accepted and queued for processing. Await the returned [`Call`] directly, or use [`Call::send_with_response`] to get the status and headers too.
+    /// `BTreeMap<String, String>` on status 202: The event(s) were accepted and queued for processing. Await the returned [`Call`] directly, or use [`Call::send_with_response`] to get the status and headers too.
     ///
     /// # Errors
     ///

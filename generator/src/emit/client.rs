@@ -3,7 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, ident, prose, rust_module, ty, Header};
+use super::types::{self, Models};
+use super::{doc, ident, prose, rust_module, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 
@@ -500,13 +501,13 @@ fn client(api: &Api) -> TokenStream {
 fn error(api: &Api) -> TokenStream {
     let variants = api.errors.iter().map(|e| {
         let id = ident(&e.rust_name);
-        let body = ty(&e.body, &quote!(crate::models::));
+        let body = types::tokens(&e.body, Models::Crate);
         let d = doc(&format!(
             "Status {} {}, declared by {}. Holds the decoded body ({}), the status and the headers.",
             e.status,
             e.rust_name,
             e.operations.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", "),
-            super::operations::type_link(&e.body)
+            types::rustdoc(&e.body)
         ));
         quote!(#d #id(ApiError<#body>),)
     });
@@ -529,7 +530,7 @@ fn error(api: &Api) -> TokenStream {
     let decode_arms = api.errors.iter().map(|e| {
         let id = ident(&e.rust_name);
         let n = e.status;
-        let body = ty(&e.body, &quote!(crate::models::));
+        let body = types::tokens(&e.body, Models::Crate);
         let decode = match &e.body {
             TypeRef::Unit => quote!(Ok::<(), DecodeError>(())),
             TypeRef::String => quote!(Ok::<String, DecodeError>(String::from_utf8_lossy(raw.body()).into_owned())),

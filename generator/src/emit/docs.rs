@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use heck::ToUpperCamelCase;
 
 use super::examples::{self, model_snippet, str_lit, Setup, Use};
+use super::types;
 use super::{json_code, prose, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
@@ -73,25 +74,10 @@ fn code_cell(text: &str) -> String {
     format!("{ticks}{}{ticks}", text.replace('|', "\\|"))
 }
 
-/// A short Rust form of a type for docs (`Vec<Event>`, `BTreeMap<String, String>`).
-fn rust_type(t: &TypeRef) -> String {
-    match t {
-        TypeRef::Json => "serde_json::Value".into(),
-        TypeRef::Bytes => "Bytes".into(),
-        TypeRef::DateTime => "DateTime<Utc>".into(),
-        TypeRef::Date => "NaiveDate".into(),
-        TypeRef::Vec(i) => format!("Vec<{}>", rust_type(i)),
-        TypeRef::Map(i) => format!("BTreeMap<String, {}>", rust_type(i)),
-        TypeRef::Option(i) => format!("Option<{}>", rust_type(i)),
-        TypeRef::Box(i) => format!("Box<{}>", rust_type(i)),
-        other => other.rust(),
-    }
-}
-
 /// A type as inline code, linked to the page of the generated type it names, if any.
 /// `to_models` is the path from the current page to `docs/models/`.
 fn type_md(api: &Api, t: &TypeRef, to_models: &str) -> String {
-    let text = code_cell(&rust_type(t));
+    let text = code_cell(&types::short(t));
     match t.named().and_then(|n| api.types.iter().find(|d| d.name == n)) {
         Some(def) => format!("[{text}]({to_models}{}.md)", def.module),
         None => text,
@@ -464,7 +450,7 @@ fn readme(api: &Api, header: &Header) -> String {
             e.rust_name,
             e.status,
             e.operations.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", "),
-            rust_type(&e.body)
+            types::short(&e.body)
         ));
     }
     out.push_str(
@@ -529,7 +515,7 @@ fn readme(api: &Api, header: &Header) -> String {
                  failed with its items and error, so nothing is dropped silently.",
                 tag.module,
                 b.rust_name,
-                rust_type(&b.item),
+                types::short(&b.item),
                 op.rust_name,
                 op_link_from_root(api, op),
                 b.batch_size,
@@ -956,14 +942,14 @@ fn bulk_section(api: &Api, b: &BulkHelper) -> String {
         "\n### Parameters\n\n| Name | Type | Description |\n| --- | --- | --- |\n\
          | `items` | `impl IntoIterator<Item = {}>` | The items, in any number. |\n\
          | `options` | `BulkOptions` | `BulkOptions::new()`: batches of {} and 4 in flight; change with `.batch_size(n)` (at most {}) and `.concurrency(n)`. |\n",
-        rust_type(&b.item),
+        types::short(&b.item),
         b.batch_size,
         b.batch_size
     ));
     out.push_str(&format!(
         "\n### Response\n\n`BulkReport<{}, Error>`: `accepted()` items, and `failed()` batches, each with its `items()` \
          and `error()` (any error of [`{}`](#{})). It never fails as a whole.\n",
-        rust_type(&b.item),
+        types::short(&b.item),
         op.rust_name,
         op_anchor(op)
     ));
@@ -1044,7 +1030,7 @@ fn model_page(api: &Api, header: &Header, def: &TypeDef, refs: &References) -> S
             out.push_str(&format!(
                 "\n## Definition\n\n`pub type {} = {};`: another name for {}.\n",
                 def.name,
-                rust_type(t),
+                types::short(t),
                 type_md(api, t, "")
             ));
         }

@@ -396,13 +396,7 @@ impl<'a> Values<'a> {
         if let Some(n) = t.named() {
             self.used.insert(n.to_owned());
         }
-        match t {
-            TypeRef::Map(inner) => format!("std::collections::BTreeMap<String, {}>", self.type_src(inner)),
-            TypeRef::Vec(inner) => format!("Vec<{}>", self.type_src(inner)),
-            TypeRef::Option(inner) => format!("Option<{}>", self.type_src(inner)),
-            TypeRef::Box(inner) => format!("Box<{}>", self.type_src(inner)),
-            other => other.rust(),
-        }
+        super::types::text(t, super::types::Models::Bare)
     }
 
     /// A value of type `t` built from `example` (a placeholder when there is none or it does

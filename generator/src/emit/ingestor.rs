@@ -6,6 +6,7 @@
 use quote::quote;
 
 use super::examples::{env_vars, required_only_let, use_lines};
+use super::types::{self, Models};
 use super::{doc, ident, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
@@ -31,7 +32,7 @@ pub(crate) fn tag_items(api: &Api, tag_index: usize) -> (Vec<proc_macro2::TokenS
         let spec = ident(&heck::ToShoutySnakeCase::to_shouty_snake_case(op.rust_name.as_str()));
         let body = ident(&b.body_type);
         let field = ident(&b.field);
-        let item = super::ty(&b.item, &quote!(crate::models::));
+        let item = types::tokens(&b.item, Models::Crate);
         let batch = b.batch_size as usize;
         let path = &op.path;
         let def = item_def(api, b);

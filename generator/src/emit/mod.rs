@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::fileset::FileSet;
-use crate::ir::{Api, TypeRef};
+use crate::ir::Api;
 
 mod cargo;
 mod client;
@@ -16,6 +16,7 @@ mod models;
 mod operations;
 mod roundtrip;
 mod runtime;
+pub(crate) mod types;
 
 /// Everything the generated crate consists of.
 pub fn emit(api: &Api) -> Result<FileSet, String> {
@@ -113,45 +114,6 @@ pub(crate) fn rust_module(header: &Header, module_doc: &str, tokens: TokenStream
     let docs: String =
         module_doc.lines().map(|l| if l.is_empty() { "//!\n".to_owned() } else { format!("//! {l}\n") }).collect();
     Ok(format!("{}\n{docs}\n{}", header.rust(), prettyplease::unparse(&file)))
-}
-
-/// Tokens of a type; generated names are written as they are (`path` prefixes them).
-pub(crate) fn ty(t: &TypeRef, path: &TokenStream) -> TokenStream {
-    match t {
-        TypeRef::String => quote!(String),
-        TypeRef::Bool => quote!(bool),
-        TypeRef::I32 => quote!(i32),
-        TypeRef::I64 => quote!(i64),
-        TypeRef::U32 => quote!(u32),
-        TypeRef::U64 => quote!(u64),
-        TypeRef::F32 => quote!(f32),
-        TypeRef::F64 => quote!(f64),
-        TypeRef::Json => quote!(serde_json::Value),
-        TypeRef::Bytes => quote!(bytes::Bytes),
-        TypeRef::DateTime => quote!(chrono::DateTime<chrono::Utc>),
-        TypeRef::Date => quote!(chrono::NaiveDate),
-        TypeRef::Unit => quote!(()),
-        TypeRef::Named(n) => {
-            let id = ident(n);
-            quote!(#path #id)
-        }
-        TypeRef::Vec(inner) => {
-            let i = ty(inner, path);
-            quote!(Vec<#i>)
-        }
-        TypeRef::Map(inner) => {
-            let i = ty(inner, path);
-            quote!(std::collections::BTreeMap<String, #i>)
-        }
-        TypeRef::Option(inner) => {
-            let i = ty(inner, path);
-            quote!(Option<#i>)
-        }
-        TypeRef::Box(inner) => {
-            let i = ty(inner, path);
-            quote!(Box<#i>)
-        }
-    }
 }
 
 /// An identifier. The IR only holds valid, keyword-free names; names the emitter derives from

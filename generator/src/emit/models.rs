@@ -3,7 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, ident, json_code, prose, rust_file, ty, Header};
+use super::types::{self, Models};
+use super::{doc, ident, json_code, prose, rust_file, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 
@@ -92,7 +93,7 @@ fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
         TypeKind::Alias(t) => {
             let d = type_doc(def);
             let name = ident(&def.name);
-            let t = ty(t, &quote!());
+            let t = types::tokens(t, Models::Bare);
             quote! { #d pub type #name = #t; }
         }
     };
@@ -148,11 +149,11 @@ fn setter_arg(t: &TypeRef, value: &TokenStream, prefix: &str) -> (Vec<TokenStrea
             quote!(#value.into_iter().map(Into::into).collect()),
         ),
         TypeRef::Vec(inner) => {
-            let i = ty(inner, &quote!());
+            let i = types::tokens(inner, Models::Bare);
             (vec![], quote!(impl IntoIterator<Item = #i>), quote!(#value.into_iter().collect()))
         }
         TypeRef::Map(inner) => {
-            let v = ty(inner, &quote!());
+            let v = types::tokens(inner, Models::Bare);
             let kn = ident(&format!("{prefix}K"));
             let vn = ident(&format!("{prefix}V"));
             (
@@ -162,7 +163,7 @@ fn setter_arg(t: &TypeRef, value: &TokenStream, prefix: &str) -> (Vec<TokenStrea
             )
         }
         other => {
-            let t = ty(other, &quote!());
+            let t = types::tokens(other, Models::Bare);
             (vec![], quote!(#t), quote!(#value))
         }
     }
@@ -184,7 +185,7 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
     let field_tokens = fields.iter().map(|f| {
         let fd = field_doc(f);
         let id = ident(&f.rust_name);
-        let t = ty(&f.full_type(), &quote!());
+        let t = types::tokens(&f.full_type(), Models::Bare);
         let wire = &f.wire_name;
         let rename = (f.rust_name != f.wire_name).then(|| quote!(#[serde(rename = #wire)]));
         let serde_attr = if f.is_plain() {
@@ -198,7 +199,7 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
         quote! { #fd #rename #serde_attr #deprecated pub #id: #t, }
     });
     let additional_field = additional.map(|a| {
-        let t = ty(a, &quote!());
+        let t = types::tokens(a, Models::Bare);
         quote! {
             /// Properties not declared by the schema, kept as they came.
             #[serde(flatten)]
@@ -506,7 +507,7 @@ fn tagged_union_def(def: &TypeDef, property: &str, variants: &[UnionVariant]) ->
     let tagged_doc = format!(" On the wire the property `{property}` names the variant.");
     let vars = variants.iter().map(|v| {
         let id = ident(&v.rust_name);
-        let t = ty(&v.ty, &quote!());
+        let t = types::tokens(&v.ty, Models::Bare);
         let vd = format!(
             "{} (`{property}` = `{}`).",
             v.description
@@ -574,7 +575,7 @@ fn union_def(def: &TypeDef, variants: &[UnionVariant]) -> TokenStream {
     let d = type_doc(def);
     let vars = variants.iter().map(|v| {
         let id = ident(&v.rust_name);
-        let t = ty(&v.ty, &quote!());
+        let t = types::tokens(&v.ty, Models::Bare);
         let vd = v.description.as_deref().map(prose).unwrap_or_else(|| format!("The `{}` variant.", v.rust_name));
         let vd = doc(&vd);
         quote!(#vd #id(#t),)

@@ -4,7 +4,8 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, ident, prose, rust_file, ty, Header};
+use super::types::{self, Models};
+use super::{doc, ident, prose, rust_file, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 
@@ -125,17 +126,13 @@ fn spec_const(op: &Operation) -> TokenStream {
     }
 }
 
-fn models_path() -> TokenStream {
-    quote!(crate::models::)
-}
-
 /// Argument type and the conversion into the value used, for a required parameter.
 fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
     let id = ident(&p.rust_name);
     match &p.ty {
         TypeRef::String => (quote!(impl Into<String>), quote!(let #id: String = #id.into();)),
         other => {
-            let t = ty(other, &models_path());
+            let t = types::tokens(other, Models::Crate);
             (quote!(#t), quote!())
         }
     }
@@ -174,12 +171,12 @@ fn method_doc(api: &Api, op: &Operation) -> TokenStream {
         }
     }
     if let Some(b) = &op.body {
-        text.push_str(&format!("\n\n`body`: the request body, {}.", type_link(&b.ty)));
+        text.push_str(&format!("\n\n`body`: the request body, {}.", types::rustdoc(&b.ty)));
     }
     text.push_str("\n\n# Returns\n\n");
     text.push_str(&format!(
         "{} on status {}{}.",
-        type_link(&op.response),
+        types::rustdoc(&op.response),
         join_codes(&op.success),
         op.response_description.as_deref().map(|d| format!(": {}", prose(d.trim_end_matches('.')))).unwrap_or_default()
     ));
@@ -190,7 +187,7 @@ fn method_doc(api: &Api, op: &Operation) -> TokenStream {
         text.push_str(&format!(
             "\n\n# Pages\n\nThe response is one page. [`Call::pages`] streams every page and [`Call::items`] every {} \
              of every page (`{}`), fetching the next page only when it is needed, and stopping after the last one.",
-            type_link(&p.item),
+            types::rustdoc(&p.item),
             p.items.rust_name
         ));
     }
@@ -217,15 +214,6 @@ fn method_doc(api: &Api, op: &Operation) -> TokenStream {
         d.extend(quote!(#[deprecated = "deprecated in the API spec"]));
     }
     d
-}
-
-/// A type for docs: a link when it is a generated model, code otherwise.
-pub(crate) fn type_link(t: &TypeRef) -> String {
-    match t {
-        TypeRef::Named(n) => format!("[`{n}`](crate::models::{n})"),
-        TypeRef::Box(inner) => type_link(inner),
-        other => format!("`{}`", other.display()),
-    }
 }
 
 fn join_codes(codes: &[u16]) -> String {
@@ -290,7 +278,7 @@ fn method_args(op: &Operation) -> (Vec<TokenStream>, Vec<proc_macro2::Ident>) {
         names.push(ident("params"));
     }
     if let Some(b) = &op.body {
-        let t = ty(&b.ty, &models_path());
+        let t = types::tokens(&b.ty, Models::Crate);
         let t = if b.required { t } else { quote!(Option<#t>) };
         args.push(quote!(body: #t));
         names.push(ident("body"));
@@ -318,7 +306,7 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     let mut body_stmts = Vec::new();
     let mut body_encode = quote!();
     if let Some(b) = &op.body {
-        let t = ty(&b.ty, &models_path());
+        let t = types::tokens(&b.ty, Models::Crate);
         let t = if b.required { t } else { quote!(Option<#t>) };
         args.push(quote!(body: #t));
         let def = body_type(api, b);
@@ -473,7 +461,7 @@ fn params_struct(api: &Api, op: &Operation) -> Option<TokenStream> {
     let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
     let fields = optional.iter().map(|p| {
         let id = ident(&p.rust_name);
-        let t = ty(&p.ty, &models_path());
+        let t = types::tokens(&p.ty, Models::Crate);
         let d = doc(&format!(
             "{}\n\nSent as {} parameter `{}`; left out when `None`.",
             p.description.as_deref().map(prose).unwrap_or_else(|| format!("The `{}` parameter.", p.wire_name)),
@@ -494,7 +482,7 @@ fn params_struct(api: &Api, op: &Operation) -> Option<TokenStream> {
         let (arg, conv) = match &p.ty {
             TypeRef::String => (quote!(impl Into<String>), quote!(value.into())),
             t => {
-                let t = ty(t, &models_path());
+                let t = types::tokens(t, Models::Crate);
                 (quote!(#t), quote!(value))
             }
         };
@@ -537,7 +525,7 @@ fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
     let spec = spec_static(op);
     let body = ident(&b.body_type);
     let field = ident(&b.field);
-    let item = ty(&b.item, &models_path());
+    let item = types::tokens(&b.item, Models::Crate);
     let batch = b.batch_size as usize;
     let keyed =
         b.item.named().and_then(|n| api.types.iter().find(|t| t.name == n)).is_some_and(|t| t.has_idempotency_key);
@@ -592,10 +580,10 @@ fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
 /// The type an operation's method returns: `Call<Out, Error>`, or for a paginated operation
 /// `Call<Out, Error, Paged<Out, Item>>`.
 fn call_type(api: &Api, op: &Operation) -> TokenStream {
-    let out = ty(&op.response, &models_path());
+    let out = types::tokens(&op.response, Models::Crate);
     match pagination_of(api, op) {
         Some(p) => {
-            let item = ty(&p.item, &models_path());
+            let item = types::tokens(&p.item, Models::Crate);
             quote!(Call<#out, Error, crate::Paged<#out, #item>>)
         }
         None => quote!(Call<#out, Error>),
@@ -612,8 +600,8 @@ fn pager(api: &Api, op: &Operation) -> TokenStream {
     let Some(p) = pagination_of(api, op) else {
         return quote!();
     };
-    let out = ty(&op.response, &models_path());
-    let item = ty(&p.item, &models_path());
+    let out = types::tokens(&op.response, Models::Crate);
+    let item = types::tokens(&p.item, Models::Crate);
     let items = ident(&p.items.rust_name);
     let (count, take) = if p.items.optional {
         (quote!(page.#items.as_ref().map_or(0, Vec::len)), quote!(page.#items.unwrap_or_default()))

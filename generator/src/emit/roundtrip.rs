@@ -5,13 +5,13 @@
 use quote::quote;
 use serde_json::Value;
 
-use super::{ident, rust_file, ty, Header};
+use super::types::{self, Models};
+use super::{ident, rust_file, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 
 pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<(), String> {
     let krate = ident(&api.package.name);
-    let path = quote!(#krate::models::);
     // Name, type, example, and why the example contradicts its schema (the case is ignored).
     let mut cases: Vec<(String, TypeRef, Value, Option<&str>)> = Vec::new();
     for def in &api.types {
@@ -39,7 +39,7 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<()
     }
     let tests = cases.iter().map(|(name, t, example, problem)| {
         let test = ident(&super::super::lower::names::snake_ident(name));
-        let t = ty(t, &path);
+        let t = types::tokens(t, Models::Of(&api.package.name));
         let json = serde_json::to_string(example).unwrap_or_default();
         let ignore = problem.map(|p| {
             let reason = format!("the spec's example contradicts its schema: {p}");

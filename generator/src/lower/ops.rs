@@ -375,10 +375,7 @@ fn parameter(l: &mut Lowerer, p: &Parameter, at: &str, op_camel: &str, seen: &mu
         }
     };
     if !is_simple_param(l, &ty) && style != QueryStyle::DeepObject {
-        l.warn(
-            at,
-            format!("parameter `{}` of type {} cannot be serialized; it is sent as JSON text", data.name, ty.display()),
-        );
+        l.warn(at, format!("parameter `{}` ({}) cannot be serialized; it is sent as JSON text", data.name, shape(&ty)));
     }
     Some(Param {
         rust_name: seen.unique(&names::snake_ident(&data.name)),
@@ -396,6 +393,18 @@ fn parameter(l: &mut Lowerer, p: &Parameter, at: &str, op_camel: &str, seen: &mu
 
 /// Whether a parameter's type has a text form (scalars, enums, unions and aliases of those, arrays
 /// of them); an object parameter is sent as JSON text, which the API may not expect.
+/// What a parameter that is not simple is, in words (the Rust spelling of types is the
+/// emitter's: `emit/types.rs`).
+fn shape(ty: &TypeRef) -> &'static str {
+    match ty {
+        TypeRef::Vec(_) => "a list of items that are not plain values",
+        TypeRef::Map(_) => "a map",
+        TypeRef::Json => "any JSON",
+        TypeRef::Bytes => "binary",
+        _ => "an object",
+    }
+}
+
 pub(crate) fn is_simple_param(l: &Lowerer, ty: &TypeRef) -> bool {
     match ty {
         TypeRef::Named(n) => !matches!(l.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct { .. })),
