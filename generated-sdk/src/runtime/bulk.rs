@@ -25,7 +25,7 @@ pub struct BulkOptions {
 
 impl Default for BulkOptions {
     fn default() -> Self {
-        BulkOptions { batch_size: None, concurrency: 4 }
+        BulkOptions { batch_size: None, concurrency: super::defaults::BULK_CONCURRENCY }
     }
 }
 

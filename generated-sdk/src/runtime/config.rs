@@ -11,14 +11,11 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
 use url::Url;
 
+use super::defaults;
 use super::errors::BuildError;
 use super::hooks::{Hooks, ResponseInfo};
 use super::request::is_sensitive_header;
 use super::retry::RetryConfig;
-/// Default total time of one attempt (sending the request and reading the whole response).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default time allowed to establish a connection (only for the client built by the SDK).
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default largest response body accepted: 64 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 /// Most redirects followed by the client built by the SDK (same origin only).
@@ -110,8 +107,8 @@ impl CoreBuilder {
             base_url: None,
             credentials: Vec::new(),
             retry: RetryConfig::default(),
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: defaults::TIMEOUT,
+            connect_timeout: defaults::CONNECT_TIMEOUT,
             http_client: None,
             user_agent: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,

@@ -142,7 +142,7 @@ pub fn server_message(body: &[u8]) -> Option<String> {
 /// Whether a later attempt may succeed where a response with this status failed: 408, 429,
 /// 500, 502, 503 and 504.
 pub fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+    super::defaults::RETRYABLE_STATUSES.contains(&status.as_u16())
 }
 
 /// The first [`BODY_EXCERPT_CHARS`] characters of a body, on one line.

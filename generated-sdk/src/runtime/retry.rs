@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 
+use super::defaults;
 use super::errors::TransportErrorKind;
 
 /// How failed attempts are retried: exponential backoff with full jitter.
@@ -60,14 +61,14 @@ pub struct RetryConfig {
 impl Default for RetryConfig {
     fn default() -> Self {
         RetryConfig {
-            initial_interval: Duration::from_millis(500),
-            max_interval: Duration::from_secs(30),
-            exponent: 1.5,
-            max_elapsed_time: Duration::from_secs(120),
-            max_attempts: 4,
-            retry_connection_errors: true,
-            retry_500: false,
-            respect_retry_after: true,
+            initial_interval: defaults::RETRY_INITIAL_INTERVAL,
+            max_interval: defaults::RETRY_MAX_INTERVAL,
+            exponent: defaults::RETRY_EXPONENT,
+            max_elapsed_time: defaults::RETRY_MAX_ELAPSED_TIME,
+            max_attempts: defaults::RETRY_MAX_ATTEMPTS,
+            retry_connection_errors: defaults::RETRY_CONNECTION_ERRORS,
+            retry_500: defaults::RETRY_500,
+            respect_retry_after: defaults::RESPECT_RETRY_AFTER,
         }
     }
 }
@@ -129,9 +130,8 @@ impl RetryConfig {
     /// Whether a response with this status is retried.
     pub fn is_retryable_status(&self, status: StatusCode) -> bool {
         match status.as_u16() {
-            429 | 502 | 503 | 504 => true,
             500 => self.retry_500,
-            _ => false,
+            code => defaults::RETRY_STATUSES.contains(&code),
         }
     }
 

@@ -139,7 +139,7 @@ pub fn server_message(body: &[u8]) -> Option<String> {
 /// Whether a later attempt may succeed where a response with this status failed: 408, 429,
 /// 500, 502, 503 and 504.
 pub fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+    super::defaults::RETRYABLE_STATUSES.contains(&status.as_u16())
 }
 
 /// The first [`BODY_EXCERPT_CHARS`] characters of a body, on one line.
@@ -707,8 +707,11 @@ mod tests {
         // Text is its own message, on one line and bounded.
         assert_eq!(m("rate limited\ntry later").as_deref(), Some("rate limited try later"));
         assert!(m(&"y".repeat(1000)).unwrap().chars().count() <= BODY_EXCERPT_CHARS + 1);
-        assert!(is_retryable_status(StatusCode::SERVICE_UNAVAILABLE));
-        assert!(!is_retryable_status(StatusCode::BAD_REQUEST));
+        // The statuses the doc of `is_retryable_status` names, and no others.
+        for code in 100..600 {
+            let documented = [408, 429, 500, 502, 503, 504].contains(&code);
+            assert_eq!(is_retryable_status(StatusCode::from_u16(code).unwrap()), documented, "{code}");
+        }
     }
 
     #[test]

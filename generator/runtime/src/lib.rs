@@ -6,7 +6,8 @@
 //! `crate::`, and this file holds nothing but documentation and module declarations.
 //!
 //! Dependencies point one way: `paginate` → `call` → `exchange` → `config`, `request`,
-//! `response`, `retry`, `hooks` → `errors`. Only `paginate` imports `call`.
+//! `response`, `retry`, `hooks` → `errors` → `defaults` (plain constants, which the generator
+//! also reads for the docs it writes). Only `paginate` imports `call`.
 //!
 //! Parts a crate does not use are left out of it: a region between the lines `//@ if PART`
 //! and `//@ end` is copied only when the crate needs `PART` (the generator decides from the
@@ -15,6 +16,7 @@
 
 pub mod call;
 pub mod config;
+pub mod defaults;
 pub mod errors;
 pub mod exchange;
 pub mod hooks;

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::types::{self, Models};
-use super::{doc, ident, prose, rust_module, Header};
+use super::{and_list, defaults, doc, duration, ident, prose, rust_module, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 
@@ -81,18 +81,26 @@ fn lib_rs(api: &Api, header: &Header) -> String {
         )),
         None => docs.push_str("The spec names no server: give one with [`ClientBuilder::server_url`].\n\n"),
     }
-    docs.push_str(
+    docs.push_str(&format!(
         "# Retries and timeouts\n\n\
-         Every call is retried by [`RetryConfig::default`]: up to 4 attempts, with exponential backoff (500 ms, growing 1.5 times per retry, at most 30 s, 2 minutes in all) \
-         and full jitter, on connection failures, timeouts and the statuses 429, 502, 503 and 504 (500 only with [`RetryConfig::retry_500`]), \
-         waiting as long as a `Retry-After` header asks. Each attempt may take 60 s, and opening a connection 10 s.\n\n\
+         Every call is retried by [`RetryConfig::default`]: up to {} attempts, with exponential backoff ({}, growing {} times per retry, at most {}, {} in all) \
+         and full jitter, on connection failures, timeouts and the statuses {} (500 only with [`RetryConfig::retry_500`]), \
+         waiting as long as a `Retry-After` header asks. Each attempt may take {}, and opening a connection {}.\n\n\
          Change them for every call with [`ClientBuilder::retry`], [`ClientBuilder::timeout`] and [`ClientBuilder::connect_timeout`], \
          or for one call with [`Call::retry`], [`Call::no_retry`] and [`Call::timeout`].\n\n\
          # Errors\n\n\
          Every operation fails with [`Error`]: a typed variant for each error status the spec declares (with the decoded body), \
          [`Error::UnexpectedStatus`] for any other status, [`Error::Transport`], [`Error::Decode`] (with the raw body) and \
          [`Error::InvalidRequest`] (the request broke a constraint of the spec and was not sent).\n\n",
-    );
+        defaults::RETRY_MAX_ATTEMPTS,
+        duration(defaults::RETRY_INITIAL_INTERVAL),
+        defaults::RETRY_EXPONENT,
+        duration(defaults::RETRY_MAX_INTERVAL),
+        duration(defaults::RETRY_MAX_ELAPSED_TIME).replace(" min", " minutes"),
+        and_list(defaults::RETRY_STATUSES),
+        duration(defaults::TIMEOUT),
+        duration(defaults::CONNECT_TIMEOUT),
+    ));
     if !api.bulk.is_empty() {
         docs.push_str("# Bulk helpers\n\n");
         for b in &api.bulk {
@@ -326,8 +334,10 @@ fn client(api: &Api) -> TokenStream {
     let default_url = if has_servers { quote!(Some(self.server.url())) } else { quote!(None::<&str>) };
     let server_enum = server_enum(api);
     let builder_doc = doc(&format!(
-        "Configures a [`Client`]. Defaults: {}, the retry policy of [`RetryConfig::default`], a 60 s timeout per attempt and a 10 s connect timeout.",
-        api.servers.first().map(|s| format!("the server `{}`", s.url)).unwrap_or_else(|| "no server (give one with `server_url`)".into())
+        "Configures a [`Client`]. Defaults: {}, the retry policy of [`RetryConfig::default`], a {} timeout per attempt and a {} connect timeout.",
+        api.servers.first().map(|s| format!("the server `{}`", s.url)).unwrap_or_else(|| "no server (give one with `server_url`)".into()),
+        duration(defaults::TIMEOUT),
+        duration(defaults::CONNECT_TIMEOUT),
     ));
     let client_doc = doc(&format!(
         "The client of the {}: cheap to clone (clones share one connection pool) and safe to use from many tasks at once.\n\nBuild one with [`Client::builder`] or [`Client::from_env`].",
@@ -558,6 +568,10 @@ fn error(api: &Api) -> TokenStream {
             }
         }
     };
+    let is_retryable_doc = doc(&format!(
+        "Whether trying the same call again later may succeed: a connection failure, a\ntimeout or a broken connection, or the statuses {}.\nThe call's own retries have already been spent when it returns this error.",
+        and_list(defaults::RETRYABLE_STATUSES)
+    ));
     quote! {
         use crate::runtime::response::{ErrorFromResponse, RawResponse};
 
@@ -618,9 +632,7 @@ fn error(api: &Api) -> TokenStream {
                 }
             }
 
-            /// Whether trying the same call again later may succeed: a connection failure, a
-            /// timeout or a broken connection, or the statuses 408, 429, 500, 502, 503 and 504.
-            /// The call's own retries have already been spent when it returns this error.
+            #is_retryable_doc
             pub fn is_retryable(&self) -> bool {
                 match self {
                     Self::Transport(e) => !matches!(e.kind(), TransportErrorKind::BodyTooLarge | TransportErrorKind::Request),

@@ -9,6 +9,11 @@ use crate::ir::Api;
 
 mod cargo;
 mod client;
+/// The runtime's defaults (timeouts, retries, batching): the file the runtime itself compiles,
+/// so the docs the emitters write state what the code does.
+#[path = "../../runtime/src/defaults.rs"]
+#[allow(dead_code)]
+mod defaults;
 mod docs;
 mod examples;
 mod ingestor;
@@ -190,6 +195,29 @@ fn wrap_urls(line: &str) -> String {
     out
 }
 
+/// A duration as docs state it: `500 ms`, `60 s`, `2 min`.
+pub(crate) fn duration(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 60_000 == 0 && ms > 60_000 {
+        format!("{} min", ms / 60_000)
+    } else if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{ms} ms")
+    }
+}
+
+/// Items in prose: `a`, `a and b`, `a, b and c`.
+pub(crate) fn and_list<T: std::fmt::Display>(items: &[T]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => {
+            format!("{} and {last}", init.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
 /// A JSON value as inline code for docs, shortened when long.
 pub(crate) fn json_code(v: &serde_json::Value) -> String {
     let mut s = serde_json::to_string(v).unwrap_or_default();
@@ -211,6 +239,15 @@ mod tests {
         assert_eq!(ident("type").to_string(), "type_");
         assert_eq!(ident("").to_string(), "X");
         assert_eq!(ident("a-b").to_string(), "a_b");
+    }
+
+    #[test]
+    fn durations_and_lists_read_as_prose() {
+        assert_eq!(duration(std::time::Duration::from_millis(500)), "500 ms");
+        assert_eq!(duration(std::time::Duration::from_secs(60)), "60 s");
+        assert_eq!(duration(std::time::Duration::from_secs(120)), "2 min");
+        assert_eq!(and_list(&[429, 502, 503, 504]), "429, 502, 503 and 504");
+        assert_eq!(and_list(&["a"]), "a");
     }
 
     #[test]

@@ -17,6 +17,7 @@ const FILES: &[(&str, &str, Option<Part>)] = &[
     ("mod.rs", include_str!("../../runtime/src/lib.rs"), None),
     ("call.rs", include_str!("../../runtime/src/call.rs"), None),
     ("config.rs", include_str!("../../runtime/src/config.rs"), None),
+    ("defaults.rs", include_str!("../../runtime/src/defaults.rs"), None),
     ("errors.rs", include_str!("../../runtime/src/errors.rs"), None),
     ("exchange.rs", include_str!("../../runtime/src/exchange.rs"), None),
     ("hooks.rs", include_str!("../../runtime/src/hooks.rs"), None),
