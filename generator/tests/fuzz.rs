@@ -13,7 +13,13 @@ use sdkgen::config::Config;
 use sdkgen::lower::LowerOptions;
 use serde_json::Value;
 
-fn seeds() -> Vec<(String, Value)> {
+/// The seed specs, read and parsed once per process (every case starts from one of them).
+fn seeds() -> &'static [(String, Value)] {
+    static SEEDS: std::sync::OnceLock<Vec<(String, Value)>> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(read_seeds)
+}
+
+fn read_seeds() -> Vec<(String, Value)> {
     let mut out = Vec::new();
     let dirs = [
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"),
@@ -383,11 +389,12 @@ fn check(name: &str, doc: &Value, strict: bool) -> Result<(), TestCaseError> {
     let Ok(result) = result else {
         return Err(TestCaseError::fail(format!("the generator panicked on a mutation of {name}:\n{text}")));
     };
+    progress();
     match result {
         Ok(g) => {
             for (path, contents) in g.files.iter() {
                 if path.ends_with(".rs") {
-                    if let Err(e) = syn::parse_file(contents) {
+                    if let Err(e) = parse_once(contents) {
                         return Err(TestCaseError::fail(format!("{path} does not parse: {e}\nspec: {text}")));
                     }
                 }
@@ -400,6 +407,39 @@ fn check(name: &str, doc: &Value, strict: bool) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
+}
+
+/// Parses a Rust file, unless a file with exactly these contents already parsed in this
+/// process (the runtime files and most models of a seed come out the same case after case;
+/// parsing them again would test nothing new). Only successful parses are remembered.
+fn parse_once(contents: &str) -> syn::Result<()> {
+    use std::hash::{Hash, Hasher};
+    static SEEN: std::sync::Mutex<Option<std::collections::HashSet<u64>>> = std::sync::Mutex::new(None);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    contents.hash(&mut hasher);
+    let key = hasher.finish();
+    let mut seen = SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let seen = seen.get_or_insert_with(Default::default);
+    if !seen.contains(&key) {
+        syn::parse_file(contents)?;
+        seen.insert(key);
+    }
+    Ok(())
+}
+
+/// Prints the number of cases run so far every 1,000 cases, so a long run shows it is alive.
+fn progress() {
+    static CASES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = CASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    if n % 1000 == 0 {
+        eprintln!("fuzz: {n} cases");
+    }
+}
+
+/// The number of cases: `PROPTEST_CASES` when set (a field set in code would override it),
+/// else 256.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(256)
 }
 
 /// With FUZZ_SAMPLE_DIR=<dir>, the first FUZZ_SAMPLE_MAX (default 6) accepted specs are kept
@@ -418,7 +458,7 @@ fn keep_sample(text: &str) {
 proptest! {
     // A fixed seed keeps CI reproducible; a long run picks another with FUZZ_SEED=<number>.
     #![proptest_config(ProptestConfig {
-        cases: 256,
+        cases: cases(),
         failure_persistence: None,
         rng_seed: proptest::test_runner::RngSeed::Fixed(
             std::env::var("FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261126),
