@@ -1200,33 +1200,6 @@ pub(crate) fn quick_start_operation(api: &Api) -> Option<&Operation> {
         .or_else(|| api.operations.first())
 }
 
-/// The crate docs' quick start (rustdoc): runs as a doctest, and calls the API only when
-/// `<PREFIX>_SERVER_URL` names a server (such as a mock server in CI); hidden lines wrap it.
-pub(crate) fn rustdoc_quick_start(api: &Api) -> String {
-    let Some(op) = quick_start_operation(api) else {
-        return String::new();
-    };
-    let program = operation_program(api, op);
-    let mut out = String::from("```\n");
-    for u in program.uses() {
-        out.push_str(u);
-        out.push('\n');
-    }
-    out.push('\n');
-    if program.allow_deprecated {
-        out.push_str("# #[allow(deprecated)]\n");
-    }
-    out.push_str("# #[tokio::main(flavor = \"current_thread\")]\n");
-    out.push_str("# async fn main() -> Result<(), Box<dyn std::error::Error>> {\n");
-    out.push_str(&format!(
-        "# if std::env::var_os(\"{}_SERVER_URL\").is_none() {{ return Ok(()); }} // no server to call\n",
-        api.package.env_prefix
-    ));
-    out.push_str(&program.body(0));
-    out.push_str("# Ok(())\n# }\n```\n");
-    out
-}
-
 /// A runnable snippet for a model page: the value built from the examples and the JSON it is
 /// sent as. `None` when there is nothing worth showing.
 pub(crate) fn model_snippet(api: &Api, def: &TypeDef, is_input: bool) -> Option<String> {

@@ -1,11 +1,12 @@
 //! The background batcher of a bulk operation (`[bulk.NAME] ingestor = "..."` in the config):
-//! its method on the tag, the type alias, the crate's re-exports, the README section and the
+//! its method on the tag, the type alias, the crate's re-exports, the crate guide's section and the
 //! `examples/<name>.rs` program. A crate without one carries none of this (nor the runtime's
 //! `ingestor` and `spool` modules).
 
 use quote::quote;
 
 use super::examples::{env_vars, required_only_let, use_lines};
+use super::guide::{Block, Section, Text};
 use super::types::{self, Models};
 use super::{doc, ident, Header};
 use crate::fileset::FileSet;
@@ -231,49 +232,68 @@ async fn serve(mut stream: TcpStream, ingestor: Ingestor, stop: Arc<Notify>) {{
     out
 }
 
-/// The README's section on the ingestor, with the fsync trade-offs.
-pub(crate) fn readme_section(api: &Api) -> String {
-    let mut out = String::new();
+/// The guide's section on the ingestor, with the fsync trade-offs (README only).
+pub(crate) fn guide_sections(api: &Api) -> Vec<Section> {
+    let mut out = Vec::new();
     for (b, ing) in ingestors(api) {
         let op = &api.operations[b.operation];
         let tag = &api.tags[op.tag];
         let krate = &api.package.name;
-        out.push_str(&format!(
-            "\n## Background ingestor\n\n\
-             `client.{module}().{method}(options)` starts a background batcher over `{op}` and returns a cheap handle \
-             (`{krate}::operations::{alias}`; clone it into every task). `handle.send(item).await` gives the item its \
-             idempotency key, queues it and returns the key without waiting for the network; a background task sends \
-             the queue in batches of at most {batch} (the spec's `maxItems`) when a batch is full or after \
-             `flush_interval`, `concurrency` batches at a time, each with the client's retries, timeouts, hooks and \
-             tracing. A batch that finally fails comes back with its items through `handle.failures()`; \
-             `handle.stats()` counts the events enqueued, accepted, retried, failed and pending. `flush().await` sends \
-             what is queued and waits for it; `shutdown(deadline).await` stops taking events, drains the queue and \
-             returns when every event is accepted or reported failed, or at the deadline with the unsent events given \
-             back.\n\n\
-             | Option | Default | Meaning |\n| --- | --- | --- |\n\
-             | `batch_size` | {batch} | Events per batch (at most {batch}) |\n\
-             | `flush_interval` | 1 s | A batch that is not full waits at most this long |\n\
-             | `concurrency` | 4 | Batches in flight at once |\n\
-             | `capacity` | 20,000 | Most events held in memory, queued or in flight: the memory bound |\n\
-             | `when_full` | `WhenFull::Wait` | At `capacity`, `send` waits for room (`Wait`) or gives the event back in an error (`Reject`); never drops it |\n\
-             | `spool` | none | `SpoolOptions::new(dir)`: write every event to a durable log first |\n\n\
-             With a spool, every event is appended to a log in the directory (one record per event, with a CRC-32) \
-             before `send` returns, and removed once the API accepted its batch. The next ingestor started on the same \
-             directory sends what the log still holds first, with the same idempotency keys, so a crash loses no event \
-             and the API can drop what was sent twice. A record cut short by a crash in the middle of a write is \
-             skipped with a warning; the records before it are kept. One ingestor at a time may use a directory.\n\n\
-             A process that crashes or is killed loses nothing in any case (the record is written before `send` \
-             returns); the fsync policy decides what a crash of the machine can lose:\n\n\
-             | `FsyncPolicy` | A machine crash can lose | Cost |\n| --- | --- | --- |\n\
-             | `EveryEvent` | nothing `send` returned for | one `fdatasync` per event, inside `send` (0.1 to 10 ms on most disks) |\n\
-             | `EveryBatch` (default) | fewer than one batch of events | one `fdatasync` per batch of events enqueued |\n\
-             | `Interval(d)` | the events of the last `d` | one `fdatasync` per interval, in the background task |\n\n",
-            module = tag.module,
-            method = ing.rust_name,
-            op = op.rust_name,
-            alias = ing.type_name,
-            batch = b.batch_size,
-        ));
+        let batch = b.batch_size;
+        let start = Text::default()
+            .item_as(
+                &format!("client.{}().{}(options)", tag.module, ing.rust_name),
+                &format!("operations::{}::{}", tag.rust_name, ing.rust_name),
+            )
+            .and(format!(" starts a background batcher over `{}` and returns a cheap handle (", op.rust_name))
+            .item_as(&format!("{krate}::operations::{}", ing.type_name), &format!("operations::{}", ing.type_name))
+            .and(format!(
+                "; clone it into every task). `handle.send(item).await` gives the item its \
+                 idempotency key, queues it and returns the key without waiting for the network; a background task sends \
+                 the queue in batches of at most {batch} (the spec's `maxItems`) when a batch is full or after \
+                 `flush_interval`, `concurrency` batches at a time, each with the client's retries, timeouts, hooks and \
+                 tracing. A batch that finally fails comes back with its items through `handle.failures()`; \
+                 `handle.stats()` counts the events enqueued, accepted, retried, failed and pending. `flush().await` sends \
+                 what is queued and waits for it; `shutdown(deadline).await` stops taking events, drains the queue and \
+                 returns when every event is accepted or reported failed, or at the deadline with the unsent events given \
+                 back."
+            ));
+        let rows = |rows: &[[&str; 3]]| -> Vec<Vec<Text>> {
+            rows.iter().map(|r| r.iter().map(|c| Text::md(*c)).collect()).collect()
+        };
+        let batch_text = batch.to_string();
+        let batch_meaning = format!("Events per batch (at most {batch})");
+        let options = Block::Table(
+            vec!["Option", "Default", "Meaning"],
+            rows(&[
+                ["`batch_size`", &batch_text, &batch_meaning],
+                ["`flush_interval`", "1 s", "A batch that is not full waits at most this long"],
+                ["`concurrency`", "4", "Batches in flight at once"],
+                ["`capacity`", "20,000", "Most events held in memory, queued or in flight: the memory bound"],
+                [
+                    "`when_full`",
+                    "`WhenFull::Wait`",
+                    "At `capacity`, `send` waits for room (`Wait`) or gives the event back in an error (`Reject`); never drops it",
+                ],
+                ["`spool`", "none", "`SpoolOptions::new(dir)`: write every event to a durable log first"],
+            ]),
+        );
+        let fsync = Block::Table(
+            vec!["`FsyncPolicy`", "A machine crash can lose", "Cost"],
+            rows(&[
+                [
+                    "`EveryEvent`",
+                    "nothing `send` returned for",
+                    "one `fdatasync` per event, inside `send` (0.1 to 10 ms on most disks)",
+                ],
+                [
+                    "`EveryBatch` (default)",
+                    "fewer than one batch of events",
+                    "one `fdatasync` per batch of events enqueued",
+                ],
+                ["`Interval(d)`", "the events of the last `d`", "one `fdatasync` per interval, in the background task"],
+            ]),
+        );
         let (event, models) = required_only_let(api, &b.item, "event", 4);
         let mut uses = use_lines(krate, &models, &Default::default(), &["Client", "IngestorOptions", "SpoolOptions"]);
         uses.insert(0, "use std::time::Duration;\n".to_owned());
@@ -282,9 +302,31 @@ pub(crate) fn readme_section(api: &Api) -> String {
             "\n\n#[tokio::main]\nasync fn main() -> Result<(), Box<dyn std::error::Error>> {{\n    let client = Client::from_env()?;\n    let options = IngestorOptions::new().spool(SpoolOptions::new(\"{krate}-spool\"));\n    let ingestor = client.{}().{}(options)?;\n{event}\n    let key = ingestor.send(event).await?;\n    println!(\"queued as {{key:?}}\");\n    let report = ingestor.shutdown(Duration::from_secs(10)).await;\n    println!(\"{{:?}}\", report.stats());\n    Ok(())\n}}\n",
             tag.module, ing.rust_name
         ));
-        out.push_str(&format!(
-            "```rust,no_run\n{code}```\n\nA complete service that meters each request it serves: `examples/{}.rs`.\n",
-            ing.rust_name
+        out.push(Section::new(
+            "Background ingestor",
+            vec![
+                Block::Para(start),
+                Block::Readme(vec![
+                    options,
+                    Block::Para(Text::md(
+                        "With a spool, every event is appended to a log in the directory (one record per event, with a CRC-32) \
+                         before `send` returns, and removed once the API accepted its batch. The next ingestor started on the same \
+                         directory sends what the log still holds first, with the same idempotency keys, so a crash loses no event \
+                         and the API can drop what was sent twice. A record cut short by a crash in the middle of a write is \
+                         skipped with a warning; the records before it are kept. One ingestor at a time may use a directory.",
+                    )),
+                    Block::Para(Text::md(
+                        "A process that crashes or is killed loses nothing in any case (the record is written before `send` \
+                         returns); the fsync policy decides what a crash of the machine can lose:",
+                    )),
+                    fsync,
+                    Block::Code("rust,no_run", code),
+                    Block::Para(Text::md(format!(
+                        "A complete service that meters each request it serves: `examples/{}.rs`.",
+                        ing.rust_name
+                    ))),
+                ]),
+            ],
         ));
     }
     out

@@ -16,6 +16,7 @@ mod client;
 mod defaults;
 mod docs;
 mod examples;
+mod guide;
 mod ingestor;
 mod models;
 mod operations;
