@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToUpperCamelCase;
 
-use super::examples::{self, model_snippet, str_lit};
+use super::examples::{self, model_snippet};
+use super::layout::str_lit;
 use super::types;
 use super::{defaults, json_code, prose, Header};
 use crate::fileset::FileSet;

@@ -14,7 +14,8 @@
 use super::docs::{
     anchor, cell, code_cell, model_page_path, op_link_from_root, security_how, summary_of, tag_page_path,
 };
-use super::examples::{self, str_lit, Setup, Use};
+use super::examples::{self, Setup, Use};
+use super::layout::str_lit;
 use super::types;
 use super::{and_list, defaults, duration, prose};
 use crate::ir::*;

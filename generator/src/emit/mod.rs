@@ -1,5 +1,13 @@
 //! Emit: pure functions from the IR to files. Rust goes through `quote!`, `syn::File` and
 //! `prettyplease::unparse`; nothing here looks at the spec.
+//!
+//! The outputs (`models`, `operations`, `client`, `docs`, `examples`, `ingestor`, `roundtrip`,
+//! `runtime`, `cargo`) share one rendering layer, so a fact is rendered in one place:
+//! - `types`: how a type is spelled, as tokens, as text and in docs;
+//! - `guide`: the crate guide, one model rendered as the README and as the crate docs;
+//! - `defaults`: the runtime's defaults, read from the runtime's own source;
+//! - `values` and `layout`: Rust values built from the spec's examples, laid out as rustfmt
+//!   would, for the examples and every snippet.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -18,11 +26,13 @@ mod docs;
 mod examples;
 mod guide;
 mod ingestor;
+mod layout;
 mod models;
 mod operations;
 mod roundtrip;
 mod runtime;
 pub(crate) mod types;
+mod values;
 
 /// Everything the generated crate consists of.
 pub fn emit(api: &Api) -> Result<FileSet, String> {
