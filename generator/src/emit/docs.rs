@@ -336,9 +336,15 @@ fn operation_section(api: &Api, op: &Operation) -> String {
         "\nThe same program is `examples/{}.rs`: `cargo run --example {}`.\n",
         op.rust_name, op.rust_name
     ));
+    out.push_str(&parameters_section(api, op));
+    out.push_str(&response_section(api, op));
+    out.push_str(&errors_section(api, op));
+    out
+}
 
-    // Parameters
-    out.push_str("\n### Parameters\n\n");
+/// An operation's parameters and body, with the per-call options.
+fn parameters_section(api: &Api, op: &Operation) -> String {
+    let mut out = String::from("\n### Parameters\n\n");
     if op.params.is_empty() && op.body.is_none() {
         out.push_str("None.\n");
     } else {
@@ -403,8 +409,12 @@ fn operation_section(api: &Api, op: &Operation) -> String {
          gives the status and headers.\n",
     );
 
-    // Response
-    out.push_str("\n### Response\n\n");
+    out
+}
+
+/// What an operation returns.
+fn response_section(api: &Api, op: &Operation) -> String {
+    let mut out = String::from("\n### Response\n\n");
     let codes = op.success.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
     let what = match op.response_encoding {
         ResponseEncoding::Empty => "Nothing (`()`)".to_owned(),
@@ -415,9 +425,14 @@ fn operation_section(api: &Api, op: &Operation) -> String {
         op.response_content_type.as_deref().map(|c| format!(" (`{c}`)")).unwrap_or_default(),
         op.response_description.as_deref().map(|d| format!(": {}", prose(d))).unwrap_or_else(|| ".".to_owned())
     ));
+    out
+}
 
-    // Errors
-    out.push_str("\n### Errors\n\n| Error | Status codes | Content type | When |\n| --- | --- | --- | --- |\n");
+/// Every error an operation can fail with.
+fn errors_section(api: &Api, op: &Operation) -> String {
+    let codes = op.success.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+    let mut out =
+        String::from("\n### Errors\n\n| Error | Status codes | Content type | When |\n| --- | --- | --- | --- |\n");
     for e in &op.errors {
         let Some(v) = api.errors.iter().find(|v| v.status == e.status) else { continue };
         let body = match v.body {
