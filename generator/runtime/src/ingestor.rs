@@ -305,13 +305,78 @@ pub struct ItemHooks<I> {
     pub key: fn(&I) -> Option<String>,
 }
 
-struct Queued<I> {
-    item: I,
-    segment: u64,
+/// The events waiting to be sent, already cut into batches as they arrive: `send` pushes onto
+/// the last batch (one move of the event), the worker takes whole batches from the front.
+/// Every batch but the last is full. Buffers of accepted batches come back through `recycle`,
+/// so a steady stream reuses the same few buffers instead of touching fresh memory.
+struct Queue<I> {
+    batches: VecDeque<Pending<I>>,
+    len: usize,
+    batch_size: usize,
+    /// The capacity of a new batch buffer (the batch size, at most the memory bound).
+    buffer: usize,
+    spare: Vec<Vec<I>>,
+}
+
+/// A batch being filled or waiting: its events and their spool segments as (segment, events)
+/// runs, in order.
+struct Pending<I> {
+    items: Vec<I>,
+    segments: Vec<(u64, usize)>,
+}
+
+impl<I> Queue<I> {
+    fn new(batch_size: usize, capacity: usize) -> Self {
+        Queue { batches: VecDeque::new(), len: 0, batch_size, buffer: batch_size.min(capacity), spare: Vec::new() }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn push(&mut self, item: I, segment: u64) {
+        let open = self.batches.back().is_some_and(|b| b.items.len() < self.batch_size);
+        if !open {
+            let items = self.spare.pop().unwrap_or_else(|| Vec::with_capacity(self.buffer));
+            self.batches.push_back(Pending { items, segments: Vec::new() });
+        }
+        let batch = self.batches.back_mut().expect("a batch to fill");
+        batch.items.push(item);
+        match batch.segments.last_mut() {
+            Some((last, count)) if *last == segment => *count += 1,
+            _ => batch.segments.push((segment, 1)),
+        }
+        self.len += 1;
+    }
+
+    /// The batch at the front, full or not.
+    fn pop(&mut self) -> Option<Pending<I>> {
+        let batch = self.batches.pop_front()?;
+        self.len -= batch.items.len();
+        Some(batch)
+    }
+
+    /// Every queued event, in order.
+    fn drain(&mut self) -> impl Iterator<Item = I> + '_ {
+        self.len = 0;
+        self.batches.drain(..).flat_map(|b| b.items)
+    }
+
+    /// Takes back the buffer of a batch that was sent.
+    fn recycle(&mut self, mut items: Vec<I>) {
+        items.clear();
+        if self.spare.len() < 16 {
+            self.spare.push(items);
+        }
+    }
 }
 
 struct State<I> {
-    queue: VecDeque<Queued<I>>,
+    queue: Queue<I>,
     /// Events taken so far; the sequence number of the next one.
     enqueued: u64,
     /// Events cut into batches so far; the sequence number of the queue's front.
@@ -443,11 +508,13 @@ where
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| StartError::NoRuntime)?;
         let batch_size = options.batch_size.unwrap_or(max_batch).min(max_batch).max(1);
         let capacity = options.capacity.clamp(1, Semaphore::MAX_PERMITS);
-        let mut queue = VecDeque::new();
+        let mut queue = Queue::new(batch_size, capacity);
         let spool = match &options.spool {
             Some(spool_options) => {
                 let (spool, recovered) = Spool::open::<I>(spool_options, batch_size).map_err(StartError::Spool)?;
-                queue.extend(recovered.items.into_iter().map(|(segment, item)| Queued { item, segment }));
+                for (segment, item) in recovered.items {
+                    queue.push(item, segment);
+                }
                 Some(spool)
             }
             None => None,
@@ -499,7 +566,6 @@ where
             sync_interval: interval,
             excess: recovered.saturating_sub(capacity),
             next_batch: 0,
-            spare: Vec::new(),
         };
         let task = runtime.spawn(worker.run());
         *lock(&shared.worker) = Some(task);
@@ -574,7 +640,7 @@ where
                 return Err(SendError { kind: SendErrorKind::Spool, item, spool: Some(e) });
             }
         };
-        state.queue.push_back(Queued { item, segment });
+        state.queue.push(item, segment);
         state.enqueued += 1;
         let len = state.queue.len();
         if len == 1 {
@@ -666,8 +732,6 @@ struct Worker<I, E, F> {
     /// Events read back from the spool beyond `capacity`: their completion frees no room.
     excess: usize,
     next_batch: usize,
-    /// Buffers of accepted batches, reused for the next ones.
-    spare: Vec<Vec<I>>,
 }
 
 /// What woke the worker.
@@ -781,7 +845,7 @@ where
         let mut left: Vec<(u64, Vec<I>)> = batches.into_values().map(|b| (b.start, b.items)).collect();
         left.sort_by_key(|(start, _)| *start);
         let mut unsent: Vec<I> = left.into_iter().flat_map(|(_, items)| items).collect();
-        unsent.extend(state.queue.drain(..).map(|q| q.item));
+        unsent.extend(state.queue.drain());
         if let Some(spool) = state.spool.as_mut() {
             if let Err(e) = spool.close() {
                 tracing::warn!("ingestor: {e}");
@@ -808,16 +872,8 @@ where
             if !due {
                 break;
             }
-            let n = batch_size.min(state.queue.len());
-            let mut items = self.spare.pop().unwrap_or_else(|| Vec::with_capacity(n));
-            let mut segments: Vec<(u64, usize)> = Vec::new();
-            for queued in state.queue.drain(..n) {
-                match segments.last_mut() {
-                    Some((segment, count)) if *segment == queued.segment => *count += 1,
-                    _ => segments.push((queued.segment, 1)),
-                }
-                items.push(queued.item);
-            }
+            let Some(Pending { items, segments }) = state.queue.pop() else { break };
+            let n = items.len();
             let start = state.cut;
             state.cut += n as u64;
             state.since = (!state.queue.is_empty()).then_some(now);
@@ -829,13 +885,14 @@ where
 
     fn finish(&mut self, batch: InFlight<I>, attempts: u32, result: Result<(), E>) {
         let shared = Arc::clone(&self.shared);
-        let InFlight { mut items, index, segments, .. } = batch;
+        let InFlight { items, index, segments, .. } = batch;
         let n = items.len();
         let counters = &shared.counters;
         counters.retried.fetch_add(n as u64 * u64::from(attempts.saturating_sub(1)), Ordering::Relaxed);
         match result {
             Ok(()) => {
-                if let Some(spool) = lock(&shared.state).spool.as_mut() {
+                let mut state = lock(&shared.state);
+                if let Some(spool) = state.spool.as_mut() {
                     for (segment, count) in segments {
                         if let Err(e) = spool.ack(segment, count) {
                             // The events were accepted; at worst the next start sends them again
@@ -844,9 +901,9 @@ where
                         }
                     }
                 }
+                state.queue.recycle(items);
+                drop(state);
                 counters.accepted.fetch_add(n as u64, Ordering::Relaxed);
-                items.clear();
-                self.spare.push(items);
             }
             Err(error) => {
                 tracing::warn!(batch = index, events = n, attempts, %error, "ingestor: a batch failed; its events are given back");
