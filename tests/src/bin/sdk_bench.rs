@@ -658,17 +658,20 @@ fn bulk(side: Side, opts: &Opts) -> Res<()> {
 }
 
 /// The client process of the ingestor benchmark: N events through `client.events().ingestor(..)`,
-/// in memory only (`mem`) or with the durable spool (`spool`, default fsync policy).
+/// in memory only (`mem`) or with the durable spool (`spool`, default fsync policy). Each
+/// measurement runs in a process of its own, as the bulk helper's does, so that neither finds
+/// the heap the other left behind (`--phase enqueue|e2e`):
 ///
-/// 1. Enqueue cost: N events queued with `try_send` into an ingestor whose capacity holds them
+/// 1. `enqueue`: N events queued with `try_send` into an ingestor whose capacity holds them
 ///    all and whose batches wait (flush interval of an hour, so the network stays out of the
 ///    timed loop); then the ingestor is shut down (sending them) outside the timing.
-/// 2. End to end: N events (built beforehand, as for `ingest_events`) through an ingestor with
+/// 2. `e2e`: N events (built beforehand, as for `ingest_events`) through an ingestor with
 ///    the default options, from the first `send` until `shutdown` returns with all accepted.
 fn ingestor(spool: bool, opts: &Opts) -> Res<()> {
     pin(0);
     let port = opts.num("port") as u16;
     let events = opts.num("events");
+    let phase = opts.0.get("phase").map(String::as_str).unwrap_or("e2e");
     let dir = std::env::temp_dir().join(format!("sdk-bench-spool-{}", std::process::id()));
     let options = || {
         let options = flexprice::IngestorOptions::new();
@@ -681,41 +684,51 @@ fn ingestor(spool: bool, opts: &Opts) -> Res<()> {
     let result = runtime().block_on(async {
         let sdk = sdk_client(port)?;
         sdk.events().post_events(sdk_event()).await?;
-
         let items: Vec<IngestEventRequest> = (0..events).map(|_| sdk_event()).collect();
-        let parked = options().capacity(events).flush_interval(std::time::Duration::from_secs(3600));
-        let ingestor = sdk.events().ingestor(parked)?;
-        let started = Instant::now();
-        for item in items {
-            if let Err(e) = ingestor.try_send(item) {
-                return Err(format!("try_send failed: {e}").into());
+        match phase {
+            "enqueue" => {
+                let parked = options().capacity(events).flush_interval(std::time::Duration::from_secs(3600));
+                let ingestor = sdk.events().ingestor(parked)?;
+                let started = Instant::now();
+                for item in items {
+                    if let Err(e) = ingestor.try_send(item) {
+                        return Err(format!("try_send failed: {e}").into());
+                    }
+                }
+                let enqueue = started.elapsed().as_secs_f64();
+                let report = ingestor.shutdown(std::time::Duration::from_secs(120)).await;
+                if report.stats().accepted != events as u64 {
+                    return Err(format!("{} of {events} events accepted", report.stats().accepted).into());
+                }
+                println!("enqueue_ns={}", enqueue * 1e9 / events as f64);
             }
-        }
-        let enqueue = started.elapsed().as_secs_f64();
-        let report = ingestor.shutdown(std::time::Duration::from_secs(120)).await;
-        if report.stats().accepted != events as u64 {
-            return Err(format!("{} of {events} events accepted", report.stats().accepted).into());
-        }
-        println!("enqueue_ns={}", enqueue * 1e9 / events as f64);
-
-        let items: Vec<IngestEventRequest> = (0..events).map(|_| sdk_event()).collect();
-        let mut accepted = 0;
-        let m = measure(async {
-            let ingestor = sdk.events().ingestor(options())?;
-            for item in items {
-                ingestor.send(item).await.map_err(|e| e.to_string())?;
+            "e2e" => {
+                let mut accepted = 0;
+                let mut sent_s = 0.0;
+                let m = measure(async {
+                    let started = Instant::now();
+                    let ingestor = sdk.events().ingestor(options())?;
+                    for item in items {
+                        ingestor.send(item).await.map_err(|e| e.to_string())?;
+                    }
+                    sent_s = started.elapsed().as_secs_f64();
+                    let report = ingestor.shutdown(std::time::Duration::from_secs(120)).await;
+                    accepted = report.stats().accepted;
+                    Ok(())
+                })
+                .await?;
+                if accepted != events as u64 {
+                    return Err(format!("{accepted} of {events} events accepted").into());
+                }
+                println!("events_per_s={}", events as f64 / m.seconds);
+                println!("cpu_s={}", m.cpu);
+                // Where the time goes: until the last `send` returned, and the drain after it.
+                println!("send_phase_s={sent_s}");
+                println!("drain_phase_s={}", m.seconds - sent_s);
+                println!("rss_mb={}", peak_rss_kib() as f64 / 1024.0);
             }
-            let report = ingestor.shutdown(std::time::Duration::from_secs(120)).await;
-            accepted = report.stats().accepted;
-            Ok(())
-        })
-        .await?;
-        if accepted != events as u64 {
-            return Err(format!("{accepted} of {events} events accepted").into());
+            other => return Err(format!("unknown --phase {other} (enqueue or e2e)").into()),
         }
-        println!("events_per_s={}", events as f64 / m.seconds);
-        println!("cpu_s={}", m.cpu);
-        println!("rss_mb={}", peak_rss_kib() as f64 / 1024.0);
         Ok(())
     });
     let _ = std::fs::remove_dir_all(&dir);
@@ -833,12 +846,16 @@ fn all(smoke: bool) -> Res<()> {
     let mut ing: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for _ in 0..bulk_rounds {
         for mode in ["mem", "spool"] {
-            let args: Vec<String> =
-                ["ingestor", mode, "--port", &port, "--events", &bulk_events.to_string()].map(str::to_owned).into();
-            for (k, v) in run_child(&exe, &args)? {
-                ing.entry(format!("ingestor.{mode}.{k}")).or_default().push(v.parse()?);
+            for phase in ["enqueue", "e2e"] {
+                let args: Vec<String> =
+                    ["ingestor", mode, "--port", &port, "--events", &bulk_events.to_string(), "--phase", phase]
+                        .map(str::to_owned)
+                        .into();
+                for (k, v) in run_child(&exe, &args)? {
+                    ing.entry(format!("ingestor.{mode}.{k}")).or_default().push(v.parse()?);
+                }
+                fetch_stats(server.port)?;
             }
-            fetch_stats(server.port)?;
         }
     }
     print_medians(&mut ing);
@@ -863,7 +880,7 @@ fn main() {
         Some("ingestor") => match args.get(1).map(String::as_str) {
             Some("mem") => ingestor(false, &Opts::parse(&args[2..])),
             Some("spool") => ingestor(true, &Opts::parse(&args[2..])),
-            _ => Err("usage: sdk_bench ingestor mem|spool --port N --events N".into()),
+            _ => Err("usage: sdk_bench ingestor mem|spool --port N --events N [--phase enqueue|e2e]".into()),
         },
         _ => {
             Err("usage: sdk_bench all [--smoke] | server | calls ... | bulk sdk|base ... | ingestor mem|spool ..."
