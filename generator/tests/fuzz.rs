@@ -481,6 +481,6 @@ proptest! {
 #[test]
 fn every_seed_generates() {
     for (name, doc) in seeds() {
-        check(&name, &doc, false).unwrap();
+        check(name, doc, false).unwrap();
     }
 }

@@ -356,9 +356,9 @@ fn parameters_section(api: &Api, op: &Operation) -> String {
             if !p.required {
                 if let Some(ps) = &op.params_struct {
                     desc = format!(
-                        "{desc}{}Set with `{ps}::with_{}`.",
+                        "{desc}{}Set with `{ps}::{}`.",
                         if desc.is_empty() { "" } else { " " },
-                        p.rust_name.trim_end_matches('_')
+                        super::setter_name(&p.rust_name)
                     );
                 }
             }

@@ -212,7 +212,7 @@ pub(crate) fn program(api: &Api, op: &Operation, setup: Setup, usage: Use) -> Pr
             if let Some(example) = &p.example {
                 let mode = if p.ty == TypeRef::String { Mode::Arg } else { Mode::Exact };
                 let (v, _) = values.value(&p.ty, Some(example), mode, &p.wire_name);
-                e = e.then(&format!("with_{}", p.rust_name.trim_end_matches('_')), Some(vec![v]));
+                e = e.then(&super::setter_name(&p.rust_name), Some(vec![v]));
             }
         }
         if matches!(e, Expr::Chain { .. }) {

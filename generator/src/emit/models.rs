@@ -231,7 +231,7 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
     let allow_deprecated = fields.iter().any(|f| f.deprecated).then(|| quote!(#[allow(deprecated)]));
     let setters = fields.iter().filter(|f| !f.is_plain()).map(|f| {
         let id = ident(&f.rust_name);
-        let setter = ident(&format!("with_{}", f.rust_name.trim_matches('_')));
+        let setter = ident(&super::setter_name(&f.rust_name));
         let (g, a, e) = setter_arg(&f.ty, &quote!(value), "");
         let g = generics(&g);
         let sd = format!(" Sets [`{}`](Self::{}).", f.rust_name, f.rust_name);

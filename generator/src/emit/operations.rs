@@ -477,7 +477,7 @@ fn params_struct(api: &Api, op: &Operation) -> Option<TokenStream> {
     });
     let setters = optional.iter().map(|p| {
         let id = ident(&p.rust_name);
-        let setter = ident(&format!("with_{}", p.rust_name.trim_matches('_')));
+        let setter = ident(&super::setter_name(&p.rust_name));
         let sd = format!(" Sets [`{}`](Self::{}).", p.rust_name, p.rust_name);
         let (arg, conv) = match &p.ty {
             TypeRef::String => (quote!(impl Into<String>), quote!(value.into())),

@@ -447,7 +447,7 @@ impl<'a> Values<'a> {
                 match given {
                     Some(v) if !v.is_null() => {
                         let (e, j) = self.value(&f.ty, Some(v), Mode::Arg, &f.wire_name);
-                        setters.push((format!("with_{}", f.rust_name.trim_end_matches('_')), e));
+                        setters.push((super::setter_name(&f.rust_name), e));
                         json.insert(f.wire_name.clone(), j);
                     }
                     _ if f.required => {
