@@ -51,8 +51,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let report = ingestor.shutdown(Duration::from_secs(30)).await;
     println!("{:?}", report.stats());
-    if !report.is_complete() {
-        eprintln!("{} events left in the spool for the next start", report.unsent().len());
+    // Failed batches (after the retries): a refusal (4xx) has left the spool, a failure that
+    // may pass later (5xx, 429, the network) is still in it, for the next start.
+    for batch in report.failed() {
+        eprintln!("batch {} of {} events failed: {}", batch.index(), batch.items().len(), batch.error());
+    }
+    if !report.unsent().is_empty() {
+        eprintln!("{} events not sent by the deadline; the spool keeps them", report.unsent().len());
     }
     Ok(())
 }

@@ -431,7 +431,7 @@ fn parse_once(contents: &str) -> syn::Result<()> {
 fn progress() {
     static CASES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = CASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-    if n % 1000 == 0 {
+    if n.is_multiple_of(1000) {
         eprintln!("fuzz: {n} cases");
     }
 }

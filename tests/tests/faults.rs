@@ -864,7 +864,7 @@ enum Fault {
 /// response, or a reset after the head of a 202.
 fn fault_at(n: usize) -> Fault {
     let r = splitmix64(SEED ^ n as u64);
-    if r % 3 != 0 {
+    if !r.is_multiple_of(3) {
         return Fault::None;
     }
     match (r >> 32) % 3 {

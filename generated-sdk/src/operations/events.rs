@@ -462,6 +462,7 @@ impl<'a> Events<'a> {
             options,
             1000usize,
             hooks,
+            Error::is_retryable,
             move |batch: Vec<crate::models::IngestEventRequest>| {
                 let body = crate::models::BulkIngestEventRequest::new(batch);
                 let request = crate::runtime::validate::validate(&body)

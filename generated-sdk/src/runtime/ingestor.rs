@@ -9,8 +9,8 @@
 //! It is generic over the item type and over the function that sends one batch, supplied by
 //! the generated crate (the way [`run_batches`](super::bulk::run_batches) is), so it knows
 //! nothing of HTTP. With a [`SpoolOptions`], every item is also written to a durable log before
-//! `send` returns, removed once the API accepted it, and sent again by the next ingestor that
-//! opens the same directory.
+//! `send` returns, removed once the API accepted it (or refused it for good), and sent again by
+//! the next ingestor that opens the same directory.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -417,6 +417,8 @@ struct Shared<I, E> {
     /// Every event with a lower sequence number is accepted or failed.
     done: watch::Sender<u64>,
     failures: Mutex<Option<mpsc::UnboundedReceiver<FailedBatch<I, E>>>>,
+    /// Failed batches whose receiver was taken and dropped: kept for the shutdown report.
+    unclaimed: Mutex<Vec<FailedBatch<I, E>>>,
     worker: Mutex<Option<JoinHandle<Vec<I>>>>,
 }
 
@@ -499,10 +501,15 @@ where
     /// resolves to the number of attempts made and the outcome.
     ///
     /// With a spool, what it holds is read back first and queued before anything else.
+    /// `retryable` tells a failure that may succeed later (the batch stays in the spool for the
+    /// next start) from one the API refused (the batch leaves the spool: sending the same
+    /// events again would fail again; they come back through [`failures`](Self::failures)).
+    #[doc(hidden)]
     pub fn start<F>(
         options: IngestorOptions,
         max_batch: usize,
         hooks: ItemHooks<I>,
+        retryable: fn(&E) -> bool,
         send: F,
     ) -> Result<Self, StartError>
     where
@@ -555,6 +562,7 @@ where
             },
             done,
             failures: Mutex::new(Some(failures_rx)),
+            unclaimed: Mutex::new(Vec::new()),
             worker: Mutex::new(None),
         });
         if recovered > 0 {
@@ -564,6 +572,7 @@ where
             shared: Arc::clone(&shared),
             send,
             failures: failures_tx,
+            retryable,
             concurrency: options.concurrency.max(1),
             flush_interval: options.flush_interval,
             sync_interval: interval,
@@ -706,12 +715,13 @@ where
                 }
             }
         }
-        let mut failed = Vec::new();
+        let mut failed = std::mem::take(&mut *lock(&shared.unclaimed));
         if let Some(rx) = lock(&shared.failures).as_mut() {
             while let Ok(batch) = rx.try_recv() {
                 failed.push(batch);
             }
         }
+        failed.sort_by_key(|b| b.index());
         ShutdownReport { stats: shared.stats(), failed, unsent, completed }
     }
 }
@@ -729,6 +739,7 @@ struct Worker<I, E, F> {
     shared: Arc<Shared<I, E>>,
     send: F,
     failures: mpsc::UnboundedSender<FailedBatch<I, E>>,
+    retryable: fn(&E) -> bool,
     concurrency: usize,
     flush_interval: Duration,
     sync_interval: Option<Duration>,
@@ -909,10 +920,26 @@ where
                 counters.accepted.fetch_add(n as u64, Ordering::Relaxed);
             }
             Err(error) => {
-                tracing::warn!(batch = index, events = n, attempts, %error, "ingestor: a batch failed; its events are given back");
+                let retryable = (self.retryable)(&error);
+                tracing::warn!(batch = index, events = n, attempts, retryable, %error, "ingestor: a batch failed; its events are given back");
                 counters.failed.fetch_add(n as u64, Ordering::Relaxed);
-                // A failed batch stays in the spool: the next start sends it again.
-                let _ = self.failures.send(FailedBatch::new(index, items, error));
+                // A batch that may go through later (the API down longer than the retries)
+                // stays in the spool, and the next start sends it again. One the API refused
+                // leaves it: it would be refused at every start. Either way its events come
+                // back to the caller.
+                if !retryable {
+                    if let Some(spool) = lock(&shared.state).spool.as_mut() {
+                        for (segment, count) in segments {
+                            if let Err(e) = spool.ack(segment, count) {
+                                tracing::warn!("ingestor: {e}");
+                            }
+                        }
+                    }
+                }
+                if let Err(returned) = self.failures.send(FailedBatch::new(index, items, error)) {
+                    // The receiver was taken and dropped: the shutdown report has the batch.
+                    lock(&shared.unclaimed).push(returned.0);
+                }
             }
         }
         counters.pending.fetch_sub(n as u64, Ordering::Relaxed);

@@ -6,8 +6,8 @@
 //! It is generic over the item type and over the function that sends one batch, supplied by
 //! the generated crate (the way [`run_batches`](super::bulk::run_batches) is), so it knows
 //! nothing of HTTP. With a [`SpoolOptions`], every item is also written to a durable log before
-//! `send` returns, removed once the API accepted it, and sent again by the next ingestor that
-//! opens the same directory.
+//! `send` returns, removed once the API accepted it (or refused it for good), and sent again by
+//! the next ingestor that opens the same directory.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -414,6 +414,8 @@ struct Shared<I, E> {
     /// Every event with a lower sequence number is accepted or failed.
     done: watch::Sender<u64>,
     failures: Mutex<Option<mpsc::UnboundedReceiver<FailedBatch<I, E>>>>,
+    /// Failed batches whose receiver was taken and dropped: kept for the shutdown report.
+    unclaimed: Mutex<Vec<FailedBatch<I, E>>>,
     worker: Mutex<Option<JoinHandle<Vec<I>>>>,
 }
 
@@ -496,10 +498,15 @@ where
     /// resolves to the number of attempts made and the outcome.
     ///
     /// With a spool, what it holds is read back first and queued before anything else.
+    /// `retryable` tells a failure that may succeed later (the batch stays in the spool for the
+    /// next start) from one the API refused (the batch leaves the spool: sending the same
+    /// events again would fail again; they come back through [`failures`](Self::failures)).
+    #[doc(hidden)]
     pub fn start<F>(
         options: IngestorOptions,
         max_batch: usize,
         hooks: ItemHooks<I>,
+        retryable: fn(&E) -> bool,
         send: F,
     ) -> Result<Self, StartError>
     where
@@ -552,6 +559,7 @@ where
             },
             done,
             failures: Mutex::new(Some(failures_rx)),
+            unclaimed: Mutex::new(Vec::new()),
             worker: Mutex::new(None),
         });
         if recovered > 0 {
@@ -561,6 +569,7 @@ where
             shared: Arc::clone(&shared),
             send,
             failures: failures_tx,
+            retryable,
             concurrency: options.concurrency.max(1),
             flush_interval: options.flush_interval,
             sync_interval: interval,
@@ -703,12 +712,13 @@ where
                 }
             }
         }
-        let mut failed = Vec::new();
+        let mut failed = std::mem::take(&mut *lock(&shared.unclaimed));
         if let Some(rx) = lock(&shared.failures).as_mut() {
             while let Ok(batch) = rx.try_recv() {
                 failed.push(batch);
             }
         }
+        failed.sort_by_key(|b| b.index());
         ShutdownReport { stats: shared.stats(), failed, unsent, completed }
     }
 }
@@ -726,6 +736,7 @@ struct Worker<I, E, F> {
     shared: Arc<Shared<I, E>>,
     send: F,
     failures: mpsc::UnboundedSender<FailedBatch<I, E>>,
+    retryable: fn(&E) -> bool,
     concurrency: usize,
     flush_interval: Duration,
     sync_interval: Option<Duration>,
@@ -906,10 +917,26 @@ where
                 counters.accepted.fetch_add(n as u64, Ordering::Relaxed);
             }
             Err(error) => {
-                tracing::warn!(batch = index, events = n, attempts, %error, "ingestor: a batch failed; its events are given back");
+                let retryable = (self.retryable)(&error);
+                tracing::warn!(batch = index, events = n, attempts, retryable, %error, "ingestor: a batch failed; its events are given back");
                 counters.failed.fetch_add(n as u64, Ordering::Relaxed);
-                // A failed batch stays in the spool: the next start sends it again.
-                let _ = self.failures.send(FailedBatch::new(index, items, error));
+                // A batch that may go through later (the API down longer than the retries)
+                // stays in the spool, and the next start sends it again. One the API refused
+                // leaves it: it would be refused at every start. Either way its events come
+                // back to the caller.
+                if !retryable {
+                    if let Some(spool) = lock(&shared.state).spool.as_mut() {
+                        for (segment, count) in segments {
+                            if let Err(e) = spool.ack(segment, count) {
+                                tracing::warn!("ingestor: {e}");
+                            }
+                        }
+                    }
+                }
+                if let Err(returned) = self.failures.send(FailedBatch::new(index, items, error)) {
+                    // The receiver was taken and dropped: the shutdown report has the batch.
+                    lock(&shared.unclaimed).push(returned.0);
+                }
             }
         }
         counters.pending.fetch_sub(n as u64, Ordering::Relaxed);
@@ -977,6 +1004,11 @@ mod tests {
         }
     }
 
+    /// Every failure of these tests may succeed later.
+    fn retry_all(_: &String) -> bool {
+        true
+    }
+
     fn ok(_: &[Ev]) -> (u32, Result<(), String>) {
         (1, Ok(()))
     }
@@ -985,7 +1017,8 @@ mod tests {
     async fn full_batches_go_at_once_the_rest_after_the_flush_interval() {
         let api = Api::default();
         let options = IngestorOptions::new().flush_interval(Duration::from_millis(500)).capacity(10_000);
-        let ingestor = Ingestor::start(options, 100, hooks(), api.sender(Duration::from_millis(10), ok)).unwrap();
+        let ingestor =
+            Ingestor::start(options, 100, hooks(), retry_all, api.sender(Duration::from_millis(10), ok)).unwrap();
         let started = Instant::now();
         for n in 0..250 {
             let key = ingestor.send(ev(n)).await.unwrap();
@@ -1013,7 +1046,8 @@ mod tests {
     async fn flush_sends_a_partial_batch_and_waits_for_it() {
         let api = Api::default();
         let options = IngestorOptions::new().flush_interval(Duration::from_secs(3600));
-        let ingestor = Ingestor::start(options, 100, hooks(), api.sender(Duration::from_millis(20), ok)).unwrap();
+        let ingestor =
+            Ingestor::start(options, 100, hooks(), retry_all, api.sender(Duration::from_millis(20), ok)).unwrap();
         for n in 0..7 {
             ingestor.send(ev(n)).await.unwrap();
         }
@@ -1030,7 +1064,7 @@ mod tests {
     async fn when_full_reject_gives_the_event_back_and_wait_waits_for_room() {
         let api = Api::default();
         let options = IngestorOptions::new().capacity(3).when_full(WhenFull::Reject).concurrency(1);
-        let ingestor = Ingestor::start(options, 2, hooks(), api.sender(Duration::from_secs(1), ok)).unwrap();
+        let ingestor = Ingestor::start(options, 2, hooks(), retry_all, api.sender(Duration::from_secs(1), ok)).unwrap();
         for n in 0..3 {
             ingestor.send(ev(n)).await.unwrap();
         }
@@ -1042,7 +1076,7 @@ mod tests {
 
         let api = Api::default();
         let options = IngestorOptions::new().capacity(3).concurrency(1);
-        let ingestor = Ingestor::start(options, 2, hooks(), api.sender(Duration::from_secs(1), ok)).unwrap();
+        let ingestor = Ingestor::start(options, 2, hooks(), retry_all, api.sender(Duration::from_secs(1), ok)).unwrap();
         let started = Instant::now();
         for n in 0..5 {
             ingestor.send(ev(n)).await.unwrap();
@@ -1063,7 +1097,7 @@ mod tests {
                 (3, Ok(()))
             }
         });
-        let ingestor = Ingestor::start(IngestorOptions::new(), 10, hooks(), sender).unwrap();
+        let ingestor = Ingestor::start(IngestorOptions::new(), 10, hooks(), retry_all, sender).unwrap();
         let mut failures = ingestor.failures().expect("the receiver");
         assert!(ingestor.failures().is_none(), "one receiver only");
         for n in 0..30 {
@@ -1088,7 +1122,8 @@ mod tests {
     async fn the_shutdown_deadline_gives_back_what_is_in_flight_and_queued() {
         let api = Api::default();
         let options = IngestorOptions::new().concurrency(1);
-        let ingestor = Ingestor::start(options, 5, hooks(), api.sender(Duration::from_secs(3600), ok)).unwrap();
+        let ingestor =
+            Ingestor::start(options, 5, hooks(), retry_all, api.sender(Duration::from_secs(3600), ok)).unwrap();
         let clone = ingestor.clone();
         for n in 0..12 {
             clone.send(ev(n)).await.unwrap();
@@ -1107,7 +1142,8 @@ mod tests {
     async fn dropping_every_handle_still_sends_what_is_queued() {
         let api = Api::default();
         let ingestor =
-            Ingestor::start(IngestorOptions::new(), 4, hooks(), api.sender(Duration::from_millis(1), ok)).unwrap();
+            Ingestor::start(IngestorOptions::new(), 4, hooks(), retry_all, api.sender(Duration::from_millis(1), ok))
+                .unwrap();
         for n in 0..6 {
             ingestor.send(ev(n)).await.unwrap();
         }
@@ -1119,8 +1155,53 @@ mod tests {
     #[test]
     fn starting_outside_a_runtime_is_an_error() {
         let api = Api::default();
-        let err = Ingestor::start(IngestorOptions::new(), 4, hooks(), api.sender(Duration::ZERO, ok)).unwrap_err();
+        let err =
+            Ingestor::start(IngestorOptions::new(), 4, hooks(), retry_all, api.sender(Duration::ZERO, ok)).unwrap_err();
         assert!(matches!(err, StartError::NoRuntime), "{err}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_batch_leaves_the_spool_and_a_dropped_receiver_loses_nothing() {
+        let dir = super::super::spool::tests::TempDir::new();
+        let spool = SpoolOptions::new(dir.path()).segment_events(4);
+        // Batches of 4: the one holding event 1 is refused (a 400), the one holding event 5
+        // fails in a way that may pass later (a 503 after the retries).
+        let api = Api::default();
+        let sender = api.sender(Duration::from_millis(10), |batch| {
+            if batch.iter().any(|e| e.n == 1) {
+                (1, Err("400".to_owned()))
+            } else if batch.iter().any(|e| e.n == 5) {
+                (3, Err("503".to_owned()))
+            } else {
+                (1, Ok(()))
+            }
+        });
+        fn only_503(error: &String) -> bool {
+            error == "503"
+        }
+        let options = IngestorOptions::new().spool(spool.clone()).concurrency(1);
+        let ingestor = Ingestor::start(options, 4, hooks(), only_503, sender).unwrap();
+        // The receiver taken and dropped: the failed batches are in the report all the same.
+        drop(ingestor.failures());
+        for n in 0..12 {
+            ingestor.send(ev(n)).await.unwrap();
+        }
+        let report = ingestor.shutdown(Duration::from_secs(5)).await;
+        assert_eq!(report.stats().failed, 8);
+        let failed: Vec<Vec<u32>> = report.failed().iter().map(|b| b.items().iter().map(|e| e.n).collect()).collect();
+        assert_eq!(failed, vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7]]);
+        drop(report);
+
+        // The next start finds only the batch that may pass now.
+        let api2 = Api::default();
+        let options = IngestorOptions::new().spool(spool);
+        let ingestor =
+            Ingestor::start(options, 4, hooks(), only_503, api2.sender(Duration::from_millis(10), ok)).unwrap();
+        assert_eq!(ingestor.stats().recovered, 4);
+        let report = ingestor.shutdown(Duration::from_secs(5)).await;
+        assert!(report.is_complete());
+        let resent: Vec<u32> = api2.sent().concat().into_iter().map(|e| e.n).collect();
+        assert_eq!(resent, vec![4, 5, 6, 7]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -1137,7 +1218,7 @@ mod tests {
             }
         });
         let options = IngestorOptions::new().spool(spool.clone()).concurrency(1);
-        let ingestor = Ingestor::start(options, 4, hooks(), sender).unwrap();
+        let ingestor = Ingestor::start(options, 4, hooks(), retry_all, sender).unwrap();
         let mut keys = Vec::new();
         for n in 0..10 {
             keys.push(ingestor.send(ev(n)).await.unwrap().unwrap());
@@ -1150,7 +1231,8 @@ mod tests {
         // Second run on the same directory: the failed batch is sent again, keys unchanged.
         let api2 = Api::default();
         let options = IngestorOptions::new().spool(spool.clone());
-        let ingestor = Ingestor::start(options, 4, hooks(), api2.sender(Duration::from_millis(10), ok)).unwrap();
+        let ingestor =
+            Ingestor::start(options, 4, hooks(), retry_all, api2.sender(Duration::from_millis(10), ok)).unwrap();
         assert_eq!(ingestor.stats().recovered, 4);
         let report = ingestor.shutdown(Duration::from_secs(5)).await;
         assert!(report.is_complete());
@@ -1158,14 +1240,19 @@ mod tests {
         let expected: Vec<(u32, String)> = (4..8).map(|n| (n, keys[n as usize].clone())).collect();
         assert_eq!(resent, expected);
         // everything accepted: no segment left
-        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|name| name != "spool.lock")
+            .collect();
         assert!(left.is_empty(), "{left:?}");
 
         // A spool directory that cannot be used is an error at start.
         let file = dir.path().join("file");
         std::fs::write(&file, b"x").unwrap();
         let options = IngestorOptions::new().spool(SpoolOptions::new(&file));
-        let err = Ingestor::start(options, 4, hooks(), Api::default().sender(Duration::ZERO, ok)).unwrap_err();
+        let err =
+            Ingestor::start(options, 4, hooks(), retry_all, Api::default().sender(Duration::ZERO, ok)).unwrap_err();
         assert!(matches!(err, StartError::Spool(_)), "{err}");
     }
 }

@@ -66,7 +66,8 @@ pub enum FsyncPolicy {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SpoolOptions {
-    /// The directory of the spool (created if missing). One ingestor at a time may use it.
+    /// The directory of the spool (created if missing). One ingestor at a time may use it: the
+    /// spool locks `spool.lock` in it, and a second one fails to open.
     pub dir: PathBuf,
     /// When written records are forced to disk.
     pub fsync: FsyncPolicy,
@@ -163,6 +164,9 @@ pub struct Spool {
     next_id: u64,
     unsynced: usize,
     buffer: Vec<u8>,
+    /// The directory's lock file, locked while this spool is open: one ingestor at a time, in
+    /// this process or another (the lock goes with the process, so a crash leaves none behind).
+    lock: Option<std::fs::File>,
 }
 
 /// What [`Spool::open`] read back: the items of intact records, each with its segment, in log
@@ -178,6 +182,9 @@ pub struct Recovered<I> {
 fn segment_path(dir: &Path, id: u64) -> PathBuf {
     dir.join(format!("{id:020}.{EXTENSION}"))
 }
+
+/// The file whose lock marks the directory as in use.
+const LOCK_FILE: &str = "spool.lock";
 
 fn segment_id(path: &Path) -> Option<u64> {
     if path.extension()? != EXTENSION {
@@ -249,6 +256,24 @@ impl Spool {
     ) -> Result<(Spool, Recovered<I>), SpoolError> {
         let dir = options.dir.clone();
         std::fs::create_dir_all(&dir).map_err(|e| SpoolError::new("create the directory", &dir, e))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| SpoolError::new("open the lock file", &lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let busy = io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    "another ingestor (in this process or another) has this spool open; give each its own directory",
+                );
+                return Err(SpoolError::new("lock", &lock_path, busy));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(SpoolError::new("lock", &lock_path, e)),
+        }
         let entries = std::fs::read_dir(&dir).map_err(|e| SpoolError::new("list the directory", &dir, e))?;
         let mut ids = Vec::new();
         for entry in entries {
@@ -295,6 +320,7 @@ impl Spool {
             next_id: ids.last().map_or(1, |id| id + 1),
             unsynced: 0,
             buffer: Vec::new(),
+            lock: Some(lock),
         };
         Ok((spool, recovered))
     }
@@ -391,9 +417,12 @@ impl Spool {
     }
 
     /// Closes the segment being written (syncing it), deleting it if all its records were
-    /// accepted; the next append starts a new one.
+    /// accepted; the next append starts a new one. Releases the directory's lock, so another
+    /// ingestor may open it.
     pub fn close(&mut self) -> Result<(), SpoolError> {
-        self.seal()
+        let sealed = self.seal();
+        self.lock = None;
+        sealed
     }
 
     /// Segment files not deleted yet (the one being written included).
@@ -487,8 +516,10 @@ pub(super) mod tests {
         Item { id: format!("id-{n}"), n }
     }
 
+    /// The files of a spool directory, but its lock file.
     fn files(dir: &Path) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut v: Vec<PathBuf> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| !p.ends_with(LOCK_FILE)).collect();
         v.sort();
         v
     }
@@ -591,6 +622,7 @@ pub(super) mod tests {
         let (mut spool, _) = Spool::open::<Item>(&options, 4).unwrap();
         spool.append(&item(1)).unwrap();
         assert!(!spool.has_unsynced());
+        drop(spool);
         let options = SpoolOptions::new(dir.path()).fsync(FsyncPolicy::EveryBatch);
         let (mut spool, _) = Spool::open::<Item>(&options, 4).unwrap();
         for n in 0..3 {
@@ -599,6 +631,7 @@ pub(super) mod tests {
         assert!(spool.has_unsynced());
         spool.append(&item(3)).unwrap();
         assert!(!spool.has_unsynced(), "synced after a batch of 4");
+        drop(spool);
         let options = SpoolOptions::new(dir.path()).fsync(FsyncPolicy::Interval(Duration::from_secs(1)));
         let (mut spool, recovered) = Spool::open::<Item>(&options, 4).unwrap();
         assert_eq!(recovered.items.len(), 5);
@@ -606,6 +639,20 @@ pub(super) mod tests {
         assert!(spool.has_unsynced());
         spool.sync().unwrap();
         assert!(!spool.has_unsynced());
+    }
+
+    #[test]
+    fn one_spool_at_a_time_per_directory() {
+        let dir = TempDir::new();
+        let (mut first, _) = open(dir.path(), 3);
+        first.append(&item(1)).unwrap();
+        let err = Spool::open::<Item>(&SpoolOptions::new(dir.path()), 10).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("lock") && text.contains("another ingestor"), "{text}");
+        // Closing (or dropping) the first releases the directory; the next one reads its record.
+        first.close().unwrap();
+        let (_second, recovered) = open(dir.path(), 3);
+        assert_eq!(recovered.items.len(), 1);
     }
 
     #[test]

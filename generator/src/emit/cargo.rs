@@ -101,7 +101,7 @@ pub(crate) fn manifest(api: &Api, header: &Header) -> String {
     out.push_str("\n[package]\n");
     out.push_str(&format!("name = {:?}\n", p.name));
     out.push_str(&format!("version = {:?}\n", p.version));
-    out.push_str("edition = \"2021\"\nrust-version = \"1.85\"\n");
+    out.push_str("edition = \"2021\"\nrust-version = \"1.89\"\n");
     out.push_str(&format!("description = {:?}\n", p.description));
     if let Some(l) = &p.license {
         out.push_str(&format!("license = {l:?}\n"));

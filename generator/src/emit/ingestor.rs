@@ -88,7 +88,7 @@ pub(crate) fn tag_items(api: &Api, tag_index: usize) -> (Vec<proc_macro2::TokenS
             ) -> Result<#alias, crate::runtime::ingestor::StartError> {
                 let core = self.core.clone();
                 let hooks = crate::runtime::ingestor::ItemHooks::<#item> { prepare: #prepare, key: #key };
-                crate::runtime::ingestor::Ingestor::start(options, #batch, hooks, move |batch: Vec<#item>| {
+                crate::runtime::ingestor::Ingestor::start(options, #batch, hooks, Error::is_retryable, move |batch: Vec<#item>| {
                     let body = crate::models::#body::new(batch);
                     let request = #encode;
                     let items = body.#field;
@@ -201,8 +201,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {{
     }}
     let report = ingestor.shutdown(Duration::from_secs(30)).await;
     println!("{{:?}}", report.stats());
-    if !report.is_complete() {{
-        eprintln!("{{}} events left in the spool for the next start", report.unsent().len());
+    // Failed batches (after the retries): a refusal (4xx) has left the spool, a failure that
+    // may pass later (5xx, 429, the network) is still in it, for the next start.
+    for batch in report.failed() {{
+        eprintln!("batch {{}} of {{}} events failed: {{}}", batch.index(), batch.items().len(), batch.error());
+    }}
+    if !report.unsent().is_empty() {{
+        eprintln!("{{}} events not sent by the deadline; the spool keeps them", report.unsent().len());
     }}
     Ok(())
 }}
@@ -314,8 +319,13 @@ pub(crate) fn guide_sections(api: &Api) -> Vec<Section> {
                         "With a spool, every event is appended to a log in the directory (one record per event, with a CRC-32) \
                          before `send` returns, and removed once the API accepted its batch. The next ingestor started on the same \
                          directory sends what the log still holds first, with the same idempotency keys, so a crash loses no event \
-                         and the API can drop what was sent twice. A record cut short by a crash in the middle of a write is \
-                         skipped with a warning; the records before it are kept. One ingestor at a time may use a directory.",
+                         and the API can drop what was sent twice. A batch that finally failed in a way that may pass later (a 5xx, \
+                         a 429, the network) stays in the log for the next start; a batch the API refused (any other 4xx, or events \
+                         that fail the spec's checks) leaves it, since sending it again would fail again. Either way its events come \
+                         back through `failures()` or the shutdown report. A record cut short by a crash in the middle of a write is \
+                         skipped with a warning; the records before it are kept. One ingestor at a time may use a directory: it holds \
+                         a lock on `spool.lock` there (released by `shutdown`, or by the end of the process), and a second one fails \
+                         to start with a `StartError` that says so.",
                     )),
                     Block::Para(Text::md(
                         "A process that crashes or is killed loses nothing in any case (the record is written before `send` \

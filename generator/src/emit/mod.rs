@@ -216,9 +216,9 @@ fn wrap_urls(line: &str) -> String {
 /// A duration as docs state it: `500 ms`, `60 s`, `2 min`.
 pub(crate) fn duration(d: std::time::Duration) -> String {
     let ms = d.as_millis();
-    if ms % 60_000 == 0 && ms > 60_000 {
+    if ms.is_multiple_of(60_000) && ms > 60_000 {
         format!("{} min", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{ms} ms")

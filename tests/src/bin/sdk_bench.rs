@@ -560,7 +560,7 @@ fn calls(opts: &Opts) -> Res<()> {
         let mut results: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         let mut record = |key: String, value: f64| results.entry(key).or_default().push(value);
         for round in 0..rounds {
-            let order = if round % 2 == 0 { [Side::Sdk, Side::Base] } else { [Side::Base, Side::Sdk] };
+            let order = if round.is_multiple_of(2) { [Side::Sdk, Side::Base] } else { [Side::Base, Side::Sdk] };
             let order: Vec<Side> = order.into_iter().filter(keep).collect();
             for &side in &order {
                 let m = measure(sequential(side, &sdk, &base, seq_calls)).await?;
