@@ -592,7 +592,8 @@ where
 
     /// Queues `item` and returns its idempotency key, without waiting for the network: the
     /// key is assigned here (unless the item has one), and with a spool the item is in the
-    /// log when this returns.
+    /// log when this returns. The key is `None` only for an item type without an idempotency
+    /// key field (the spec marks none); for events it is always `Some`.
     ///
     /// When the ingestor is full it waits for room ([`WhenFull::Wait`]) or gives the item back
     /// ([`WhenFull::Reject`]). A shut-down ingestor, or a spool that cannot be written, gives
