@@ -98,7 +98,7 @@ impl std::fmt::Display for Error {
             Self::BadRequest(e) => write!(f, "API error: {e}"),
             Self::NotFound(e) => write!(f, "API error: {e}"),
             Self::InternalServerError(e) => write!(f, "API error: {e}"),
-            Self::UnexpectedStatus(e) => write!(f, "unexpected response: {e}"),
+            Self::UnexpectedStatus(e) => write!(f, "{e}"),
             Self::Transport(e) => write!(f, "transport error: {e}"),
             Self::Decode(e) => write!(f, "decode error: {e}"),
             Self::InvalidRequest(e) => write!(f, "invalid request: {e}"),

@@ -549,7 +549,7 @@ fn error(api: &Api) -> TokenStream {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 match self {
                     #(#display)*
-                    Self::UnexpectedStatus(e) => write!(f, "unexpected response: {e}"),
+                    Self::UnexpectedStatus(e) => write!(f, "{e}"),
                     Self::Transport(e) => write!(f, "transport error: {e}"),
                     Self::Decode(e) => write!(f, "decode error: {e}"),
                     Self::InvalidRequest(e) => write!(f, "invalid request: {e}"),
