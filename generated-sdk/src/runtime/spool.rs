@@ -237,16 +237,43 @@ fn read_segment<I: DeserializeOwned>(name: &str, bytes: &[u8], items: &mut Vec<I
             }
         };
         if let Some(problem) = problem {
-            warnings.push(format!(
-                "{name}: {problem} at byte {offset} (the write was interrupted, or the file is damaged); \
-                 the {} byte(s) from there on are skipped, the {} record(s) before it are kept",
-                rest.len(),
-                items.len()
-            ));
-            break;
+            // Damage in the middle costs only the damaged bytes: reading goes on at the next
+            // place where an intact record starts (its length fits and its CRC-32 matches).
+            // A torn last record has none after it.
+            match (1..rest.len()).find(|&at| intact_record_at(&rest[at..])) {
+                Some(skip) => {
+                    warnings.push(format!(
+                        "{name}: {problem} at byte {offset} (the file is damaged); {skip} byte(s) skipped, \
+                         reading goes on at byte {} with the next intact record",
+                        offset + skip
+                    ));
+                    rest = &rest[skip..];
+                    offset += skip;
+                }
+                None => {
+                    warnings.push(format!(
+                        "{name}: {problem} at byte {offset} (the write was interrupted, or the file is damaged); \
+                         the {} byte(s) from there on are skipped, the {} record(s) before it are kept",
+                        rest.len(),
+                        items.len()
+                    ));
+                    break;
+                }
+            }
         }
     }
     undecodable
+}
+
+/// Whether an intact record (a possible length, the whole payload, a matching CRC-32) starts
+/// at the beginning of `bytes`.
+fn intact_record_at(bytes: &[u8]) -> bool {
+    if bytes.len() < HEADER {
+        return false;
+    }
+    let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+    let crc = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    len != 0 && len <= MAX_RECORD && bytes.len() >= HEADER + len && crc32fast::hash(&bytes[HEADER..HEADER + len]) == crc
 }
 
 impl Spool {
@@ -588,6 +615,37 @@ pub(super) mod tests {
         let (_, recovered) = open(dir.path(), 100);
         assert_eq!(recovered.items.len(), 4);
         assert!(recovered.warnings[0].contains("checksum"), "{:?}", recovered.warnings);
+    }
+
+    #[test]
+    fn damage_in_the_middle_costs_only_the_damaged_record() {
+        let dir = TempDir::new();
+        let (mut spool, _) = open(dir.path(), 100);
+        for n in 0..10 {
+            spool.append(&item(n)).unwrap();
+        }
+        drop(spool);
+        let path = segment_path(dir.path(), 1);
+        let full = std::fs::read(&path).unwrap();
+        // the start of record 4, and of record 5
+        let mut starts = vec![MAGIC.len()];
+        for _ in 0..5 {
+            let at = *starts.last().unwrap();
+            let len = u32::from_le_bytes(full[at..at + 4].try_into().unwrap()) as usize;
+            starts.push(at + HEADER + len);
+        }
+        // a flipped byte in the payload of record 4, then in its length field
+        for at in [starts[4] + HEADER + 2, starts[4] + 1] {
+            let mut damaged = full.clone();
+            damaged[at] ^= 0x41;
+            std::fs::write(&path, &damaged).unwrap();
+            let (_, recovered) = open(dir.path(), 100);
+            let ns: Vec<u32> = recovered.items.iter().map(|(_, i)| i.n).collect();
+            assert_eq!(ns, [0, 1, 2, 3, 5, 6, 7, 8, 9], "byte {at}: {:?}", recovered.warnings);
+            assert_eq!(recovered.warnings.len(), 1, "{:?}", recovered.warnings);
+            let expected = format!("reading goes on at byte {}", starts[5]);
+            assert!(recovered.warnings[0].contains(&expected), "{}", recovered.warnings[0]);
+        }
     }
 
     #[test]

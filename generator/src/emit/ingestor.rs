@@ -323,7 +323,8 @@ pub(crate) fn guide_sections(api: &Api) -> Vec<Section> {
                          a 429, the network) stays in the log for the next start; a batch the API refused (any other 4xx, or events \
                          that fail the spec's checks) leaves it, since sending it again would fail again. Either way its events come \
                          back through `failures()` or the shutdown report. A record cut short by a crash in the middle of a write is \
-                         skipped with a warning; the records before it are kept. One ingestor at a time may use a directory: it holds \
+                         skipped with a warning; the records before it are kept, and a record damaged in the middle of a file costs \
+                         only itself. One ingestor at a time may use a directory: it holds \
                          a lock on `spool.lock` there (released by `shutdown`, or by the end of the process), and a second one fails \
                          to start with a `StartError` that says so.",
                     )),
