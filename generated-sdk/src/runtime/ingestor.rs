@@ -907,15 +907,9 @@ where
         match result {
             Ok(()) => {
                 let mut state = lock(&shared.state);
-                if let Some(spool) = state.spool.as_mut() {
-                    for (segment, count) in segments {
-                        if let Err(e) = spool.ack(segment, count) {
-                            // The events were accepted; at worst the next start sends them again
-                            // (with the same keys, so the API drops the duplicates).
-                            tracing::warn!("ingestor: {e}");
-                        }
-                    }
-                }
+                // At worst a failed removal means the next start sends them again (with the
+                // same keys, so the API drops the duplicates).
+                remove_from_spool(&mut state, segments);
                 state.queue.recycle(items);
                 drop(state);
                 counters.accepted.fetch_add(n as u64, Ordering::Relaxed);
@@ -929,13 +923,7 @@ where
                 // leaves it: it would be refused at every start. Either way its events come
                 // back to the caller.
                 if !retryable {
-                    if let Some(spool) = lock(&shared.state).spool.as_mut() {
-                        for (segment, count) in segments {
-                            if let Err(e) = spool.ack(segment, count) {
-                                tracing::warn!("ingestor: {e}");
-                            }
-                        }
-                    }
+                    remove_from_spool(&mut lock(&shared.state), segments);
                 }
                 if let Err(returned) = self.failures.send(FailedBatch::new(index, items, error)) {
                     // The receiver was taken and dropped: the shutdown report has the batch.
@@ -947,6 +935,17 @@ where
         let held_over = self.excess.min(n);
         self.excess -= held_over;
         shared.space.add_permits(n - held_over);
+    }
+}
+
+/// Removes a batch's events from the spool, if there is one: (segment, events) runs.
+fn remove_from_spool<I>(state: &mut State<I>, segments: Vec<(u64, usize)>) {
+    if let Some(spool) = state.spool.as_mut() {
+        for (segment, count) in segments {
+            if let Err(e) = spool.ack(segment, count) {
+                tracing::warn!("ingestor: {e}");
+            }
+        }
     }
 }
 

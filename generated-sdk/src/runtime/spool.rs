@@ -210,19 +210,10 @@ fn read_segment<I: DeserializeOwned>(name: &str, bytes: &[u8], items: &mut Vec<I
     };
     let mut offset = MAGIC.len();
     while !rest.is_empty() {
-        let problem = if rest.len() < HEADER {
-            Some("a record header cut short")
-        } else {
-            let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-            let crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
-            if len == 0 || len > MAX_RECORD {
-                Some("an impossible record length")
-            } else if rest.len() < HEADER + len {
-                Some("a record cut short")
-            } else if crc32fast::hash(&rest[HEADER..HEADER + len]) != crc {
-                Some("a record whose checksum does not match")
-            } else {
-                match serde_json::from_slice::<I>(&rest[HEADER..HEADER + len]) {
+        let problem = match record_at(rest) {
+            Err(problem) => Some(problem),
+            Ok(payload) => {
+                match serde_json::from_slice::<I>(payload) {
                     Ok(item) => items.push(item),
                     Err(e) => {
                         undecodable = true;
@@ -231,8 +222,8 @@ fn read_segment<I: DeserializeOwned>(name: &str, bytes: &[u8], items: &mut Vec<I
                         ));
                     }
                 }
-                rest = &rest[HEADER + len..];
-                offset += HEADER + len;
+                rest = &rest[HEADER + payload.len()..];
+                offset += HEADER + payload.len();
                 None
             }
         };
@@ -240,7 +231,7 @@ fn read_segment<I: DeserializeOwned>(name: &str, bytes: &[u8], items: &mut Vec<I
             // Damage in the middle costs only the damaged bytes: reading goes on at the next
             // place where an intact record starts (its length fits and its CRC-32 matches).
             // A torn last record has none after it.
-            match (1..rest.len()).find(|&at| intact_record_at(&rest[at..])) {
+            match (1..rest.len()).find(|&at| record_at(&rest[at..]).is_ok()) {
                 Some(skip) => {
                     warnings.push(format!(
                         "{name}: {problem} at byte {offset} (the file is damaged); {skip} byte(s) skipped, \
@@ -265,15 +256,24 @@ fn read_segment<I: DeserializeOwned>(name: &str, bytes: &[u8], items: &mut Vec<I
     undecodable
 }
 
-/// Whether an intact record (a possible length, the whole payload, a matching CRC-32) starts
-/// at the beginning of `bytes`.
-fn intact_record_at(bytes: &[u8]) -> bool {
+/// The payload of the record at the start of `bytes` if it is intact (a possible length, the
+/// whole payload, a matching CRC-32), or what is wrong with it.
+fn record_at(bytes: &[u8]) -> Result<&[u8], &'static str> {
     if bytes.len() < HEADER {
-        return false;
+        return Err("a record header cut short");
     }
     let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
     let crc = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
-    len != 0 && len <= MAX_RECORD && bytes.len() >= HEADER + len && crc32fast::hash(&bytes[HEADER..HEADER + len]) == crc
+    if len == 0 || len > MAX_RECORD {
+        return Err("an impossible record length");
+    }
+    let Some(payload) = bytes.get(HEADER..HEADER + len) else {
+        return Err("a record cut short");
+    };
+    if crc32fast::hash(payload) != crc {
+        return Err("a record whose checksum does not match");
+    }
+    Ok(payload)
 }
 
 impl Spool {
