@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+/// The generator's version, recorded in every generated crate's `Cargo.toml`.
+pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// A whole API, ready to emit.
 #[derive(Debug, Clone, Serialize)]
 pub struct Api {

@@ -23,8 +23,7 @@ use config::Config;
 use diag::{Diagnostic, GenerateError};
 use fileset::FileSet;
 
-/// The generator's version, recorded in every generated crate's `Cargo.toml`.
-pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use ir::GENERATOR_VERSION;
 
 /// SHA-256 of a text, as lower-case hex.
 pub fn sha256_hex(text: &str) -> String {

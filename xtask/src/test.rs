@@ -42,6 +42,12 @@ pub(crate) fn run_all(no_contract: bool) -> Result<(), String> {
         ("cargo", vec!["test", "--workspace"], vec![("INSTA_UPDATE", "no")]),
         ("cargo", vec!["build", "--examples", "-p", "flexprice"], vec![]),
         ("cargo", vec!["doc", "--no-deps", "-p", "flexprice"], vec![("RUSTDOCFLAGS", "-D warnings")]),
+        // The generator's own docs, private items included: its module docs link across modules.
+        (
+            "cargo",
+            vec!["doc", "--no-deps", "-p", "openapi-sdkgen", "--document-private-items"],
+            vec![("RUSTDOCFLAGS", "-D warnings")],
+        ),
         // Every TLS choice of the SDK builds: none (plain HTTP), native-tls alone, everything.
         ("cargo", vec!["check", "-p", "flexprice", "--no-default-features"], vec![]),
         ("cargo", vec!["check", "-p", "flexprice", "--no-default-features", "--features", "native-tls"], vec![]),

@@ -4,7 +4,7 @@
 //! place the project declares versions, so the generated crates always build against what the
 //! runtime is tested with.
 
-use super::Header;
+use super::render::Header;
 use crate::ir::Api;
 
 /// One dependency of the generated crates, as `[workspace.dependencies]` declares it.

@@ -3,8 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::defaults;
+use super::render::{and_list, doc, duration, ident, prose, rust_module, Header};
 use super::types::{self, Models};
-use super::{and_list, defaults, doc, duration, ident, prose, rust_module, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 

@@ -12,10 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToUpperCamelCase;
 
+use super::defaults;
 use super::examples::{self, model_snippet};
 use super::layout::str_lit;
+use super::markdown::{cell, code_cell, model_page_path, op_anchor, security_how, summary_of, tag_page_path};
+use super::render::{json_code, prose, setter_name, Header};
 use super::types;
-use super::{defaults, json_code, prose, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 
@@ -29,14 +31,6 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) {
     for def in &api.types {
         files.insert(model_page_path(def), model_page(api, header, def, &refs));
     }
-}
-
-pub(super) fn tag_page_path(tag: &Tag) -> String {
-    format!("docs/sdks/{}/README.md", tag.module)
-}
-
-pub(super) fn model_page_path(def: &TypeDef) -> String {
-    format!("docs/models/{}.md", def.module)
 }
 
 /// Every Markdown file with Rust snippets, with the name of the `#[cfg(doctest)]` item of
@@ -55,27 +49,6 @@ pub(crate) fn doctest_items(api: &Api) -> Vec<(&'static str, String, String)> {
 // -------------------------------------------------------------------------------------------
 // Shared pieces
 
-/// Text for one table cell: one line, pipes escaped.
-pub(super) fn cell(text: &str) -> String {
-    let mut out = String::new();
-    let mut escaped = false;
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("<br>"),
-            '|' if !escaped => out.push_str("\\|"),
-            _ => out.push(c),
-        }
-        escaped = c == '\\' && !escaped;
-    }
-    out
-}
-
-/// Inline code in a table cell (pipes escaped even inside it, as GitHub tables need).
-pub(super) fn code_cell(text: &str) -> String {
-    let ticks = if text.contains('`') { "``" } else { "`" };
-    format!("{ticks}{}{ticks}", text.replace('|', "\\|"))
-}
-
 /// A type as inline code, linked to the page of the generated type it names, if any.
 /// `to_models` is the path from the current page to `docs/models/`.
 fn type_md(api: &Api, t: &TypeRef, to_models: &str) -> String {
@@ -84,37 +57,6 @@ fn type_md(api: &Api, t: &TypeRef, to_models: &str) -> String {
         Some(def) => format!("[{text}]({to_models}{}.md)", def.module),
         None => text,
     }
-}
-
-fn op_anchor(op: &Operation) -> String {
-    anchor(&op.rust_name)
-}
-
-/// GitHub's anchor of a heading: lower case, spaces to dashes, other punctuation but `-` and `_`
-/// dropped.
-pub(super) fn anchor(heading: &str) -> String {
-    heading
-        .to_lowercase()
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Path from the crate root to an operation's section.
-pub(super) fn op_link_from_root(api: &Api, op: &Operation) -> String {
-    format!("{}#{}", tag_page_path(&api.tags[op.tag]), op_anchor(op))
-}
-
-pub(super) fn summary_of(op: &Operation) -> String {
-    op.summary
-        .as_deref()
-        .or(op.description.as_deref())
-        .map(|s| prose(s.lines().next().unwrap_or("")))
-        .unwrap_or_default()
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -135,16 +77,6 @@ fn location(p: &Param) -> &'static str {
         ParamLocation::Query => "query",
         ParamLocation::Header => "header",
         ParamLocation::Cookie => "cookie",
-    }
-}
-
-pub(super) fn security_how(kind: &SecurityKind) -> String {
-    match kind {
-        SecurityKind::ApiKeyHeader(h) => format!("`{h}` header"),
-        SecurityKind::ApiKeyQuery(q) => format!("`{q}` query parameter"),
-        SecurityKind::ApiKeyCookie(c) => format!("`{c}` cookie"),
-        SecurityKind::Bearer => "`Authorization: Bearer <token>` header".into(),
-        SecurityKind::Basic => "`Authorization: Basic` header (give `user:password`)".into(),
     }
 }
 
@@ -241,7 +173,7 @@ fn index(api: &Api, header: &Header) -> String {
         ));
     }
     out.push('\n');
-    out.push_str(&super::guide::markdown(&super::guide::operations_table(api)).replace("](docs/", "]("));
+    out.push_str(&super::guide::model::markdown(&super::guide::operations_table(api)).replace("](docs/", "]("));
     out.push_str("\n## Models\n\n| Model | Kind | Description |\n| --- | --- | --- |\n");
     for def in &api.types {
         out.push_str(&format!(
@@ -358,7 +290,7 @@ fn parameters_section(api: &Api, op: &Operation) -> String {
                     desc = format!(
                         "{desc}{}Set with `{ps}::{}`.",
                         if desc.is_empty() { "" } else { " " },
-                        super::setter_name(&p.rust_name)
+                        setter_name(&p.rust_name)
                     );
                 }
             }

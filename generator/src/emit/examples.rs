@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 
 use super::layout::{let_stmt, str_lit, use_lines, Expr, TAB};
+use super::render::{prose, Header};
 use super::values::{body_example, json_macro, json_macro_depth, Mode, Values, JSON_MACRO_BUDGET};
-use super::{prose, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 
@@ -212,7 +212,7 @@ pub(crate) fn program(api: &Api, op: &Operation, setup: Setup, usage: Use) -> Pr
             if let Some(example) = &p.example {
                 let mode = if p.ty == TypeRef::String { Mode::Arg } else { Mode::Exact };
                 let (v, _) = values.value(&p.ty, Some(example), mode, &p.wire_name);
-                e = e.then(&super::setter_name(&p.rust_name), Some(vec![v]));
+                e = e.then(&super::render::setter_name(&p.rust_name), Some(vec![v]));
             }
         }
         if matches!(e, Expr::Chain { .. }) {

@@ -6,11 +6,11 @@
 use quote::quote;
 
 use super::examples::env_vars;
-use super::guide::{Block, Section, Text};
+use super::guide::model::{Block, Section, Text};
 use super::layout::use_lines;
+use super::render::{doc, ident, Header};
 use super::types::{self, Models};
 use super::values::required_only_let;
-use super::{doc, ident, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 

@@ -3,8 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::render::{doc, ident, json_code, prose, rust_file, Header};
 use super::types::{self, Models};
-use super::{doc, ident, json_code, prose, rust_file, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 
@@ -29,7 +29,7 @@ pub(crate) fn emit_mod(api: &Api, header: &Header, files: &mut FileSet) -> Resul
         #(mod #m;)*
         #(pub use #m::#n;)*
     };
-    files.insert("src/models/mod.rs", super::rust_module(header, &intro, tokens)?);
+    files.insert("src/models/mod.rs", super::render::rust_module(header, &intro, tokens)?);
     Ok(())
 }
 
@@ -231,7 +231,7 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
     let allow_deprecated = fields.iter().any(|f| f.deprecated).then(|| quote!(#[allow(deprecated)]));
     let setters = fields.iter().filter(|f| !f.is_plain()).map(|f| {
         let id = ident(&f.rust_name);
-        let setter = ident(&super::setter_name(&f.rust_name));
+        let setter = ident(&super::render::setter_name(&f.rust_name));
         let (g, a, e) = setter_arg(&f.ty, &quote!(value), "");
         let g = generics(&g);
         let sd = format!(" Sets [`{}`](Self::{}).", f.rust_name, f.rust_name);

@@ -4,8 +4,8 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::render::{doc, ident, prose, rust_file, Header};
 use super::types::{self, Models};
-use super::{doc, ident, prose, rust_file, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 
@@ -477,7 +477,7 @@ fn params_struct(api: &Api, op: &Operation) -> Option<TokenStream> {
     });
     let setters = optional.iter().map(|p| {
         let id = ident(&p.rust_name);
-        let setter = ident(&super::setter_name(&p.rust_name));
+        let setter = ident(&super::render::setter_name(&p.rust_name));
         let sd = format!(" Sets [`{}`](Self::{}).", p.rust_name, p.rust_name);
         let (arg, conv) = match &p.ty {
             TypeRef::String => (quote!(impl Into<String>), quote!(value.into())),

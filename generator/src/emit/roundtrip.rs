@@ -5,8 +5,8 @@
 use quote::quote;
 use serde_json::Value;
 
+use super::render::{ident, rust_file, Header};
 use super::types::{self, Models};
-use super::{ident, rust_file, Header};
 use crate::fileset::FileSet;
 use crate::ir::*;
 

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use super::Header;
+use super::render::Header;
 use crate::fileset::FileSet;
 use crate::ir::{Api, BodyEncoding, SecurityKind, TypeKind};
 

@@ -99,7 +99,7 @@ impl Spelling<'_> {
             Spelling::Path { segments, args, .. } => {
                 let segments = segments.iter().map(|s| match s {
                     Segment::Fixed(s) => Ident::new(s, Span::call_site()),
-                    Segment::Name(n) => super::ident(n),
+                    Segment::Name(n) => super::render::ident(n),
                 });
                 if args.is_empty() {
                     quote!(#(#segments)::*)
@@ -123,7 +123,7 @@ impl Spelling<'_> {
                     }
                     match s {
                         Segment::Fixed(s) => out.push_str(s),
-                        Segment::Name(n) => out.push_str(&super::ident(n).to_string()),
+                        Segment::Name(n) => out.push_str(&super::render::ident(n).to_string()),
                     }
                 }
                 if !args.is_empty() {

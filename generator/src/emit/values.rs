@@ -1,5 +1,5 @@
 //! The value synthesiser: a Rust value of any IR type built from the spec's examples (a
-//! placeholder where there is none or it does not fit), as a [`layout::Expr`], with the JSON the
+//! placeholder where there is none or it does not fit), as a [`Expr`], with the JSON the
 //! value is sent as. Time values are `now` (never a fixed time), idempotency keys are left to
 //! the SDK, and every recursive walk is bounded.
 
@@ -447,7 +447,7 @@ impl<'a> Values<'a> {
                 match given {
                     Some(v) if !v.is_null() => {
                         let (e, j) = self.value(&f.ty, Some(v), Mode::Arg, &f.wire_name);
-                        setters.push((super::setter_name(&f.rust_name), e));
+                        setters.push((super::render::setter_name(&f.rust_name), e));
                         json.insert(f.wire_name.clone(), j);
                     }
                     _ if f.required => {

@@ -86,7 +86,7 @@ impl Repair<'_> {
             Some(t) if !t.starts_with('#') => {
                 Some(format!("external reference `{t}` is not supported (bundle the document into one file first)"))
             }
-            Some(t) if super::resolve_pointer(self.root, t).is_none() => {
+            Some(t) if super::pointer::resolve_pointer(self.root, t).is_none() => {
                 Some(format!("unresolved reference `{t}`: nothing exists at that pointer"))
             }
             Some(_) => None,

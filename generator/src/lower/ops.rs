@@ -9,8 +9,9 @@ use openapiv3::{
 };
 
 use super::aliases;
+use super::graph;
 use super::names::{self, Names};
-use super::{clean_text, constraints_of, env_name, graph, wrap_nullable, Lowerer};
+use super::schemas::{clean_text, constraints_of, env_name, wrap_nullable, Lowerer};
 use crate::diag::{join, pointer};
 use crate::ir::*;
 
@@ -42,7 +43,7 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
         regen_command: l.config.output.regen_command.clone(),
         standalone: l.config.output.standalone,
         spec_sha256: String::new(),
-        generator_version: crate::GENERATOR_VERSION.to_owned(),
+        generator_version: crate::ir::GENERATOR_VERSION.to_owned(),
     };
     let servers = servers(l);
     // Pinned method names (`[pins.operations]`) are taken first, so no derived name takes them.

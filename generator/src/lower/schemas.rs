@@ -1,0 +1,797 @@
+//! Lowering of schemas into types, and the state shared by every lowering pass ([`Lowerer`]).
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::{ToShoutySnakeCase, ToUpperCamelCase};
+use openapiv3::{OpenAPI, ReferenceOr, Schema};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::names::{self, Names};
+use super::view::View;
+use crate::config::{Config, DateTimeMode};
+use crate::diag::{join, pointer, Diagnostic};
+use crate::ir::*;
+use crate::load::{resolve_pointer, Loaded};
+
+const SCHEMA_PREFIX: &str = "#/components/schemas/";
+const MAX_DEPTH: usize = 48;
+/// How deep inline schemas may nest while lowering (documents nest at most
+/// `load::MAX_NESTING` levels; merges of `allOf` members can go further only by repeating).
+const MAX_INLINE_DEPTH: usize = 96;
+
+pub(crate) struct Lowerer<'a> {
+    pub file: &'a str,
+    pub doc: &'a OpenAPI,
+    pub raw: &'a Value,
+    pub config: &'a Config,
+    /// Type namespace of the `models` module.
+    pub type_names: Names,
+    /// Component schema name to Rust type name.
+    pub component_names: BTreeMap<String, String>,
+    /// Every generated type by Rust name.
+    pub types: BTreeMap<String, TypeDef>,
+    pub diagnostics: Vec<Diagnostic>,
+    depth: usize,
+    /// The shape of every inline schema given a named type (see [`shape_key`]) to its name.
+    inline_shapes: BTreeMap<String, String>,
+    /// How many inline schemas are being lowered inside one another.
+    inline_depth: usize,
+}
+
+/// A schema lowered to a type, with whether the value may be `null`.
+pub(crate) struct Lowered {
+    pub ty: TypeRef,
+    pub nullable: bool,
+}
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn new(loaded: &'a Loaded, config: &'a Config) -> Self {
+        Self {
+            file: &loaded.file,
+            doc: &loaded.doc,
+            raw: &loaded.raw,
+            config,
+            type_names: Names::default(),
+            component_names: BTreeMap::new(),
+            types: BTreeMap::new(),
+            diagnostics: Vec::new(),
+            depth: 0,
+            inline_shapes: BTreeMap::new(),
+            inline_depth: 0,
+        }
+    }
+
+    pub fn warn(&mut self, at: &str, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::warning(self.file, at, message));
+    }
+
+    pub fn error(&mut self, at: &str, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::error(self.file, at, message));
+    }
+
+    /// Gives every component schema its Rust name: its pin (`[pins.types]`, by pointer), else
+    /// the config's rename, else the name with its namespace prefix dropped; names that collide
+    /// are qualified with the last word of their prefix, then numbered, in schema-name order.
+    /// Every pinned name is taken first, so no derived name can take it.
+    pub(super) fn name_components(&mut self) {
+        for pinned in self.config.pins.types.values() {
+            self.type_names.unique(pinned);
+        }
+        let Some(components) = &self.doc.components else { return };
+        let mut wanted: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        let mut fixed = BTreeMap::new();
+        for name in components.schemas.keys() {
+            let at = pointer(["components", "schemas", name.as_str()]);
+            if let Some(pinned) = self.config.pins.types.get(&at) {
+                self.component_names.insert(name.clone(), pinned.clone());
+            } else if let Some(rename) = self.config.types.rename.get(name) {
+                fixed.insert(name.as_str(), rename.clone());
+            } else {
+                wanted.entry(names::type_name(names::split_prefix(name).1)).or_default().push(name);
+            }
+        }
+        for (schema, rust) in &fixed {
+            let unique = self.type_names.unique(rust);
+            self.component_names.insert((*schema).to_owned(), unique);
+        }
+        let mut qualified = Vec::new();
+        for (rust, schemas) in &wanted {
+            if schemas.len() == 1 && !self.type_names.contains(rust) {
+                let unique = self.type_names.unique(rust);
+                self.component_names.insert(schemas[0].to_owned(), unique);
+            } else {
+                qualified.extend(schemas.iter().map(|s| (*s, rust.clone())));
+            }
+        }
+        for (schema, rust) in qualified {
+            let candidate = match names::split_prefix(schema).0 {
+                Some(prefix) => format!("{}{rust}", names::prefix_word(prefix)),
+                None => rust,
+            };
+            let unique = self.type_names.unique(&candidate);
+            self.component_names.insert(schema.to_owned(), unique);
+        }
+    }
+
+    pub(super) fn lower_components(&mut self) {
+        let Some(components) = &self.doc.components else { return };
+        for (name, schema) in &components.schemas {
+            let rust = self.component_names[name].clone();
+            let at = pointer(["components", "schemas", name.as_str()]);
+            let origin = format!("schema `{name}`");
+            let schema = match schema {
+                ReferenceOr::Item(s) => Cow::Borrowed(s),
+                ReferenceOr::Reference { reference } if reference.starts_with(SCHEMA_PREFIX) => {
+                    // A component that is only a reference to another is an alias of it.
+                    let ty = match self.alias_cycle(name, reference) {
+                        Some(cycle) => {
+                            self.warn(
+                                &at,
+                                format!("the references {cycle} form a cycle with no schema; typed as any JSON value"),
+                            );
+                            TypeRef::Json
+                        }
+                        None => self.lower_reference(reference, &rust, &join(&at, "$ref")).ty,
+                    };
+                    let empty = Schema {
+                        schema_data: Default::default(),
+                        schema_kind: openapiv3::SchemaKind::Any(Default::default()),
+                    };
+                    self.insert_type(&rust, origin, &at, &View::of(&empty), TypeKind::Alias(ty));
+                    continue;
+                }
+                ReferenceOr::Reference { reference } => match self.deref_schema(reference) {
+                    Some(s) => Cow::Owned(s),
+                    None => {
+                        self.error(&at, format!("cannot resolve `{reference}`"));
+                        continue;
+                    }
+                },
+            };
+            self.lower_named(&schema, &rust, &at, origin);
+        }
+    }
+
+    /// When the component `name` is a `$ref` chain through other components that comes back
+    /// to one of them without reaching a schema, the chain as text (`A → B → A`).
+    fn alias_cycle(&self, name: &str, reference: &str) -> Option<String> {
+        let schemas = &self.doc.components.as_ref()?.schemas;
+        let mut chain = vec![name.to_owned()];
+        let mut next = reference.to_owned();
+        while let Some(target) = next.strip_prefix(SCHEMA_PREFIX).map(percent_unescape) {
+            let seen = chain.contains(&target);
+            chain.push(target.clone());
+            if seen {
+                return Some(chain.join(" → "));
+            }
+            match schemas.get(&target) {
+                Some(ReferenceOr::Reference { reference }) => next = reference.clone(),
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// Resolves a reference to a schema anywhere in the document (components directly, the
+    /// rest through the JSON tree).
+    pub fn deref_schema(&self, reference: &str) -> Option<Schema> {
+        if let Some(name) = reference.strip_prefix(SCHEMA_PREFIX) {
+            if let Some(ReferenceOr::Item(s)) =
+                self.doc.components.as_ref().and_then(|c| c.schemas.get(&percent_unescape(name)))
+            {
+                return Some(s.clone());
+            }
+        }
+        self.deref_value(reference)
+    }
+
+    /// Resolves a local reference and reads it as `T`.
+    pub fn deref_value<T: DeserializeOwned>(&self, reference: &str) -> Option<T> {
+        resolve_pointer(self.raw, reference).and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
+    /// Follows `$ref` chains of non-schema objects (parameters, bodies, responses).
+    pub fn resolve<'r, T: DeserializeOwned + Clone>(
+        &self,
+        r: &'r ReferenceOr<T>,
+        at: &str,
+    ) -> Result<Cow<'r, T>, Diagnostic> {
+        let mut reference = match r {
+            ReferenceOr::Item(item) => return Ok(Cow::Borrowed(item)),
+            ReferenceOr::Reference { reference } => reference.clone(),
+        };
+        for _ in 0..16 {
+            let next: ReferenceOr<T> = self.deref_value(&reference).ok_or_else(|| {
+                Diagnostic::error(
+                    self.file,
+                    at,
+                    format!("`{reference}` does not resolve to an object of the expected kind"),
+                )
+            })?;
+            match next {
+                ReferenceOr::Item(item) => return Ok(Cow::Owned(item)),
+                ReferenceOr::Reference { reference: r } => reference = r,
+            }
+        }
+        Err(Diagnostic::error(self.file, at, "reference chain is longer than 16 steps or circular"))
+    }
+
+    /// Lowers a component schema (or an inline schema that needs a type) under a fixed name.
+    fn lower_named(&mut self, schema: &Schema, rust: &str, at: &str, origin: String) {
+        let v = View::of(schema);
+        let kind = match self.shape(&v, rust, at) {
+            Shape::Kind(kind) => kind,
+            Shape::Type(ty) => TypeKind::Alias(ty),
+        };
+        self.insert_type(rust, origin, at, &v, kind);
+    }
+
+    fn insert_type(&mut self, rust: &str, origin: String, at: &str, v: &View, kind: TypeKind) {
+        let def = TypeDef {
+            name: rust.to_owned(),
+            module: model_module(rust),
+            origin,
+            description: v.description.or(v.title).map(clean_text),
+            kind,
+            validated: false,
+            has_idempotency_key: false,
+            example: v.example.cloned(),
+            example_problem: None,
+            pointer: at.to_owned(),
+        };
+        self.types.insert(rust.to_owned(), def);
+    }
+
+    /// Lowers a schema in some position; named types it needs are created from `hint`.
+    pub fn lower_ref(&mut self, schema: &ReferenceOr<Schema>, hint: &str, at: &str) -> Lowered {
+        match schema {
+            ReferenceOr::Reference { reference } => self.lower_reference(reference, hint, at),
+            ReferenceOr::Item(s) => self.lower_inline(s, hint, at),
+        }
+    }
+
+    /// Same as [`Self::lower_ref`] for the boxed form used by properties and items.
+    pub fn lower_boxed(&mut self, schema: &ReferenceOr<Box<Schema>>, hint: &str, at: &str) -> Lowered {
+        match schema {
+            ReferenceOr::Reference { reference } => self.lower_reference(reference, hint, at),
+            ReferenceOr::Item(s) => self.lower_inline(s, hint, at),
+        }
+    }
+
+    fn lower_reference(&mut self, reference: &str, hint: &str, at: &str) -> Lowered {
+        if let Some(name) = reference.strip_prefix(SCHEMA_PREFIX) {
+            let name = percent_unescape(name);
+            if let Some(rust) = self.component_names.get(&name) {
+                return Lowered { ty: TypeRef::Named(rust.clone()), nullable: false };
+            }
+        }
+        if self.depth > MAX_DEPTH {
+            self.warn(at, format!("reference `{reference}` nests too deeply; typed as any JSON value"));
+            return Lowered { ty: TypeRef::Json, nullable: false };
+        }
+        match self.deref_schema(reference) {
+            Some(s) => {
+                self.depth += 1;
+                let out = self.lower_inline(&s, hint, at);
+                self.depth -= 1;
+                out
+            }
+            None => {
+                self.warn(at, format!("`{reference}` is not a schema; typed as any JSON value"));
+                Lowered { ty: TypeRef::Json, nullable: false }
+            }
+        }
+    }
+
+    fn lower_inline(&mut self, schema: &Schema, hint: &str, at: &str) -> Lowered {
+        let v = View::of(schema);
+        let nullable = v.nullable;
+        // Primitive shapes need no named type; decide that before taking a name.
+        if let Some(ty) = self.primitive(&v, hint, at) {
+            return Lowered { ty, nullable };
+        }
+        // Inline schemas of the same shape are one type, named from the first use (or by a
+        // pin or the config's rename, keyed by the pointer of that use): large descriptions
+        // repeat the same inline object hundreds of times.
+        let key = shape_key(schema);
+        if let Some(rust) = key.as_ref().and_then(|k| self.inline_shapes.get(k)) {
+            return Lowered { ty: TypeRef::Named(rust.clone()), nullable };
+        }
+        // Every path into an inline schema is bounded, whatever the merges and references on
+        // the way (a property that is `allOf` of its own schema nests without end).
+        if self.inline_depth >= MAX_INLINE_DEPTH {
+            self.warn(
+                at,
+                format!("inline schemas nest more than {MAX_INLINE_DEPTH} deep here; typed as any JSON value"),
+            );
+            return Lowered { ty: TypeRef::Json, nullable };
+        }
+        let rust = match self.config.pins.types.get(at) {
+            Some(pinned) => pinned.clone(),
+            None => {
+                let wanted = match self.config.types.rename.get(at) {
+                    Some(name) => name.clone(),
+                    None => names::type_name(hint),
+                };
+                self.type_names.unique(&wanted)
+            }
+        };
+        if let Some(key) = key.clone() {
+            self.inline_shapes.insert(key, rust.clone());
+        }
+        self.inline_depth += 1;
+        let shaped = self.shape(&v, &rust, at);
+        self.inline_depth -= 1;
+        let ty = match shaped {
+            Shape::Kind(kind) => {
+                self.insert_type(&rust, format!("inline schema at `{at}`"), at, &v, kind);
+                TypeRef::Named(rust)
+            }
+            Shape::Type(ty) => {
+                if let Some(key) = key {
+                    self.inline_shapes.remove(&key);
+                }
+                ty
+            }
+        };
+        Lowered { ty, nullable }
+    }
+
+    /// The type of a schema that maps onto a Rust type without a definition of its own.
+    fn primitive(&mut self, v: &View, hint: &str, at: &str) -> Option<TypeRef> {
+        if !v.string_enum.is_empty() || !v.int_enum.is_empty() || !v.one_of.is_empty() || !v.any_of.is_empty() {
+            return None;
+        }
+        if !v.all_of.is_empty() {
+            // `allOf` of a single reference (the 3.0 way to annotate a `$ref`) is that type.
+            if v.all_of.len() == 1 && v.properties.is_none() {
+                let inner = self.lower_ref(&v.all_of[0].clone(), hint, &join(at, "allOf/0"));
+                return Some(inner.ty);
+            }
+            return None;
+        }
+        if v.not {
+            self.warn(at, "`not` schemas cannot be typed; typed as any JSON value");
+            return Some(TypeRef::Json);
+        }
+        Some(match v.typ {
+            Some("string") => match (v.format.as_deref(), self.config.types.date_time) {
+                (Some("date-time"), DateTimeMode::Chrono) => TypeRef::DateTime,
+                (Some("date"), DateTimeMode::Chrono) => TypeRef::Date,
+                _ => TypeRef::String,
+            },
+            Some("integer") => match v.format.as_deref() {
+                Some("int32") => TypeRef::I32,
+                Some("uint32") | Some("uint") => TypeRef::U32,
+                Some("uint64") => TypeRef::U64,
+                _ => TypeRef::I64,
+            },
+            Some("number") => match v.format.as_deref() {
+                Some("float") => TypeRef::F32,
+                _ => TypeRef::F64,
+            },
+            Some("boolean") => TypeRef::Bool,
+            Some("array") => match v.items {
+                Some(items) => {
+                    let item = self.lower_boxed(items, &format!("{hint}Item"), &join(at, "items"));
+                    TypeRef::Vec(Box::new(wrap_nullable(item)))
+                }
+                None => TypeRef::Vec(Box::new(TypeRef::Json)),
+            },
+            Some("object") | None if v.properties.is_none_or(|p| p.is_empty()) => match v.additional {
+                Some(openapiv3::AdditionalProperties::Schema(s)) => {
+                    let value = self.lower_ref(s, &format!("{hint}Value"), &join(at, "additionalProperties"));
+                    TypeRef::Map(Box::new(wrap_nullable(value)))
+                }
+                _ if v.typ == Some("object") => TypeRef::Map(Box::new(TypeRef::Json)),
+                _ => TypeRef::Json,
+            },
+            Some("object") | None => return None,
+            Some(other) => {
+                self.warn(at, format!("schema type `{other}` is unknown; typed as any JSON value"));
+                TypeRef::Json
+            }
+        })
+    }
+
+    /// The definition of a schema under the Rust name `rust`.
+    fn shape(&mut self, v: &View, rust: &str, at: &str) -> Shape {
+        if !v.string_enum.is_empty() {
+            // `x-enum-varnames` (and `x-enum-descriptions`), when given, name and describe the
+            // values in order.
+            let ext_list = |key: &str| -> Vec<String> {
+                v.extensions
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().map(|x| x.as_str().unwrap_or_default().to_owned()).collect())
+                    .unwrap_or_default()
+            };
+            let (var_names, descriptions) = (ext_list("x-enum-varnames"), ext_list("x-enum-descriptions"));
+            let position = |value: &str| v.string_enum.iter().flatten().position(|x| x == value);
+            let mut seen = Names::default();
+            let variants = v
+                .string_enum
+                .iter()
+                .flatten()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(|value| {
+                    let i = position(value);
+                    let named = i.and_then(|i| var_names.get(i)).filter(|n| !n.is_empty());
+                    EnumVariant {
+                        rust_name: seen.unique(&names::variant_name(named.map_or(value.as_str(), String::as_str))),
+                        value: value.clone(),
+                        description: i
+                            .and_then(|i| descriptions.get(i))
+                            .filter(|d| !d.is_empty())
+                            .map(|d| clean_text(d)),
+                    }
+                })
+                .collect::<Vec<_>>();
+            let ordered = order_like(&v.string_enum, variants);
+            return Shape::Kind(TypeKind::StringEnum { variants: ordered });
+        }
+        if !v.int_enum.is_empty() {
+            let names_ext: Vec<String> = v
+                .extensions
+                .get("x-enum-varnames")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default();
+            let mut seen = Names::default();
+            let mut values = BTreeSet::new();
+            let variants = v
+                .int_enum
+                .iter()
+                .flatten()
+                .enumerate()
+                .filter(|(_, value)| values.insert(**value))
+                .map(|(i, value)| {
+                    let base = names_ext.get(i).map(|n| names::variant_name(n)).unwrap_or_else(|| {
+                        if *value < 0 {
+                            format!("Minus{}", value.unsigned_abs())
+                        } else {
+                            format!("V{value}")
+                        }
+                    });
+                    IntVariant { rust_name: seen.unique(&base), value: *value, description: None }
+                })
+                .collect();
+            return Shape::Kind(TypeKind::IntEnum { variants });
+        }
+        if let Some(kind) = const_union(v) {
+            return Shape::Kind(kind);
+        }
+        if !v.one_of.is_empty() || !v.any_of.is_empty() {
+            let members = if v.one_of.is_empty() { v.any_of } else { v.one_of };
+            let key = if v.one_of.is_empty() { "anyOf" } else { "oneOf" };
+            return Shape::Kind(self.union(v, members, rust, &join(at, key)));
+        }
+        if let Some(ty) = self.primitive(v, rust, at) {
+            return Shape::Type(ty);
+        }
+        Shape::Kind(self.object(v, rust, at))
+    }
+
+    fn union(&mut self, v: &View, members: &[ReferenceOr<Schema>], rust: &str, at: &str) -> TypeKind {
+        let mut seen = Names::default();
+        let mut variants = Vec::new();
+        let mapping: BTreeMap<String, &str> = v
+            .discriminator
+            .map(|d| {
+                d.mapping
+                    .iter()
+                    .map(|(tag, target)| {
+                        // A mapping value is a reference or a bare schema name.
+                        let target =
+                            if target.starts_with('#') { target.clone() } else { format!("{SCHEMA_PREFIX}{target}") };
+                        (target, tag.as_str())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut all_refs = true;
+        for (i, m) in members.iter().enumerate() {
+            let at_i = format!("{at}/{i}");
+            let (base, tag, description) = match m {
+                ReferenceOr::Reference { reference } => {
+                    let schema_name = reference.strip_prefix(SCHEMA_PREFIX).map(percent_unescape);
+                    let base = schema_name
+                        .as_deref()
+                        .and_then(|s| self.component_names.get(s).cloned())
+                        .unwrap_or_else(|| format!("Variant{i}"));
+                    let tag = mapping.get(reference).map(|t| (*t).to_owned()).or_else(|| schema_name.clone());
+                    (base, tag, None)
+                }
+                ReferenceOr::Item(s) => {
+                    all_refs = false;
+                    let mv = View::of(s);
+                    let base = mv.title.map(names::type_name).unwrap_or_else(|| match mv.typ {
+                        Some(t) if mv.properties.is_none() => names::type_name(t),
+                        _ => format!("Variant{i}"),
+                    });
+                    (base, None, mv.description.map(clean_text))
+                }
+            };
+            let lowered = self.lower_ref(m, &format!("{rust}{base}"), &at_i);
+            variants.push(UnionVariant { rust_name: seen.unique(&base), ty: wrap_nullable(lowered), tag, description });
+        }
+        let tagging = match v.discriminator {
+            Some(d) if all_refs => UnionTagging::Internal(d.property_name.clone()),
+            Some(_) => {
+                self.warn(at, "discriminator over inline schemas is ignored; variants are tried in order");
+                UnionTagging::Untagged
+            }
+            None => UnionTagging::Untagged,
+        };
+        if tagging == UnionTagging::Untagged {
+            for var in &mut variants {
+                var.tag = None;
+            }
+        }
+        TypeKind::Union { tagging, variants }
+    }
+
+    /// A struct from `properties` (own and those of `allOf` members).
+    fn object(&mut self, v: &View, rust: &str, at: &str) -> TypeKind {
+        let mut props: Vec<(String, ReferenceOr<Box<Schema>>, String)> = Vec::new();
+        let mut required: BTreeSet<String> = v.required.iter().cloned().collect();
+        let mut additional = v.additional.cloned();
+        for (i, member) in v.all_of.iter().enumerate() {
+            let member_at = format!("{at}/allOf/{i}");
+            let schema = match member {
+                ReferenceOr::Item(s) => Some(s.clone()),
+                ReferenceOr::Reference { reference } => self.deref_schema(reference),
+            };
+            let Some(schema) = schema else {
+                self.warn(&member_at, "allOf member does not resolve to a schema; ignored");
+                continue;
+            };
+            let mv = View::of(&schema);
+            self.collect_all_of(&mv, &member_at, &mut props, &mut required, &mut additional, 0);
+        }
+        if let Some(own) = v.properties {
+            for (name, p) in own {
+                merge_prop(self, &mut props, name, p.clone(), join(&join(at, "properties"), name));
+            }
+        }
+        let mut seen = Names::with_reserved(["additional_properties"]);
+        let mut fields = Vec::new();
+        for (wire, schema, p_at) in props {
+            let hint = format!("{rust}{}", wire.to_upper_camel_case());
+            let lowered = self.lower_boxed(&schema, &hint, &p_at);
+            let pv = match &schema {
+                ReferenceOr::Item(s) => Some(View::of(s)),
+                ReferenceOr::Reference { .. } => None,
+            };
+            let constraints = pv.as_ref().map(constraints_of).unwrap_or_default();
+            let idempotency_key = pv.as_ref().is_some_and(|pv| pv.flag("x-idempotency-key"));
+            if idempotency_key && lowered.ty != TypeRef::String {
+                self.warn(&p_at, "x-idempotency-key applies to string fields only; ignored");
+            }
+            fields.push(Field {
+                rust_name: seen.unique(&names::snake_ident(&wire)),
+                required: required.contains(&wire),
+                wire_name: wire,
+                nullable: lowered.nullable,
+                ty: lowered.ty.clone(),
+                description: pv.as_ref().and_then(|pv| pv.description.or(pv.title)).map(clean_text),
+                default: pv.as_ref().and_then(|pv| pv.default.cloned()),
+                example: pv.as_ref().and_then(|pv| pv.example.cloned()),
+                constraints,
+                idempotency_key: idempotency_key && lowered.ty == TypeRef::String,
+                deprecated: pv.as_ref().is_some_and(|pv| pv.deprecated),
+                read_only: pv.as_ref().is_some_and(|pv| pv.read_only),
+                write_only: pv.as_ref().is_some_and(|pv| pv.write_only),
+            });
+        }
+        let additional = match additional {
+            Some(openapiv3::AdditionalProperties::Schema(s)) if !fields.is_empty() => {
+                let value = self.lower_ref(&s, &format!("{rust}Value"), &join(at, "additionalProperties"));
+                Some(wrap_nullable(value))
+            }
+            Some(openapiv3::AdditionalProperties::Any(true)) if !fields.is_empty() => Some(TypeRef::Json),
+            _ => None,
+        };
+        TypeKind::Struct { fields, additional }
+    }
+
+    fn collect_all_of(
+        &mut self,
+        v: &View,
+        at: &str,
+        props: &mut Vec<(String, ReferenceOr<Box<Schema>>, String)>,
+        required: &mut BTreeSet<String>,
+        additional: &mut Option<openapiv3::AdditionalProperties>,
+        depth: usize,
+    ) {
+        if depth > 16 {
+            self.warn(at, "allOf nests too deeply; inner members ignored");
+            return;
+        }
+        required.extend(v.required.iter().cloned());
+        if additional.is_none() {
+            *additional = v.additional.cloned();
+        }
+        if let Some(own) = v.properties {
+            for (name, p) in own {
+                merge_prop(self, props, name, p.clone(), join(&join(at, "properties"), name));
+            }
+        }
+        if !v.one_of.is_empty() || !v.any_of.is_empty() {
+            self.warn(at, "oneOf/anyOf inside allOf is not merged; its properties are not typed");
+        }
+        for (i, member) in v.all_of.iter().enumerate() {
+            let schema = match member {
+                ReferenceOr::Item(s) => Some(s.clone()),
+                ReferenceOr::Reference { reference } => self.deref_schema(reference),
+            };
+            if let Some(schema) = schema {
+                let mv = View::of(&schema);
+                self.collect_all_of(&mv, &format!("{at}/allOf/{i}"), props, required, additional, depth + 1);
+            }
+        }
+    }
+}
+
+fn merge_prop(
+    l: &mut Lowerer,
+    props: &mut Vec<(String, ReferenceOr<Box<Schema>>, String)>,
+    name: &str,
+    schema: ReferenceOr<Box<Schema>>,
+    at: String,
+) {
+    if let Some(existing) = props.iter_mut().find(|(n, _, _)| n == name) {
+        if existing.1 != schema {
+            l.warn(
+                &at,
+                format!("property `{name}` is declared differently by several allOf members; the last one is used"),
+            );
+        }
+        existing.1 = schema;
+        existing.2 = at;
+    } else {
+        props.push((name.to_owned(), schema, at));
+    }
+}
+
+enum Shape {
+    Kind(TypeKind),
+    Type(TypeRef),
+}
+
+/// What makes two inline schemas the same type: the schema without its prose (`description`,
+/// `example`, `externalDocs`), as canonical JSON. `None` when it cannot be written.
+fn shape_key(schema: &Schema) -> Option<String> {
+    fn strip(v: &mut Value, property_map: bool) {
+        match v {
+            Value::Object(map) => {
+                if !property_map {
+                    for key in ["description", "example", "examples", "externalDocs"] {
+                        map.remove(key);
+                    }
+                }
+                for (k, child) in map.iter_mut() {
+                    strip(child, !property_map && k == "properties");
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| strip(i, false)),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(schema).ok()?;
+    strip(&mut v, false);
+    serde_json::to_string(&v).ok()
+}
+
+/// The 3.1 way to write an enum whose values carry names: `oneOf` (or `anyOf`) of inline
+/// schemas each holding one `const` (read as a one-value `enum`), with a `title` naming it and
+/// an optional `description`. It becomes an open enum like any other, variants named from the
+/// titles (from the values where a title is missing).
+fn const_union(v: &View) -> Option<TypeKind> {
+    let members = if v.one_of.is_empty() { v.any_of } else { v.one_of };
+    if members.is_empty() || v.properties.is_some_and(|p| !p.is_empty()) {
+        return None;
+    }
+    let mut strings = Vec::new();
+    let mut ints = Vec::new();
+    for m in members {
+        let ReferenceOr::Item(s) = m else { return None };
+        let mv = View::of(s);
+        let named = mv.title.map(str::to_owned);
+        let description = mv.description.map(clean_text);
+        match (mv.string_enum.as_slice(), mv.int_enum.as_slice()) {
+            ([Some(value)], []) => strings.push((value.clone(), named, description)),
+            ([], [Some(value)]) => ints.push((*value, named, description)),
+            _ => return None,
+        }
+    }
+    let mut seen = Names::default();
+    if ints.is_empty() {
+        let mut values = BTreeSet::new();
+        let variants = strings
+            .into_iter()
+            .filter(|(value, _, _)| values.insert(value.clone()))
+            .map(|(value, named, description)| EnumVariant {
+                rust_name: seen.unique(&names::variant_name(named.as_deref().unwrap_or(&value))),
+                value,
+                description,
+            })
+            .collect();
+        Some(TypeKind::StringEnum { variants })
+    } else if strings.is_empty() {
+        let mut values = BTreeSet::new();
+        let variants = ints
+            .into_iter()
+            .filter(|(value, _, _)| values.insert(*value))
+            .map(|(value, named, description)| {
+                let base = match named {
+                    Some(n) => names::variant_name(&n),
+                    None if value < 0 => format!("Minus{}", value.unsigned_abs()),
+                    None => format!("V{value}"),
+                };
+                IntVariant { rust_name: seen.unique(&base), value, description }
+            })
+            .collect();
+        Some(TypeKind::IntEnum { variants })
+    } else {
+        None
+    }
+}
+
+/// The module of a model type inside `models`: its snake-case name, except that a type named
+/// `Models` may not make a module `models::models`.
+fn model_module(rust: &str) -> String {
+    match names::snake_ident(rust) {
+        m if m == "models" => "models_type".to_owned(),
+        m => m,
+    }
+}
+
+pub(crate) fn wrap_nullable(l: Lowered) -> TypeRef {
+    if l.nullable {
+        TypeRef::Option(Box::new(l.ty))
+    } else {
+        l.ty
+    }
+}
+
+fn order_like(order: &[Option<String>], variants: Vec<EnumVariant>) -> Vec<EnumVariant> {
+    let mut out = Vec::with_capacity(variants.len());
+    for value in order.iter().flatten() {
+        if let Some(v) = variants.iter().find(|v| &v.value == value) {
+            if !out.iter().any(|o: &EnumVariant| &o.value == value) {
+                out.push(v.clone());
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn constraints_of(v: &View) -> Constraints {
+    Constraints {
+        min_items: v.min_items.map(|n| n as u64),
+        max_items: v.max_items.map(|n| n as u64),
+        min_length: v.min_length.map(|n| n as u64),
+        max_length: v.max_length.map(|n| n as u64),
+        minimum: v.minimum,
+        maximum: v.maximum,
+        pattern: v.pattern.map(str::to_owned),
+    }
+}
+
+/// Trims a spec description and normalizes its line ends.
+pub(crate) fn clean_text(s: &str) -> String {
+    s.replace("\r\n", "\n").trim().to_owned()
+}
+
+fn percent_unescape(name: &str) -> String {
+    name.replace("~1", "/").replace("~0", "~")
+}
+
+/// Environment-variable form of a name (`FLEXPRICE`).
+pub(crate) fn env_name(s: &str) -> String {
+    s.to_shouty_snake_case()
+}
