@@ -5,52 +5,60 @@ use super::*;
 /// An add-on as stored by FlexPrice (no expansions).
 ///
 /// Generated from the schema `github_com_flexprice_flexprice_internal_domain_addon.Addon`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Addon {
     /// When the add-on was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Free-text description of the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Environment the add-on lives in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// Identifier of the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Caller-chosen key to look the add-on up by instead of its ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_key: Option<String>,
     /// Free-form key/value metadata of the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Display name of the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Tenant that owns the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// The `type` field.
     ///
     /// Wire name: `type`.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<AddonType>,
     /// When the add-on was last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
+crate::runtime::structs::struct_deserialize!(
+    Addon { 0 created_at "created_at" optional, 1 created_by "created_by" optional, 2
+    description "description" optional, 3 environment_id "environment_id" optional, 4 id
+    "id" optional, 5 lookup_key "lookup_key" optional, 6 metadata "metadata" optional, 7
+    name "name" optional, 8 status "status" optional, 9 tenant_id "tenant_id" optional,
+    10 type_ "type" optional, 11 updated_at "updated_at" optional, 12 updated_by
+    "updated_by" optional, }
+);
 impl Addon {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

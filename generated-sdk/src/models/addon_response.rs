@@ -5,58 +5,67 @@ use super::*;
 /// An add-on as returned by the API, with optional expanded prices and entitlements.
 ///
 /// Generated from the schema `dto.AddonResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct AddonResponse {
     /// When the add-on was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Free-text description of the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Features the add-on grants (when expanded).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entitlements: Option<Vec<EntitlementResponse>>,
     /// Environment the add-on lives in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// Identifier of the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Caller-chosen key to look the add-on up by instead of its ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_key: Option<String>,
     /// Free-form key/value metadata of the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Display name of the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Prices of the add-on (when expanded).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prices: Option<Vec<PriceResponse>>,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Tenant that owns the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// The `type` field.
     ///
     /// Wire name: `type`.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<AddonType>,
     /// When the add-on was last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
+crate::runtime::structs::struct_deserialize!(
+    AddonResponse { 0 created_at "created_at" optional, 1 created_by "created_by"
+    optional, 2 description "description" optional, 3 entitlements "entitlements"
+    optional, 4 environment_id "environment_id" optional, 5 id "id" optional, 6
+    lookup_key "lookup_key" optional, 7 metadata "metadata" optional, 8 name "name"
+    optional, 9 prices "prices" optional, 10 status "status" optional, 11 tenant_id
+    "tenant_id" optional, 12 type_ "type" optional, 13 updated_at "updated_at" optional,
+    14 updated_by "updated_by" optional, }
+);
 impl AddonResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

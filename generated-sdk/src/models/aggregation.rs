@@ -5,25 +5,29 @@ use super::*;
 /// How a meter turns matching events into a usage number.
 ///
 /// Generated from the schema `meter.Aggregation`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Aggregation {
     /// The `bucket_size` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket_size: Option<WindowSize>,
     /// Event property to aggregate (e.g. duration\_ms); unused by COUNT.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Factor applied by SUM\_WITH\_MULTIPLIER, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub multiplier: Option<String>,
     /// The `type` field.
     ///
     /// Wire name: `type`.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<AggregationType>,
 }
+crate::runtime::structs::struct_deserialize!(
+    Aggregation { 0 bucket_size "bucket_size" optional, 1 field "field" optional, 2
+    multiplier "multiplier" optional, 3 type_ "type" optional, }
+);
 impl Aggregation {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -5,22 +5,26 @@ use super::*;
 /// Alert thresholds of a feature, by severity.
 ///
 /// Generated from the schema `types.AlertSettings`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct AlertSettings {
     /// Whether alerts are on for the feature.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_enabled: Option<bool>,
     /// The `critical` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub critical: Option<AlertThreshold>,
     /// The `info` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<AlertThreshold>,
     /// The `warning` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<AlertThreshold>,
 }
+crate::runtime::structs::struct_deserialize!(
+    AlertSettings { 0 alert_enabled "alert_enabled" optional, 1 critical "critical"
+    optional, 2 info "info" optional, 3 warning "warning" optional, }
+);
 impl AlertSettings {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -5,16 +5,20 @@ use super::*;
 /// One alert threshold and the direction that triggers it.
 ///
 /// Generated from the schema `types.AlertThreshold`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct AlertThreshold {
     /// The `condition` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<AlertCondition>,
     /// Value that triggers the alert.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
 }
+crate::runtime::structs::struct_deserialize!(
+    AlertThreshold { 0 condition "condition" optional, 1 threshold "threshold" optional,
+    }
+);
 impl AlertThreshold {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

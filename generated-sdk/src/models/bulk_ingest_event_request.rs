@@ -5,7 +5,7 @@ use super::*;
 /// A batch of usage events to ingest in one call.
 ///
 /// Generated from the schema `dto.BulkIngestEventRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BulkIngestEventRequest {
     /// Events to ingest, 1 to 1000 per call.
@@ -13,6 +13,9 @@ pub struct BulkIngestEventRequest {
     /// Constraints: 1 to 1000 items.
     pub events: Vec<IngestEventRequest>,
 }
+crate::runtime::structs::struct_deserialize!(
+    BulkIngestEventRequest { 0 events "events" required, }
+);
 impl BulkIngestEventRequest {
     /// Creates a value from the required fields (`events`); set the others with the `with_*` methods.
     #[must_use]

@@ -5,40 +5,48 @@ use super::*;
 /// Committed spend or quantity of a line item and how usage was charged against it.
 ///
 /// Generated from the schema `types.CommitmentInfo`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommitmentInfo {
     /// Committed spend, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
     /// Part of the commitment used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_commitment_utilized_amount: Option<String>,
     /// Amount charged above the commitment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_overage_amount: Option<String>,
     /// Top-up charged to reach the commitment; the three computed amounts add up to the total cost.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_true_up_amount: Option<String>,
     /// Whether the commitment applies per time window.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_windowed: Option<bool>,
     /// Multiplier applied to usage above the commitment, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overage_factor: Option<String>,
     /// Committed quantity (quantity commitments only), as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<String>,
     /// Whether unused commitment is charged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub true_up_enabled: Option<bool>,
     /// The `type` field.
     ///
     /// Wire name: `type`.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<CommitmentType>,
 }
+crate::runtime::structs::struct_deserialize!(
+    CommitmentInfo { 0 amount "amount" optional, 1 computed_commitment_utilized_amount
+    "computed_commitment_utilized_amount" optional, 2 computed_overage_amount
+    "computed_overage_amount" optional, 3 computed_true_up_amount
+    "computed_true_up_amount" optional, 4 is_windowed "is_windowed" optional, 5
+    overage_factor "overage_factor" optional, 6 quantity "quantity" optional, 7
+    true_up_enabled "true_up_enabled" optional, 8 type_ "type" optional, }
+);
 impl CommitmentInfo {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

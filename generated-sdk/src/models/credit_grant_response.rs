@@ -5,82 +5,96 @@ use super::*;
 /// A credit grant attached to a plan or subscription.
 ///
 /// Generated from the schema `dto.CreditGrantResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreditGrantResponse {
     /// The `cadence` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cadence: Option<CreditGrantCadence>,
     /// When the credit grant was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the credit grant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Reference time from which recurring grant periods are counted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_grant_anchor: Option<chrono::DateTime<chrono::Utc>>,
     /// Number of credits granted, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<String>,
     /// When the credit grant stops applying.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// Environment the credit grant lives in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// How many duration units the credits stay valid (with DURATION expiry).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_duration: Option<i64>,
     /// The `expiration_duration_unit` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_duration_unit: Option<CreditGrantExpiryDurationUnit>,
     /// The `expiration_type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_type: Option<CreditGrantExpiryType>,
     /// Identifier of the credit grant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `metadata` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     /// Display name of the credit grant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `period` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<CreditGrantPeriod>,
     /// Number of periods between two recurring grants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub period_count: Option<i64>,
     /// Plan the grant is defined on (plan scope).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Order in which grants are consumed; lower goes first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
     /// The `scope` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<CreditGrantScope>,
     /// When the credit grant starts to apply.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<chrono::DateTime<chrono::Utc>>,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Subscription the grant is defined on (subscription scope).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Tenant that owns the credit grant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// When the credit grant was last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the credit grant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
+crate::runtime::structs::struct_deserialize!(
+    CreditGrantResponse { 0 cadence "cadence" optional, 1 created_at "created_at"
+    optional, 2 created_by "created_by" optional, 3 credit_grant_anchor
+    "credit_grant_anchor" optional, 4 credits "credits" optional, 5 end_date "end_date"
+    optional, 6 environment_id "environment_id" optional, 7 expiration_duration
+    "expiration_duration" optional, 8 expiration_duration_unit "expiration_duration_unit"
+    optional, 9 expiration_type "expiration_type" optional, 10 id "id" optional, 11
+    metadata "metadata" optional, 12 name "name" optional, 13 period "period" optional,
+    14 period_count "period_count" optional, 15 plan_id "plan_id" optional, 16 priority
+    "priority" optional, 17 scope "scope" optional, 18 start_date "start_date" optional,
+    19 status "status" optional, 20 subscription_id "subscription_id" optional, 21
+    tenant_id "tenant_id" optional, 22 updated_at "updated_at" optional, 23 updated_by
+    "updated_by" optional, }
+);
 impl CreditGrantResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -5,85 +5,99 @@ use super::*;
 /// Access a plan, subscription or add-on gives to a feature, with optional expansions.
 ///
 /// Generated from the schema `dto.EntitlementResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct EntitlementResponse {
     /// The `addon` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub addon: Option<AddonResponse>,
     /// When the entitlement was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the entitlement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Position of the entitlement when listed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_order: Option<i64>,
     /// When the entitlement stops applying.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// ID of the plan, subscription or add-on holding the entitlement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// The `entity_type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<EntitlementEntityType>,
     /// Environment the entitlement lives in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// The `feature` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<FeatureResponse>,
     /// Feature the entitlement gives access to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_id: Option<String>,
     /// The `feature_type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_type: Option<FeatureType>,
     /// Identifier of the entitlement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether access is granted (boolean features).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<bool>,
     /// If true, usage past the limit is allowed rather than blocked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_soft_limit: Option<bool>,
     /// Entitlement this one was derived from, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_entitlement_id: Option<String>,
     /// The `plan` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanResponse>,
     /// Plan holding the entitlement (legacy; prefer entity\_id).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// When the entitlement starts to apply.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<chrono::DateTime<chrono::Utc>>,
     /// Fixed value granted (static features).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub static_value: Option<String>,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Tenant that owns the entitlement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// When the entitlement was last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the entitlement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// Maximum usage allowed per reset period (metered features); absent means unlimited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_limit: Option<i64>,
     /// The `usage_reset_period` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_reset_period: Option<EntitlementUsageResetPeriod>,
 }
+crate::runtime::structs::struct_deserialize!(
+    EntitlementResponse { 0 addon "addon" optional, 1 created_at "created_at" optional, 2
+    created_by "created_by" optional, 3 display_order "display_order" optional, 4
+    end_date "end_date" optional, 5 entity_id "entity_id" optional, 6 entity_type
+    "entity_type" optional, 7 environment_id "environment_id" optional, 8 feature
+    "feature" optional, 9 feature_id "feature_id" optional, 10 feature_type
+    "feature_type" optional, 11 id "id" optional, 12 is_enabled "is_enabled" optional, 13
+    is_soft_limit "is_soft_limit" optional, 14 parent_entitlement_id
+    "parent_entitlement_id" optional, 15 plan "plan" optional, 16 plan_id "plan_id"
+    optional, 17 start_date "start_date" optional, 18 static_value "static_value"
+    optional, 19 status "status" optional, 20 tenant_id "tenant_id" optional, 21
+    updated_at "updated_at" optional, 22 updated_by "updated_by" optional, 23 usage_limit
+    "usage_limit" optional, 24 usage_reset_period "usage_reset_period" optional, }
+);
 impl EntitlementResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -4,16 +4,20 @@
 /// What went wrong.
 ///
 /// Generated from the schema `errors.ErrorDetail`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// Technical detail, for debugging.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_error: Option<String>,
     /// Human-readable explanation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
+crate::runtime::structs::struct_deserialize!(
+    ErrorDetail { 0 internal_error "internal_error" optional, 1 message "message"
+    optional, }
+);
 impl ErrorDetail {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

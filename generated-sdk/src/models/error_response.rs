@@ -5,16 +5,19 @@ use super::*;
 /// Body returned with every error status.
 ///
 /// Generated from the schema `errors.ErrorResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// The `error` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDetail>,
     /// Always false on errors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
+crate::runtime::structs::struct_deserialize!(
+    ErrorResponse { 0 error "error" optional, 1 success "success" optional, }
+);
 impl ErrorResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -4,22 +4,26 @@
 /// Cost of one Hugging Face inference request.
 ///
 /// Generated from the schema `dto.EventCostInfo`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct EventCostInfo {
     /// Cost of the request in billionths of a US dollar, as a string.
     ///
     /// Wire name: `costNanoUsd`.
     #[serde(rename = "costNanoUsd")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_nano_usd: Option<String>,
     /// Identifier of the inference request.
     ///
     /// Wire name: `requestId`.
     #[serde(rename = "requestId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
+crate::runtime::structs::struct_deserialize!(
+    EventCostInfo { 0 cost_nano_usd "costNanoUsd" optional, 1 request_id "requestId"
+    optional, }
+);
 impl EventCostInfo {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

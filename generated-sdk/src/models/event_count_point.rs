@@ -4,16 +4,20 @@
 /// Number of events received in one time bucket.
 ///
 /// Generated from the schema `dto.EventCountPoint`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct EventCountPoint {
     /// Events received in the bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_count: Option<i64>,
     /// Start of the bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
+crate::runtime::structs::struct_deserialize!(
+    EventCountPoint { 0 event_count "event_count" optional, 1 timestamp "timestamp"
+    optional, }
+);
 impl EventCountPoint {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -4,16 +4,19 @@
 /// Restricts a meter to events whose property has one of the listed values.
 ///
 /// Generated from the schema `meter.Filter`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Filter {
     /// Top-level event property to test.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Accepted values of the property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
 }
+crate::runtime::structs::struct_deserialize!(
+    Filter { 0 key "key" optional, 1 values "values" optional, }
+);
 impl Filter {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -4,57 +4,65 @@
 /// Filters and paging for searching raw events.
 ///
 /// Generated from the schema `dto.GetEventsRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetEventsRequest {
     /// Upper time bound (ISO 8601); now when omitted.
     ///
     /// Example: `"2024-12-09T00:00:00Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Only the event with this ID (its idempotency key).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// Only events with this name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// Only events of this customer (ID in the sender's system).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_customer_id: Option<String>,
     /// Pagination cursor: first key returned with a previous page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iter_first_key: Option<String>,
     /// Pagination cursor: last key returned with the previous page; the search continues after it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iter_last_key: Option<String>,
     /// Number of matching events to skip; 0 when omitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Sort direction, \`asc\` or \`desc\` (case sensitive); desc when omitted.
     ///
     /// Example: `"desc"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
     /// Maximum events per page; 50 when omitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// Only events whose property (the key) has one of the listed values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub property_filters: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Sort field, \`timestamp\` or \`event\_name\` (case sensitive); timestamp when omitted.
     ///
     /// Example: `"timestamp"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
     /// Only events from this source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Lower time bound (ISO 8601); seven days ago when omitted.
     ///
     /// Example: `"2024-11-09T00:00:00Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<chrono::DateTime<chrono::Utc>>,
 }
+crate::runtime::structs::struct_deserialize!(
+    GetEventsRequest { 0 end_time "end_time" optional, 1 event_id "event_id" optional, 2
+    event_name "event_name" optional, 3 external_customer_id "external_customer_id"
+    optional, 4 iter_first_key "iter_first_key" optional, 5 iter_last_key "iter_last_key"
+    optional, 6 offset "offset" optional, 7 order "order" optional, 8 page_size
+    "page_size" optional, 9 property_filters "property_filters" optional, 10 sort "sort"
+    optional, 11 source "source" optional, 12 start_time "start_time" optional, }
+);
 impl GetEventsRequest {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

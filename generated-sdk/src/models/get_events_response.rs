@@ -5,28 +5,33 @@ use super::*;
 /// One page of raw events.
 ///
 /// Generated from the schema `dto.GetEventsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetEventsResponse {
     /// Events of this page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<Event>>,
     /// Whether more events match beyond this page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// Cursor: first key of this page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iter_first_key: Option<String>,
     /// Cursor: last key of this page; pass it to fetch the next page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iter_last_key: Option<String>,
     /// Offset this page starts at.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Number of events matching the filters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
+crate::runtime::structs::struct_deserialize!(
+    GetEventsResponse { 0 events "events" optional, 1 has_more "has_more" optional, 2
+    iter_first_key "iter_first_key" optional, 3 iter_last_key "iter_last_key" optional, 4
+    offset "offset" optional, 5 total_count "total_count" optional, }
+);
 impl GetEventsResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

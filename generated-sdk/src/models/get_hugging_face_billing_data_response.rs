@@ -5,13 +5,16 @@ use super::*;
 /// Per-request costs of Hugging Face inference.
 ///
 /// Generated from the schema `dto.GetHuggingFaceBillingDataResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHuggingFaceBillingDataResponse {
     /// One entry per inference request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requests: Option<Vec<EventCostInfo>>,
 }
+crate::runtime::structs::struct_deserialize!(
+    GetHuggingFaceBillingDataResponse { 0 requests "requests" optional, }
+);
 impl GetHuggingFaceBillingDataResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -5,22 +5,27 @@ use super::*;
 /// Ingestion pipeline health: lag figures and event counts over time.
 ///
 /// Generated from the schema `dto.GetMonitoringDataResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetMonitoringDataResponse {
     /// Events waiting to be consumed from the ingestion queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumption_lag: Option<i64>,
     /// Event counts per time bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub points: Option<Vec<EventCountPoint>>,
     /// Events waiting for post-processing (cost and usage computation).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_processing_lag: Option<i64>,
     /// Events received over the whole window.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
+crate::runtime::structs::struct_deserialize!(
+    GetMonitoringDataResponse { 0 consumption_lag "consumption_lag" optional, 1 points
+    "points" optional, 2 post_processing_lag "post_processing_lag" optional, 3
+    total_count "total_count" optional, }
+);
 impl GetMonitoringDataResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -5,36 +5,43 @@ use super::*;
 /// Which customer, time range, grouping and expansions to compute analytics for.
 ///
 /// Generated from the schema `dto.GetUsageAnalyticsRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetUsageAnalyticsRequest {
     /// Upper time bound (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Related objects to embed: price, meter, feature, subscription\_line\_item, plan, addon.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expand: Option<Vec<String>>,
     /// Customer to report on (ID in the sender's system).
     pub external_customer_id: String,
     /// Only usage of these features.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_ids: Option<Vec<String>>,
     /// Grouping keys: source, feature\_id or properties.&lt;name&gt;.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<String>>,
     /// Only events whose property (the key) has one of the listed values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub property_filters: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Only events from these sources.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<String>>,
     /// Lower time bound (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The `window_size` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_size: Option<WindowSize>,
 }
+crate::runtime::structs::struct_deserialize!(
+    GetUsageAnalyticsRequest { 0 end_time "end_time" optional, 1 expand "expand"
+    optional, 2 external_customer_id "external_customer_id" required, 3 feature_ids
+    "feature_ids" optional, 4 group_by "group_by" optional, 5 property_filters
+    "property_filters" optional, 6 sources "sources" optional, 7 start_time "start_time"
+    optional, 8 window_size "window_size" optional, }
+);
 impl GetUsageAnalyticsRequest {
     /// Creates a value from the required fields (`external_customer_id`); set the others with the `with_*` methods.
     #[must_use]

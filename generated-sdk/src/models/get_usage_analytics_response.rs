@@ -5,19 +5,23 @@ use super::*;
 /// Usage and cost of a customer, one item per group.
 ///
 /// Generated from the schema `dto.GetUsageAnalyticsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetUsageAnalyticsResponse {
     /// Currency of the costs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// One entry per group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<UsageAnalyticItem>>,
     /// Cost over all groups, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<String>,
 }
+crate::runtime::structs::struct_deserialize!(
+    GetUsageAnalyticsResponse { 0 currency "currency" optional, 1 items "items" optional,
+    2 total_cost "total_cost" optional, }
+);
 impl GetUsageAnalyticsResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -5,34 +5,34 @@ use super::*;
 /// Usage aggregation driven by a meter's configuration.
 ///
 /// Generated from the schema `dto.GetUsageByMeterRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetUsageByMeterRequest {
     /// With MONTH windows, day and time each monthly bucket starts (e.g. the 5th); calendar months when omitted.
     ///
     /// Example: `"2024-03-05T14:30:45Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_anchor: Option<chrono::DateTime<chrono::Utc>>,
     /// The `bucket_size` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket_size: Option<WindowSize>,
     /// Only usage of this customer (FlexPrice ID).
     ///
     /// Example: `"customer456"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Upper time bound (ISO 8601).
     ///
     /// Example: `"2024-12-09T00:00:00Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Only usage of this customer (ID in the sender's system).
     ///
     /// Example: `"user_5"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_customer_id: Option<String>,
     /// Extra property filters: property name to allowed values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Meter whose configuration drives the aggregation.
     ///
@@ -41,12 +41,19 @@ pub struct GetUsageByMeterRequest {
     /// Lower time bound (ISO 8601).
     ///
     /// Example: `"2024-11-09T00:00:00Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The `window_size` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_size: Option<WindowSize>,
 }
+crate::runtime::structs::struct_deserialize!(
+    GetUsageByMeterRequest { 0 billing_anchor "billing_anchor" optional, 1 bucket_size
+    "bucket_size" optional, 2 customer_id "customer_id" optional, 3 end_time "end_time"
+    optional, 4 external_customer_id "external_customer_id" optional, 5 filters "filters"
+    optional, 6 meter_id "meter_id" required, 7 start_time "start_time" optional, 8
+    window_size "window_size" optional, }
+);
 impl GetUsageByMeterRequest {
     /// Creates a value from the required fields (`meter_id`); set the others with the `with_*` methods.
     #[must_use]

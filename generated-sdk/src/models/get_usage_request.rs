@@ -5,7 +5,7 @@ use super::*;
 /// Ad-hoc usage aggregation over the events of one name.
 ///
 /// Generated from the schema `dto.GetUsageRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetUsageRequest {
     /// The `aggregation_type` field.
@@ -13,20 +13,20 @@ pub struct GetUsageRequest {
     /// With MONTH windows, day and time each monthly bucket starts (e.g. the 15th); calendar months when omitted.
     ///
     /// Example: `"2024-03-05T14:30:45.123456789Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_anchor: Option<chrono::DateTime<chrono::Utc>>,
     /// The `bucket_size` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket_size: Option<WindowSize>,
     /// Only usage of this customer (FlexPrice ID).
     ///
     /// Example: `"customer456"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Upper time bound (ISO 8601).
     ///
     /// Example: `"2024-03-20T00:00:00Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Name of the events to aggregate.
     ///
@@ -35,28 +35,37 @@ pub struct GetUsageRequest {
     /// Only usage of this customer (ID in the sender's system).
     ///
     /// Example: `"customer456"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_customer_id: Option<String>,
     /// Property filters: property name to allowed values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Factor applied by SUM\_WITH\_MULTIPLIER, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub multiplier: Option<String>,
     /// Event property to aggregate; unused by COUNT.
     ///
     /// Example: `"request_size"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub property_name: Option<String>,
     /// Lower time bound (ISO 8601).
     ///
     /// Example: `"2024-03-13T00:00:00Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The `window_size` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_size: Option<WindowSize>,
 }
+crate::runtime::structs::struct_deserialize!(
+    GetUsageRequest { 0 aggregation_type "aggregation_type" required, 1 billing_anchor
+    "billing_anchor" optional, 2 bucket_size "bucket_size" optional, 3 customer_id
+    "customer_id" optional, 4 end_time "end_time" optional, 5 event_name "event_name"
+    required, 6 external_customer_id "external_customer_id" optional, 7 filters "filters"
+    optional, 8 multiplier "multiplier" optional, 9 property_name "property_name"
+    optional, 10 start_time "start_time" optional, 11 window_size "window_size" optional,
+    }
+);
 impl GetUsageRequest {
     /// Creates a value from the required fields (`aggregation_type`, `event_name`); set the others with the `with_*` methods.
     #[must_use]

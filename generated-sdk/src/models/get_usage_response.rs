@@ -5,25 +5,29 @@ use super::*;
 /// Aggregated usage, in total and per time bucket.
 ///
 /// Generated from the schema `dto.GetUsageResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetUsageResponse {
     /// Name of the aggregated events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// Value per time bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<UsageResult>>,
     /// The `type` field.
     ///
     /// Wire name: `type`.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<AggregationType>,
     /// Aggregated value over the whole range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
 }
+crate::runtime::structs::struct_deserialize!(
+    GetUsageResponse { 0 event_name "event_name" optional, 1 results "results" optional,
+    2 type_ "type" optional, 3 value "value" optional, }
+);
 impl GetUsageResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

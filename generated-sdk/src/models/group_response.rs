@@ -4,37 +4,43 @@
 /// A named group of entities, such as prices.
 ///
 /// Generated from the schema `dto.GroupResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GroupResponse {
     /// When the group was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// IDs of the group's members.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_ids: Option<Vec<String>>,
     /// Kind of members the group holds (e.g. price).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<String>,
     /// Identifier of the group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Caller-chosen key to look the group up by instead of its ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_key: Option<String>,
     /// Free-form key/value metadata of the group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
     /// Display name of the group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Lifecycle state of the group (e.g. published).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// When the group was last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
+crate::runtime::structs::struct_deserialize!(
+    GroupResponse { 0 created_at "created_at" optional, 1 entity_ids "entity_ids"
+    optional, 2 entity_type "entity_type" optional, 3 id "id" optional, 4 lookup_key
+    "lookup_key" optional, 5 metadata "metadata" optional, 6 name "name" optional, 7
+    status "status" optional, 8 updated_at "updated_at" optional, }
+);
 impl GroupResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -4,20 +4,20 @@
 /// One usage event to ingest.
 ///
 /// Generated from the schema `dto.IngestEventRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct IngestEventRequest {
     /// FlexPrice customer ID, if known; optional.
     ///
     /// Example: `"customer456"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Idempotency key of the event: the server deduplicates events on it. The SDK fills one in when it is missing, so retries are safe.
     ///
     /// Example: `"event123"`.
     ///
     /// Idempotency key: when it is missing, the SDK fills in a fresh unique id (UUID v7) before the first attempt, so every retry carries the same value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// Name of the event; meters select events by it.
     ///
@@ -30,19 +30,25 @@ pub struct IngestEventRequest {
     /// Event properties as string key/value pairs; meters aggregate and filter on them.
     ///
     /// Example: `{"request_size":"100","response_status":"200"}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<std::collections::BTreeMap<String, String>>,
     /// Where the event comes from (e.g. api).
     ///
     /// Example: `"api"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// When the event happened (ISO 8601); time of receipt when omitted.
     ///
     /// Example: `"2024-03-20T15:04:05Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
+crate::runtime::structs::struct_deserialize!(
+    IngestEventRequest { 0 customer_id "customer_id" optional, 1 event_id "event_id"
+    optional, 2 event_name "event_name" required, 3 external_customer_id
+    "external_customer_id" required, 4 properties "properties" optional, 5 source
+    "source" optional, 6 timestamp "timestamp" optional, }
+);
 impl IngestEventRequest {
     /// Creates a value from the required fields (`event_name`, `external_customer_id`); set the others with the `with_*` methods.
     #[must_use]

@@ -5,16 +5,20 @@ use super::*;
 /// Rescaling applied to the metered quantity before it is priced.
 ///
 /// Generated from the schema `price.JSONBTransformQuantity`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonbTransformQuantity {
     /// Divisor applied to the quantity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub divide_by: Option<i64>,
     /// The `round` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub round: Option<RoundType>,
 }
+crate::runtime::structs::struct_deserialize!(
+    JsonbTransformQuantity { 0 divide_by "divide_by" optional, 1 round "round" optional,
+    }
+);
 impl JsonbTransformQuantity {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

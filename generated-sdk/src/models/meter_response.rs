@@ -5,54 +5,61 @@ use super::*;
 /// A meter as returned by the API.
 ///
 /// Generated from the schema `dto.MeterResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct MeterResponse {
     /// The `aggregation` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregation: Option<Aggregation>,
     /// When the meter was created.
     ///
     /// Example: `"2024-03-20T15:04:05Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Name of the events the meter counts.
     ///
     /// Example: `"api_request"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// Property filters applied before aggregating.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<Filter>>,
     /// Identifier of the meter.
     ///
     /// Example: `"550e8400-e29b-41d4-a716-446655440000"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Display name of the meter.
     ///
     /// Example: `"API Usage Meter"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `reset_usage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reset_usage: Option<ResetUsage>,
     /// Lifecycle state of the meter (e.g. published).
     ///
     /// Example: `"published"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Tenant that owns the meter.
     ///
     /// Example: `"tenant123"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// When the meter was last changed.
     ///
     /// Example: `"2024-03-20T15:04:05Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
+crate::runtime::structs::struct_deserialize!(
+    MeterResponse { 0 aggregation "aggregation" optional, 1 created_at "created_at"
+    optional, 2 event_name "event_name" optional, 3 filters "filters" optional, 4 id "id"
+    optional, 5 name "name" optional, 6 reset_usage "reset_usage" optional, 7 status
+    "status" optional, 8 tenant_id "tenant_id" optional, 9 updated_at "updated_at"
+    optional, }
+);
 impl MeterResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -5,133 +5,155 @@ use super::*;
 /// A price as stored by FlexPrice (no expansions).
 ///
 /// Generated from the schema `price.Price`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Price {
     /// Price in major currency units (12.50 means $12.50), as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
     /// The `billing_cadence` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_cadence: Option<BillingCadence>,
     /// The `billing_model` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_model: Option<BillingModel>,
     /// The `billing_period` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_period: Option<BillingPeriod>,
     /// Number of billing periods per charge (e.g. 1, 3, 6, 12).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_period_count: Option<i64>,
     /// Rate from the custom price unit to the fiat currency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conversion_rate: Option<f64>,
     /// When the price was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Currency code, lowercase ISO 4217 (e.g. usd).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Free-text description of the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Amount formatted with its currency symbol (e.g. $12.50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_amount: Option<String>,
     /// Name of the price, for display.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Amount formatted in the custom price unit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_price_unit_amount: Option<String>,
     /// When the price stops applying.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// ID of the plan, subscription or add-on owning the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// The `entity_type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<PriceEntityType>,
     /// Environment the price lives in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// Group the price is part of, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Identifier of the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `invoice_cadence` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_cadence: Option<InvoiceCadence>,
     /// Caller-chosen key to look the price up by instead of its ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_key: Option<String>,
     /// The `metadata` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<JsonbMetadata>,
     /// Meter measuring usage (usage prices).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter_id: Option<String>,
     /// Smallest quantity that can be charged, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_quantity: Option<String>,
     /// Root price this one derives from (price lineage).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_price_id: Option<String>,
     /// Code of the custom price unit (e.g. btc).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit: Option<String>,
     /// Amount expressed in the custom price unit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit_amount: Option<f64>,
     /// Custom price unit (CUSTOM prices).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit_id: Option<String>,
     /// Tiers expressed in the custom price unit (TIERED model).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit_tiers: Option<Vec<PriceTier>>,
     /// The `price_unit_type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit_type: Option<PriceUnitType>,
     /// When the price starts to apply.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<chrono::DateTime<chrono::Utc>>,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Tenant that owns the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// The `tier_mode` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tier_mode: Option<BillingTier>,
     /// Tiers of the price (TIERED model).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tiers: Option<Vec<PriceTier>>,
     /// The `transform_quantity` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transform_quantity: Option<JsonbTransformQuantity>,
     /// Trial length in days (recurring prices only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trial_period: Option<i64>,
     /// The `type` field.
     ///
     /// Wire name: `type`.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<PriceType>,
     /// When the price was last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
+crate::runtime::structs::struct_deserialize!(
+    Price { 0 amount "amount" optional, 1 billing_cadence "billing_cadence" optional, 2
+    billing_model "billing_model" optional, 3 billing_period "billing_period" optional, 4
+    billing_period_count "billing_period_count" optional, 5 conversion_rate
+    "conversion_rate" optional, 6 created_at "created_at" optional, 7 created_by
+    "created_by" optional, 8 currency "currency" optional, 9 description "description"
+    optional, 10 display_amount "display_amount" optional, 11 display_name "display_name"
+    optional, 12 display_price_unit_amount "display_price_unit_amount" optional, 13
+    end_date "end_date" optional, 14 entity_id "entity_id" optional, 15 entity_type
+    "entity_type" optional, 16 environment_id "environment_id" optional, 17 group_id
+    "group_id" optional, 18 id "id" optional, 19 invoice_cadence "invoice_cadence"
+    optional, 20 lookup_key "lookup_key" optional, 21 metadata "metadata" optional, 22
+    meter_id "meter_id" optional, 23 min_quantity "min_quantity" optional, 24
+    parent_price_id "parent_price_id" optional, 25 price_unit "price_unit" optional, 26
+    price_unit_amount "price_unit_amount" optional, 27 price_unit_id "price_unit_id"
+    optional, 28 price_unit_tiers "price_unit_tiers" optional, 29 price_unit_type
+    "price_unit_type" optional, 30 start_date "start_date" optional, 31 status "status"
+    optional, 32 tenant_id "tenant_id" optional, 33 tier_mode "tier_mode" optional, 34
+    tiers "tiers" optional, 35 transform_quantity "transform_quantity" optional, 36
+    trial_period "trial_period" optional, 37 type_ "type" optional, 38 updated_at
+    "updated_at" optional, 39 updated_by "updated_by" optional, }
+);
 impl Price {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

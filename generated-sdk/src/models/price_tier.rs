@@ -4,19 +4,23 @@
 /// One tier of a tiered price.
 ///
 /// Generated from the schema `price.PriceTier`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PriceTier {
     /// Fixed amount added once the tier is reached, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flat_amount: Option<String>,
     /// Amount per unit in the tier, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_amount: Option<String>,
     /// Inclusive upper quantity of the tier; absent on the last tier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub up_to: Option<i64>,
 }
+crate::runtime::structs::struct_deserialize!(
+    PriceTier { 0 flat_amount "flat_amount" optional, 1 unit_amount "unit_amount"
+    optional, 2 up_to "up_to" optional, }
+);
 impl PriceTier {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

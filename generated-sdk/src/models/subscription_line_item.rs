@@ -5,118 +5,139 @@ use super::*;
 /// One priced line of a subscription.
 ///
 /// Generated from the schema `subscription.SubscriptionLineItem`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct SubscriptionLineItem {
     /// The `billing_period` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_period: Option<BillingPeriod>,
     /// Committed spend (amount commitments).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_amount: Option<f64>,
     /// Multiplier applied to usage above the commitment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_overage_factor: Option<f64>,
     /// Committed quantity (quantity commitments).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_quantity: Option<f64>,
     /// Whether unused commitment is charged at period end.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_true_up_enabled: Option<bool>,
     /// The `commitment_type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_type: Option<CommitmentType>,
     /// Whether the commitment applies per time window rather than per period.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_windowed: Option<bool>,
     /// When the line item was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the line item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Currency code, lowercase ISO 4217 (e.g. usd).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Customer of the subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Name shown on invoices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// When the line item stops applying.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// ID of the plan or add-on the line comes from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// The `entity_type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<SubscriptionLineItemEntityType>,
     /// Environment the line item lives in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// Identifier of the line item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `invoice_cadence` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_cadence: Option<InvoiceCadence>,
     /// Free-form key/value metadata of the line item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
     /// Name of the meter, for display.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter_display_name: Option<String>,
     /// Meter measuring the line (usage prices).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter_id: Option<String>,
     /// Name of the plan, for display.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_display_name: Option<String>,
     /// The `price` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Price>,
     /// Price the line charges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// The `price_type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_type: Option<PriceType>,
     /// Code of the custom price unit, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit: Option<String>,
     /// Custom price unit, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit_id: Option<String>,
     /// Quantity charged (fixed prices), as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<String>,
     /// When the line item starts to apply.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<chrono::DateTime<chrono::Utc>>,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Subscription the line belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Subscription phase the line belongs to, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_phase_id: Option<String>,
     /// Tenant that owns the line item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// Trial length in days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trial_period: Option<i64>,
     /// When the line item was last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the line item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
+crate::runtime::structs::struct_deserialize!(
+    SubscriptionLineItem { 0 billing_period "billing_period" optional, 1
+    commitment_amount "commitment_amount" optional, 2 commitment_overage_factor
+    "commitment_overage_factor" optional, 3 commitment_quantity "commitment_quantity"
+    optional, 4 commitment_true_up_enabled "commitment_true_up_enabled" optional, 5
+    commitment_type "commitment_type" optional, 6 commitment_windowed
+    "commitment_windowed" optional, 7 created_at "created_at" optional, 8 created_by
+    "created_by" optional, 9 currency "currency" optional, 10 customer_id "customer_id"
+    optional, 11 display_name "display_name" optional, 12 end_date "end_date" optional,
+    13 entity_id "entity_id" optional, 14 entity_type "entity_type" optional, 15
+    environment_id "environment_id" optional, 16 id "id" optional, 17 invoice_cadence
+    "invoice_cadence" optional, 18 metadata "metadata" optional, 19 meter_display_name
+    "meter_display_name" optional, 20 meter_id "meter_id" optional, 21 plan_display_name
+    "plan_display_name" optional, 22 price "price" optional, 23 price_id "price_id"
+    optional, 24 price_type "price_type" optional, 25 price_unit "price_unit" optional,
+    26 price_unit_id "price_unit_id" optional, 27 quantity "quantity" optional, 28
+    start_date "start_date" optional, 29 status "status" optional, 30 subscription_id
+    "subscription_id" optional, 31 subscription_phase_id "subscription_phase_id"
+    optional, 32 tenant_id "tenant_id" optional, 33 trial_period "trial_period" optional,
+    34 updated_at "updated_at" optional, 35 updated_by "updated_by" optional, }
+);
 impl SubscriptionLineItem {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

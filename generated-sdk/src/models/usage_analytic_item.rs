@@ -5,94 +5,109 @@ use super::*;
 /// Usage and cost of one group (feature, source or property values) in the analytics report.
 ///
 /// Generated from the schema `dto.UsageAnalyticItem`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct UsageAnalyticItem {
     /// Add-on the usage is billed through, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub add_on_id: Option<String>,
     /// The `addon` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub addon: Option<Addon>,
     /// The `aggregation_type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregation_type: Option<AggregationType>,
     /// The `commitment_info` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_info: Option<CommitmentInfo>,
     /// Currency of the costs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Events aggregated into this item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_count: Option<i64>,
     /// Name of the events counted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// The `feature` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<Feature>,
     /// Feature the usage belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_id: Option<String>,
     /// The `meter` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter: Option<Meter>,
     /// Meter that measured the usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter_id: Option<String>,
     /// Display name of the group (usually the feature name).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `plan` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
     /// Plan the usage is billed through, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Usage per time bucket (when a window size was requested).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub points: Option<Vec<UsageAnalyticPoint>>,
     /// The `price` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<PriceResponse>,
     /// Price used to cost the usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// Values of the grouped-by event properties for this group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<std::collections::BTreeMap<String, String>>,
     /// Event source of the group (when grouping by source).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// All sources seen (when not grouping by source).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<String>>,
     /// Subscription line item the usage is billed on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_line_item_id: Option<String>,
     /// Subscription the usage is billed on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// The `subscription_line_item` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_line_item: Option<SubscriptionLineItem>,
     /// Cost of the group, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<String>,
     /// Usage of the group, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_usage: Option<String>,
     /// Unit name for one unit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// Unit name for several units.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_plural: Option<String>,
     /// The `window_size` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_size: Option<WindowSize>,
 }
+crate::runtime::structs::struct_deserialize!(
+    UsageAnalyticItem { 0 add_on_id "add_on_id" optional, 1 addon "addon" optional, 2
+    aggregation_type "aggregation_type" optional, 3 commitment_info "commitment_info"
+    optional, 4 currency "currency" optional, 5 event_count "event_count" optional, 6
+    event_name "event_name" optional, 7 feature "feature" optional, 8 feature_id
+    "feature_id" optional, 9 meter "meter" optional, 10 meter_id "meter_id" optional, 11
+    name "name" optional, 12 plan "plan" optional, 13 plan_id "plan_id" optional, 14
+    points "points" optional, 15 price "price" optional, 16 price_id "price_id" optional,
+    17 properties "properties" optional, 18 source "source" optional, 19 sources
+    "sources" optional, 20 sub_line_item_id "sub_line_item_id" optional, 21
+    subscription_id "subscription_id" optional, 22 subscription_line_item
+    "subscription_line_item" optional, 23 total_cost "total_cost" optional, 24
+    total_usage "total_usage" optional, 25 unit "unit" optional, 26 unit_plural
+    "unit_plural" optional, 27 window_size "window_size" optional, }
+);
 impl UsageAnalyticItem {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

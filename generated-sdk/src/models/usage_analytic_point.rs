@@ -4,31 +4,38 @@
 /// Usage and cost of one group within one time bucket.
 ///
 /// Generated from the schema `dto.UsageAnalyticPoint`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct UsageAnalyticPoint {
     /// Part of the commitment used in the bucket (windowed commitments only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_commitment_utilized_amount: Option<String>,
     /// Amount charged above the commitment in the bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_overage_amount: Option<String>,
     /// Top-up charged to reach the commitment in the bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_true_up_amount: Option<String>,
     /// Cost in the bucket, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<String>,
     /// Events in the bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_count: Option<i64>,
     /// Start of the bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
     /// Usage in the bucket, as a decimal string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<String>,
 }
+crate::runtime::structs::struct_deserialize!(
+    UsageAnalyticPoint { 0 computed_commitment_utilized_amount
+    "computed_commitment_utilized_amount" optional, 1 computed_overage_amount
+    "computed_overage_amount" optional, 2 computed_true_up_amount
+    "computed_true_up_amount" optional, 3 cost "cost" optional, 4 event_count
+    "event_count" optional, 5 timestamp "timestamp" optional, 6 usage "usage" optional, }
+);
 impl UsageAnalyticPoint {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

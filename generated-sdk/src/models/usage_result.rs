@@ -4,16 +4,19 @@
 /// Aggregated value of one time bucket.
 ///
 /// Generated from the schema `dto.UsageResult`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct UsageResult {
     /// Aggregated value in the bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
     /// Start time of the bucket (a timestamp, despite the name).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_size: Option<chrono::DateTime<chrono::Utc>>,
 }
+crate::runtime::structs::struct_deserialize!(
+    UsageResult { 0 value "value" optional, 1 window_size "window_size" optional, }
+);
 impl UsageResult {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]

@@ -3,7 +3,9 @@
 //! This file is copied into every generated crate as `src/runtime/mod.rs` (a private module:
 //! the crate re-exports what its users need), and each module below as
 //! `src/runtime/<module>.rs`. Modules therefore refer to each other with `super::`, never with
-//! `crate::`, and this file holds nothing but documentation and module declarations.
+//! `crate::`, and this file holds nothing but documentation and module declarations. Macros
+//! expand in the generated code and name the runtime `$crate::runtime::`; the runtime's own
+//! crate (`tests/runtime`) mounts this file as `crate::runtime` so those paths hold there too.
 //!
 //! Dependencies point one way: `paginate` → `call` → `exchange` → `config`, `request`,
 //! `response`, `retry`, `hooks` → `errors` → `defaults` (plain constants, which the generator
@@ -26,6 +28,9 @@ pub mod retry;
 pub mod validate;
 //@ if enums
 pub mod enums;
+//@ end
+//@ if structs
+pub mod structs;
 //@ end
 //@ if multipart
 pub mod multipart;

@@ -188,12 +188,12 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
         let t = types::tokens(&f.full_type(), Models::Bare);
         let wire = &f.wire_name;
         let rename = (f.rust_name != f.wire_name).then(|| quote!(#[serde(rename = #wire)]));
-        let serde_attr = if f.is_plain() {
+        // `Deserialize` comes from `struct_deserialize!` (below); these attributes are read by
+        // the `Serialize` derive only.
+        let serde_attr = if f.is_plain() || f.required {
             quote!()
-        } else if f.required {
-            quote!(#[serde(default)])
         } else {
-            quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
+            quote!(#[serde(skip_serializing_if = "Option::is_none")])
         };
         let deprecated = f.deprecated.then(|| quote!(#[deprecated = "deprecated in the API spec"]));
         quote! { #fd #rename #serde_attr #deprecated pub #id: #t, }
@@ -256,14 +256,24 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
     let must_use = quote!(#[must_use]);
     let validate = def.validated.then(|| validate_impl(api, def, fields));
     let fill = def.has_idempotency_key.then(|| fill_impl(api, fields));
+    let de_fields = fields.iter().enumerate().map(|(i, f)| {
+        let id = ident(&f.rust_name);
+        let wire = &f.wire_name;
+        let how = if f.is_plain() { quote!(required) } else { quote!(optional) };
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
+        quote!(#i #id #wire #how,)
+    });
+    let de_rest = additional.map(|_| quote!(rest additional_properties));
     quote! {
         #d
-        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize)]
         #[non_exhaustive]
         pub struct #name {
             #(#field_tokens)*
             #additional_field
         }
+
+        crate::runtime::structs::struct_deserialize!(#name { #(#de_fields)* } #de_rest);
 
         impl #name {
             #[doc = #new_doc]
