@@ -657,6 +657,17 @@ impl Api {
     pub fn has_ingestor(&self) -> bool {
         self.bulk.iter().any(|b| b.ingestor.is_some())
     }
+
+    /// The generated type of this Rust name ([`Api::types`] is sorted by name).
+    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types.binary_search_by(|d| d.name.as_str().cmp(name)).ok().map(|i| &self.types[i])
+    }
+
+    /// The generated type a reference names, looking through `Vec`, maps, `Option` and `Box`
+    /// ([`TypeRef::named`]).
+    pub fn type_of(&self, t: &TypeRef) -> Option<&TypeDef> {
+        t.named().and_then(|n| self.type_def(n))
+    }
 }
 
 /// How an operation's calls walk pages.

@@ -96,11 +96,109 @@ fn target_dir() -> PathBuf {
 }
 
 /// Builds the benchmark binaries in release mode and runs the release `xtask bench`.
+/// The peer generator of the side-by-side figures, and how to install it.
+const PEER: &str = "cargo-progenitor";
+const PEER_INSTALL: &str = "cargo install cargo-progenitor --locked";
+
+/// `cargo-progenitor` from `PATH` or `$CARGO_HOME/bin`, if installed.
+fn peer_exe() -> Option<PathBuf> {
+    let name = format!("{PEER}{}", std::env::consts::EXE_SUFFIX);
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(cargo_home.map(|h| h.join("bin")))
+        .map(|dir| dir.join(&name))
+        .find(|p| p.is_file())
+}
+
+/// Median wall time of `runs` runs of a command (after one untimed run), in ms.
+fn time_command(mut make: impl FnMut() -> Command, runs: usize) -> Result<(f64, f64, f64), String> {
+    let mut times = Vec::with_capacity(runs);
+    for i in 0..=runs {
+        let mut cmd = make();
+        let started = Instant::now();
+        let output = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+        let ms = started.elapsed().as_secs_f64() * 1e3;
+        if !output.status.success() {
+            return Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&output.stderr)));
+        }
+        if i > 0 {
+            times.push(ms);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], times[0], times[times.len() - 1]))
+}
+
+/// What a maintainer waits for: the release `openapi-sdkgen generate` as a process (start-up,
+/// reading, generating, writing the crate) against `cargo progenitor` on the same spec, run
+/// alternately in this process's run.
+fn whole_process_row(input: &Input, runs: usize) -> Result<Row, String> {
+    let id = "gen_process_nexus_ms";
+    let figure = format!("Generation as a whole process: {NEXUS} (start-up, read, generate, write)");
+    let ours_exe = target_dir().join("release").join(format!("openapi-sdkgen{}", std::env::consts::EXE_SUFFIX));
+    if !ours_exe.exists() {
+        return Err(format!(
+            "{} is missing: build it with `cargo build --release -p openapi-sdkgen`",
+            ours_exe.display()
+        ));
+    }
+    let out = target_dir().join("bench/process");
+    let _ = std::fs::remove_dir_all(&out);
+    eprintln!("generation: {NEXUS} as a process, {runs} runs");
+    let (ours, lo, hi) = time_command(
+        || {
+            let mut c = Command::new(&ours_exe);
+            c.arg("generate").arg("--spec").arg(&input.path).arg("--out").arg(out.join("ours"));
+            c
+        },
+        runs,
+    )?;
+    let spread = format!("median of {runs}, {}–{} ms", num(lo), num(hi));
+    let row = Row::new(id, figure, "ms", ours);
+    let Some(peer) = peer_exe() else {
+        eprintln!("generation: {PEER} is not installed ({PEER_INSTALL}); the side-by-side figure is skipped");
+        return Ok(row.note(format!("{spread}; {PEER} not installed, no ratio: {PEER_INSTALL}")));
+    };
+    let row = row.note(spread);
+    let (theirs, plo, phi) = time_command(
+        || {
+            let mut c = Command::new(&peer);
+            c.args(["progenitor", "-i"]).arg(&input.path).arg("-o").arg(out.join("peer"));
+            c.args(["-n", "nexus-peer", "-v", "0.1.0"]);
+            c
+        },
+        runs,
+    )?;
+    Ok(row
+        .baseline(theirs, format!("{PEER}, median of {runs}, {}–{} ms", num(plo), num(phi)))
+        .target(Target::RatioAtMost(0.10)))
+}
+
 fn relaunch_in_release(smoke: bool) -> ExitCode {
     let started = Instant::now();
     let built = crate::run(
         &cargo(),
-        &["build", "--release", "-p", "xtask", "-p", "sdk-e2e-tests", "--bin", "xtask", "--bin", "sdk_bench"],
+        &[
+            "build",
+            "--release",
+            "-p",
+            "xtask",
+            "-p",
+            "sdk-e2e-tests",
+            "-p",
+            "openapi-sdkgen",
+            "--bin",
+            "xtask",
+            "--bin",
+            "sdk_bench",
+            "--bin",
+            "openapi-sdkgen",
+        ],
         &[],
     );
     if !built {
@@ -666,9 +764,10 @@ fn generation_rows(smoke: bool, rows: &mut Vec<Row>) -> Result<(), String> {
     rows.push(
         Row::new("gen_nexus_ms", format!("Generation time: {NEXUS} ({:.0} KB)", kb(&nexus)), "ms", t.median_ms)
             .note(spread(&t))
-            .baseline(1000.0, "leading Rust generator, 1.0–1.4 s; target 10x faster")
             .target(Target::AtMost(100.0)),
     );
+
+    rows.push(whole_process_row(&nexus, if smoke { 2 } else { 11 })?);
 
     let phase_runs = if smoke { 1 } else { 5 };
     rows.push(phase_row("phases_events", "Events spec", &events, phase_runs)?);
@@ -774,25 +873,92 @@ fn crate_cost(input: &Input, dir: &str, build: bool) -> Result<CrateCost, String
     Ok(cost)
 }
 
+/// The clean build time of the peer generator's crate of `input` (generated into
+/// `target/bench/crates/<dir>-peer`, its dependencies built first in a target folder of its
+/// own), and its lines of Rust; `None` when the peer is not installed.
+fn peer_build_s(input: &Input, dir: &str) -> Result<Option<(f64, usize)>, String> {
+    let Some(peer) = peer_exe() else {
+        eprintln!("build cost: {PEER} is not installed ({PEER_INSTALL}); no side-by-side build");
+        return Ok(None);
+    };
+    let out = target_dir().join("bench/crates").join(format!("{dir}-peer"));
+    let _ = std::fs::remove_dir_all(&out);
+    let package = format!("{dir}-peer");
+    let status = Command::new(&peer)
+        .args(["progenitor", "-i"])
+        .arg(&input.path)
+        .arg("-o")
+        .arg(&out)
+        .args(["-n", &package, "-v", "0.1.0"])
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", peer.display()))?;
+    if !status.status.success() {
+        return Err(format!("{PEER} failed on {}: {}", input.path.display(), String::from_utf8_lossy(&status.stderr)));
+    }
+    // A workspace of its own, so the crate does not join ours.
+    let manifest = out.join("Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+    if !text.contains("[workspace]") {
+        text.push_str("\n[workspace]\n");
+        std::fs::write(&manifest, text).map_err(|e| e.to_string())?;
+    }
+    let lines: usize =
+        walk_rs(&out.join("src")).iter().map(|p| std::fs::read_to_string(p).map_or(0, |t| t.lines().count())).sum();
+    let cargo_target = target_dir().join("bench/target-peer");
+    let cargo_in = |args: &[&str]| -> Result<f64, String> {
+        let started = Instant::now();
+        let output = Command::new(cargo())
+            .args(args)
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .env("CARGO_TARGET_DIR", &cargo_target)
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "`cargo {}` failed for {}: {}",
+                args.join(" "),
+                out.display(),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        Ok(started.elapsed().as_secs_f64())
+    };
+    eprintln!("build cost: {package}: building once (dependencies)");
+    cargo_in(&["build", "--quiet"])?;
+    cargo_in(&["clean", "--quiet", "-p", &package])?;
+    eprintln!("build cost: {package}: timed clean build of the crate alone");
+    Ok(Some((cargo_in(&["build", "--quiet"])?, lines)))
+}
+
+/// Every `.rs` file under `dir`.
+fn walk_rs(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk_rs(&p));
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 fn cost_rows(smoke: bool, rows: &mut Vec<Row>) -> Result<(), String> {
-    // (label, id prefix, folder, input, build-time target, reference of other generators)
-    type Case = (&'static str, [&'static str; 3], &'static str, Input, Option<f64>, Option<(f64, &'static str)>);
+    // (label, id prefix, folder, input, build-time target, build the peer's crate side by side)
+    type Case = (&'static str, [&'static str; 3], &'static str, Input, Option<f64>, bool);
     let cases: [Case; 3] = [
-        (
-            "Events SDK",
-            ["loc_events", "build_events_s", "cost_events"],
-            "events",
-            events_input()?,
-            Some(5.0),
-            Some((4.8, "other generators 4.8–10.4 s")),
-        ),
+        ("Events SDK", ["loc_events", "build_events_s", "cost_events"], "events", events_input()?, Some(5.0), false),
         (
             "oxide-nexus",
             ["loc_nexus", "build_nexus_s", "cost_nexus"],
             "oxide-nexus",
             corpus_input(NEXUS)?,
             Some(20.0),
-            Some((24.0, "other generators 24–31 s")),
+            true,
         ),
         (
             "flexprice-2026-08",
@@ -800,10 +966,10 @@ fn cost_rows(smoke: bool, rows: &mut Vec<Row>) -> Result<(), String> {
             "flexprice-2026-08",
             corpus_input(FLEXPRICE_FULL)?,
             None,
-            None,
+            false,
         ),
     ];
-    for (i, (label, ids, dir, input, target, reference)) in cases.into_iter().enumerate() {
+    for (i, (label, ids, dir, input, target, peer)) in cases.into_iter().enumerate() {
         // The smoke run builds only the Events crate.
         let build = !smoke || i == 0;
         let cost = crate_cost(&input, dir, build)?;
@@ -819,11 +985,13 @@ fn cost_rows(smoke: bool, rows: &mut Vec<Row>) -> Result<(), String> {
         let row = match cost.build_s {
             Some(s) => {
                 let row = Row::new(ids[1], figure, "s", s);
-                let row = match reference {
-                    Some((value, note)) => row.baseline(value, note),
-                    None => row,
-                };
-                row.target(target.map_or(Target::None, Target::AtMost))
+                match peer.then(|| peer_build_s(&input, dir)).transpose()?.flatten() {
+                    // Side by side, the goal is the ratio.
+                    Some((theirs, lines)) => row
+                        .baseline(theirs, format!("{PEER}'s crate of the same spec, {lines} lines, same run"))
+                        .target(Target::RatioAtMost(0.5)),
+                    None => row.target(target.map_or(Target::None, Target::AtMost)),
+                }
             }
             None => Row::skipped(ids[1], figure, "s", target.map_or(Target::None, Target::AtMost)),
         };

@@ -53,7 +53,7 @@ pub(crate) fn doctest_items(api: &Api) -> Vec<(&'static str, String, String)> {
 /// `to_models` is the path from the current page to `docs/models/`.
 fn type_md(api: &Api, t: &TypeRef, to_models: &str) -> String {
     let text = code_cell(&types::short(t));
-    match t.named().and_then(|n| api.types.iter().find(|d| d.name == n)) {
+    match api.type_of(t) {
         Some(def) => format!("[{text}]({to_models}{}.md)", def.module),
         None => text,
     }
@@ -139,7 +139,7 @@ impl References {
         // Everything reachable from a request is an input too.
         let mut queue: Vec<String> = inputs.iter().cloned().collect();
         while let Some(n) = queue.pop() {
-            let Some(def) = api.types.iter().find(|t| t.name == n) else { continue };
+            let Some(def) = api.type_def(&n) else { continue };
             let mut next = Vec::new();
             match &def.kind {
                 TypeKind::Struct { fields, .. } => next.extend(fields.iter().filter_map(|f| f.ty.named())),
@@ -404,7 +404,7 @@ fn errors_section(api: &Api, op: &Operation) -> String {
 
 /// The checked constraints of a body's own fields (`` `events`: 1 to 1000 items ``).
 fn body_constraints(api: &Api, b: &RequestBody) -> String {
-    let Some(def) = b.ty.named().and_then(|n| api.types.iter().find(|t| t.name == n)) else { return String::new() };
+    let Some(def) = api.type_of(&b.ty) else { return String::new() };
     let TypeKind::Struct { fields, .. } = &def.kind else { return String::new() };
     fields
         .iter()
@@ -631,7 +631,7 @@ fn struct_section(api: &Api, def: &TypeDef, fields: &[Field], additional: Option
 fn field_description(api: &Api, f: &Field) -> String {
     let own = f.description.as_deref();
     let of_type = || {
-        let def = api.types.iter().find(|d| Some(d.name.as_str()) == f.ty.named())?;
+        let def = api.type_of(&f.ty)?;
         def.description.as_deref()
     };
     own.or_else(of_type).map(prose).unwrap_or_default()
@@ -639,7 +639,7 @@ fn field_description(api: &Api, f: &Field) -> String {
 
 /// The wire values of an enum type (looking through containers), for a table cell.
 fn enum_values(api: &Api, t: &TypeRef) -> Option<String> {
-    let def = api.types.iter().find(|d| Some(d.name.as_str()) == t.named())?;
+    let def = api.type_of(t)?;
     let values: Vec<String> = match &def.kind {
         TypeKind::StringEnum { variants } => variants.iter().map(|v| code_cell(&v.value)).collect(),
         TypeKind::IntEnum { variants } => variants.iter().map(|v| format!("`{}`", v.value)).collect(),

@@ -20,7 +20,7 @@ fn ingestors(api: &Api) -> impl Iterator<Item = (&BulkHelper, &IngestorHelper)> 
 }
 
 fn item_def<'a>(api: &'a Api, b: &BulkHelper) -> Option<&'a TypeDef> {
-    b.item.named().and_then(|n| api.types.iter().find(|t| t.name == n))
+    api.type_of(&b.item)
 }
 
 /// The methods (inside the tag's `impl`) and the type aliases (beside it) of the ingestors of
@@ -51,7 +51,7 @@ pub(crate) fn tag_items(api: &Api, tag_index: usize) -> (Vec<proc_macro2::TokenS
             }
             _ => quote!(|_| None),
         };
-        let validated = api.types.iter().any(|t| t.name == b.body_type && t.validated);
+        let validated = api.type_def(&b.body_type).is_some_and(|t| t.validated);
         let encode = if validated {
             quote!(crate::runtime::validate::validate(&body).and_then(|()| PreparedRequest::new(String::from(#path)).json(&body)))
         } else {

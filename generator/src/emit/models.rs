@@ -330,7 +330,7 @@ fn check_calls(f: &Field, value: TokenStream, api: &Api) -> TokenStream {
         }
         _ => {}
     }
-    let nested = inner_ty.named().and_then(|n| api.types.iter().find(|t| t.name == n)).is_some_and(|t| t.validated);
+    let nested = api.type_of(inner_ty).is_some_and(|t| t.validated);
     if nested {
         checks.push(quote!(crate::runtime::validate::Validate::validate(#value, v);));
     }
@@ -369,7 +369,7 @@ fn validate_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream {
 }
 
 fn fill_impl(api: &Api, fields: &[Field]) -> TokenStream {
-    let keyed = |n: &str| api.types.iter().any(|t| t.name == n && t.has_idempotency_key);
+    let keyed = |n: &str| api.type_def(n).is_some_and(|t| t.has_idempotency_key);
     let stmts = fields.iter().filter_map(|f| {
         let id = ident(&f.rust_name);
         if f.idempotency_key {
@@ -489,7 +489,7 @@ fn union_validate(api: &Api, def: &TypeDef, variants: &[UnionVariant], tagged: b
     let name = ident(&def.name);
     let arms = variants.iter().map(|v| {
         let id = ident(&v.rust_name);
-        let nested = v.ty.named().and_then(|n| api.types.iter().find(|t| t.name == n)).is_some_and(|t| t.validated);
+        let nested = api.type_of(&v.ty).is_some_and(|t| t.validated);
         if nested {
             quote!(Self::#id(value) => crate::runtime::validate::Validate::validate(value, v),)
         } else {

@@ -205,8 +205,7 @@ fn method_doc(api: &Api, op: &Operation) -> TokenStream {
     text.push_str("\n- [`Error::UnexpectedStatus`] on any other status the spec does not declare");
     text.push_str("\n- [`Error::Transport`] when the server cannot be reached or the connection fails, after retries");
     text.push_str("\n- [`Error::Decode`] when a response body does not match its type");
-    if op.body.as_ref().and_then(|b| b.ty.named()).is_some_and(|n| api.types.iter().any(|t| t.name == n && t.validated))
-    {
+    if op.body.as_ref().and_then(|b| b.ty.named()).is_some_and(|n| api.type_def(n).is_some_and(|t| t.validated)) {
         text.push_str("\n- [`Error::InvalidRequest`] when the body breaks a constraint of the spec; nothing is sent");
     }
     let mut d = doc(&text);
@@ -224,7 +223,7 @@ fn join_codes(codes: &[u16]) -> String {
 }
 
 fn body_type<'a>(api: &'a Api, b: &RequestBody) -> Option<&'a TypeDef> {
-    b.ty.named().and_then(|n| api.types.iter().find(|t| t.name == n))
+    api.type_of(&b.ty)
 }
 
 /// Operations without a tag are also methods of the client itself, delegating to the untagged
@@ -527,14 +526,13 @@ fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
     let field = ident(&b.field);
     let item = types::tokens(&b.item, Models::Crate);
     let batch = b.batch_size as usize;
-    let keyed =
-        b.item.named().and_then(|n| api.types.iter().find(|t| t.name == n)).is_some_and(|t| t.has_idempotency_key);
+    let keyed = api.type_of(&b.item).is_some_and(|t| t.has_idempotency_key);
     let fill = keyed.then(|| {
         quote!(for item in &mut items {
             item.fill_idempotency_keys();
         })
     });
-    let validated = api.types.iter().any(|t| t.name == b.body_type && t.validated);
+    let validated = api.type_def(&b.body_type).is_some_and(|t| t.validated);
     let path = &op.path;
     let encode = if validated {
         quote!(crate::runtime::validate::validate(&body).and_then(|()| PreparedRequest::new(String::from(#path)).json(&body)))

@@ -98,7 +98,7 @@ impl<'a> Values<'a> {
     }
 
     fn def(&self, name: &str) -> Option<&'a TypeDef> {
-        self.api.types.iter().find(|t| t.name == name)
+        self.api.type_def(name)
     }
 
     /// Rust source of a type, generated names unqualified (they are imported).
@@ -521,7 +521,5 @@ pub(crate) fn required_only_let(api: &Api, item: &TypeRef, pattern: &str, indent
 
 /// The body example of an operation: the spec's body example, else the body type's.
 pub(crate) fn body_example<'a>(api: &'a Api, body: &'a RequestBody) -> Option<&'a Json> {
-    body.example.as_ref().or_else(|| {
-        body.ty.named().and_then(|n| api.types.iter().find(|t| t.name == n)).and_then(|t| t.example.as_ref())
-    })
+    body.example.as_ref().or_else(|| api.type_of(&body.ty).and_then(|t| t.example.as_ref()))
 }

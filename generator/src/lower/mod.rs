@@ -29,6 +29,7 @@ pub fn lower(loaded: &Loaded, config: &Config, options: LowerOptions) -> Result<
     l.lower_components();
     let mut api = ops::lower_api(&mut l);
     examples::check(&mut api, &loaded.file, &mut l.diagnostics);
+    debug_assert!(api.types.windows(2).all(|w| w[0].name < w[1].name), "Api::types is sorted by name, without repeats");
     let mut diagnostics = loaded.warnings.clone();
     diagnostics.append(&mut l.diagnostics);
     if options.strict {

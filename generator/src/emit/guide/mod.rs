@@ -416,7 +416,7 @@ fn op_link(api: &Api, op: &Operation) -> Text {
 /// A type as inline code, linked to the generated type it names, if any.
 fn type_text(api: &Api, t: &TypeRef) -> Text {
     let text = code_cell(&types::short(t));
-    match t.named().and_then(|n| api.types.iter().find(|d| d.name == n)) {
+    match api.type_of(t) {
         Some(def) => model_link(&text, def),
         None => Text::md(text),
     }
@@ -453,7 +453,7 @@ fn idempotency(api: &Api) -> Option<Section> {
             o.body
                 .as_ref()
                 .and_then(|b| b.ty.named())
-                .is_some_and(|n| api.types.iter().any(|t| t.name == n && t.has_idempotency_key))
+                .is_some_and(|n| api.type_def(n).is_some_and(|t| t.has_idempotency_key))
         })
         .map(|o| op_link(api, o))
         .collect();
@@ -499,7 +499,7 @@ fn bulk_helpers(api: &Api) -> Option<Section> {
                 ": how many items were accepted, and every batch that finally failed with its items and error, so \
                  nothing is dropped silently.",
             );
-        if b.item.named().is_some_and(|n| api.types.iter().any(|t| t.name == n && t.has_idempotency_key)) {
+        if b.item.named().is_some_and(|n| api.type_def(n).is_some_and(|t| t.has_idempotency_key)) {
             text = text.and(
                 " Every item gets its idempotency key before the first batch is sent, so sending a failed batch \
                  again cannot count it twice.",
