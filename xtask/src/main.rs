@@ -5,6 +5,11 @@ use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand};
 
+/// The allocator of the `openapi-sdkgen` binary (generator/src/main.rs), so `regen` and the
+/// in-process generation benchmarks run as the command does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod contract;
 mod corpus;
