@@ -1,4 +1,8 @@
 //! Lower: build the IR from the loaded document. Every Rust decision is made here, once.
+//!
+//! A file per part of the IR: `api` (the whole, servers, security, tags, error variants),
+//! `schemas` (types, and the [`Lowerer`] state every pass shares), `ops` (operations),
+//! `helpers` (bulk helpers, ingestors, page streams), `names` (Rust names).
 
 use crate::config::Config;
 use crate::diag::{Diagnostic, GenerateError, Severity};
@@ -6,8 +10,10 @@ use crate::ir::Api;
 use crate::load::Loaded;
 
 mod aliases;
+mod api;
 mod examples;
 mod graph;
+mod helpers;
 pub mod names;
 mod ops;
 mod schemas;
@@ -27,7 +33,7 @@ pub fn lower(loaded: &Loaded, config: &Config, options: LowerOptions) -> Result<
     let mut l = Lowerer::new(loaded, config);
     l.name_components();
     l.lower_components();
-    let mut api = ops::lower_api(&mut l);
+    let mut api = api::lower_api(&mut l);
     examples::check(&mut api, &loaded.file, &mut l.diagnostics);
     debug_assert!(api.types.windows(2).all(|w| w[0].name < w[1].name), "Api::types is sorted by name, without repeats");
     let mut diagnostics = loaded.warnings.clone();
