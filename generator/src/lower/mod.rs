@@ -1,7 +1,7 @@
 //! Lower: build the IR from the loaded document. Every Rust decision is made here, once.
 //!
 //! A file per part of the IR: `api` (the whole, servers, security, tags, error variants),
-//! `schemas` (types, and the [`Lowerer`] state every pass shares), `ops` (operations),
+//! `schemas` (types, and the `Lowerer` state every pass shares), `ops` (operations),
 //! `helpers` (bulk helpers, ingestors, page streams), `names` (Rust names).
 
 use crate::config::Config;
