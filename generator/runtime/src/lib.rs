@@ -25,7 +25,9 @@ pub mod hooks;
 pub mod request;
 pub mod response;
 pub mod retry;
+//@ if validate
 pub mod validate;
+//@ end
 //@ if enums
 pub mod enums;
 //@ end

@@ -24,9 +24,9 @@ const FILES: &[(&str, &str, Option<Part>)] = &[
     ("request.rs", include_str!("../../runtime/src/request.rs"), None),
     ("response.rs", include_str!("../../runtime/src/response.rs"), None),
     ("retry.rs", include_str!("../../runtime/src/retry.rs"), None),
-    ("validate.rs", include_str!("../../runtime/src/validate.rs"), None),
     ("enums.rs", include_str!("../../runtime/src/enums.rs"), Some(Part::Enums)),
     ("structs.rs", include_str!("../../runtime/src/structs.rs"), Some(Part::Structs)),
+    ("validate.rs", include_str!("../../runtime/src/validate.rs"), Some(Part::Validate)),
     ("multipart.rs", include_str!("../../runtime/src/multipart.rs"), Some(Part::Multipart)),
     ("bulk.rs", include_str!("../../runtime/src/bulk.rs"), Some(Part::Bulk)),
     ("paginate.rs", include_str!("../../runtime/src/paginate.rs"), Some(Part::Pagination)),
@@ -45,6 +45,8 @@ pub(crate) enum Part {
     IntEnums,
     /// `Deserialize` of structs (the `struct_deserialize!` macro).
     Structs,
+    /// Checks of the spec's constraints before sending (a type with `validated`).
+    Validate,
     /// `multipart/form-data` request bodies.
     Multipart,
     /// Batching helpers (`BulkOptions`, `BulkReport`).
@@ -60,11 +62,12 @@ pub(crate) enum Part {
 }
 
 impl Part {
-    const ALL: [Part; 10] = [
+    const ALL: [Part; 11] = [
         Part::Enums,
         Part::StringEnums,
         Part::IntEnums,
         Part::Structs,
+        Part::Validate,
         Part::Multipart,
         Part::Bulk,
         Part::Pagination,
@@ -79,6 +82,7 @@ impl Part {
             Part::StringEnums => "string_enums",
             Part::IntEnums => "int_enums",
             Part::Structs => "structs",
+            Part::Validate => "validate",
             Part::Multipart => "multipart",
             Part::Bulk => "bulk",
             Part::Pagination => "pagination",
@@ -97,6 +101,9 @@ impl Part {
 pub(crate) fn parts(api: &Api) -> BTreeSet<Part> {
     let mut parts = BTreeSet::new();
     for ty in &api.types {
+        if ty.validated {
+            parts.insert(Part::Validate);
+        }
         match ty.kind {
             TypeKind::StringEnum { .. } => {
                 parts.insert(Part::Enums);
