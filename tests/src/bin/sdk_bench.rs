@@ -356,7 +356,9 @@ fn sdk_client(port: u16) -> Res<flexprice::Client> {
     Ok(flexprice::Client::builder().server_url(format!("http://127.0.0.1:{port}")).api_key(API_KEY).build()?)
 }
 
-/// The hand-written client: plain `reqwest`, the same headers, `serde_json` both ways.
+/// The hand-written client: plain `reqwest`, the same headers, `serde_json` both ways, and the
+/// same limits as the SDK's defaults: a timeout per request (a timer per call, as the SDK's) and
+/// one for connecting.
 #[derive(Clone)]
 struct Baseline {
     http: reqwest::Client,
@@ -368,7 +370,10 @@ struct Baseline {
 impl Baseline {
     fn new(port: u16) -> Res<Self> {
         Ok(Baseline {
-            http: reqwest::Client::builder().build()?,
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .build()?,
             ingest_url: format!("http://127.0.0.1:{port}/events").into(),
             bulk_url: format!("http://127.0.0.1:{port}/events/bulk").into(),
             query_url: format!("http://127.0.0.1:{port}/events/query").into(),
