@@ -39,42 +39,87 @@ mod runtime;
 pub(crate) mod types;
 mod values;
 
+/// One piece of the crate, emitted on its own.
+type Job<'a> = Box<dyn FnOnce() -> Result<FileSet, String> + Send + 'a>;
+
 /// Everything the generated crate consists of.
 pub fn emit(api: &Api) -> Result<FileSet, String> {
     let header = Header::new(api);
+    let header = &header;
     let timings = std::env::var_os("SDKGEN_TIMINGS").is_some();
-    // The emitters are independent: the models (the largest part) are emitted in two halves on
-    // threads of their own, beside the rest.
-    let half = api.types.len() / 2;
-    let (first, second, rest) = std::thread::scope(|scope| {
-        let models = |types: &'static str, range: std::ops::Range<usize>| {
-            let header = &header;
-            scope.spawn(move || timed(timings, types, || models::emit_types(api, header, &api.types[range])))
-        };
-        let first = models("models, first half", 0..half);
-        let second = models("models, second half", half..api.types.len());
-        let rest = timed(timings, "client, operations, runtime, docs, examples", || {
+    // The emitters are independent: the crate is cut into jobs (chunks of models, a file per
+    // tag of operations, the docs, the rest) that the available cores take in turn.
+    // The longest jobs first, so no core is left with one at the end.
+    let mut jobs: Vec<(String, Job<'_>)> = Vec::new();
+    jobs.push((
+        "client, runtime, module files, examples".into(),
+        Box::new(move || {
             let mut files = FileSet::new();
-            files.insert("Cargo.toml", cargo::manifest(api, &header));
-            models::emit_mod(api, &header, &mut files)?;
-            client::emit(api, &header, &mut files)?;
-            operations::emit(api, &header, &mut files)?;
-            runtime::emit(api, &header, &mut files);
-            roundtrip::emit(api, &header, &mut files)?;
-            docs::emit(api, &header, &mut files);
-            examples::emit(api, &header, &mut files);
-            ingestor::emit_examples(api, &header, &mut files);
-            Ok::<_, String>(files)
-        });
-        let join = |h: std::thread::ScopedJoinHandle<'_, Result<FileSet, String>>| {
-            h.join().unwrap_or_else(|_| Err("the models emitter panicked".to_owned()))
-        };
-        (join(first), join(second), rest)
-    });
-    let mut files = rest?;
-    files.extend(first?);
-    files.extend(second?);
+            files.insert("Cargo.toml", cargo::manifest(api, header));
+            models::emit_mod(api, header, &mut files)?;
+            operations::emit_mod(api, header, &mut files)?;
+            client::emit(api, header, &mut files)?;
+            runtime::emit(api, header, &mut files);
+            roundtrip::emit(api, header, &mut files)?;
+            examples::emit(api, header, &mut files);
+            ingestor::emit_examples(api, header, &mut files);
+            Ok(files)
+        }),
+    ));
+    jobs.push((
+        "docs".into(),
+        Box::new(move || {
+            let mut files = FileSet::new();
+            docs::emit(api, header, &mut files);
+            Ok(files)
+        }),
+    ));
+    for tag in &api.tags {
+        jobs.push((format!("operations of {}", tag.name), Box::new(move || operations::emit_tag(api, header, tag))));
+    }
+    let chunk = api.types.len().div_ceil(8).max(16);
+    for (i, types) in api.types.chunks(chunk).enumerate() {
+        jobs.push((format!("models, part {}", i + 1), Box::new(move || models::emit_types(api, header, types))));
+    }
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, jobs.len());
+    let results = run_jobs(jobs, threads, timings);
+    let mut files = FileSet::new();
+    // In job order, so the first error reported is always the same one.
+    for result in results {
+        files.extend(result?);
+    }
     Ok(files)
+}
+
+/// Runs `jobs` on `threads` threads, each taking the next job not yet taken; returns the
+/// results in job order.
+fn run_jobs(jobs: Vec<(String, Job<'_>)>, threads: usize, timings: bool) -> Vec<Result<FileSet, String>> {
+    let count = jobs.len();
+    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
+    let next = || queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).next();
+    let mut results: Vec<Option<Result<FileSet, String>>> = (0..count).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while let Some((i, (name, job))) = next() {
+                        done.push((i, timed(timings, &name, job)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            // A panicking job loses its worker's results; the missing ones are reported below.
+            if let Ok(done) = worker.join() {
+                for (i, result) in done {
+                    results[i] = Some(result);
+                }
+            }
+        }
+    });
+    results.into_iter().map(|r| r.unwrap_or_else(|| Err("an emitter panicked".to_owned()))).collect()
 }
 
 fn timed<T>(on: bool, what: &str, f: impl FnOnce() -> T) -> T {

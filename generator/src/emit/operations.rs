@@ -9,14 +9,17 @@ use super::types::{self, Models};
 use crate::fileset::FileSet;
 use crate::ir::*;
 
-pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<(), String> {
-    let mut mods = Vec::new();
-    for tag in &api.tags {
-        files.insert(format!("src/operations/{}.rs", tag.module), rust_file(header, tag_file(api, tag))?);
-        mods.push(tag);
-    }
-    let m: Vec<_> = mods.iter().map(|t| ident(&t.module)).collect();
-    let n: Vec<_> = mods.iter().map(|t| ident(&t.rust_name)).collect();
+/// The file of one tag's operations, `src/operations/<tag>.rs`.
+pub(crate) fn emit_tag(api: &Api, header: &Header, tag: &Tag) -> Result<FileSet, String> {
+    let mut files = FileSet::new();
+    files.insert(format!("src/operations/{}.rs", tag.module), rust_file(header, tag_file(api, tag))?);
+    Ok(files)
+}
+
+/// `src/operations/mod.rs`: the tag modules and their re-exports.
+pub(crate) fn emit_mod(api: &Api, header: &Header, files: &mut FileSet) -> Result<(), String> {
+    let m: Vec<_> = api.tags.iter().map(|t| ident(&t.module)).collect();
+    let n: Vec<_> = api.tags.iter().map(|t| ident(&t.rust_name)).collect();
     let params: Vec<_> = api
         .operations
         .iter()
