@@ -844,32 +844,8 @@ fn crate_cost(input: &Input, dir: &str, build: bool) -> Result<CrateCost, String
     let out = target_dir().join("bench/crates").join(dir);
     generated.files.write(&out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     std::fs::copy(crate::root().join("Cargo.lock"), out.join("Cargo.lock")).map_err(|e| e.to_string())?;
-    let manifest = out.join("Cargo.toml");
-    let cargo_target = target_dir().join("bench/target");
-    let cargo_in = |args: &[&str]| -> Result<f64, String> {
-        let started = Instant::now();
-        let output = Command::new(cargo())
-            .args(args)
-            .arg("--manifest-path")
-            .arg(&manifest)
-            .env("CARGO_TARGET_DIR", &cargo_target)
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        let seconds = started.elapsed().as_secs_f64();
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let tail: Vec<&str> = stderr.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
-            return Err(format!("`cargo {}` failed for {}:\n{}", args.join(" "), out.display(), tail.join("\n")));
-        }
-        Ok(seconds)
-    };
     let package = generated.api.package.name.clone();
-    eprintln!("build cost: {package}: building once (dependencies)");
-    let first = cargo_in(&["build", "--quiet"])?;
-    eprintln!("build cost: {package}: first build, dependencies included: {first:.1} s");
-    cargo_in(&["clean", "--quiet", "-p", &package])?;
-    eprintln!("build cost: {package}: timed clean build of the crate alone");
-    cost.build_s = Some(cargo_in(&["build", "--quiet"])?);
+    cost.build_s = Some(clean_build_s(&out.join("Cargo.toml"), &target_dir().join("bench/target"), &package)?);
     Ok(cost)
 }
 
@@ -904,31 +880,35 @@ fn peer_build_s(input: &Input, dir: &str) -> Result<Option<(f64, usize)>, String
     }
     let lines: usize =
         walk_rs(&out.join("src")).iter().map(|p| std::fs::read_to_string(p).map_or(0, |t| t.lines().count())).sum();
-    let cargo_target = target_dir().join("bench/target-peer");
+    Ok(Some((clean_build_s(&manifest, &target_dir().join("bench/target-peer"), &package)?, lines)))
+}
+
+/// The clean build time of one crate alone: its dependencies are built first (untimed) in
+/// `target`, then the crate is cleaned and built again, timed.
+fn clean_build_s(manifest: &Path, target: &Path, package: &str) -> Result<f64, String> {
     let cargo_in = |args: &[&str]| -> Result<f64, String> {
         let started = Instant::now();
         let output = Command::new(cargo())
             .args(args)
             .arg("--manifest-path")
-            .arg(&manifest)
-            .env("CARGO_TARGET_DIR", &cargo_target)
+            .arg(manifest)
+            .env("CARGO_TARGET_DIR", target)
             .output()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
+        let seconds = started.elapsed().as_secs_f64();
         if !output.status.success() {
-            return Err(format!(
-                "`cargo {}` failed for {}: {}",
-                args.join(" "),
-                out.display(),
-                String::from_utf8_lossy(&output.stderr)
-            ));
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+            return Err(format!("`cargo {}` failed for {}:\n{}", args.join(" "), manifest.display(), tail.join("\n")));
         }
-        Ok(started.elapsed().as_secs_f64())
+        Ok(seconds)
     };
     eprintln!("build cost: {package}: building once (dependencies)");
-    cargo_in(&["build", "--quiet"])?;
-    cargo_in(&["clean", "--quiet", "-p", &package])?;
+    let first = cargo_in(&["build", "--quiet"])?;
+    eprintln!("build cost: {package}: first build, dependencies included: {first:.1} s");
+    cargo_in(&["clean", "--quiet", "-p", package])?;
     eprintln!("build cost: {package}: timed clean build of the crate alone");
-    Ok(Some((cargo_in(&["build", "--quiet"])?, lines)))
+    cargo_in(&["build", "--quiet"])
 }
 
 /// Every `.rs` file under `dir`.
