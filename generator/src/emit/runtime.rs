@@ -156,12 +156,20 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) {
     }
 }
 
-/// The source without its trailing unit-test module.
+/// The source without its trailing unit-test module (`mod tests`, of any visibility: the
+/// spool's is `pub(super)` for the ingestor's tests).
 fn without_tests(source: &str) -> &str {
-    match source.find("\n#[cfg(test)]\nmod tests {") {
-        Some(at) => &source[..=at],
-        None => source,
+    let mut from = 0;
+    while let Some(found) = source[from..].find("\n#[cfg(test)]\n") {
+        let at = from + found;
+        let next = &source[at + "\n#[cfg(test)]\n".len()..];
+        let item = next.strip_prefix("pub(super) ").or_else(|| next.strip_prefix("pub ")).unwrap_or(next);
+        if item.starts_with("mod tests {") {
+            return &source[..=at];
+        }
+        from = at + 1;
     }
+    source
 }
 
 /// Keeps the lines outside `//@ if PART` … `//@ end` regions, and those inside a region whose
@@ -201,6 +209,10 @@ mod tests {
         }
         for (name, contents, _) in FILES {
             let code = without_tests(contents);
+            assert!(
+                !code.contains("mod tests {"),
+                "runtime file {name}: its tests would be copied into generated crates"
+            );
             // Macros expand in the generated code: their `$crate::runtime::` paths hold in the
             // runtime's own crate too, which mounts the runtime as `crate::runtime`.
             for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
@@ -238,5 +250,9 @@ mod tests {
         assert_eq!(basic, "a\nb\nc\n\n");
         let all = select(without_tests(source), &Part::ALL.into_iter().collect());
         assert_eq!(all, "a\nb\nc\n    d\n\n");
+        assert_eq!(
+            without_tests("a\n#[cfg(test)]\nfn helper() {}\n#[cfg(test)]\npub(super) mod tests {\n}\n"),
+            "a\n#[cfg(test)]\nfn helper() {}\n"
+        );
     }
 }
