@@ -551,6 +551,29 @@ pub(super) mod tests {
         v
     }
 
+    /// Items 0..n appended to a fresh spool in `dir` (one segment): its path and bytes.
+    fn one_segment(dir: &Path, n: u32) -> (PathBuf, Vec<u8>) {
+        let (mut spool, _) = open(dir, 100);
+        for i in 0..n {
+            spool.append(&item(i)).unwrap();
+        }
+        drop(spool);
+        let path = segment_path(dir, 1);
+        let bytes = std::fs::read(&path).unwrap();
+        (path, bytes)
+    }
+
+    /// Where the first `count + 1` records of a segment's bytes start.
+    fn record_starts(segment: &[u8], count: usize) -> Vec<usize> {
+        let mut starts = vec![MAGIC.len()];
+        for _ in 0..count {
+            let at = *starts.last().unwrap();
+            let len = u32::from_le_bytes(segment[at..at + 4].try_into().unwrap()) as usize;
+            starts.push(at + HEADER + len);
+        }
+        starts
+    }
+
     fn open(dir: &Path, segment: usize) -> (Spool, Recovered<Item>) {
         Spool::open::<Item>(&SpoolOptions::new(dir).segment_events(segment), 10).unwrap()
     }
@@ -583,19 +606,9 @@ pub(super) mod tests {
     #[test]
     fn a_torn_last_record_is_skipped_with_a_warning_and_earlier_records_are_kept() {
         let dir = TempDir::new();
-        let (mut spool, _) = open(dir.path(), 100);
-        for n in 0..5 {
-            spool.append(&item(n)).unwrap();
-        }
-        drop(spool);
-        let path = segment_path(dir.path(), 1);
-        let full = std::fs::read(&path).unwrap();
+        let (path, full) = one_segment(dir.path(), 5);
         // every possible cut inside the last record
-        let mut last_start = MAGIC.len();
-        for _ in 0..4 {
-            let len = u32::from_le_bytes(full[last_start..last_start + 4].try_into().unwrap()) as usize;
-            last_start += HEADER + len;
-        }
+        let last_start = record_starts(&full, 4)[4];
         for cut in last_start + 1..full.len() {
             std::fs::write(&path, &full[..cut]).unwrap();
             let (_, recovered) = open(dir.path(), 100);
@@ -617,20 +630,9 @@ pub(super) mod tests {
     #[test]
     fn damage_in_the_middle_costs_only_the_damaged_record() {
         let dir = TempDir::new();
-        let (mut spool, _) = open(dir.path(), 100);
-        for n in 0..10 {
-            spool.append(&item(n)).unwrap();
-        }
-        drop(spool);
-        let path = segment_path(dir.path(), 1);
-        let full = std::fs::read(&path).unwrap();
+        let (path, full) = one_segment(dir.path(), 10);
         // the start of record 4, and of record 5
-        let mut starts = vec![MAGIC.len()];
-        for _ in 0..5 {
-            let at = *starts.last().unwrap();
-            let len = u32::from_le_bytes(full[at..at + 4].try_into().unwrap()) as usize;
-            starts.push(at + HEADER + len);
-        }
+        let starts = record_starts(&full, 5);
         // a flipped byte in the payload of record 4, then in its length field
         for at in [starts[4] + HEADER + 2, starts[4] + 1] {
             let mut damaged = full.clone();
