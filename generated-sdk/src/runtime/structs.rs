@@ -5,14 +5,16 @@
 //! `#[derive(Deserialize)]`.
 //!
 //! The derive writes, per struct, a field-name visitor generic over the deserializer and a
-//! visitor that also reads the struct from an array (`visit_seq`), which a JSON API never sends:
-//! together about a third of the generated crate's compiled code. Here a struct gets one plain
-//! function from key to field number and a `visit_map`; the key visitor ([`FieldKey`]) is shared
-//! by every struct, and the object is read with `deserialize_map` (smaller than
-//! `deserialize_struct`, which also takes arrays). What it accepts is what the derive accepted from a JSON object: fields by
-//! their wire names, unknown keys skipped (or kept, for a struct with additional properties),
-//! `null` or a missing key as `None` for an `Option` field, a missing required field and a
-//! repeated field as errors naming the field.
+//! visitor that also reads the struct from an array (`visit_seq`), which a JSON API never sends.
+//! Here a struct gets one plain function from key to field number and a `visit_map`; the key
+//! visitor ([`FieldKey`]) is shared by every struct, and the object is read with
+//! `deserialize_map` (smaller than `deserialize_struct`, which also takes arrays). The Events
+//! crate compiled to 232,619 lines of LLVM IR with the derive and 190,104 with this macro.
+//!
+//! What it accepts is what the derive accepted from a JSON object: fields by their wire names,
+//! unknown keys skipped (or kept, for a struct with additional properties), `null` or a missing
+//! key as `None` for an `Option` field, a missing required field and a repeated field as errors
+//! naming the field.
 
 use std::fmt;
 
