@@ -33,6 +33,7 @@ const EVENTS_SPEC: &str = "spec/flexprice-events.yaml";
 const EVENTS_CONFIG: &str = "spec/generator.toml";
 const CORPUS: &str = "../shared/corpus";
 const NEXUS: &str = "oxide-nexus.json";
+const PETSTORE: &str = "oai-petstore.yaml";
 const FLEXPRICE_FULL: &str = "flexprice-2026-08.json";
 
 /// Entry point of `cargo xtask bench`.
@@ -815,6 +816,7 @@ struct CrateCost {
     lines: usize,
     operation_lines: usize,
     model_lines: usize,
+    runtime_lines: usize,
     build_s: Option<f64>,
 }
 
@@ -836,6 +838,7 @@ fn crate_cost(input: &Input, dir: &str, build: bool) -> Result<CrateCost, String
         lines: lines_under(""),
         operation_lines: lines_under("src/operations"),
         model_lines: lines_under("src/models"),
+        runtime_lines: lines_under("src/runtime"),
         build_s: None,
     };
     if !build {
@@ -928,16 +931,39 @@ fn walk_rs(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn cost_rows(smoke: bool, rows: &mut Vec<Row>) -> Result<(), String> {
-    // (label, id prefix, folder, input, build-time target, build the peer's crate side by side)
-    type Case = (&'static str, [&'static str; 3], &'static str, Input, Option<f64>, bool);
-    let cases: [Case; 3] = [
-        ("Events SDK", ["loc_events", "build_events_s", "cost_events"], "events", events_input()?, Some(5.0), false),
+    // (label, id prefix, folder, input, lines target, build-time target, build it, build the
+    // peer's crate side by side). The lines targets are those of issue #12; the petstore crate
+    // shows what the runtime costs a small API.
+    type Case = (&'static str, [&'static str; 3], &'static str, Input, Option<f64>, Option<f64>, bool, bool);
+    let cases: [Case; 4] = [
+        (
+            "Events SDK",
+            ["loc_events", "build_events_s", "cost_events"],
+            "events",
+            events_input()?,
+            Some(8000.0),
+            Some(5.0),
+            true,
+            false,
+        ),
+        (
+            "oai-petstore",
+            ["loc_petstore", "build_petstore_s", "cost_petstore"],
+            "oai-petstore",
+            corpus_input(PETSTORE)?,
+            Some(1500.0),
+            None,
+            false,
+            false,
+        ),
         (
             "oxide-nexus",
             ["loc_nexus", "build_nexus_s", "cost_nexus"],
             "oxide-nexus",
             corpus_input(NEXUS)?,
+            None,
             Some(20.0),
+            true,
             true,
         ),
         (
@@ -946,21 +972,26 @@ fn cost_rows(smoke: bool, rows: &mut Vec<Row>) -> Result<(), String> {
             "flexprice-2026-08",
             corpus_input(FLEXPRICE_FULL)?,
             None,
+            None,
+            true,
             false,
         ),
     ];
-    for (i, (label, ids, dir, input, target, peer)) in cases.into_iter().enumerate() {
+    for (i, (label, ids, dir, input, lines_target, target, build, peer)) in cases.into_iter().enumerate() {
         // The smoke run builds only the Events crate.
-        let build = !smoke || i == 0;
+        let build = build && (!smoke || i == 0);
         let cost = crate_cost(&input, dir, build)?;
         rows.push(
-            Row::new(ids[0], format!("Generated crate {label}: lines of Rust"), "lines", cost.lines as f64).note(
-                format!(
-                    "{} operations, {} types; {} in operations/, {} in models/",
-                    cost.operations, cost.types, cost.operation_lines, cost.model_lines
-                ),
-            ),
+            Row::new(ids[0], format!("Generated crate {label}: lines of Rust"), "lines", cost.lines as f64)
+                .note(format!(
+                    "{} operations, {} types; {} in operations/, {} in models/, {} in runtime/",
+                    cost.operations, cost.types, cost.operation_lines, cost.model_lines, cost.runtime_lines
+                ))
+                .target(lines_target.map_or(Target::None, Target::AtMost)),
         );
+        if !build && target.is_none() {
+            continue;
+        }
         let figure = format!("Clean build of the {label} crate alone (debug, deps built)");
         let row = match cost.build_s {
             Some(s) => {

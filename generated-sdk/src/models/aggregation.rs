@@ -5,26 +5,21 @@ use super::*;
 /// How a meter turns matching events into a usage number.
 ///
 /// Generated from the schema `meter.Aggregation`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Aggregation {
     /// The `bucket_size` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket_size: Option<WindowSize>,
     /// Event property to aggregate (e.g. duration\_ms); unused by COUNT.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Factor applied by SUM\_WITH\_MULTIPLIER, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multiplier: Option<String>,
     /// The `type` field.
     ///
     /// Wire name: `type`.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<AggregationType>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     Aggregation { 0 bucket_size "bucket_size" optional, 1 field "field" optional, 2
     multiplier "multiplier" optional, 3 type_ "type" optional, }
 );
@@ -32,35 +27,11 @@ impl Aggregation {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            bucket_size: None,
-            field: None,
-            multiplier: None,
-            type_: None,
-        }
-    }
-    /// Sets [`bucket_size`](Self::bucket_size).
-    #[must_use]
-    pub fn with_bucket_size(mut self, value: WindowSize) -> Self {
-        self.bucket_size = Some(value);
-        self
-    }
-    /// Sets [`field`](Self::field).
-    #[must_use]
-    pub fn with_field(mut self, value: impl Into<String>) -> Self {
-        self.field = Some(value.into());
-        self
-    }
-    /// Sets [`multiplier`](Self::multiplier).
-    #[must_use]
-    pub fn with_multiplier(mut self, value: impl Into<String>) -> Self {
-        self.multiplier = Some(value.into());
-        self
-    }
-    /// Sets [`type_`](Self::type_).
-    #[must_use]
-    pub fn with_type(mut self, value: AggregationType) -> Self {
-        self.type_ = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    Aggregation { with_bucket_size bucket_size : plain WindowSize, with_field field :
+    into String, with_multiplier multiplier : into String, with_type type_ : plain
+    AggregationType, }
+);

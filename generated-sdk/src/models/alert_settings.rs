@@ -5,23 +5,19 @@ use super::*;
 /// Alert thresholds of a feature, by severity.
 ///
 /// Generated from the schema `types.AlertSettings`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AlertSettings {
     /// Whether alerts are on for the feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_enabled: Option<bool>,
     /// The `critical` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub critical: Option<AlertThreshold>,
     /// The `info` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<AlertThreshold>,
     /// The `warning` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<AlertThreshold>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     AlertSettings { 0 alert_enabled "alert_enabled" optional, 1 critical "critical"
     optional, 2 info "info" optional, 3 warning "warning" optional, }
 );
@@ -29,35 +25,11 @@ impl AlertSettings {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            alert_enabled: None,
-            critical: None,
-            info: None,
-            warning: None,
-        }
-    }
-    /// Sets [`alert_enabled`](Self::alert_enabled).
-    #[must_use]
-    pub fn with_alert_enabled(mut self, value: bool) -> Self {
-        self.alert_enabled = Some(value);
-        self
-    }
-    /// Sets [`critical`](Self::critical).
-    #[must_use]
-    pub fn with_critical(mut self, value: AlertThreshold) -> Self {
-        self.critical = Some(value);
-        self
-    }
-    /// Sets [`info`](Self::info).
-    #[must_use]
-    pub fn with_info(mut self, value: AlertThreshold) -> Self {
-        self.info = Some(value);
-        self
-    }
-    /// Sets [`warning`](Self::warning).
-    #[must_use]
-    pub fn with_warning(mut self, value: AlertThreshold) -> Self {
-        self.warning = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    AlertSettings { with_alert_enabled alert_enabled : plain bool, with_critical critical
+    : plain AlertThreshold, with_info info : plain AlertThreshold, with_warning warning :
+    plain AlertThreshold, }
+);

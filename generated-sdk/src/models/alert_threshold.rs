@@ -5,17 +5,15 @@ use super::*;
 /// One alert threshold and the direction that triggers it.
 ///
 /// Generated from the schema `types.AlertThreshold`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AlertThreshold {
     /// The `condition` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<AlertCondition>,
     /// Value that triggers the alert.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     AlertThreshold { 0 condition "condition" optional, 1 threshold "threshold" optional,
     }
 );
@@ -23,21 +21,10 @@ impl AlertThreshold {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            condition: None,
-            threshold: None,
-        }
-    }
-    /// Sets [`condition`](Self::condition).
-    #[must_use]
-    pub fn with_condition(mut self, value: AlertCondition) -> Self {
-        self.condition = Some(value);
-        self
-    }
-    /// Sets [`threshold`](Self::threshold).
-    #[must_use]
-    pub fn with_threshold(mut self, value: f64) -> Self {
-        self.threshold = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    AlertThreshold { with_condition condition : plain AlertCondition, with_threshold
+    threshold : plain f64, }
+);

@@ -5,7 +5,7 @@ use super::*;
 /// A batch of usage events to ingest in one call.
 ///
 /// Generated from the schema `dto.BulkIngestEventRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BulkIngestEventRequest {
     /// Events to ingest, 1 to 1000 per call.
@@ -13,7 +13,7 @@ pub struct BulkIngestEventRequest {
     /// Constraints: 1 to 1000 items.
     pub events: Vec<IngestEventRequest>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     BulkIngestEventRequest { 0 events "events" required, }
 );
 impl BulkIngestEventRequest {

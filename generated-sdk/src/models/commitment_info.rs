@@ -5,41 +5,31 @@ use super::*;
 /// Committed spend or quantity of a line item and how usage was charged against it.
 ///
 /// Generated from the schema `types.CommitmentInfo`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CommitmentInfo {
     /// Committed spend, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
     /// Part of the commitment used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_commitment_utilized_amount: Option<String>,
     /// Amount charged above the commitment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_overage_amount: Option<String>,
     /// Top-up charged to reach the commitment; the three computed amounts add up to the total cost.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_true_up_amount: Option<String>,
     /// Whether the commitment applies per time window.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_windowed: Option<bool>,
     /// Multiplier applied to usage above the commitment, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub overage_factor: Option<String>,
     /// Committed quantity (quantity commitments only), as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<String>,
     /// Whether unused commitment is charged.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub true_up_enabled: Option<bool>,
     /// The `type` field.
     ///
     /// Wire name: `type`.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<CommitmentType>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     CommitmentInfo { 0 amount "amount" optional, 1 computed_commitment_utilized_amount
     "computed_commitment_utilized_amount" optional, 2 computed_overage_amount
     "computed_overage_amount" optional, 3 computed_true_up_amount
@@ -51,73 +41,15 @@ impl CommitmentInfo {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            amount: None,
-            computed_commitment_utilized_amount: None,
-            computed_overage_amount: None,
-            computed_true_up_amount: None,
-            is_windowed: None,
-            overage_factor: None,
-            quantity: None,
-            true_up_enabled: None,
-            type_: None,
-        }
-    }
-    /// Sets [`amount`](Self::amount).
-    #[must_use]
-    pub fn with_amount(mut self, value: impl Into<String>) -> Self {
-        self.amount = Some(value.into());
-        self
-    }
-    /// Sets [`computed_commitment_utilized_amount`](Self::computed_commitment_utilized_amount).
-    #[must_use]
-    pub fn with_computed_commitment_utilized_amount(
-        mut self,
-        value: impl Into<String>,
-    ) -> Self {
-        self.computed_commitment_utilized_amount = Some(value.into());
-        self
-    }
-    /// Sets [`computed_overage_amount`](Self::computed_overage_amount).
-    #[must_use]
-    pub fn with_computed_overage_amount(mut self, value: impl Into<String>) -> Self {
-        self.computed_overage_amount = Some(value.into());
-        self
-    }
-    /// Sets [`computed_true_up_amount`](Self::computed_true_up_amount).
-    #[must_use]
-    pub fn with_computed_true_up_amount(mut self, value: impl Into<String>) -> Self {
-        self.computed_true_up_amount = Some(value.into());
-        self
-    }
-    /// Sets [`is_windowed`](Self::is_windowed).
-    #[must_use]
-    pub fn with_is_windowed(mut self, value: bool) -> Self {
-        self.is_windowed = Some(value);
-        self
-    }
-    /// Sets [`overage_factor`](Self::overage_factor).
-    #[must_use]
-    pub fn with_overage_factor(mut self, value: impl Into<String>) -> Self {
-        self.overage_factor = Some(value.into());
-        self
-    }
-    /// Sets [`quantity`](Self::quantity).
-    #[must_use]
-    pub fn with_quantity(mut self, value: impl Into<String>) -> Self {
-        self.quantity = Some(value.into());
-        self
-    }
-    /// Sets [`true_up_enabled`](Self::true_up_enabled).
-    #[must_use]
-    pub fn with_true_up_enabled(mut self, value: bool) -> Self {
-        self.true_up_enabled = Some(value);
-        self
-    }
-    /// Sets [`type_`](Self::type_).
-    #[must_use]
-    pub fn with_type(mut self, value: CommitmentType) -> Self {
-        self.type_ = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    CommitmentInfo { with_amount amount : into String,
+    with_computed_commitment_utilized_amount computed_commitment_utilized_amount : into
+    String, with_computed_overage_amount computed_overage_amount : into String,
+    with_computed_true_up_amount computed_true_up_amount : into String, with_is_windowed
+    is_windowed : plain bool, with_overage_factor overage_factor : into String,
+    with_quantity quantity : into String, with_true_up_enabled true_up_enabled : plain
+    bool, with_type type_ : plain CommitmentType, }
+);

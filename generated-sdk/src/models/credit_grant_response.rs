@@ -5,83 +5,59 @@ use super::*;
 /// A credit grant attached to a plan or subscription.
 ///
 /// Generated from the schema `dto.CreditGrantResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CreditGrantResponse {
     /// The `cadence` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cadence: Option<CreditGrantCadence>,
     /// When the credit grant was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the credit grant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Reference time from which recurring grant periods are counted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_grant_anchor: Option<chrono::DateTime<chrono::Utc>>,
     /// Number of credits granted, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<String>,
     /// When the credit grant stops applying.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// Environment the credit grant lives in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// How many duration units the credits stay valid (with DURATION expiry).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_duration: Option<i64>,
     /// The `expiration_duration_unit` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_duration_unit: Option<CreditGrantExpiryDurationUnit>,
     /// The `expiration_type` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_type: Option<CreditGrantExpiryType>,
     /// Identifier of the credit grant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `metadata` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     /// Display name of the credit grant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `period` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<CreditGrantPeriod>,
     /// Number of periods between two recurring grants.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period_count: Option<i64>,
     /// Plan the grant is defined on (plan scope).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Order in which grants are consumed; lower goes first.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
     /// The `scope` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<CreditGrantScope>,
     /// When the credit grant starts to apply.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<chrono::DateTime<chrono::Utc>>,
     /// The `status` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Subscription the grant is defined on (subscription scope).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Tenant that owns the credit grant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// When the credit grant was last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the credit grant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     CreditGrantResponse { 0 cadence "cadence" optional, 1 created_at "created_at"
     optional, 2 created_by "created_by" optional, 3 credit_grant_anchor
     "credit_grant_anchor" optional, 4 credits "credits" optional, 5 end_date "end_date"
@@ -99,181 +75,24 @@ impl CreditGrantResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            cadence: None,
-            created_at: None,
-            created_by: None,
-            credit_grant_anchor: None,
-            credits: None,
-            end_date: None,
-            environment_id: None,
-            expiration_duration: None,
-            expiration_duration_unit: None,
-            expiration_type: None,
-            id: None,
-            metadata: None,
-            name: None,
-            period: None,
-            period_count: None,
-            plan_id: None,
-            priority: None,
-            scope: None,
-            start_date: None,
-            status: None,
-            subscription_id: None,
-            tenant_id: None,
-            updated_at: None,
-            updated_by: None,
-        }
-    }
-    /// Sets [`cadence`](Self::cadence).
-    #[must_use]
-    pub fn with_cadence(mut self, value: CreditGrantCadence) -> Self {
-        self.cadence = Some(value);
-        self
-    }
-    /// Sets [`created_at`](Self::created_at).
-    #[must_use]
-    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.created_at = Some(value);
-        self
-    }
-    /// Sets [`created_by`](Self::created_by).
-    #[must_use]
-    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
-        self.created_by = Some(value.into());
-        self
-    }
-    /// Sets [`credit_grant_anchor`](Self::credit_grant_anchor).
-    #[must_use]
-    pub fn with_credit_grant_anchor(
-        mut self,
-        value: chrono::DateTime<chrono::Utc>,
-    ) -> Self {
-        self.credit_grant_anchor = Some(value);
-        self
-    }
-    /// Sets [`credits`](Self::credits).
-    #[must_use]
-    pub fn with_credits(mut self, value: impl Into<String>) -> Self {
-        self.credits = Some(value.into());
-        self
-    }
-    /// Sets [`end_date`](Self::end_date).
-    #[must_use]
-    pub fn with_end_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.end_date = Some(value);
-        self
-    }
-    /// Sets [`environment_id`](Self::environment_id).
-    #[must_use]
-    pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
-        self.environment_id = Some(value.into());
-        self
-    }
-    /// Sets [`expiration_duration`](Self::expiration_duration).
-    #[must_use]
-    pub fn with_expiration_duration(mut self, value: i64) -> Self {
-        self.expiration_duration = Some(value);
-        self
-    }
-    /// Sets [`expiration_duration_unit`](Self::expiration_duration_unit).
-    #[must_use]
-    pub fn with_expiration_duration_unit(
-        mut self,
-        value: CreditGrantExpiryDurationUnit,
-    ) -> Self {
-        self.expiration_duration_unit = Some(value);
-        self
-    }
-    /// Sets [`expiration_type`](Self::expiration_type).
-    #[must_use]
-    pub fn with_expiration_type(mut self, value: CreditGrantExpiryType) -> Self {
-        self.expiration_type = Some(value);
-        self
-    }
-    /// Sets [`id`](Self::id).
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`metadata`](Self::metadata).
-    #[must_use]
-    pub fn with_metadata(mut self, value: Metadata) -> Self {
-        self.metadata = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    #[must_use]
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`period`](Self::period).
-    #[must_use]
-    pub fn with_period(mut self, value: CreditGrantPeriod) -> Self {
-        self.period = Some(value);
-        self
-    }
-    /// Sets [`period_count`](Self::period_count).
-    #[must_use]
-    pub fn with_period_count(mut self, value: i64) -> Self {
-        self.period_count = Some(value);
-        self
-    }
-    /// Sets [`plan_id`](Self::plan_id).
-    #[must_use]
-    pub fn with_plan_id(mut self, value: impl Into<String>) -> Self {
-        self.plan_id = Some(value.into());
-        self
-    }
-    /// Sets [`priority`](Self::priority).
-    #[must_use]
-    pub fn with_priority(mut self, value: i64) -> Self {
-        self.priority = Some(value);
-        self
-    }
-    /// Sets [`scope`](Self::scope).
-    #[must_use]
-    pub fn with_scope(mut self, value: CreditGrantScope) -> Self {
-        self.scope = Some(value);
-        self
-    }
-    /// Sets [`start_date`](Self::start_date).
-    #[must_use]
-    pub fn with_start_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.start_date = Some(value);
-        self
-    }
-    /// Sets [`status`](Self::status).
-    #[must_use]
-    pub fn with_status(mut self, value: Status) -> Self {
-        self.status = Some(value);
-        self
-    }
-    /// Sets [`subscription_id`](Self::subscription_id).
-    #[must_use]
-    pub fn with_subscription_id(mut self, value: impl Into<String>) -> Self {
-        self.subscription_id = Some(value.into());
-        self
-    }
-    /// Sets [`tenant_id`](Self::tenant_id).
-    #[must_use]
-    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.tenant_id = Some(value.into());
-        self
-    }
-    /// Sets [`updated_at`](Self::updated_at).
-    #[must_use]
-    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.updated_at = Some(value);
-        self
-    }
-    /// Sets [`updated_by`](Self::updated_by).
-    #[must_use]
-    pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
-        self.updated_by = Some(value.into());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    CreditGrantResponse { with_cadence cadence : plain CreditGrantCadence,
+    with_created_at created_at : plain chrono::DateTime < chrono::Utc >, with_created_by
+    created_by : into String, with_credit_grant_anchor credit_grant_anchor : plain
+    chrono::DateTime < chrono::Utc >, with_credits credits : into String, with_end_date
+    end_date : plain chrono::DateTime < chrono::Utc >, with_environment_id environment_id
+    : into String, with_expiration_duration expiration_duration : plain i64,
+    with_expiration_duration_unit expiration_duration_unit : plain
+    CreditGrantExpiryDurationUnit, with_expiration_type expiration_type : plain
+    CreditGrantExpiryType, with_id id : into String, with_metadata metadata : plain
+    Metadata, with_name name : into String, with_period period : plain CreditGrantPeriod,
+    with_period_count period_count : plain i64, with_plan_id plan_id : into String,
+    with_priority priority : plain i64, with_scope scope : plain CreditGrantScope,
+    with_start_date start_date : plain chrono::DateTime < chrono::Utc >, with_status
+    status : plain Status, with_subscription_id subscription_id : into String,
+    with_tenant_id tenant_id : into String, with_updated_at updated_at : plain
+    chrono::DateTime < chrono::Utc >, with_updated_by updated_by : into String, }
+);

@@ -5,86 +5,61 @@ use super::*;
 /// Access a plan, subscription or add-on gives to a feature, with optional expansions.
 ///
 /// Generated from the schema `dto.EntitlementResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EntitlementResponse {
     /// The `addon` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub addon: Option<AddonResponse>,
     /// When the entitlement was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the entitlement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Position of the entitlement when listed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_order: Option<i64>,
     /// When the entitlement stops applying.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// ID of the plan, subscription or add-on holding the entitlement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// The `entity_type` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<EntitlementEntityType>,
     /// Environment the entitlement lives in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// The `feature` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<FeatureResponse>,
     /// Feature the entitlement gives access to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_id: Option<String>,
     /// The `feature_type` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_type: Option<FeatureType>,
     /// Identifier of the entitlement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether access is granted (boolean features).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<bool>,
     /// If true, usage past the limit is allowed rather than blocked.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_soft_limit: Option<bool>,
     /// Entitlement this one was derived from, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_entitlement_id: Option<String>,
     /// The `plan` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanResponse>,
     /// Plan holding the entitlement (legacy; prefer entity\_id).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// When the entitlement starts to apply.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<chrono::DateTime<chrono::Utc>>,
     /// Fixed value granted (static features).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub static_value: Option<String>,
     /// The `status` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Tenant that owns the entitlement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// When the entitlement was last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the entitlement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// Maximum usage allowed per reset period (metered features); absent means unlimited.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_limit: Option<i64>,
     /// The `usage_reset_period` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_reset_period: Option<EntitlementUsageResetPeriod>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     EntitlementResponse { 0 addon "addon" optional, 1 created_at "created_at" optional, 2
     created_by "created_by" optional, 3 display_order "display_order" optional, 4
     end_date "end_date" optional, 5 entity_id "entity_id" optional, 6 entity_type
@@ -102,185 +77,24 @@ impl EntitlementResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            addon: None,
-            created_at: None,
-            created_by: None,
-            display_order: None,
-            end_date: None,
-            entity_id: None,
-            entity_type: None,
-            environment_id: None,
-            feature: None,
-            feature_id: None,
-            feature_type: None,
-            id: None,
-            is_enabled: None,
-            is_soft_limit: None,
-            parent_entitlement_id: None,
-            plan: None,
-            plan_id: None,
-            start_date: None,
-            static_value: None,
-            status: None,
-            tenant_id: None,
-            updated_at: None,
-            updated_by: None,
-            usage_limit: None,
-            usage_reset_period: None,
-        }
-    }
-    /// Sets [`addon`](Self::addon).
-    #[must_use]
-    pub fn with_addon(mut self, value: AddonResponse) -> Self {
-        self.addon = Some(value);
-        self
-    }
-    /// Sets [`created_at`](Self::created_at).
-    #[must_use]
-    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.created_at = Some(value);
-        self
-    }
-    /// Sets [`created_by`](Self::created_by).
-    #[must_use]
-    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
-        self.created_by = Some(value.into());
-        self
-    }
-    /// Sets [`display_order`](Self::display_order).
-    #[must_use]
-    pub fn with_display_order(mut self, value: i64) -> Self {
-        self.display_order = Some(value);
-        self
-    }
-    /// Sets [`end_date`](Self::end_date).
-    #[must_use]
-    pub fn with_end_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.end_date = Some(value);
-        self
-    }
-    /// Sets [`entity_id`](Self::entity_id).
-    #[must_use]
-    pub fn with_entity_id(mut self, value: impl Into<String>) -> Self {
-        self.entity_id = Some(value.into());
-        self
-    }
-    /// Sets [`entity_type`](Self::entity_type).
-    #[must_use]
-    pub fn with_entity_type(mut self, value: EntitlementEntityType) -> Self {
-        self.entity_type = Some(value);
-        self
-    }
-    /// Sets [`environment_id`](Self::environment_id).
-    #[must_use]
-    pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
-        self.environment_id = Some(value.into());
-        self
-    }
-    /// Sets [`feature`](Self::feature).
-    #[must_use]
-    pub fn with_feature(mut self, value: FeatureResponse) -> Self {
-        self.feature = Some(value);
-        self
-    }
-    /// Sets [`feature_id`](Self::feature_id).
-    #[must_use]
-    pub fn with_feature_id(mut self, value: impl Into<String>) -> Self {
-        self.feature_id = Some(value.into());
-        self
-    }
-    /// Sets [`feature_type`](Self::feature_type).
-    #[must_use]
-    pub fn with_feature_type(mut self, value: FeatureType) -> Self {
-        self.feature_type = Some(value);
-        self
-    }
-    /// Sets [`id`](Self::id).
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`is_enabled`](Self::is_enabled).
-    #[must_use]
-    pub fn with_is_enabled(mut self, value: bool) -> Self {
-        self.is_enabled = Some(value);
-        self
-    }
-    /// Sets [`is_soft_limit`](Self::is_soft_limit).
-    #[must_use]
-    pub fn with_is_soft_limit(mut self, value: bool) -> Self {
-        self.is_soft_limit = Some(value);
-        self
-    }
-    /// Sets [`parent_entitlement_id`](Self::parent_entitlement_id).
-    #[must_use]
-    pub fn with_parent_entitlement_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_entitlement_id = Some(value.into());
-        self
-    }
-    /// Sets [`plan`](Self::plan).
-    #[must_use]
-    pub fn with_plan(mut self, value: PlanResponse) -> Self {
-        self.plan = Some(value);
-        self
-    }
-    /// Sets [`plan_id`](Self::plan_id).
-    #[must_use]
-    pub fn with_plan_id(mut self, value: impl Into<String>) -> Self {
-        self.plan_id = Some(value.into());
-        self
-    }
-    /// Sets [`start_date`](Self::start_date).
-    #[must_use]
-    pub fn with_start_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.start_date = Some(value);
-        self
-    }
-    /// Sets [`static_value`](Self::static_value).
-    #[must_use]
-    pub fn with_static_value(mut self, value: impl Into<String>) -> Self {
-        self.static_value = Some(value.into());
-        self
-    }
-    /// Sets [`status`](Self::status).
-    #[must_use]
-    pub fn with_status(mut self, value: Status) -> Self {
-        self.status = Some(value);
-        self
-    }
-    /// Sets [`tenant_id`](Self::tenant_id).
-    #[must_use]
-    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.tenant_id = Some(value.into());
-        self
-    }
-    /// Sets [`updated_at`](Self::updated_at).
-    #[must_use]
-    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.updated_at = Some(value);
-        self
-    }
-    /// Sets [`updated_by`](Self::updated_by).
-    #[must_use]
-    pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
-        self.updated_by = Some(value.into());
-        self
-    }
-    /// Sets [`usage_limit`](Self::usage_limit).
-    #[must_use]
-    pub fn with_usage_limit(mut self, value: i64) -> Self {
-        self.usage_limit = Some(value);
-        self
-    }
-    /// Sets [`usage_reset_period`](Self::usage_reset_period).
-    #[must_use]
-    pub fn with_usage_reset_period(
-        mut self,
-        value: EntitlementUsageResetPeriod,
-    ) -> Self {
-        self.usage_reset_period = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    EntitlementResponse { with_addon addon : plain AddonResponse, with_created_at
+    created_at : plain chrono::DateTime < chrono::Utc >, with_created_by created_by :
+    into String, with_display_order display_order : plain i64, with_end_date end_date :
+    plain chrono::DateTime < chrono::Utc >, with_entity_id entity_id : into String,
+    with_entity_type entity_type : plain EntitlementEntityType, with_environment_id
+    environment_id : into String, with_feature feature : plain FeatureResponse,
+    with_feature_id feature_id : into String, with_feature_type feature_type : plain
+    FeatureType, with_id id : into String, with_is_enabled is_enabled : plain bool,
+    with_is_soft_limit is_soft_limit : plain bool, with_parent_entitlement_id
+    parent_entitlement_id : into String, with_plan plan : plain PlanResponse,
+    with_plan_id plan_id : into String, with_start_date start_date : plain
+    chrono::DateTime < chrono::Utc >, with_static_value static_value : into String,
+    with_status status : plain Status, with_tenant_id tenant_id : into String,
+    with_updated_at updated_at : plain chrono::DateTime < chrono::Utc >, with_updated_by
+    updated_by : into String, with_usage_limit usage_limit : plain i64,
+    with_usage_reset_period usage_reset_period : plain EntitlementUsageResetPeriod, }
+);

@@ -4,17 +4,15 @@
 /// What went wrong.
 ///
 /// Generated from the schema `errors.ErrorDetail`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// Technical detail, for debugging.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_error: Option<String>,
     /// Human-readable explanation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     ErrorDetail { 0 internal_error "internal_error" optional, 1 message "message"
     optional, }
 );
@@ -22,21 +20,10 @@ impl ErrorDetail {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            internal_error: None,
-            message: None,
-        }
-    }
-    /// Sets [`internal_error`](Self::internal_error).
-    #[must_use]
-    pub fn with_internal_error(mut self, value: impl Into<String>) -> Self {
-        self.internal_error = Some(value.into());
-        self
-    }
-    /// Sets [`message`](Self::message).
-    #[must_use]
-    pub fn with_message(mut self, value: impl Into<String>) -> Self {
-        self.message = Some(value.into());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    ErrorDetail { with_internal_error internal_error : into String, with_message message
+    : into String, }
+);

@@ -5,35 +5,25 @@ use super::*;
 /// Body returned with every error status.
 ///
 /// Generated from the schema `errors.ErrorResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// The `error` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDetail>,
     /// Always false on errors.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     ErrorResponse { 0 error "error" optional, 1 success "success" optional, }
 );
 impl ErrorResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self { error: None, success: None }
-    }
-    /// Sets [`error`](Self::error).
-    #[must_use]
-    pub fn with_error(mut self, value: ErrorDetail) -> Self {
-        self.error = Some(value);
-        self
-    }
-    /// Sets [`success`](Self::success).
-    #[must_use]
-    pub fn with_success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    ErrorResponse { with_error error : plain ErrorDetail, with_success success : plain
+    bool, }
+);

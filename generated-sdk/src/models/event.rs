@@ -4,35 +4,27 @@
 /// A stored usage event.
 ///
 /// Generated from the schema `dto.Event`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Event {
     /// FlexPrice ID of the customer the event was matched to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Environment the event lives in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// Name of the event, used by meters to select it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// Customer ID in the sender's own system.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_customer_id: Option<String>,
     /// Identifier of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Arbitrary properties sent with the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Where the event came from (e.g. api).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// When the event happened.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     Event { 0 customer_id "customer_id" optional, 1 environment_id "environment_id"
     optional, 2 event_name "event_name" optional, 3 external_customer_id
     "external_customer_id" optional, 4 id "id" optional, 5 properties "properties"
@@ -42,68 +34,13 @@ impl Event {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            customer_id: None,
-            environment_id: None,
-            event_name: None,
-            external_customer_id: None,
-            id: None,
-            properties: None,
-            source: None,
-            timestamp: None,
-        }
-    }
-    /// Sets [`customer_id`](Self::customer_id).
-    #[must_use]
-    pub fn with_customer_id(mut self, value: impl Into<String>) -> Self {
-        self.customer_id = Some(value.into());
-        self
-    }
-    /// Sets [`environment_id`](Self::environment_id).
-    #[must_use]
-    pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
-        self.environment_id = Some(value.into());
-        self
-    }
-    /// Sets [`event_name`](Self::event_name).
-    #[must_use]
-    pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
-        self.event_name = Some(value.into());
-        self
-    }
-    /// Sets [`external_customer_id`](Self::external_customer_id).
-    #[must_use]
-    pub fn with_external_customer_id(mut self, value: impl Into<String>) -> Self {
-        self.external_customer_id = Some(value.into());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`properties`](Self::properties).
-    #[must_use]
-    pub fn with_properties<K: Into<String>, V: Into<serde_json::Value>>(
-        mut self,
-        value: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.properties = Some(
-            value.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-        );
-        self
-    }
-    /// Sets [`source`](Self::source).
-    #[must_use]
-    pub fn with_source(mut self, value: impl Into<String>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets [`timestamp`](Self::timestamp).
-    #[must_use]
-    pub fn with_timestamp(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.timestamp = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    Event { with_customer_id customer_id : into String, with_environment_id
+    environment_id : into String, with_event_name event_name : into String,
+    with_external_customer_id external_customer_id : into String, with_id id : into
+    String, with_properties properties : map serde_json::Value, with_source source : into
+    String, with_timestamp timestamp : plain chrono::DateTime < chrono::Utc >, }
+);

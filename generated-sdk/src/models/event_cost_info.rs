@@ -4,23 +4,19 @@
 /// Cost of one Hugging Face inference request.
 ///
 /// Generated from the schema `dto.EventCostInfo`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EventCostInfo {
     /// Cost of the request in billionths of a US dollar, as a string.
     ///
     /// Wire name: `costNanoUsd`.
-    #[serde(rename = "costNanoUsd")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_nano_usd: Option<String>,
     /// Identifier of the inference request.
     ///
     /// Wire name: `requestId`.
-    #[serde(rename = "requestId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     EventCostInfo { 0 cost_nano_usd "costNanoUsd" optional, 1 request_id "requestId"
     optional, }
 );
@@ -28,21 +24,10 @@ impl EventCostInfo {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            cost_nano_usd: None,
-            request_id: None,
-        }
-    }
-    /// Sets [`cost_nano_usd`](Self::cost_nano_usd).
-    #[must_use]
-    pub fn with_cost_nano_usd(mut self, value: impl Into<String>) -> Self {
-        self.cost_nano_usd = Some(value.into());
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    #[must_use]
-    pub fn with_request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    EventCostInfo { with_cost_nano_usd cost_nano_usd : into String, with_request_id
+    request_id : into String, }
+);

@@ -4,17 +4,15 @@
 /// Number of events received in one time bucket.
 ///
 /// Generated from the schema `dto.EventCountPoint`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EventCountPoint {
     /// Events received in the bucket.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_count: Option<i64>,
     /// Start of the bucket.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     EventCountPoint { 0 event_count "event_count" optional, 1 timestamp "timestamp"
     optional, }
 );
@@ -22,21 +20,10 @@ impl EventCountPoint {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            event_count: None,
-            timestamp: None,
-        }
-    }
-    /// Sets [`event_count`](Self::event_count).
-    #[must_use]
-    pub fn with_event_count(mut self, value: i64) -> Self {
-        self.event_count = Some(value);
-        self
-    }
-    /// Sets [`timestamp`](Self::timestamp).
-    #[must_use]
-    pub fn with_timestamp(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.timestamp = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    EventCountPoint { with_event_count event_count : plain i64, with_timestamp timestamp
+    : plain chrono::DateTime < chrono::Utc >, }
+);

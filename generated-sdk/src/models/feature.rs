@@ -5,65 +5,47 @@ use super::*;
 /// A feature as stored by FlexPrice (no expansions).
 ///
 /// Generated from the schema `github_com_flexprice_flexprice_internal_domain_feature.Feature`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Feature {
     /// The `alert_settings` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_settings: Option<AlertSettings>,
     /// When the feature was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Free-text description of the feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Environment the feature lives in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// Identifier of the feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Caller-chosen key to look the feature up by instead of its ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_key: Option<String>,
     /// The `metadata` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     /// Meter that measures the feature (metered features).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter_id: Option<String>,
     /// Display name of the feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `status` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Tenant that owns the feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// The `type` field.
     ///
     /// Wire name: `type`.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<FeatureType>,
     /// Unit name for several units.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_plural: Option<String>,
     /// Unit name for one unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_singular: Option<String>,
     /// When the feature was last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     Feature { 0 alert_settings "alert_settings" optional, 1 created_at "created_at"
     optional, 2 created_by "created_by" optional, 3 description "description" optional, 4
     environment_id "environment_id" optional, 5 id "id" optional, 6 lookup_key
@@ -77,126 +59,18 @@ impl Feature {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            alert_settings: None,
-            created_at: None,
-            created_by: None,
-            description: None,
-            environment_id: None,
-            id: None,
-            lookup_key: None,
-            metadata: None,
-            meter_id: None,
-            name: None,
-            status: None,
-            tenant_id: None,
-            type_: None,
-            unit_plural: None,
-            unit_singular: None,
-            updated_at: None,
-            updated_by: None,
-        }
-    }
-    /// Sets [`alert_settings`](Self::alert_settings).
-    #[must_use]
-    pub fn with_alert_settings(mut self, value: AlertSettings) -> Self {
-        self.alert_settings = Some(value);
-        self
-    }
-    /// Sets [`created_at`](Self::created_at).
-    #[must_use]
-    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.created_at = Some(value);
-        self
-    }
-    /// Sets [`created_by`](Self::created_by).
-    #[must_use]
-    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
-        self.created_by = Some(value.into());
-        self
-    }
-    /// Sets [`description`](Self::description).
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`environment_id`](Self::environment_id).
-    #[must_use]
-    pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
-        self.environment_id = Some(value.into());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`lookup_key`](Self::lookup_key).
-    #[must_use]
-    pub fn with_lookup_key(mut self, value: impl Into<String>) -> Self {
-        self.lookup_key = Some(value.into());
-        self
-    }
-    /// Sets [`metadata`](Self::metadata).
-    #[must_use]
-    pub fn with_metadata(mut self, value: Metadata) -> Self {
-        self.metadata = Some(value);
-        self
-    }
-    /// Sets [`meter_id`](Self::meter_id).
-    #[must_use]
-    pub fn with_meter_id(mut self, value: impl Into<String>) -> Self {
-        self.meter_id = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    #[must_use]
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`status`](Self::status).
-    #[must_use]
-    pub fn with_status(mut self, value: Status) -> Self {
-        self.status = Some(value);
-        self
-    }
-    /// Sets [`tenant_id`](Self::tenant_id).
-    #[must_use]
-    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.tenant_id = Some(value.into());
-        self
-    }
-    /// Sets [`type_`](Self::type_).
-    #[must_use]
-    pub fn with_type(mut self, value: FeatureType) -> Self {
-        self.type_ = Some(value);
-        self
-    }
-    /// Sets [`unit_plural`](Self::unit_plural).
-    #[must_use]
-    pub fn with_unit_plural(mut self, value: impl Into<String>) -> Self {
-        self.unit_plural = Some(value.into());
-        self
-    }
-    /// Sets [`unit_singular`](Self::unit_singular).
-    #[must_use]
-    pub fn with_unit_singular(mut self, value: impl Into<String>) -> Self {
-        self.unit_singular = Some(value.into());
-        self
-    }
-    /// Sets [`updated_at`](Self::updated_at).
-    #[must_use]
-    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.updated_at = Some(value);
-        self
-    }
-    /// Sets [`updated_by`](Self::updated_by).
-    #[must_use]
-    pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
-        self.updated_by = Some(value.into());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    Feature { with_alert_settings alert_settings : plain AlertSettings, with_created_at
+    created_at : plain chrono::DateTime < chrono::Utc >, with_created_by created_by :
+    into String, with_description description : into String, with_environment_id
+    environment_id : into String, with_id id : into String, with_lookup_key lookup_key :
+    into String, with_metadata metadata : plain Metadata, with_meter_id meter_id : into
+    String, with_name name : into String, with_status status : plain Status,
+    with_tenant_id tenant_id : into String, with_type type_ : plain FeatureType,
+    with_unit_plural unit_plural : into String, with_unit_singular unit_singular : into
+    String, with_updated_at updated_at : plain chrono::DateTime < chrono::Utc >,
+    with_updated_by updated_by : into String, }
+);

@@ -4,38 +4,24 @@
 /// Restricts a meter to events whose property has one of the listed values.
 ///
 /// Generated from the schema `meter.Filter`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Filter {
     /// Top-level event property to test.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Accepted values of the property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     Filter { 0 key "key" optional, 1 values "values" optional, }
 );
 impl Filter {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self { key: None, values: None }
-    }
-    /// Sets [`key`](Self::key).
-    #[must_use]
-    pub fn with_key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`values`](Self::values).
-    #[must_use]
-    pub fn with_values(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.values = Some(value.into_iter().map(Into::into).collect());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    Filter { with_key key : into String, with_values values : strings String, }
+);

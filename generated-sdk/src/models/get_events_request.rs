@@ -4,58 +4,45 @@
 /// Filters and paging for searching raw events.
 ///
 /// Generated from the schema `dto.GetEventsRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetEventsRequest {
     /// Upper time bound (ISO 8601); now when omitted.
     ///
     /// Example: `"2024-12-09T00:00:00Z"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Only the event with this ID (its idempotency key).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// Only events with this name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// Only events of this customer (ID in the sender's system).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_customer_id: Option<String>,
     /// Pagination cursor: first key returned with a previous page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub iter_first_key: Option<String>,
     /// Pagination cursor: last key returned with the previous page; the search continues after it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub iter_last_key: Option<String>,
     /// Number of matching events to skip; 0 when omitted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Sort direction, \`asc\` or \`desc\` (case sensitive); desc when omitted.
     ///
     /// Example: `"desc"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
     /// Maximum events per page; 50 when omitted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// Only events whose property (the key) has one of the listed values.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub property_filters: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Sort field, \`timestamp\` or \`event\_name\` (case sensitive); timestamp when omitted.
     ///
     /// Example: `"timestamp"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
     /// Only events from this source.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Lower time bound (ISO 8601); seven days ago when omitted.
     ///
     /// Example: `"2024-11-09T00:00:00Z"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<chrono::DateTime<chrono::Utc>>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     GetEventsRequest { 0 end_time "end_time" optional, 1 event_id "event_id" optional, 2
     event_name "event_name" optional, 3 external_customer_id "external_customer_id"
     optional, 4 iter_first_key "iter_first_key" optional, 5 iter_last_key "iter_last_key"
@@ -67,103 +54,16 @@ impl GetEventsRequest {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            end_time: None,
-            event_id: None,
-            event_name: None,
-            external_customer_id: None,
-            iter_first_key: None,
-            iter_last_key: None,
-            offset: None,
-            order: None,
-            page_size: None,
-            property_filters: None,
-            sort: None,
-            source: None,
-            start_time: None,
-        }
-    }
-    /// Sets [`end_time`](Self::end_time).
-    #[must_use]
-    pub fn with_end_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.end_time = Some(value);
-        self
-    }
-    /// Sets [`event_id`](Self::event_id).
-    #[must_use]
-    pub fn with_event_id(mut self, value: impl Into<String>) -> Self {
-        self.event_id = Some(value.into());
-        self
-    }
-    /// Sets [`event_name`](Self::event_name).
-    #[must_use]
-    pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
-        self.event_name = Some(value.into());
-        self
-    }
-    /// Sets [`external_customer_id`](Self::external_customer_id).
-    #[must_use]
-    pub fn with_external_customer_id(mut self, value: impl Into<String>) -> Self {
-        self.external_customer_id = Some(value.into());
-        self
-    }
-    /// Sets [`iter_first_key`](Self::iter_first_key).
-    #[must_use]
-    pub fn with_iter_first_key(mut self, value: impl Into<String>) -> Self {
-        self.iter_first_key = Some(value.into());
-        self
-    }
-    /// Sets [`iter_last_key`](Self::iter_last_key).
-    #[must_use]
-    pub fn with_iter_last_key(mut self, value: impl Into<String>) -> Self {
-        self.iter_last_key = Some(value.into());
-        self
-    }
-    /// Sets [`offset`](Self::offset).
-    #[must_use]
-    pub fn with_offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
-        self
-    }
-    /// Sets [`order`](Self::order).
-    #[must_use]
-    pub fn with_order(mut self, value: impl Into<String>) -> Self {
-        self.order = Some(value.into());
-        self
-    }
-    /// Sets [`page_size`](Self::page_size).
-    #[must_use]
-    pub fn with_page_size(mut self, value: i64) -> Self {
-        self.page_size = Some(value);
-        self
-    }
-    /// Sets [`property_filters`](Self::property_filters).
-    #[must_use]
-    pub fn with_property_filters<K: Into<String>, V: Into<Vec<String>>>(
-        mut self,
-        value: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.property_filters = Some(
-            value.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-        );
-        self
-    }
-    /// Sets [`sort`](Self::sort).
-    #[must_use]
-    pub fn with_sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
-        self
-    }
-    /// Sets [`source`](Self::source).
-    #[must_use]
-    pub fn with_source(mut self, value: impl Into<String>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets [`start_time`](Self::start_time).
-    #[must_use]
-    pub fn with_start_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.start_time = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    GetEventsRequest { with_end_time end_time : plain chrono::DateTime < chrono::Utc >,
+    with_event_id event_id : into String, with_event_name event_name : into String,
+    with_external_customer_id external_customer_id : into String, with_iter_first_key
+    iter_first_key : into String, with_iter_last_key iter_last_key : into String,
+    with_offset offset : plain i64, with_order order : into String, with_page_size
+    page_size : plain i64, with_property_filters property_filters : map Vec < String >,
+    with_sort sort : into String, with_source source : into String, with_start_time
+    start_time : plain chrono::DateTime < chrono::Utc >, }
+);

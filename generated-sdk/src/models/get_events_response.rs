@@ -5,29 +5,23 @@ use super::*;
 /// One page of raw events.
 ///
 /// Generated from the schema `dto.GetEventsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetEventsResponse {
     /// Events of this page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<Event>>,
     /// Whether more events match beyond this page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// Cursor: first key of this page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub iter_first_key: Option<String>,
     /// Cursor: last key of this page; pass it to fetch the next page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub iter_last_key: Option<String>,
     /// Offset this page starts at.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Number of events matching the filters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     GetEventsResponse { 0 events "events" optional, 1 has_more "has_more" optional, 2
     iter_first_key "iter_first_key" optional, 3 iter_last_key "iter_last_key" optional, 4
     offset "offset" optional, 5 total_count "total_count" optional, }
@@ -36,49 +30,12 @@ impl GetEventsResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            events: None,
-            has_more: None,
-            iter_first_key: None,
-            iter_last_key: None,
-            offset: None,
-            total_count: None,
-        }
-    }
-    /// Sets [`events`](Self::events).
-    #[must_use]
-    pub fn with_events(mut self, value: impl IntoIterator<Item = Event>) -> Self {
-        self.events = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`has_more`](Self::has_more).
-    #[must_use]
-    pub fn with_has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`iter_first_key`](Self::iter_first_key).
-    #[must_use]
-    pub fn with_iter_first_key(mut self, value: impl Into<String>) -> Self {
-        self.iter_first_key = Some(value.into());
-        self
-    }
-    /// Sets [`iter_last_key`](Self::iter_last_key).
-    #[must_use]
-    pub fn with_iter_last_key(mut self, value: impl Into<String>) -> Self {
-        self.iter_last_key = Some(value.into());
-        self
-    }
-    /// Sets [`offset`](Self::offset).
-    #[must_use]
-    pub fn with_offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
-        self
-    }
-    /// Sets [`total_count`](Self::total_count).
-    #[must_use]
-    pub fn with_total_count(mut self, value: i64) -> Self {
-        self.total_count = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    GetEventsResponse { with_events events : list Event, with_has_more has_more : plain
+    bool, with_iter_first_key iter_first_key : into String, with_iter_last_key
+    iter_last_key : into String, with_offset offset : plain i64, with_total_count
+    total_count : plain i64, }
+);

@@ -5,29 +5,22 @@ use super::*;
 /// Per-request costs of Hugging Face inference.
 ///
 /// Generated from the schema `dto.GetHuggingFaceBillingDataResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetHuggingFaceBillingDataResponse {
     /// One entry per inference request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requests: Option<Vec<EventCostInfo>>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     GetHuggingFaceBillingDataResponse { 0 requests "requests" optional, }
 );
 impl GetHuggingFaceBillingDataResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self { requests: None }
-    }
-    /// Sets [`requests`](Self::requests).
-    #[must_use]
-    pub fn with_requests(
-        mut self,
-        value: impl IntoIterator<Item = EventCostInfo>,
-    ) -> Self {
-        self.requests = Some(value.into_iter().collect());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    GetHuggingFaceBillingDataResponse { with_requests requests : list EventCostInfo, }
+);

@@ -5,23 +5,19 @@ use super::*;
 /// Ingestion pipeline health: lag figures and event counts over time.
 ///
 /// Generated from the schema `dto.GetMonitoringDataResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetMonitoringDataResponse {
     /// Events waiting to be consumed from the ingestion queue.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumption_lag: Option<i64>,
     /// Event counts per time bucket.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub points: Option<Vec<EventCountPoint>>,
     /// Events waiting for post-processing (cost and usage computation).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_processing_lag: Option<i64>,
     /// Events received over the whole window.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     GetMonitoringDataResponse { 0 consumption_lag "consumption_lag" optional, 1 points
     "points" optional, 2 post_processing_lag "post_processing_lag" optional, 3
     total_count "total_count" optional, }
@@ -30,38 +26,11 @@ impl GetMonitoringDataResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            consumption_lag: None,
-            points: None,
-            post_processing_lag: None,
-            total_count: None,
-        }
-    }
-    /// Sets [`consumption_lag`](Self::consumption_lag).
-    #[must_use]
-    pub fn with_consumption_lag(mut self, value: i64) -> Self {
-        self.consumption_lag = Some(value);
-        self
-    }
-    /// Sets [`points`](Self::points).
-    #[must_use]
-    pub fn with_points(
-        mut self,
-        value: impl IntoIterator<Item = EventCountPoint>,
-    ) -> Self {
-        self.points = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`post_processing_lag`](Self::post_processing_lag).
-    #[must_use]
-    pub fn with_post_processing_lag(mut self, value: i64) -> Self {
-        self.post_processing_lag = Some(value);
-        self
-    }
-    /// Sets [`total_count`](Self::total_count).
-    #[must_use]
-    pub fn with_total_count(mut self, value: i64) -> Self {
-        self.total_count = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    GetMonitoringDataResponse { with_consumption_lag consumption_lag : plain i64,
+    with_points points : list EventCountPoint, with_post_processing_lag
+    post_processing_lag : plain i64, with_total_count total_count : plain i64, }
+);

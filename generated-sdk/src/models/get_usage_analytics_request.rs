@@ -5,37 +5,29 @@ use super::*;
 /// Which customer, time range, grouping and expansions to compute analytics for.
 ///
 /// Generated from the schema `dto.GetUsageAnalyticsRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetUsageAnalyticsRequest {
     /// Upper time bound (ISO 8601).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Related objects to embed: price, meter, feature, subscription\_line\_item, plan, addon.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expand: Option<Vec<String>>,
     /// Customer to report on (ID in the sender's system).
     pub external_customer_id: String,
     /// Only usage of these features.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_ids: Option<Vec<String>>,
     /// Grouping keys: source, feature\_id or properties.&lt;name&gt;.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<String>>,
     /// Only events whose property (the key) has one of the listed values.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub property_filters: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Only events from these sources.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<String>>,
     /// Lower time bound (ISO 8601).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The `window_size` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_size: Option<WindowSize>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     GetUsageAnalyticsRequest { 0 end_time "end_time" optional, 1 expand "expand"
     optional, 2 external_customer_id "external_customer_id" required, 3 feature_ids
     "feature_ids" optional, 4 group_by "group_by" optional, 5 property_filters
@@ -58,69 +50,12 @@ impl GetUsageAnalyticsRequest {
             window_size: None,
         }
     }
-    /// Sets [`end_time`](Self::end_time).
-    #[must_use]
-    pub fn with_end_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.end_time = Some(value);
-        self
-    }
-    /// Sets [`expand`](Self::expand).
-    #[must_use]
-    pub fn with_expand(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.expand = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets [`feature_ids`](Self::feature_ids).
-    #[must_use]
-    pub fn with_feature_ids(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.feature_ids = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets [`group_by`](Self::group_by).
-    #[must_use]
-    pub fn with_group_by(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.group_by = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets [`property_filters`](Self::property_filters).
-    #[must_use]
-    pub fn with_property_filters<K: Into<String>, V: Into<Vec<String>>>(
-        mut self,
-        value: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.property_filters = Some(
-            value.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-        );
-        self
-    }
-    /// Sets [`sources`](Self::sources).
-    #[must_use]
-    pub fn with_sources(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.sources = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets [`start_time`](Self::start_time).
-    #[must_use]
-    pub fn with_start_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.start_time = Some(value);
-        self
-    }
-    /// Sets [`window_size`](Self::window_size).
-    #[must_use]
-    pub fn with_window_size(mut self, value: WindowSize) -> Self {
-        self.window_size = Some(value);
-        self
-    }
 }
+crate::runtime::structs::setters!(
+    GetUsageAnalyticsRequest { with_end_time end_time : plain chrono::DateTime <
+    chrono::Utc >, with_expand expand : strings String, with_feature_ids feature_ids :
+    strings String, with_group_by group_by : strings String, with_property_filters
+    property_filters : map Vec < String >, with_sources sources : strings String,
+    with_start_time start_time : plain chrono::DateTime < chrono::Utc >, with_window_size
+    window_size : plain WindowSize, }
+);

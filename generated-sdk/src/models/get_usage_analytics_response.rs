@@ -5,20 +5,17 @@ use super::*;
 /// Usage and cost of a customer, one item per group.
 ///
 /// Generated from the schema `dto.GetUsageAnalyticsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetUsageAnalyticsResponse {
     /// Currency of the costs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// One entry per group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<UsageAnalyticItem>>,
     /// Cost over all groups, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<String>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     GetUsageAnalyticsResponse { 0 currency "currency" optional, 1 items "items" optional,
     2 total_cost "total_cost" optional, }
 );
@@ -26,31 +23,10 @@ impl GetUsageAnalyticsResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            currency: None,
-            items: None,
-            total_cost: None,
-        }
-    }
-    /// Sets [`currency`](Self::currency).
-    #[must_use]
-    pub fn with_currency(mut self, value: impl Into<String>) -> Self {
-        self.currency = Some(value.into());
-        self
-    }
-    /// Sets [`items`](Self::items).
-    #[must_use]
-    pub fn with_items(
-        mut self,
-        value: impl IntoIterator<Item = UsageAnalyticItem>,
-    ) -> Self {
-        self.items = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`total_cost`](Self::total_cost).
-    #[must_use]
-    pub fn with_total_cost(mut self, value: impl Into<String>) -> Self {
-        self.total_cost = Some(value.into());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    GetUsageAnalyticsResponse { with_currency currency : into String, with_items items :
+    list UsageAnalyticItem, with_total_cost total_cost : into String, }
+);

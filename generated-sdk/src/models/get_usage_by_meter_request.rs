@@ -5,34 +5,28 @@ use super::*;
 /// Usage aggregation driven by a meter's configuration.
 ///
 /// Generated from the schema `dto.GetUsageByMeterRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetUsageByMeterRequest {
     /// With MONTH windows, day and time each monthly bucket starts (e.g. the 5th); calendar months when omitted.
     ///
     /// Example: `"2024-03-05T14:30:45Z"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_anchor: Option<chrono::DateTime<chrono::Utc>>,
     /// The `bucket_size` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket_size: Option<WindowSize>,
     /// Only usage of this customer (FlexPrice ID).
     ///
     /// Example: `"customer456"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Upper time bound (ISO 8601).
     ///
     /// Example: `"2024-12-09T00:00:00Z"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Only usage of this customer (ID in the sender's system).
     ///
     /// Example: `"user_5"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_customer_id: Option<String>,
     /// Extra property filters: property name to allowed values.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Meter whose configuration drives the aggregation.
     ///
@@ -41,13 +35,11 @@ pub struct GetUsageByMeterRequest {
     /// Lower time bound (ISO 8601).
     ///
     /// Example: `"2024-11-09T00:00:00Z"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The `window_size` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_size: Option<WindowSize>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     GetUsageByMeterRequest { 0 billing_anchor "billing_anchor" optional, 1 bucket_size
     "bucket_size" optional, 2 customer_id "customer_id" optional, 3 end_time "end_time"
     optional, 4 external_customer_id "external_customer_id" optional, 5 filters "filters"
@@ -70,57 +62,12 @@ impl GetUsageByMeterRequest {
             window_size: None,
         }
     }
-    /// Sets [`billing_anchor`](Self::billing_anchor).
-    #[must_use]
-    pub fn with_billing_anchor(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.billing_anchor = Some(value);
-        self
-    }
-    /// Sets [`bucket_size`](Self::bucket_size).
-    #[must_use]
-    pub fn with_bucket_size(mut self, value: WindowSize) -> Self {
-        self.bucket_size = Some(value);
-        self
-    }
-    /// Sets [`customer_id`](Self::customer_id).
-    #[must_use]
-    pub fn with_customer_id(mut self, value: impl Into<String>) -> Self {
-        self.customer_id = Some(value.into());
-        self
-    }
-    /// Sets [`end_time`](Self::end_time).
-    #[must_use]
-    pub fn with_end_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.end_time = Some(value);
-        self
-    }
-    /// Sets [`external_customer_id`](Self::external_customer_id).
-    #[must_use]
-    pub fn with_external_customer_id(mut self, value: impl Into<String>) -> Self {
-        self.external_customer_id = Some(value.into());
-        self
-    }
-    /// Sets [`filters`](Self::filters).
-    #[must_use]
-    pub fn with_filters<K: Into<String>, V: Into<Vec<String>>>(
-        mut self,
-        value: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.filters = Some(
-            value.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-        );
-        self
-    }
-    /// Sets [`start_time`](Self::start_time).
-    #[must_use]
-    pub fn with_start_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.start_time = Some(value);
-        self
-    }
-    /// Sets [`window_size`](Self::window_size).
-    #[must_use]
-    pub fn with_window_size(mut self, value: WindowSize) -> Self {
-        self.window_size = Some(value);
-        self
-    }
 }
+crate::runtime::structs::setters!(
+    GetUsageByMeterRequest { with_billing_anchor billing_anchor : plain chrono::DateTime
+    < chrono::Utc >, with_bucket_size bucket_size : plain WindowSize, with_customer_id
+    customer_id : into String, with_end_time end_time : plain chrono::DateTime <
+    chrono::Utc >, with_external_customer_id external_customer_id : into String,
+    with_filters filters : map Vec < String >, with_start_time start_time : plain
+    chrono::DateTime < chrono::Utc >, with_window_size window_size : plain WindowSize, }
+);

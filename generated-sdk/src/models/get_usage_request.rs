@@ -5,7 +5,7 @@ use super::*;
 /// Ad-hoc usage aggregation over the events of one name.
 ///
 /// Generated from the schema `dto.GetUsageRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetUsageRequest {
     /// The `aggregation_type` field.
@@ -13,20 +13,16 @@ pub struct GetUsageRequest {
     /// With MONTH windows, day and time each monthly bucket starts (e.g. the 15th); calendar months when omitted.
     ///
     /// Example: `"2024-03-05T14:30:45.123456789Z"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_anchor: Option<chrono::DateTime<chrono::Utc>>,
     /// The `bucket_size` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket_size: Option<WindowSize>,
     /// Only usage of this customer (FlexPrice ID).
     ///
     /// Example: `"customer456"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Upper time bound (ISO 8601).
     ///
     /// Example: `"2024-03-20T00:00:00Z"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Name of the events to aggregate.
     ///
@@ -35,29 +31,23 @@ pub struct GetUsageRequest {
     /// Only usage of this customer (ID in the sender's system).
     ///
     /// Example: `"customer456"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_customer_id: Option<String>,
     /// Property filters: property name to allowed values.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Factor applied by SUM\_WITH\_MULTIPLIER, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multiplier: Option<String>,
     /// Event property to aggregate; unused by COUNT.
     ///
     /// Example: `"request_size"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub property_name: Option<String>,
     /// Lower time bound (ISO 8601).
     ///
     /// Example: `"2024-03-13T00:00:00Z"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The `window_size` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_size: Option<WindowSize>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     GetUsageRequest { 0 aggregation_type "aggregation_type" required, 1 billing_anchor
     "billing_anchor" optional, 2 bucket_size "bucket_size" optional, 3 customer_id
     "customer_id" optional, 4 end_time "end_time" optional, 5 event_name "event_name"
@@ -88,69 +78,13 @@ impl GetUsageRequest {
             window_size: None,
         }
     }
-    /// Sets [`billing_anchor`](Self::billing_anchor).
-    #[must_use]
-    pub fn with_billing_anchor(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.billing_anchor = Some(value);
-        self
-    }
-    /// Sets [`bucket_size`](Self::bucket_size).
-    #[must_use]
-    pub fn with_bucket_size(mut self, value: WindowSize) -> Self {
-        self.bucket_size = Some(value);
-        self
-    }
-    /// Sets [`customer_id`](Self::customer_id).
-    #[must_use]
-    pub fn with_customer_id(mut self, value: impl Into<String>) -> Self {
-        self.customer_id = Some(value.into());
-        self
-    }
-    /// Sets [`end_time`](Self::end_time).
-    #[must_use]
-    pub fn with_end_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.end_time = Some(value);
-        self
-    }
-    /// Sets [`external_customer_id`](Self::external_customer_id).
-    #[must_use]
-    pub fn with_external_customer_id(mut self, value: impl Into<String>) -> Self {
-        self.external_customer_id = Some(value.into());
-        self
-    }
-    /// Sets [`filters`](Self::filters).
-    #[must_use]
-    pub fn with_filters<K: Into<String>, V: Into<Vec<String>>>(
-        mut self,
-        value: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.filters = Some(
-            value.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-        );
-        self
-    }
-    /// Sets [`multiplier`](Self::multiplier).
-    #[must_use]
-    pub fn with_multiplier(mut self, value: impl Into<String>) -> Self {
-        self.multiplier = Some(value.into());
-        self
-    }
-    /// Sets [`property_name`](Self::property_name).
-    #[must_use]
-    pub fn with_property_name(mut self, value: impl Into<String>) -> Self {
-        self.property_name = Some(value.into());
-        self
-    }
-    /// Sets [`start_time`](Self::start_time).
-    #[must_use]
-    pub fn with_start_time(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.start_time = Some(value);
-        self
-    }
-    /// Sets [`window_size`](Self::window_size).
-    #[must_use]
-    pub fn with_window_size(mut self, value: WindowSize) -> Self {
-        self.window_size = Some(value);
-        self
-    }
 }
+crate::runtime::structs::setters!(
+    GetUsageRequest { with_billing_anchor billing_anchor : plain chrono::DateTime <
+    chrono::Utc >, with_bucket_size bucket_size : plain WindowSize, with_customer_id
+    customer_id : into String, with_end_time end_time : plain chrono::DateTime <
+    chrono::Utc >, with_external_customer_id external_customer_id : into String,
+    with_filters filters : map Vec < String >, with_multiplier multiplier : into String,
+    with_property_name property_name : into String, with_start_time start_time : plain
+    chrono::DateTime < chrono::Utc >, with_window_size window_size : plain WindowSize, }
+);

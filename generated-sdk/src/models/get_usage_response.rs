@@ -5,26 +5,21 @@ use super::*;
 /// Aggregated usage, in total and per time bucket.
 ///
 /// Generated from the schema `dto.GetUsageResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetUsageResponse {
     /// Name of the aggregated events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// Value per time bucket.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<UsageResult>>,
     /// The `type` field.
     ///
     /// Wire name: `type`.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<AggregationType>,
     /// Aggregated value over the whole range.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     GetUsageResponse { 0 event_name "event_name" optional, 1 results "results" optional,
     2 type_ "type" optional, 3 value "value" optional, }
 );
@@ -32,35 +27,11 @@ impl GetUsageResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            event_name: None,
-            results: None,
-            type_: None,
-            value: None,
-        }
-    }
-    /// Sets [`event_name`](Self::event_name).
-    #[must_use]
-    pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
-        self.event_name = Some(value.into());
-        self
-    }
-    /// Sets [`results`](Self::results).
-    #[must_use]
-    pub fn with_results(mut self, value: impl IntoIterator<Item = UsageResult>) -> Self {
-        self.results = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`type_`](Self::type_).
-    #[must_use]
-    pub fn with_type(mut self, value: AggregationType) -> Self {
-        self.type_ = Some(value);
-        self
-    }
-    /// Sets [`value`](Self::value).
-    #[must_use]
-    pub fn with_value(mut self, value: f64) -> Self {
-        self.value = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    GetUsageResponse { with_event_name event_name : into String, with_results results :
+    list UsageResult, with_type type_ : plain AggregationType, with_value value : plain
+    f64, }
+);

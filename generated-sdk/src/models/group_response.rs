@@ -4,38 +4,29 @@
 /// A named group of entities, such as prices.
 ///
 /// Generated from the schema `dto.GroupResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GroupResponse {
     /// When the group was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// IDs of the group's members.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_ids: Option<Vec<String>>,
     /// Kind of members the group holds (e.g. price).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<String>,
     /// Identifier of the group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Caller-chosen key to look the group up by instead of its ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_key: Option<String>,
     /// Free-form key/value metadata of the group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
     /// Display name of the group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Lifecycle state of the group (e.g. published).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// When the group was last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     GroupResponse { 0 created_at "created_at" optional, 1 entity_ids "entity_ids"
     optional, 2 entity_type "entity_type" optional, 3 id "id" optional, 4 lookup_key
     "lookup_key" optional, 5 metadata "metadata" optional, 6 name "name" optional, 7
@@ -45,78 +36,13 @@ impl GroupResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            created_at: None,
-            entity_ids: None,
-            entity_type: None,
-            id: None,
-            lookup_key: None,
-            metadata: None,
-            name: None,
-            status: None,
-            updated_at: None,
-        }
-    }
-    /// Sets [`created_at`](Self::created_at).
-    #[must_use]
-    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.created_at = Some(value);
-        self
-    }
-    /// Sets [`entity_ids`](Self::entity_ids).
-    #[must_use]
-    pub fn with_entity_ids(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.entity_ids = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets [`entity_type`](Self::entity_type).
-    #[must_use]
-    pub fn with_entity_type(mut self, value: impl Into<String>) -> Self {
-        self.entity_type = Some(value.into());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`lookup_key`](Self::lookup_key).
-    #[must_use]
-    pub fn with_lookup_key(mut self, value: impl Into<String>) -> Self {
-        self.lookup_key = Some(value.into());
-        self
-    }
-    /// Sets [`metadata`](Self::metadata).
-    #[must_use]
-    pub fn with_metadata<K: Into<String>, V: Into<String>>(
-        mut self,
-        value: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.metadata = Some(
-            value.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-        );
-        self
-    }
-    /// Sets [`name`](Self::name).
-    #[must_use]
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`status`](Self::status).
-    #[must_use]
-    pub fn with_status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets [`updated_at`](Self::updated_at).
-    #[must_use]
-    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.updated_at = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    GroupResponse { with_created_at created_at : plain chrono::DateTime < chrono::Utc >,
+    with_entity_ids entity_ids : strings String, with_entity_type entity_type : into
+    String, with_id id : into String, with_lookup_key lookup_key : into String,
+    with_metadata metadata : map String, with_name name : into String, with_status status
+    : into String, with_updated_at updated_at : plain chrono::DateTime < chrono::Utc >, }
+);

@@ -4,20 +4,18 @@
 /// One usage event to ingest.
 ///
 /// Generated from the schema `dto.IngestEventRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct IngestEventRequest {
     /// FlexPrice customer ID, if known; optional.
     ///
     /// Example: `"customer456"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Idempotency key of the event: the server deduplicates events on it. The SDK fills one in when it is missing, so retries are safe.
     ///
     /// Example: `"event123"`.
     ///
     /// Idempotency key: when it is missing, the SDK fills in a fresh unique id (UUID v7) before the first attempt, so every retry carries the same value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// Name of the event; meters select events by it.
     ///
@@ -30,20 +28,17 @@ pub struct IngestEventRequest {
     /// Event properties as string key/value pairs; meters aggregate and filter on them.
     ///
     /// Example: `{"request_size":"100","response_status":"200"}`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<std::collections::BTreeMap<String, String>>,
     /// Where the event comes from (e.g. api).
     ///
     /// Example: `"api"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// When the event happened (ISO 8601); time of receipt when omitted.
     ///
     /// Example: `"2024-03-20T15:04:05Z"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     IngestEventRequest { 0 customer_id "customer_id" optional, 1 event_id "event_id"
     optional, 2 event_name "event_name" required, 3 external_customer_id
     "external_customer_id" required, 4 properties "properties" optional, 5 source
@@ -66,41 +61,6 @@ impl IngestEventRequest {
             timestamp: None,
         }
     }
-    /// Sets [`customer_id`](Self::customer_id).
-    #[must_use]
-    pub fn with_customer_id(mut self, value: impl Into<String>) -> Self {
-        self.customer_id = Some(value.into());
-        self
-    }
-    /// Sets [`event_id`](Self::event_id).
-    #[must_use]
-    pub fn with_event_id(mut self, value: impl Into<String>) -> Self {
-        self.event_id = Some(value.into());
-        self
-    }
-    /// Sets [`properties`](Self::properties).
-    #[must_use]
-    pub fn with_properties<K: Into<String>, V: Into<String>>(
-        mut self,
-        value: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.properties = Some(
-            value.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-        );
-        self
-    }
-    /// Sets [`source`](Self::source).
-    #[must_use]
-    pub fn with_source(mut self, value: impl Into<String>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets [`timestamp`](Self::timestamp).
-    #[must_use]
-    pub fn with_timestamp(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.timestamp = Some(value);
-        self
-    }
     /// Gives every idempotency key in this value that is missing a fresh unique id, so that
     /// retries of the same request carry the same keys. Keys already set are kept.
     pub fn fill_idempotency_keys(&mut self) {
@@ -109,3 +69,8 @@ impl IngestEventRequest {
         }
     }
 }
+crate::runtime::structs::setters!(
+    IngestEventRequest { with_customer_id customer_id : into String, with_event_id
+    event_id : into String, with_properties properties : map String, with_source source :
+    into String, with_timestamp timestamp : plain chrono::DateTime < chrono::Utc >, }
+);

@@ -5,17 +5,15 @@ use super::*;
 /// Rescaling applied to the metered quantity before it is priced.
 ///
 /// Generated from the schema `price.JSONBTransformQuantity`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct JsonbTransformQuantity {
     /// Divisor applied to the quantity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub divide_by: Option<i64>,
     /// The `round` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub round: Option<RoundType>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     JsonbTransformQuantity { 0 divide_by "divide_by" optional, 1 round "round" optional,
     }
 );
@@ -23,21 +21,10 @@ impl JsonbTransformQuantity {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            divide_by: None,
-            round: None,
-        }
-    }
-    /// Sets [`divide_by`](Self::divide_by).
-    #[must_use]
-    pub fn with_divide_by(mut self, value: i64) -> Self {
-        self.divide_by = Some(value);
-        self
-    }
-    /// Sets [`round`](Self::round).
-    #[must_use]
-    pub fn with_round(mut self, value: RoundType) -> Self {
-        self.round = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    JsonbTransformQuantity { with_divide_by divide_by : plain i64, with_round round :
+    plain RoundType, }
+);

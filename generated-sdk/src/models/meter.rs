@@ -5,50 +5,37 @@ use super::*;
 /// A meter as stored by FlexPrice.
 ///
 /// Generated from the schema `meter.Meter`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Meter {
     /// The `aggregation` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregation: Option<Aggregation>,
     /// When the meter was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the meter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Environment the meter lives in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// Name of the events the meter counts; several meters may share one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// Property filters applied before aggregating.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<Filter>>,
     /// Identifier of the meter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Display name of the meter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `reset_usage` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reset_usage: Option<ResetUsage>,
     /// The `status` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Tenant that owns the meter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// When the meter was last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the meter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     Meter { 0 aggregation "aggregation" optional, 1 created_at "created_at" optional, 2
     created_by "created_by" optional, 3 environment_id "environment_id" optional, 4
     event_name "event_name" optional, 5 filters "filters" optional, 6 id "id" optional, 7
@@ -60,98 +47,15 @@ impl Meter {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            aggregation: None,
-            created_at: None,
-            created_by: None,
-            environment_id: None,
-            event_name: None,
-            filters: None,
-            id: None,
-            name: None,
-            reset_usage: None,
-            status: None,
-            tenant_id: None,
-            updated_at: None,
-            updated_by: None,
-        }
-    }
-    /// Sets [`aggregation`](Self::aggregation).
-    #[must_use]
-    pub fn with_aggregation(mut self, value: Aggregation) -> Self {
-        self.aggregation = Some(value);
-        self
-    }
-    /// Sets [`created_at`](Self::created_at).
-    #[must_use]
-    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.created_at = Some(value);
-        self
-    }
-    /// Sets [`created_by`](Self::created_by).
-    #[must_use]
-    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
-        self.created_by = Some(value.into());
-        self
-    }
-    /// Sets [`environment_id`](Self::environment_id).
-    #[must_use]
-    pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
-        self.environment_id = Some(value.into());
-        self
-    }
-    /// Sets [`event_name`](Self::event_name).
-    #[must_use]
-    pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
-        self.event_name = Some(value.into());
-        self
-    }
-    /// Sets [`filters`](Self::filters).
-    #[must_use]
-    pub fn with_filters(mut self, value: impl IntoIterator<Item = Filter>) -> Self {
-        self.filters = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    #[must_use]
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`reset_usage`](Self::reset_usage).
-    #[must_use]
-    pub fn with_reset_usage(mut self, value: ResetUsage) -> Self {
-        self.reset_usage = Some(value);
-        self
-    }
-    /// Sets [`status`](Self::status).
-    #[must_use]
-    pub fn with_status(mut self, value: Status) -> Self {
-        self.status = Some(value);
-        self
-    }
-    /// Sets [`tenant_id`](Self::tenant_id).
-    #[must_use]
-    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.tenant_id = Some(value.into());
-        self
-    }
-    /// Sets [`updated_at`](Self::updated_at).
-    #[must_use]
-    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.updated_at = Some(value);
-        self
-    }
-    /// Sets [`updated_by`](Self::updated_by).
-    #[must_use]
-    pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
-        self.updated_by = Some(value.into());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    Meter { with_aggregation aggregation : plain Aggregation, with_created_at created_at
+    : plain chrono::DateTime < chrono::Utc >, with_created_by created_by : into String,
+    with_environment_id environment_id : into String, with_event_name event_name : into
+    String, with_filters filters : list Filter, with_id id : into String, with_name name
+    : into String, with_reset_usage reset_usage : plain ResetUsage, with_status status :
+    plain Status, with_tenant_id tenant_id : into String, with_updated_at updated_at :
+    plain chrono::DateTime < chrono::Utc >, with_updated_by updated_by : into String, }
+);

@@ -5,55 +5,45 @@ use super::*;
 /// A meter as returned by the API.
 ///
 /// Generated from the schema `dto.MeterResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct MeterResponse {
     /// The `aggregation` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregation: Option<Aggregation>,
     /// When the meter was created.
     ///
     /// Example: `"2024-03-20T15:04:05Z"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Name of the events the meter counts.
     ///
     /// Example: `"api_request"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// Property filters applied before aggregating.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<Filter>>,
     /// Identifier of the meter.
     ///
     /// Example: `"550e8400-e29b-41d4-a716-446655440000"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Display name of the meter.
     ///
     /// Example: `"API Usage Meter"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `reset_usage` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reset_usage: Option<ResetUsage>,
     /// Lifecycle state of the meter (e.g. published).
     ///
     /// Example: `"published"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Tenant that owns the meter.
     ///
     /// Example: `"tenant123"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// When the meter was last changed.
     ///
     /// Example: `"2024-03-20T15:04:05Z"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     MeterResponse { 0 aggregation "aggregation" optional, 1 created_at "created_at"
     optional, 2 event_name "event_name" optional, 3 filters "filters" optional, 4 id "id"
     optional, 5 name "name" optional, 6 reset_usage "reset_usage" optional, 7 status
@@ -64,77 +54,14 @@ impl MeterResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            aggregation: None,
-            created_at: None,
-            event_name: None,
-            filters: None,
-            id: None,
-            name: None,
-            reset_usage: None,
-            status: None,
-            tenant_id: None,
-            updated_at: None,
-        }
-    }
-    /// Sets [`aggregation`](Self::aggregation).
-    #[must_use]
-    pub fn with_aggregation(mut self, value: Aggregation) -> Self {
-        self.aggregation = Some(value);
-        self
-    }
-    /// Sets [`created_at`](Self::created_at).
-    #[must_use]
-    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.created_at = Some(value);
-        self
-    }
-    /// Sets [`event_name`](Self::event_name).
-    #[must_use]
-    pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
-        self.event_name = Some(value.into());
-        self
-    }
-    /// Sets [`filters`](Self::filters).
-    #[must_use]
-    pub fn with_filters(mut self, value: impl IntoIterator<Item = Filter>) -> Self {
-        self.filters = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    #[must_use]
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`reset_usage`](Self::reset_usage).
-    #[must_use]
-    pub fn with_reset_usage(mut self, value: ResetUsage) -> Self {
-        self.reset_usage = Some(value);
-        self
-    }
-    /// Sets [`status`](Self::status).
-    #[must_use]
-    pub fn with_status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets [`tenant_id`](Self::tenant_id).
-    #[must_use]
-    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.tenant_id = Some(value.into());
-        self
-    }
-    /// Sets [`updated_at`](Self::updated_at).
-    #[must_use]
-    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.updated_at = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    MeterResponse { with_aggregation aggregation : plain Aggregation, with_created_at
+    created_at : plain chrono::DateTime < chrono::Utc >, with_event_name event_name :
+    into String, with_filters filters : list Filter, with_id id : into String, with_name
+    name : into String, with_reset_usage reset_usage : plain ResetUsage, with_status
+    status : into String, with_tenant_id tenant_id : into String, with_updated_at
+    updated_at : plain chrono::DateTime < chrono::Utc >, }
+);

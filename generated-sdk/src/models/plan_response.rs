@@ -5,59 +5,43 @@ use super::*;
 /// A plan as returned by the API, with optional expanded prices, entitlements and credit grants.
 ///
 /// Generated from the schema `dto.PlanResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PlanResponse {
     /// When the plan was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Credit grants of the plan (when expanded).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_grants: Option<Vec<CreditGrantResponse>>,
     /// Free-text description of the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Position of the plan when listed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_order: Option<i64>,
     /// Entitlements of the plan (when expanded).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entitlements: Option<Vec<EntitlementResponse>>,
     /// Environment the plan lives in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// Identifier of the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Caller-chosen key to look the plan up by instead of its ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_key: Option<String>,
     /// The `metadata` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     /// Display name of the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Prices of the plan (when expanded).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prices: Option<Vec<PriceResponse>>,
     /// The `status` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Tenant that owns the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// When the plan was last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     PlanResponse { 0 created_at "created_at" optional, 1 created_by "created_by"
     optional, 2 credit_grants "credit_grants" optional, 3 description "description"
     optional, 4 display_order "display_order" optional, 5 entitlements "entitlements"
@@ -71,128 +55,18 @@ impl PlanResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            created_at: None,
-            created_by: None,
-            credit_grants: None,
-            description: None,
-            display_order: None,
-            entitlements: None,
-            environment_id: None,
-            id: None,
-            lookup_key: None,
-            metadata: None,
-            name: None,
-            prices: None,
-            status: None,
-            tenant_id: None,
-            updated_at: None,
-            updated_by: None,
-        }
-    }
-    /// Sets [`created_at`](Self::created_at).
-    #[must_use]
-    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.created_at = Some(value);
-        self
-    }
-    /// Sets [`created_by`](Self::created_by).
-    #[must_use]
-    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
-        self.created_by = Some(value.into());
-        self
-    }
-    /// Sets [`credit_grants`](Self::credit_grants).
-    #[must_use]
-    pub fn with_credit_grants(
-        mut self,
-        value: impl IntoIterator<Item = CreditGrantResponse>,
-    ) -> Self {
-        self.credit_grants = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`description`](Self::description).
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`display_order`](Self::display_order).
-    #[must_use]
-    pub fn with_display_order(mut self, value: i64) -> Self {
-        self.display_order = Some(value);
-        self
-    }
-    /// Sets [`entitlements`](Self::entitlements).
-    #[must_use]
-    pub fn with_entitlements(
-        mut self,
-        value: impl IntoIterator<Item = EntitlementResponse>,
-    ) -> Self {
-        self.entitlements = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`environment_id`](Self::environment_id).
-    #[must_use]
-    pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
-        self.environment_id = Some(value.into());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`lookup_key`](Self::lookup_key).
-    #[must_use]
-    pub fn with_lookup_key(mut self, value: impl Into<String>) -> Self {
-        self.lookup_key = Some(value.into());
-        self
-    }
-    /// Sets [`metadata`](Self::metadata).
-    #[must_use]
-    pub fn with_metadata(mut self, value: Metadata) -> Self {
-        self.metadata = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    #[must_use]
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`prices`](Self::prices).
-    #[must_use]
-    pub fn with_prices(
-        mut self,
-        value: impl IntoIterator<Item = PriceResponse>,
-    ) -> Self {
-        self.prices = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`status`](Self::status).
-    #[must_use]
-    pub fn with_status(mut self, value: Status) -> Self {
-        self.status = Some(value);
-        self
-    }
-    /// Sets [`tenant_id`](Self::tenant_id).
-    #[must_use]
-    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.tenant_id = Some(value.into());
-        self
-    }
-    /// Sets [`updated_at`](Self::updated_at).
-    #[must_use]
-    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.updated_at = Some(value);
-        self
-    }
-    /// Sets [`updated_by`](Self::updated_by).
-    #[must_use]
-    pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
-        self.updated_by = Some(value.into());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    PlanResponse { with_created_at created_at : plain chrono::DateTime < chrono::Utc >,
+    with_created_by created_by : into String, with_credit_grants credit_grants : list
+    CreditGrantResponse, with_description description : into String, with_display_order
+    display_order : plain i64, with_entitlements entitlements : list EntitlementResponse,
+    with_environment_id environment_id : into String, with_id id : into String,
+    with_lookup_key lookup_key : into String, with_metadata metadata : plain Metadata,
+    with_name name : into String, with_prices prices : list PriceResponse, with_status
+    status : plain Status, with_tenant_id tenant_id : into String, with_updated_at
+    updated_at : plain chrono::DateTime < chrono::Utc >, with_updated_by updated_by :
+    into String, }
+);

@@ -5,149 +5,103 @@ use super::*;
 /// A price as returned by the API, with optional expanded meter, plan, add-on, group and price unit.
 ///
 /// Generated from the schema `dto.PriceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PriceResponse {
     /// The `addon` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub addon: Option<AddonResponse>,
     /// Price in major currency units (12.50 means $12.50), as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
     /// The `billing_cadence` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_cadence: Option<BillingCadence>,
     /// The `billing_model` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_model: Option<BillingModel>,
     /// The `billing_period` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_period: Option<BillingPeriod>,
     /// Number of billing periods per charge (e.g. 1, 3, 6, 12).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_period_count: Option<i64>,
     /// Rate from the custom price unit to the fiat currency.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conversion_rate: Option<f64>,
     /// When the price was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the price.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Currency code, lowercase ISO 4217 (e.g. usd).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Free-text description of the price.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Amount formatted with its currency symbol (e.g. $12.50).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_amount: Option<String>,
     /// Name of the price, for display.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Amount formatted in the custom price unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_price_unit_amount: Option<String>,
     /// When the price stops applying.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// ID of the plan, subscription or add-on owning the price.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// The `entity_type` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<PriceEntityType>,
     /// Environment the price lives in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// The `group` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<GroupResponse>,
     /// Group the price is part of, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Identifier of the price.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `invoice_cadence` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_cadence: Option<InvoiceCadence>,
     /// Caller-chosen key to look the price up by instead of its ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_key: Option<String>,
     /// The `metadata` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<JsonbMetadata>,
     /// The `meter` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter: Option<MeterResponse>,
     /// Meter measuring usage (usage prices).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter_id: Option<String>,
     /// Smallest quantity that can be charged, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_quantity: Option<String>,
     /// Root price this one derives from (price lineage).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_price_id: Option<String>,
     /// The `plan` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanResponse>,
     /// Code of the custom price unit (e.g. btc).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit: Option<String>,
     /// Amount expressed in the custom price unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit_amount: Option<f64>,
     /// Custom price unit (CUSTOM prices).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit_id: Option<String>,
     /// Tiers expressed in the custom price unit (TIERED model).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit_tiers: Option<Vec<PriceTier>>,
     /// The `price_unit_type` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit_type: Option<PriceUnitType>,
     /// The `pricing_unit` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pricing_unit: Option<PriceUnitResponse>,
     /// When the price starts to apply.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<chrono::DateTime<chrono::Utc>>,
     /// The `status` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Tenant that owns the price.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// The `tier_mode` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tier_mode: Option<BillingTier>,
     /// Tiers of the price (TIERED model).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tiers: Option<Vec<PriceTier>>,
     /// The `transform_quantity` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transform_quantity: Option<JsonbTransformQuantity>,
     /// Trial length in days (recurring prices only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trial_period: Option<i64>,
     /// The `type` field.
     ///
     /// Wire name: `type`.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<PriceType>,
     /// When the price was last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the price.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     PriceResponse { 0 addon "addon" optional, 1 amount "amount" optional, 2
     billing_cadence "billing_cadence" optional, 3 billing_model "billing_model" optional,
     4 billing_period "billing_period" optional, 5 billing_period_count
@@ -176,325 +130,36 @@ impl PriceResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            addon: None,
-            amount: None,
-            billing_cadence: None,
-            billing_model: None,
-            billing_period: None,
-            billing_period_count: None,
-            conversion_rate: None,
-            created_at: None,
-            created_by: None,
-            currency: None,
-            description: None,
-            display_amount: None,
-            display_name: None,
-            display_price_unit_amount: None,
-            end_date: None,
-            entity_id: None,
-            entity_type: None,
-            environment_id: None,
-            group: None,
-            group_id: None,
-            id: None,
-            invoice_cadence: None,
-            lookup_key: None,
-            metadata: None,
-            meter: None,
-            meter_id: None,
-            min_quantity: None,
-            parent_price_id: None,
-            plan: None,
-            price_unit: None,
-            price_unit_amount: None,
-            price_unit_id: None,
-            price_unit_tiers: None,
-            price_unit_type: None,
-            pricing_unit: None,
-            start_date: None,
-            status: None,
-            tenant_id: None,
-            tier_mode: None,
-            tiers: None,
-            transform_quantity: None,
-            trial_period: None,
-            type_: None,
-            updated_at: None,
-            updated_by: None,
-        }
-    }
-    /// Sets [`addon`](Self::addon).
-    #[must_use]
-    pub fn with_addon(mut self, value: AddonResponse) -> Self {
-        self.addon = Some(value);
-        self
-    }
-    /// Sets [`amount`](Self::amount).
-    #[must_use]
-    pub fn with_amount(mut self, value: impl Into<String>) -> Self {
-        self.amount = Some(value.into());
-        self
-    }
-    /// Sets [`billing_cadence`](Self::billing_cadence).
-    #[must_use]
-    pub fn with_billing_cadence(mut self, value: BillingCadence) -> Self {
-        self.billing_cadence = Some(value);
-        self
-    }
-    /// Sets [`billing_model`](Self::billing_model).
-    #[must_use]
-    pub fn with_billing_model(mut self, value: BillingModel) -> Self {
-        self.billing_model = Some(value);
-        self
-    }
-    /// Sets [`billing_period`](Self::billing_period).
-    #[must_use]
-    pub fn with_billing_period(mut self, value: BillingPeriod) -> Self {
-        self.billing_period = Some(value);
-        self
-    }
-    /// Sets [`billing_period_count`](Self::billing_period_count).
-    #[must_use]
-    pub fn with_billing_period_count(mut self, value: i64) -> Self {
-        self.billing_period_count = Some(value);
-        self
-    }
-    /// Sets [`conversion_rate`](Self::conversion_rate).
-    #[must_use]
-    pub fn with_conversion_rate(mut self, value: f64) -> Self {
-        self.conversion_rate = Some(value);
-        self
-    }
-    /// Sets [`created_at`](Self::created_at).
-    #[must_use]
-    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.created_at = Some(value);
-        self
-    }
-    /// Sets [`created_by`](Self::created_by).
-    #[must_use]
-    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
-        self.created_by = Some(value.into());
-        self
-    }
-    /// Sets [`currency`](Self::currency).
-    #[must_use]
-    pub fn with_currency(mut self, value: impl Into<String>) -> Self {
-        self.currency = Some(value.into());
-        self
-    }
-    /// Sets [`description`](Self::description).
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`display_amount`](Self::display_amount).
-    #[must_use]
-    pub fn with_display_amount(mut self, value: impl Into<String>) -> Self {
-        self.display_amount = Some(value.into());
-        self
-    }
-    /// Sets [`display_name`](Self::display_name).
-    #[must_use]
-    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
-        self.display_name = Some(value.into());
-        self
-    }
-    /// Sets [`display_price_unit_amount`](Self::display_price_unit_amount).
-    #[must_use]
-    pub fn with_display_price_unit_amount(mut self, value: impl Into<String>) -> Self {
-        self.display_price_unit_amount = Some(value.into());
-        self
-    }
-    /// Sets [`end_date`](Self::end_date).
-    #[must_use]
-    pub fn with_end_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.end_date = Some(value);
-        self
-    }
-    /// Sets [`entity_id`](Self::entity_id).
-    #[must_use]
-    pub fn with_entity_id(mut self, value: impl Into<String>) -> Self {
-        self.entity_id = Some(value.into());
-        self
-    }
-    /// Sets [`entity_type`](Self::entity_type).
-    #[must_use]
-    pub fn with_entity_type(mut self, value: PriceEntityType) -> Self {
-        self.entity_type = Some(value);
-        self
-    }
-    /// Sets [`environment_id`](Self::environment_id).
-    #[must_use]
-    pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
-        self.environment_id = Some(value.into());
-        self
-    }
-    /// Sets [`group`](Self::group).
-    #[must_use]
-    pub fn with_group(mut self, value: GroupResponse) -> Self {
-        self.group = Some(value);
-        self
-    }
-    /// Sets [`group_id`](Self::group_id).
-    #[must_use]
-    pub fn with_group_id(mut self, value: impl Into<String>) -> Self {
-        self.group_id = Some(value.into());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`invoice_cadence`](Self::invoice_cadence).
-    #[must_use]
-    pub fn with_invoice_cadence(mut self, value: InvoiceCadence) -> Self {
-        self.invoice_cadence = Some(value);
-        self
-    }
-    /// Sets [`lookup_key`](Self::lookup_key).
-    #[must_use]
-    pub fn with_lookup_key(mut self, value: impl Into<String>) -> Self {
-        self.lookup_key = Some(value.into());
-        self
-    }
-    /// Sets [`metadata`](Self::metadata).
-    #[must_use]
-    pub fn with_metadata(mut self, value: JsonbMetadata) -> Self {
-        self.metadata = Some(value);
-        self
-    }
-    /// Sets [`meter`](Self::meter).
-    #[must_use]
-    pub fn with_meter(mut self, value: MeterResponse) -> Self {
-        self.meter = Some(value);
-        self
-    }
-    /// Sets [`meter_id`](Self::meter_id).
-    #[must_use]
-    pub fn with_meter_id(mut self, value: impl Into<String>) -> Self {
-        self.meter_id = Some(value.into());
-        self
-    }
-    /// Sets [`min_quantity`](Self::min_quantity).
-    #[must_use]
-    pub fn with_min_quantity(mut self, value: impl Into<String>) -> Self {
-        self.min_quantity = Some(value.into());
-        self
-    }
-    /// Sets [`parent_price_id`](Self::parent_price_id).
-    #[must_use]
-    pub fn with_parent_price_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_price_id = Some(value.into());
-        self
-    }
-    /// Sets [`plan`](Self::plan).
-    #[must_use]
-    pub fn with_plan(mut self, value: PlanResponse) -> Self {
-        self.plan = Some(value);
-        self
-    }
-    /// Sets [`price_unit`](Self::price_unit).
-    #[must_use]
-    pub fn with_price_unit(mut self, value: impl Into<String>) -> Self {
-        self.price_unit = Some(value.into());
-        self
-    }
-    /// Sets [`price_unit_amount`](Self::price_unit_amount).
-    #[must_use]
-    pub fn with_price_unit_amount(mut self, value: f64) -> Self {
-        self.price_unit_amount = Some(value);
-        self
-    }
-    /// Sets [`price_unit_id`](Self::price_unit_id).
-    #[must_use]
-    pub fn with_price_unit_id(mut self, value: impl Into<String>) -> Self {
-        self.price_unit_id = Some(value.into());
-        self
-    }
-    /// Sets [`price_unit_tiers`](Self::price_unit_tiers).
-    #[must_use]
-    pub fn with_price_unit_tiers(
-        mut self,
-        value: impl IntoIterator<Item = PriceTier>,
-    ) -> Self {
-        self.price_unit_tiers = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`price_unit_type`](Self::price_unit_type).
-    #[must_use]
-    pub fn with_price_unit_type(mut self, value: PriceUnitType) -> Self {
-        self.price_unit_type = Some(value);
-        self
-    }
-    /// Sets [`pricing_unit`](Self::pricing_unit).
-    #[must_use]
-    pub fn with_pricing_unit(mut self, value: PriceUnitResponse) -> Self {
-        self.pricing_unit = Some(value);
-        self
-    }
-    /// Sets [`start_date`](Self::start_date).
-    #[must_use]
-    pub fn with_start_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.start_date = Some(value);
-        self
-    }
-    /// Sets [`status`](Self::status).
-    #[must_use]
-    pub fn with_status(mut self, value: Status) -> Self {
-        self.status = Some(value);
-        self
-    }
-    /// Sets [`tenant_id`](Self::tenant_id).
-    #[must_use]
-    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.tenant_id = Some(value.into());
-        self
-    }
-    /// Sets [`tier_mode`](Self::tier_mode).
-    #[must_use]
-    pub fn with_tier_mode(mut self, value: BillingTier) -> Self {
-        self.tier_mode = Some(value);
-        self
-    }
-    /// Sets [`tiers`](Self::tiers).
-    #[must_use]
-    pub fn with_tiers(mut self, value: impl IntoIterator<Item = PriceTier>) -> Self {
-        self.tiers = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`transform_quantity`](Self::transform_quantity).
-    #[must_use]
-    pub fn with_transform_quantity(mut self, value: JsonbTransformQuantity) -> Self {
-        self.transform_quantity = Some(value);
-        self
-    }
-    /// Sets [`trial_period`](Self::trial_period).
-    #[must_use]
-    pub fn with_trial_period(mut self, value: i64) -> Self {
-        self.trial_period = Some(value);
-        self
-    }
-    /// Sets [`type_`](Self::type_).
-    #[must_use]
-    pub fn with_type(mut self, value: PriceType) -> Self {
-        self.type_ = Some(value);
-        self
-    }
-    /// Sets [`updated_at`](Self::updated_at).
-    #[must_use]
-    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.updated_at = Some(value);
-        self
-    }
-    /// Sets [`updated_by`](Self::updated_by).
-    #[must_use]
-    pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
-        self.updated_by = Some(value.into());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    PriceResponse { with_addon addon : plain AddonResponse, with_amount amount : into
+    String, with_billing_cadence billing_cadence : plain BillingCadence,
+    with_billing_model billing_model : plain BillingModel, with_billing_period
+    billing_period : plain BillingPeriod, with_billing_period_count billing_period_count
+    : plain i64, with_conversion_rate conversion_rate : plain f64, with_created_at
+    created_at : plain chrono::DateTime < chrono::Utc >, with_created_by created_by :
+    into String, with_currency currency : into String, with_description description :
+    into String, with_display_amount display_amount : into String, with_display_name
+    display_name : into String, with_display_price_unit_amount display_price_unit_amount
+    : into String, with_end_date end_date : plain chrono::DateTime < chrono::Utc >,
+    with_entity_id entity_id : into String, with_entity_type entity_type : plain
+    PriceEntityType, with_environment_id environment_id : into String, with_group group :
+    plain GroupResponse, with_group_id group_id : into String, with_id id : into String,
+    with_invoice_cadence invoice_cadence : plain InvoiceCadence, with_lookup_key
+    lookup_key : into String, with_metadata metadata : plain JsonbMetadata, with_meter
+    meter : plain MeterResponse, with_meter_id meter_id : into String, with_min_quantity
+    min_quantity : into String, with_parent_price_id parent_price_id : into String,
+    with_plan plan : plain PlanResponse, with_price_unit price_unit : into String,
+    with_price_unit_amount price_unit_amount : plain f64, with_price_unit_id
+    price_unit_id : into String, with_price_unit_tiers price_unit_tiers : list PriceTier,
+    with_price_unit_type price_unit_type : plain PriceUnitType, with_pricing_unit
+    pricing_unit : plain PriceUnitResponse, with_start_date start_date : plain
+    chrono::DateTime < chrono::Utc >, with_status status : plain Status, with_tenant_id
+    tenant_id : into String, with_tier_mode tier_mode : plain BillingTier, with_tiers
+    tiers : list PriceTier, with_transform_quantity transform_quantity : plain
+    JsonbTransformQuantity, with_trial_period trial_period : plain i64, with_type type_ :
+    plain PriceType, with_updated_at updated_at : plain chrono::DateTime < chrono::Utc >,
+    with_updated_by updated_by : into String, }
+);

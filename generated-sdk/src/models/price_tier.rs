@@ -4,20 +4,17 @@
 /// One tier of a tiered price.
 ///
 /// Generated from the schema `price.PriceTier`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PriceTier {
     /// Fixed amount added once the tier is reached, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub flat_amount: Option<String>,
     /// Amount per unit in the tier, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_amount: Option<String>,
     /// Inclusive upper quantity of the tier; absent on the last tier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub up_to: Option<i64>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     PriceTier { 0 flat_amount "flat_amount" optional, 1 unit_amount "unit_amount"
     optional, 2 up_to "up_to" optional, }
 );
@@ -25,28 +22,10 @@ impl PriceTier {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            flat_amount: None,
-            unit_amount: None,
-            up_to: None,
-        }
-    }
-    /// Sets [`flat_amount`](Self::flat_amount).
-    #[must_use]
-    pub fn with_flat_amount(mut self, value: impl Into<String>) -> Self {
-        self.flat_amount = Some(value.into());
-        self
-    }
-    /// Sets [`unit_amount`](Self::unit_amount).
-    #[must_use]
-    pub fn with_unit_amount(mut self, value: impl Into<String>) -> Self {
-        self.unit_amount = Some(value.into());
-        self
-    }
-    /// Sets [`up_to`](Self::up_to).
-    #[must_use]
-    pub fn with_up_to(mut self, value: i64) -> Self {
-        self.up_to = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    PriceTier { with_flat_amount flat_amount : into String, with_unit_amount unit_amount
+    : into String, with_up_to up_to : plain i64, }
+);

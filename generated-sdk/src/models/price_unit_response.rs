@@ -5,53 +5,39 @@ use super::*;
 /// A custom unit in which prices can be expressed, with its rate to a fiat currency.
 ///
 /// Generated from the schema `dto.PriceUnitResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PriceUnitResponse {
     /// Fiat currency the unit converts to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub base_currency: Option<String>,
     /// Short code of the unit (e.g. btc).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Value of one unit in the base currency, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conversion_rate: Option<String>,
     /// When the price unit was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the price unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Environment the price unit lives in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// Identifier of the price unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `metadata` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     /// Display name of the price unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `status` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Symbol shown next to amounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
     /// Tenant that owns the price unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// When the price unit was last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the price unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     PriceUnitResponse { 0 base_currency "base_currency" optional, 1 code "code" optional,
     2 conversion_rate "conversion_rate" optional, 3 created_at "created_at" optional, 4
     created_by "created_by" optional, 5 environment_id "environment_id" optional, 6 id
@@ -63,105 +49,16 @@ impl PriceUnitResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            base_currency: None,
-            code: None,
-            conversion_rate: None,
-            created_at: None,
-            created_by: None,
-            environment_id: None,
-            id: None,
-            metadata: None,
-            name: None,
-            status: None,
-            symbol: None,
-            tenant_id: None,
-            updated_at: None,
-            updated_by: None,
-        }
-    }
-    /// Sets [`base_currency`](Self::base_currency).
-    #[must_use]
-    pub fn with_base_currency(mut self, value: impl Into<String>) -> Self {
-        self.base_currency = Some(value.into());
-        self
-    }
-    /// Sets [`code`](Self::code).
-    #[must_use]
-    pub fn with_code(mut self, value: impl Into<String>) -> Self {
-        self.code = Some(value.into());
-        self
-    }
-    /// Sets [`conversion_rate`](Self::conversion_rate).
-    #[must_use]
-    pub fn with_conversion_rate(mut self, value: impl Into<String>) -> Self {
-        self.conversion_rate = Some(value.into());
-        self
-    }
-    /// Sets [`created_at`](Self::created_at).
-    #[must_use]
-    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.created_at = Some(value);
-        self
-    }
-    /// Sets [`created_by`](Self::created_by).
-    #[must_use]
-    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
-        self.created_by = Some(value.into());
-        self
-    }
-    /// Sets [`environment_id`](Self::environment_id).
-    #[must_use]
-    pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
-        self.environment_id = Some(value.into());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`metadata`](Self::metadata).
-    #[must_use]
-    pub fn with_metadata(mut self, value: Metadata) -> Self {
-        self.metadata = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    #[must_use]
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`status`](Self::status).
-    #[must_use]
-    pub fn with_status(mut self, value: Status) -> Self {
-        self.status = Some(value);
-        self
-    }
-    /// Sets [`symbol`](Self::symbol).
-    #[must_use]
-    pub fn with_symbol(mut self, value: impl Into<String>) -> Self {
-        self.symbol = Some(value.into());
-        self
-    }
-    /// Sets [`tenant_id`](Self::tenant_id).
-    #[must_use]
-    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.tenant_id = Some(value.into());
-        self
-    }
-    /// Sets [`updated_at`](Self::updated_at).
-    #[must_use]
-    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.updated_at = Some(value);
-        self
-    }
-    /// Sets [`updated_by`](Self::updated_by).
-    #[must_use]
-    pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
-        self.updated_by = Some(value.into());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    PriceUnitResponse { with_base_currency base_currency : into String, with_code code :
+    into String, with_conversion_rate conversion_rate : into String, with_created_at
+    created_at : plain chrono::DateTime < chrono::Utc >, with_created_by created_by :
+    into String, with_environment_id environment_id : into String, with_id id : into
+    String, with_metadata metadata : plain Metadata, with_name name : into String,
+    with_status status : plain Status, with_symbol symbol : into String, with_tenant_id
+    tenant_id : into String, with_updated_at updated_at : plain chrono::DateTime <
+    chrono::Utc >, with_updated_by updated_by : into String, }
+);

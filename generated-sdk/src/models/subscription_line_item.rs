@@ -5,119 +5,83 @@ use super::*;
 /// One priced line of a subscription.
 ///
 /// Generated from the schema `subscription.SubscriptionLineItem`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SubscriptionLineItem {
     /// The `billing_period` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_period: Option<BillingPeriod>,
     /// Committed spend (amount commitments).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_amount: Option<f64>,
     /// Multiplier applied to usage above the commitment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_overage_factor: Option<f64>,
     /// Committed quantity (quantity commitments).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_quantity: Option<f64>,
     /// Whether unused commitment is charged at period end.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_true_up_enabled: Option<bool>,
     /// The `commitment_type` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_type: Option<CommitmentType>,
     /// Whether the commitment applies per time window rather than per period.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_windowed: Option<bool>,
     /// When the line item was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who created the line item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Currency code, lowercase ISO 4217 (e.g. usd).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Customer of the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Name shown on invoices.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// When the line item stops applying.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// ID of the plan or add-on the line comes from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// The `entity_type` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<SubscriptionLineItemEntityType>,
     /// Environment the line item lives in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     /// Identifier of the line item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `invoice_cadence` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_cadence: Option<InvoiceCadence>,
     /// Free-form key/value metadata of the line item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
     /// Name of the meter, for display.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter_display_name: Option<String>,
     /// Meter measuring the line (usage prices).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter_id: Option<String>,
     /// Name of the plan, for display.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_display_name: Option<String>,
     /// The `price` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Price>,
     /// Price the line charges.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// The `price_type` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_type: Option<PriceType>,
     /// Code of the custom price unit, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit: Option<String>,
     /// Custom price unit, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit_id: Option<String>,
     /// Quantity charged (fixed prices), as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<String>,
     /// When the line item starts to apply.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<chrono::DateTime<chrono::Utc>>,
     /// The `status` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Subscription the line belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Subscription phase the line belongs to, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_phase_id: Option<String>,
     /// Tenant that owns the line item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// Trial length in days.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trial_period: Option<i64>,
     /// When the line item was last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who last changed the line item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     SubscriptionLineItem { 0 billing_period "billing_period" optional, 1
     commitment_amount "commitment_amount" optional, 2 commitment_overage_factor
     "commitment_overage_factor" optional, 3 commitment_quantity "commitment_quantity"
@@ -142,264 +106,31 @@ impl SubscriptionLineItem {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            billing_period: None,
-            commitment_amount: None,
-            commitment_overage_factor: None,
-            commitment_quantity: None,
-            commitment_true_up_enabled: None,
-            commitment_type: None,
-            commitment_windowed: None,
-            created_at: None,
-            created_by: None,
-            currency: None,
-            customer_id: None,
-            display_name: None,
-            end_date: None,
-            entity_id: None,
-            entity_type: None,
-            environment_id: None,
-            id: None,
-            invoice_cadence: None,
-            metadata: None,
-            meter_display_name: None,
-            meter_id: None,
-            plan_display_name: None,
-            price: None,
-            price_id: None,
-            price_type: None,
-            price_unit: None,
-            price_unit_id: None,
-            quantity: None,
-            start_date: None,
-            status: None,
-            subscription_id: None,
-            subscription_phase_id: None,
-            tenant_id: None,
-            trial_period: None,
-            updated_at: None,
-            updated_by: None,
-        }
-    }
-    /// Sets [`billing_period`](Self::billing_period).
-    #[must_use]
-    pub fn with_billing_period(mut self, value: BillingPeriod) -> Self {
-        self.billing_period = Some(value);
-        self
-    }
-    /// Sets [`commitment_amount`](Self::commitment_amount).
-    #[must_use]
-    pub fn with_commitment_amount(mut self, value: f64) -> Self {
-        self.commitment_amount = Some(value);
-        self
-    }
-    /// Sets [`commitment_overage_factor`](Self::commitment_overage_factor).
-    #[must_use]
-    pub fn with_commitment_overage_factor(mut self, value: f64) -> Self {
-        self.commitment_overage_factor = Some(value);
-        self
-    }
-    /// Sets [`commitment_quantity`](Self::commitment_quantity).
-    #[must_use]
-    pub fn with_commitment_quantity(mut self, value: f64) -> Self {
-        self.commitment_quantity = Some(value);
-        self
-    }
-    /// Sets [`commitment_true_up_enabled`](Self::commitment_true_up_enabled).
-    #[must_use]
-    pub fn with_commitment_true_up_enabled(mut self, value: bool) -> Self {
-        self.commitment_true_up_enabled = Some(value);
-        self
-    }
-    /// Sets [`commitment_type`](Self::commitment_type).
-    #[must_use]
-    pub fn with_commitment_type(mut self, value: CommitmentType) -> Self {
-        self.commitment_type = Some(value);
-        self
-    }
-    /// Sets [`commitment_windowed`](Self::commitment_windowed).
-    #[must_use]
-    pub fn with_commitment_windowed(mut self, value: bool) -> Self {
-        self.commitment_windowed = Some(value);
-        self
-    }
-    /// Sets [`created_at`](Self::created_at).
-    #[must_use]
-    pub fn with_created_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.created_at = Some(value);
-        self
-    }
-    /// Sets [`created_by`](Self::created_by).
-    #[must_use]
-    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
-        self.created_by = Some(value.into());
-        self
-    }
-    /// Sets [`currency`](Self::currency).
-    #[must_use]
-    pub fn with_currency(mut self, value: impl Into<String>) -> Self {
-        self.currency = Some(value.into());
-        self
-    }
-    /// Sets [`customer_id`](Self::customer_id).
-    #[must_use]
-    pub fn with_customer_id(mut self, value: impl Into<String>) -> Self {
-        self.customer_id = Some(value.into());
-        self
-    }
-    /// Sets [`display_name`](Self::display_name).
-    #[must_use]
-    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
-        self.display_name = Some(value.into());
-        self
-    }
-    /// Sets [`end_date`](Self::end_date).
-    #[must_use]
-    pub fn with_end_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.end_date = Some(value);
-        self
-    }
-    /// Sets [`entity_id`](Self::entity_id).
-    #[must_use]
-    pub fn with_entity_id(mut self, value: impl Into<String>) -> Self {
-        self.entity_id = Some(value.into());
-        self
-    }
-    /// Sets [`entity_type`](Self::entity_type).
-    #[must_use]
-    pub fn with_entity_type(mut self, value: SubscriptionLineItemEntityType) -> Self {
-        self.entity_type = Some(value);
-        self
-    }
-    /// Sets [`environment_id`](Self::environment_id).
-    #[must_use]
-    pub fn with_environment_id(mut self, value: impl Into<String>) -> Self {
-        self.environment_id = Some(value.into());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`invoice_cadence`](Self::invoice_cadence).
-    #[must_use]
-    pub fn with_invoice_cadence(mut self, value: InvoiceCadence) -> Self {
-        self.invoice_cadence = Some(value);
-        self
-    }
-    /// Sets [`metadata`](Self::metadata).
-    #[must_use]
-    pub fn with_metadata<K: Into<String>, V: Into<String>>(
-        mut self,
-        value: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.metadata = Some(
-            value.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-        );
-        self
-    }
-    /// Sets [`meter_display_name`](Self::meter_display_name).
-    #[must_use]
-    pub fn with_meter_display_name(mut self, value: impl Into<String>) -> Self {
-        self.meter_display_name = Some(value.into());
-        self
-    }
-    /// Sets [`meter_id`](Self::meter_id).
-    #[must_use]
-    pub fn with_meter_id(mut self, value: impl Into<String>) -> Self {
-        self.meter_id = Some(value.into());
-        self
-    }
-    /// Sets [`plan_display_name`](Self::plan_display_name).
-    #[must_use]
-    pub fn with_plan_display_name(mut self, value: impl Into<String>) -> Self {
-        self.plan_display_name = Some(value.into());
-        self
-    }
-    /// Sets [`price`](Self::price).
-    #[must_use]
-    pub fn with_price(mut self, value: Price) -> Self {
-        self.price = Some(value);
-        self
-    }
-    /// Sets [`price_id`](Self::price_id).
-    #[must_use]
-    pub fn with_price_id(mut self, value: impl Into<String>) -> Self {
-        self.price_id = Some(value.into());
-        self
-    }
-    /// Sets [`price_type`](Self::price_type).
-    #[must_use]
-    pub fn with_price_type(mut self, value: PriceType) -> Self {
-        self.price_type = Some(value);
-        self
-    }
-    /// Sets [`price_unit`](Self::price_unit).
-    #[must_use]
-    pub fn with_price_unit(mut self, value: impl Into<String>) -> Self {
-        self.price_unit = Some(value.into());
-        self
-    }
-    /// Sets [`price_unit_id`](Self::price_unit_id).
-    #[must_use]
-    pub fn with_price_unit_id(mut self, value: impl Into<String>) -> Self {
-        self.price_unit_id = Some(value.into());
-        self
-    }
-    /// Sets [`quantity`](Self::quantity).
-    #[must_use]
-    pub fn with_quantity(mut self, value: impl Into<String>) -> Self {
-        self.quantity = Some(value.into());
-        self
-    }
-    /// Sets [`start_date`](Self::start_date).
-    #[must_use]
-    pub fn with_start_date(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.start_date = Some(value);
-        self
-    }
-    /// Sets [`status`](Self::status).
-    #[must_use]
-    pub fn with_status(mut self, value: Status) -> Self {
-        self.status = Some(value);
-        self
-    }
-    /// Sets [`subscription_id`](Self::subscription_id).
-    #[must_use]
-    pub fn with_subscription_id(mut self, value: impl Into<String>) -> Self {
-        self.subscription_id = Some(value.into());
-        self
-    }
-    /// Sets [`subscription_phase_id`](Self::subscription_phase_id).
-    #[must_use]
-    pub fn with_subscription_phase_id(mut self, value: impl Into<String>) -> Self {
-        self.subscription_phase_id = Some(value.into());
-        self
-    }
-    /// Sets [`tenant_id`](Self::tenant_id).
-    #[must_use]
-    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.tenant_id = Some(value.into());
-        self
-    }
-    /// Sets [`trial_period`](Self::trial_period).
-    #[must_use]
-    pub fn with_trial_period(mut self, value: i64) -> Self {
-        self.trial_period = Some(value);
-        self
-    }
-    /// Sets [`updated_at`](Self::updated_at).
-    #[must_use]
-    pub fn with_updated_at(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.updated_at = Some(value);
-        self
-    }
-    /// Sets [`updated_by`](Self::updated_by).
-    #[must_use]
-    pub fn with_updated_by(mut self, value: impl Into<String>) -> Self {
-        self.updated_by = Some(value.into());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    SubscriptionLineItem { with_billing_period billing_period : plain BillingPeriod,
+    with_commitment_amount commitment_amount : plain f64, with_commitment_overage_factor
+    commitment_overage_factor : plain f64, with_commitment_quantity commitment_quantity :
+    plain f64, with_commitment_true_up_enabled commitment_true_up_enabled : plain bool,
+    with_commitment_type commitment_type : plain CommitmentType, with_commitment_windowed
+    commitment_windowed : plain bool, with_created_at created_at : plain chrono::DateTime
+    < chrono::Utc >, with_created_by created_by : into String, with_currency currency :
+    into String, with_customer_id customer_id : into String, with_display_name
+    display_name : into String, with_end_date end_date : plain chrono::DateTime <
+    chrono::Utc >, with_entity_id entity_id : into String, with_entity_type entity_type :
+    plain SubscriptionLineItemEntityType, with_environment_id environment_id : into
+    String, with_id id : into String, with_invoice_cadence invoice_cadence : plain
+    InvoiceCadence, with_metadata metadata : map String, with_meter_display_name
+    meter_display_name : into String, with_meter_id meter_id : into String,
+    with_plan_display_name plan_display_name : into String, with_price price : plain
+    Price, with_price_id price_id : into String, with_price_type price_type : plain
+    PriceType, with_price_unit price_unit : into String, with_price_unit_id price_unit_id
+    : into String, with_quantity quantity : into String, with_start_date start_date :
+    plain chrono::DateTime < chrono::Utc >, with_status status : plain Status,
+    with_subscription_id subscription_id : into String, with_subscription_phase_id
+    subscription_phase_id : into String, with_tenant_id tenant_id : into String,
+    with_trial_period trial_period : plain i64, with_updated_at updated_at : plain
+    chrono::DateTime < chrono::Utc >, with_updated_by updated_by : into String, }
+);

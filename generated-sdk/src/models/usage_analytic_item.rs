@@ -5,95 +5,67 @@ use super::*;
 /// Usage and cost of one group (feature, source or property values) in the analytics report.
 ///
 /// Generated from the schema `dto.UsageAnalyticItem`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UsageAnalyticItem {
     /// Add-on the usage is billed through, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub add_on_id: Option<String>,
     /// The `addon` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub addon: Option<Addon>,
     /// The `aggregation_type` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregation_type: Option<AggregationType>,
     /// The `commitment_info` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commitment_info: Option<CommitmentInfo>,
     /// Currency of the costs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Events aggregated into this item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_count: Option<i64>,
     /// Name of the events counted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
     /// The `feature` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<Feature>,
     /// Feature the usage belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_id: Option<String>,
     /// The `meter` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter: Option<Meter>,
     /// Meter that measured the usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter_id: Option<String>,
     /// Display name of the group (usually the feature name).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `plan` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
     /// Plan the usage is billed through, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Usage per time bucket (when a window size was requested).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub points: Option<Vec<UsageAnalyticPoint>>,
     /// The `price` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<PriceResponse>,
     /// Price used to cost the usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// Values of the grouped-by event properties for this group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<std::collections::BTreeMap<String, String>>,
     /// Event source of the group (when grouping by source).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// All sources seen (when not grouping by source).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<String>>,
     /// Subscription line item the usage is billed on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_line_item_id: Option<String>,
     /// Subscription the usage is billed on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// The `subscription_line_item` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_line_item: Option<SubscriptionLineItem>,
     /// Cost of the group, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<String>,
     /// Usage of the group, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_usage: Option<String>,
     /// Unit name for one unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// Unit name for several units.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_plural: Option<String>,
     /// The `window_size` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_size: Option<WindowSize>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     UsageAnalyticItem { 0 add_on_id "add_on_id" optional, 1 addon "addon" optional, 2
     aggregation_type "aggregation_type" optional, 3 commitment_info "commitment_info"
     optional, 4 currency "currency" optional, 5 event_count "event_count" optional, 6
@@ -112,214 +84,24 @@ impl UsageAnalyticItem {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            add_on_id: None,
-            addon: None,
-            aggregation_type: None,
-            commitment_info: None,
-            currency: None,
-            event_count: None,
-            event_name: None,
-            feature: None,
-            feature_id: None,
-            meter: None,
-            meter_id: None,
-            name: None,
-            plan: None,
-            plan_id: None,
-            points: None,
-            price: None,
-            price_id: None,
-            properties: None,
-            source: None,
-            sources: None,
-            sub_line_item_id: None,
-            subscription_id: None,
-            subscription_line_item: None,
-            total_cost: None,
-            total_usage: None,
-            unit: None,
-            unit_plural: None,
-            window_size: None,
-        }
-    }
-    /// Sets [`add_on_id`](Self::add_on_id).
-    #[must_use]
-    pub fn with_add_on_id(mut self, value: impl Into<String>) -> Self {
-        self.add_on_id = Some(value.into());
-        self
-    }
-    /// Sets [`addon`](Self::addon).
-    #[must_use]
-    pub fn with_addon(mut self, value: Addon) -> Self {
-        self.addon = Some(value);
-        self
-    }
-    /// Sets [`aggregation_type`](Self::aggregation_type).
-    #[must_use]
-    pub fn with_aggregation_type(mut self, value: AggregationType) -> Self {
-        self.aggregation_type = Some(value);
-        self
-    }
-    /// Sets [`commitment_info`](Self::commitment_info).
-    #[must_use]
-    pub fn with_commitment_info(mut self, value: CommitmentInfo) -> Self {
-        self.commitment_info = Some(value);
-        self
-    }
-    /// Sets [`currency`](Self::currency).
-    #[must_use]
-    pub fn with_currency(mut self, value: impl Into<String>) -> Self {
-        self.currency = Some(value.into());
-        self
-    }
-    /// Sets [`event_count`](Self::event_count).
-    #[must_use]
-    pub fn with_event_count(mut self, value: i64) -> Self {
-        self.event_count = Some(value);
-        self
-    }
-    /// Sets [`event_name`](Self::event_name).
-    #[must_use]
-    pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
-        self.event_name = Some(value.into());
-        self
-    }
-    /// Sets [`feature`](Self::feature).
-    #[must_use]
-    pub fn with_feature(mut self, value: Feature) -> Self {
-        self.feature = Some(value);
-        self
-    }
-    /// Sets [`feature_id`](Self::feature_id).
-    #[must_use]
-    pub fn with_feature_id(mut self, value: impl Into<String>) -> Self {
-        self.feature_id = Some(value.into());
-        self
-    }
-    /// Sets [`meter`](Self::meter).
-    #[must_use]
-    pub fn with_meter(mut self, value: Meter) -> Self {
-        self.meter = Some(value);
-        self
-    }
-    /// Sets [`meter_id`](Self::meter_id).
-    #[must_use]
-    pub fn with_meter_id(mut self, value: impl Into<String>) -> Self {
-        self.meter_id = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    #[must_use]
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`plan`](Self::plan).
-    #[must_use]
-    pub fn with_plan(mut self, value: Plan) -> Self {
-        self.plan = Some(value);
-        self
-    }
-    /// Sets [`plan_id`](Self::plan_id).
-    #[must_use]
-    pub fn with_plan_id(mut self, value: impl Into<String>) -> Self {
-        self.plan_id = Some(value.into());
-        self
-    }
-    /// Sets [`points`](Self::points).
-    #[must_use]
-    pub fn with_points(
-        mut self,
-        value: impl IntoIterator<Item = UsageAnalyticPoint>,
-    ) -> Self {
-        self.points = Some(value.into_iter().collect());
-        self
-    }
-    /// Sets [`price`](Self::price).
-    #[must_use]
-    pub fn with_price(mut self, value: PriceResponse) -> Self {
-        self.price = Some(value);
-        self
-    }
-    /// Sets [`price_id`](Self::price_id).
-    #[must_use]
-    pub fn with_price_id(mut self, value: impl Into<String>) -> Self {
-        self.price_id = Some(value.into());
-        self
-    }
-    /// Sets [`properties`](Self::properties).
-    #[must_use]
-    pub fn with_properties<K: Into<String>, V: Into<String>>(
-        mut self,
-        value: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.properties = Some(
-            value.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-        );
-        self
-    }
-    /// Sets [`source`](Self::source).
-    #[must_use]
-    pub fn with_source(mut self, value: impl Into<String>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets [`sources`](Self::sources).
-    #[must_use]
-    pub fn with_sources(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.sources = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets [`sub_line_item_id`](Self::sub_line_item_id).
-    #[must_use]
-    pub fn with_sub_line_item_id(mut self, value: impl Into<String>) -> Self {
-        self.sub_line_item_id = Some(value.into());
-        self
-    }
-    /// Sets [`subscription_id`](Self::subscription_id).
-    #[must_use]
-    pub fn with_subscription_id(mut self, value: impl Into<String>) -> Self {
-        self.subscription_id = Some(value.into());
-        self
-    }
-    /// Sets [`subscription_line_item`](Self::subscription_line_item).
-    #[must_use]
-    pub fn with_subscription_line_item(mut self, value: SubscriptionLineItem) -> Self {
-        self.subscription_line_item = Some(value);
-        self
-    }
-    /// Sets [`total_cost`](Self::total_cost).
-    #[must_use]
-    pub fn with_total_cost(mut self, value: impl Into<String>) -> Self {
-        self.total_cost = Some(value.into());
-        self
-    }
-    /// Sets [`total_usage`](Self::total_usage).
-    #[must_use]
-    pub fn with_total_usage(mut self, value: impl Into<String>) -> Self {
-        self.total_usage = Some(value.into());
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    #[must_use]
-    pub fn with_unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = Some(value.into());
-        self
-    }
-    /// Sets [`unit_plural`](Self::unit_plural).
-    #[must_use]
-    pub fn with_unit_plural(mut self, value: impl Into<String>) -> Self {
-        self.unit_plural = Some(value.into());
-        self
-    }
-    /// Sets [`window_size`](Self::window_size).
-    #[must_use]
-    pub fn with_window_size(mut self, value: WindowSize) -> Self {
-        self.window_size = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    UsageAnalyticItem { with_add_on_id add_on_id : into String, with_addon addon : plain
+    Addon, with_aggregation_type aggregation_type : plain AggregationType,
+    with_commitment_info commitment_info : plain CommitmentInfo, with_currency currency :
+    into String, with_event_count event_count : plain i64, with_event_name event_name :
+    into String, with_feature feature : plain Feature, with_feature_id feature_id : into
+    String, with_meter meter : plain Meter, with_meter_id meter_id : into String,
+    with_name name : into String, with_plan plan : plain Plan, with_plan_id plan_id :
+    into String, with_points points : list UsageAnalyticPoint, with_price price : plain
+    PriceResponse, with_price_id price_id : into String, with_properties properties : map
+    String, with_source source : into String, with_sources sources : strings String,
+    with_sub_line_item_id sub_line_item_id : into String, with_subscription_id
+    subscription_id : into String, with_subscription_line_item subscription_line_item :
+    plain SubscriptionLineItem, with_total_cost total_cost : into String,
+    with_total_usage total_usage : into String, with_unit unit : into String,
+    with_unit_plural unit_plural : into String, with_window_size window_size : plain
+    WindowSize, }
+);

@@ -4,32 +4,25 @@
 /// Usage and cost of one group within one time bucket.
 ///
 /// Generated from the schema `dto.UsageAnalyticPoint`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UsageAnalyticPoint {
     /// Part of the commitment used in the bucket (windowed commitments only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_commitment_utilized_amount: Option<String>,
     /// Amount charged above the commitment in the bucket.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_overage_amount: Option<String>,
     /// Top-up charged to reach the commitment in the bucket.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_true_up_amount: Option<String>,
     /// Cost in the bucket, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<String>,
     /// Events in the bucket.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_count: Option<i64>,
     /// Start of the bucket.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
     /// Usage in the bucket, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<String>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     UsageAnalyticPoint { 0 computed_commitment_utilized_amount
     "computed_commitment_utilized_amount" optional, 1 computed_overage_amount
     "computed_overage_amount" optional, 2 computed_true_up_amount
@@ -40,59 +33,14 @@ impl UsageAnalyticPoint {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            computed_commitment_utilized_amount: None,
-            computed_overage_amount: None,
-            computed_true_up_amount: None,
-            cost: None,
-            event_count: None,
-            timestamp: None,
-            usage: None,
-        }
-    }
-    /// Sets [`computed_commitment_utilized_amount`](Self::computed_commitment_utilized_amount).
-    #[must_use]
-    pub fn with_computed_commitment_utilized_amount(
-        mut self,
-        value: impl Into<String>,
-    ) -> Self {
-        self.computed_commitment_utilized_amount = Some(value.into());
-        self
-    }
-    /// Sets [`computed_overage_amount`](Self::computed_overage_amount).
-    #[must_use]
-    pub fn with_computed_overage_amount(mut self, value: impl Into<String>) -> Self {
-        self.computed_overage_amount = Some(value.into());
-        self
-    }
-    /// Sets [`computed_true_up_amount`](Self::computed_true_up_amount).
-    #[must_use]
-    pub fn with_computed_true_up_amount(mut self, value: impl Into<String>) -> Self {
-        self.computed_true_up_amount = Some(value.into());
-        self
-    }
-    /// Sets [`cost`](Self::cost).
-    #[must_use]
-    pub fn with_cost(mut self, value: impl Into<String>) -> Self {
-        self.cost = Some(value.into());
-        self
-    }
-    /// Sets [`event_count`](Self::event_count).
-    #[must_use]
-    pub fn with_event_count(mut self, value: i64) -> Self {
-        self.event_count = Some(value);
-        self
-    }
-    /// Sets [`timestamp`](Self::timestamp).
-    #[must_use]
-    pub fn with_timestamp(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.timestamp = Some(value);
-        self
-    }
-    /// Sets [`usage`](Self::usage).
-    #[must_use]
-    pub fn with_usage(mut self, value: impl Into<String>) -> Self {
-        self.usage = Some(value.into());
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    UsageAnalyticPoint { with_computed_commitment_utilized_amount
+    computed_commitment_utilized_amount : into String, with_computed_overage_amount
+    computed_overage_amount : into String, with_computed_true_up_amount
+    computed_true_up_amount : into String, with_cost cost : into String, with_event_count
+    event_count : plain i64, with_timestamp timestamp : plain chrono::DateTime <
+    chrono::Utc >, with_usage usage : into String, }
+);

@@ -4,38 +4,25 @@
 /// Aggregated value of one time bucket.
 ///
 /// Generated from the schema `dto.UsageResult`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UsageResult {
     /// Aggregated value in the bucket.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
     /// Start time of the bucket (a timestamp, despite the name).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_size: Option<chrono::DateTime<chrono::Utc>>,
 }
-crate::runtime::structs::struct_deserialize!(
+crate::runtime::structs::struct_serde!(
     UsageResult { 0 value "value" optional, 1 window_size "window_size" optional, }
 );
 impl UsageResult {
     /// Creates an empty value; set fields with the `with_*` methods.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            value: None,
-            window_size: None,
-        }
-    }
-    /// Sets [`value`](Self::value).
-    #[must_use]
-    pub fn with_value(mut self, value: f64) -> Self {
-        self.value = Some(value);
-        self
-    }
-    /// Sets [`window_size`](Self::window_size).
-    #[must_use]
-    pub fn with_window_size(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {
-        self.window_size = Some(value);
-        self
+        Self::default()
     }
 }
+crate::runtime::structs::setters!(
+    UsageResult { with_value value : plain f64, with_window_size window_size : plain
+    chrono::DateTime < chrono::Utc >, }
+);

@@ -177,32 +177,44 @@ fn generics(g: &[TokenStream]) -> TokenStream {
     }
 }
 
+/// The `setters!` entry of an `Option` field (`with_x x: into String`), or `None` for a type the
+/// macro's kinds do not cover, whose setter is written out.
+fn setter_entry(f: &Field) -> Option<TokenStream> {
+    let id = ident(&f.rust_name);
+    let setter = ident(&super::render::setter_name(&f.rust_name));
+    let bare = |t: &TypeRef| types::tokens(t, Models::Bare);
+    let (kind, t) = match &f.ty {
+        TypeRef::String => (quote!(into), quote!(String)),
+        TypeRef::Box(inner) if !matches!(**inner, TypeRef::String | TypeRef::Vec(_) | TypeRef::Map(_)) => {
+            (quote!(boxed), bare(inner))
+        }
+        TypeRef::Box(_) => return None,
+        TypeRef::Vec(inner) if **inner == TypeRef::String => (quote!(strings), quote!(String)),
+        TypeRef::Vec(inner) => (quote!(list), bare(inner)),
+        TypeRef::Map(inner) => (quote!(map), bare(inner)),
+        other => (quote!(plain), bare(other)),
+    };
+    Some(quote!(#setter #id: #kind #t,))
+}
+
 fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&TypeRef>) -> TokenStream {
     let name = ident(&def.name);
     let d = type_doc(def);
     let plain: Vec<&Field> = fields.iter().filter(|f| f.is_plain()).collect();
-    let derive_default = if plain.is_empty() { quote!(Default,) } else { quote!() };
+    let derive_default = if plain.is_empty() { quote!(, Default) } else { quote!() };
+    // `Serialize` and `Deserialize` come from `struct_serde!` (below), which reads the wire
+    // names and how each field is present from its list.
     let field_tokens = fields.iter().map(|f| {
         let fd = field_doc(f);
         let id = ident(&f.rust_name);
         let t = types::tokens(&f.full_type(), Models::Bare);
-        let wire = &f.wire_name;
-        let rename = (f.rust_name != f.wire_name).then(|| quote!(#[serde(rename = #wire)]));
-        // `Deserialize` comes from `struct_deserialize!` (below); these attributes are read by
-        // the `Serialize` derive only.
-        let serde_attr = if f.is_plain() || f.required {
-            quote!()
-        } else {
-            quote!(#[serde(skip_serializing_if = "Option::is_none")])
-        };
         let deprecated = f.deprecated.then(|| quote!(#[deprecated = "deprecated in the API spec"]));
-        quote! { #fd #rename #serde_attr #deprecated pub #id: #t, }
+        quote! { #fd #deprecated pub #id: #t, }
     });
     let additional_field = additional.map(|a| {
         let t = types::tokens(a, Models::Bare);
         quote! {
             /// Properties not declared by the schema, kept as they came.
-            #[serde(flatten)]
             pub additional_properties: std::collections::BTreeMap<String, #t>,
         }
     });
@@ -219,32 +231,45 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
         plain_inits.insert(f.rust_name.clone(), e);
     }
     let generic_decl = generics(&ctor_generics);
-    let inits = fields.iter().map(|f| {
-        let id = ident(&f.rust_name);
-        match plain_inits.get(&f.rust_name) {
-            Some(e) if e.to_string() == f.rust_name => quote!(#id,),
-            Some(e) => quote!(#id: #e,),
-            None => quote!(#id: None,),
-        }
-    });
-    let additional_init = additional.map(|_| quote!(additional_properties: Default::default(),));
     let allow_deprecated = fields.iter().any(|f| f.deprecated).then(|| quote!(#[allow(deprecated)]));
-    let setters = fields.iter().filter(|f| !f.is_plain()).map(|f| {
-        let id = ident(&f.rust_name);
-        let setter = ident(&super::render::setter_name(&f.rust_name));
-        let (g, a, e) = setter_arg(&f.ty, &quote!(value), "");
-        let g = generics(&g);
-        let sd = format!(" Sets [`{}`](Self::{}).", f.rust_name, f.rust_name);
-        quote! {
-            #[doc = #sd]
-            #[must_use]
-            #allow_deprecated
-            pub fn #setter #g(mut self, value: #a) -> Self {
-                self.#id = Some(#e);
-                self
+    let new_body = if plain.is_empty() {
+        quote!(Self::default())
+    } else {
+        let inits = fields.iter().map(|f| {
+            let id = ident(&f.rust_name);
+            match plain_inits.get(&f.rust_name) {
+                Some(e) if e.to_string() == f.rust_name => quote!(#id,),
+                Some(e) => quote!(#id: #e,),
+                None => quote!(#id: None,),
+            }
+        });
+        let additional_init = additional.map(|_| quote!(additional_properties: Default::default(),));
+        quote!(Self { #(#inits)* #additional_init })
+    };
+    let mut entries = Vec::new();
+    let mut written_setters = Vec::new();
+    for f in fields.iter().filter(|f| !f.is_plain()) {
+        match setter_entry(f) {
+            Some(e) => entries.push(e),
+            None => {
+                let id = ident(&f.rust_name);
+                let setter = ident(&super::render::setter_name(&f.rust_name));
+                let (g, a, e) = setter_arg(&f.ty, &quote!(value), "");
+                let g = generics(&g);
+                let sd = format!(" Sets [`{}`](Self::{}).", f.rust_name, f.rust_name);
+                written_setters.push(quote! {
+                    #[doc = #sd]
+                    #[must_use]
+                    #allow_deprecated
+                    pub fn #setter #g(mut self, value: #a) -> Self {
+                        self.#id = Some(#e);
+                        self
+                    }
+                });
             }
         }
-    });
+    }
+    let setters = (!entries.is_empty()).then(|| quote!(crate::runtime::structs::setters!(#name { #(#entries)* });));
     let new_doc = if plain.is_empty() {
         " Creates an empty value; set fields with the `with_*` methods.".to_owned()
     } else {
@@ -256,35 +281,41 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
     let must_use = quote!(#[must_use]);
     let validate = def.validated.then(|| validate_impl(api, def, fields));
     let fill = def.has_idempotency_key.then(|| fill_impl(api, fields));
-    let de_fields = fields.iter().enumerate().map(|(i, f)| {
+    let serde_fields = fields.iter().enumerate().map(|(i, f)| {
         let id = ident(&f.rust_name);
         let wire = &f.wire_name;
-        let how = if f.is_plain() { quote!(required) } else { quote!(optional) };
+        let how = match (f.required, f.nullable) {
+            (true, false) => quote!(required),
+            (true, true) => quote!(nullable),
+            (false, _) => quote!(optional),
+        };
         let i = proc_macro2::Literal::usize_unsuffixed(i);
         quote!(#i #id #wire #how,)
     });
-    let de_rest = additional.map(|_| quote!(rest additional_properties));
+    let serde_rest = additional.map(|_| quote!(rest additional_properties));
     quote! {
         #d
-        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize)]
+        #[derive(Debug, Clone, PartialEq #derive_default)]
         #[non_exhaustive]
         pub struct #name {
             #(#field_tokens)*
             #additional_field
         }
 
-        crate::runtime::structs::struct_deserialize!(#name { #(#de_fields)* } #de_rest);
+        crate::runtime::structs::struct_serde!(#name { #(#serde_fields)* } #serde_rest);
 
         impl #name {
             #[doc = #new_doc]
             #must_use
             #allow_deprecated
             pub fn new #generic_decl(#(#args),*) -> Self {
-                Self { #(#inits)* #additional_init }
+                #new_body
             }
-            #(#setters)*
+            #(#written_setters)*
             #fill
         }
+
+        #setters
 
         #validate
     }

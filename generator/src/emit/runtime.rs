@@ -43,7 +43,7 @@ pub(crate) enum Part {
     StringEnums,
     /// The `int_enum!` macro.
     IntEnums,
-    /// `Deserialize` of structs (the `struct_deserialize!` macro).
+    /// `Serialize`, `Deserialize` and the setters of structs (the `struct_serde!` and `setters!` macros).
     Structs,
     /// Checks of the spec's constraints before sending (a type with `validated`).
     Validate,
