@@ -196,15 +196,15 @@ where
     /// Every page, fetched lazily: the first when the stream is first polled, each next one
     /// when the previous has been taken. See the module docs for when it ends.
     pub fn pages(mut self) -> Pages<T, E> {
-        let first = std::mem::replace(&mut self.request, Err(InvalidRequest::new(Vec::new())));
+        let first = std::mem::replace(&mut self.parts.request, Err(InvalidRequest::new(Vec::new())));
         let walk = Walk { call: self, next: Some(first), seen: HashSet::new() };
         let inner = stream::unfold(walk, |mut walk| async move {
             let request = walk.next.take()?;
             let sent = request.clone();
-            let problems = std::mem::take(&mut walk.call.problems);
-            let result = match run(&walk.call.core, walk.call.spec, request, problems, walk.call.options.clone()).await
-            {
-                Ok(raw) => finish::<T, E>(raw, walk.call.spec, walk.call.decode).map(|r| r.into_body()),
+            let parts = &mut walk.call.parts;
+            let problems = std::mem::take(&mut parts.problems);
+            let result = match run(&parts.core, parts.spec, request, problems, parts.options.clone()).await {
+                Ok(raw) => finish::<T, E>(raw, parts.spec, walk.call.decode).map(|r| r.into_body()),
                 Err(Failure::Invalid(e)) => Err(E::from(e)),
                 Err(Failure::Transport(e)) => Err(E::from(e)),
             };

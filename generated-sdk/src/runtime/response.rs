@@ -69,7 +69,10 @@ impl RawResponse {
 
 /// Decodes a JSON body into `T`.
 pub fn decode_json<T: DeserializeOwned>(response: &RawResponse) -> Result<T, DecodeError> {
-    serde_json::from_slice(&response.body).map_err(|e| json_error(response, std::any::type_name::<T>(), &e))
+    match serde_json::from_slice(&response.body) {
+        Ok(value) => Ok(value),
+        Err(e) => Err(json_error(response, std::any::type_name::<T>(), &e)),
+    }
 }
 
 fn json_error(response: &RawResponse, type_name: &'static str, err: &serde_json::Error) -> DecodeError {

@@ -23,23 +23,35 @@ use super::retry::RetryConfig;
 /// `Paged` type) can also walk every page with `pages()` or every item with `items()`.
 #[must_use = "a Call does nothing until it is awaited or sent"]
 pub struct Call<T, E, P = ()> {
-    pub(super) core: ClientCore,
-    pub(super) spec: &'static OperationSpec,
-    pub(super) request: Result<PreparedRequest, InvalidRequest>,
+    pub(super) parts: Parts,
     pub(super) decode: fn(&RawResponse) -> Result<T, DecodeError>,
-    pub(super) options: CallOptions,
-    pub(super) problems: Vec<Violation>,
     /// How the operation pages; `()` when it does not.
     pub(super) pager: P,
     _error: PhantomData<fn() -> E>,
 }
 
+/// What a call holds apart from its types: built by one function for every operation, so the
+/// generic [`Call::new`], instantiated once per response type, only moves it.
+pub(super) struct Parts {
+    pub(super) core: ClientCore,
+    pub(super) spec: &'static OperationSpec,
+    pub(super) request: Result<PreparedRequest, InvalidRequest>,
+    pub(super) options: CallOptions,
+    pub(super) problems: Vec<Violation>,
+}
+
+impl Parts {
+    fn new(core: &ClientCore, spec: &'static OperationSpec, request: Result<PreparedRequest, InvalidRequest>) -> Self {
+        Parts { core: core.clone(), spec, request, options: CallOptions::default(), problems: Vec::new() }
+    }
+}
+
 impl<T, E, P> std::fmt::Debug for Call<T, E, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
-            .field("operation", &self.spec.name)
-            .field("request", &self.request)
-            .field("options", &self.options)
+            .field("operation", &self.parts.spec.name)
+            .field("request", &self.parts.request)
+            .field("options", &self.parts.options)
             .finish()
     }
 }
@@ -78,35 +90,26 @@ impl<T, E> Call<T, E> {
         request: Result<PreparedRequest, InvalidRequest>,
         decode: fn(&RawResponse) -> Result<T, DecodeError>,
     ) -> Self {
-        Call {
-            core: core.clone(),
-            spec,
-            request,
-            decode,
-            options: CallOptions::default(),
-            problems: Vec::new(),
-            pager: (),
-            _error: PhantomData,
-        }
+        Call { parts: Parts::new(core, spec, request), decode, pager: (), _error: PhantomData }
     }
 
     /// A call that pages: its pages are fetched as `pager` says (see the crate's `Paged`).
     pub fn paged<P>(self, pager: P) -> Call<T, E, P> {
-        let Call { core, spec, request, decode, options, problems, pager: (), _error } = self;
-        Call { core, spec, request, decode, options, problems, pager, _error }
+        let Call { parts, decode, pager: (), _error } = self;
+        Call { parts, decode, pager, _error }
     }
 }
 
 impl<T, E, P> Call<T, E, P> {
     /// Sets the total time of each attempt of this call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
+        self.parts.options.timeout = Some(timeout);
         self
     }
 
     /// Uses this retry configuration for this call.
     pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.options.retry = Some(retry);
+        self.parts.options.retry = Some(retry);
         self
     }
 
@@ -122,9 +125,10 @@ impl<T, E, P> Call<T, E, P> {
         match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
             (Ok(name), Ok(mut value)) => {
                 value.set_sensitive(is_sensitive_header(&name));
-                self.options.headers.insert(name, value);
+                self.parts.options.headers.insert(name, value);
             }
             _ => self
+                .parts
                 .problems
                 .push(Violation::new(format!("header {name}"), "is not a valid HTTP header (control characters?)")),
         }
@@ -133,7 +137,7 @@ impl<T, E, P> Call<T, E, P> {
 
     /// The name of the operation (its method name), e.g. `post_events`.
     pub fn operation(&self) -> &'static str {
-        self.spec.name
+        self.parts.spec.name
     }
 
     /// Sends the request and returns the decoded result.
@@ -149,7 +153,7 @@ impl<T, E, P> Call<T, E, P> {
     where
         E: ErrorFromResponse,
     {
-        let Call { core, spec, request, decode, options, problems, .. } = self;
+        let Call { parts: Parts { core, spec, request, options, problems }, decode, .. } = self;
         match run(&core, spec, request, problems, options).await {
             Ok(raw) => finish(raw, spec, decode),
             Err(Failure::Invalid(e)) => Err(E::from(e)),

@@ -168,7 +168,12 @@ impl PreparedRequest {
 
     /// Serializes `body` as JSON (once) with content type `application/json`.
     pub fn json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self, InvalidRequest> {
-        match serde_json::to_vec(body) {
+        self.json_encoded(serde_json::to_vec(body))
+    }
+
+    /// The part of [`json`](Self::json) that does not depend on the body's type.
+    fn json_encoded(self, encoded: serde_json::Result<Vec<u8>>) -> Result<Self, InvalidRequest> {
+        match encoded {
             Ok(bytes) => Ok(self.set_body_static(Bytes::from(bytes), "application/json")),
             Err(e) => Err(InvalidRequest::single("body", format!("could not be serialized as JSON: {e}"))),
         }

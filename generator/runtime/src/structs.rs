@@ -71,16 +71,6 @@ impl<'de> Visitor<'de> for FieldKey<'_> {
     }
 }
 
-/// A required field's value, or the error that names it.
-pub fn required<T, E: de::Error>(value: Option<T>, wire: &'static str) -> Result<T, E> {
-    value.ok_or_else(|| E::missing_field(wire))
-}
-
-/// An optional field's value: missing and `null` are both `None`.
-pub fn optional<T>(value: Option<Option<T>>) -> Option<T> {
-    value.flatten()
-}
-
 /// Implements `Serialize` and `Deserialize` for a generated struct:
 /// `struct_serde!(Pet { 0 id "id" required, 1 tag "tag" optional });`, the fields numbered
 /// from 0 in order, each with its wire name and how it is present:
@@ -152,10 +142,13 @@ macro_rules! struct_serde {
         $out.serialize_entry($wire, &$self.$field)?
     };
     (@take required $field:ident $wire:literal) => {
-        let $field = $crate::runtime::structs::required($field, $wire)?;
+        let Some($field) = $field else {
+            return Err(::serde::de::Error::missing_field($wire));
+        };
     };
     (@take $how:ident $field:ident $wire:literal) => {
-        let $field = $crate::runtime::structs::optional($field);
+        // Missing and `null` are both `None`.
+        let $field = $field.flatten();
     };
     (@de $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* }, [$($decl:tt)*],
         |$m:ident| $seed:expr, $other:block, { $($rest:ident: $rest_value:ident)? }) => {
