@@ -38,12 +38,12 @@ pub struct Addon {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    Addon { 0 created_at "created_at" optional, 1 created_by "created_by" optional, 2
-    description "description" optional, 3 environment_id "environment_id" optional, 4 id
-    "id" optional, 5 lookup_key "lookup_key" optional, 6 metadata "metadata" optional, 7
-    name "name" optional, 8 status "status" optional, 9 tenant_id "tenant_id" optional,
-    10 type_ "type" optional, 11 updated_at "updated_at" optional, 12 updated_by
-    "updated_by" optional, }
+    default Addon { 0 created_at "created_at" optional, 1 created_by "created_by"
+    optional, 2 description "description" optional, 3 environment_id "environment_id"
+    optional, 4 id "id" optional, 5 lookup_key "lookup_key" optional, 6 metadata
+    "metadata" optional, 7 name "name" optional, 8 status "status" optional, 9 tenant_id
+    "tenant_id" optional, 10 type_ "type" optional, 11 updated_at "updated_at" optional,
+    12 updated_by "updated_by" optional, }
 );
 impl Addon {
     /// Creates an empty value; set fields with the `with_*` methods.

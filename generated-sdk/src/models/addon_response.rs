@@ -42,7 +42,7 @@ pub struct AddonResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    AddonResponse { 0 created_at "created_at" optional, 1 created_by "created_by"
+    default AddonResponse { 0 created_at "created_at" optional, 1 created_by "created_by"
     optional, 2 description "description" optional, 3 entitlements "entitlements"
     optional, 4 environment_id "environment_id" optional, 5 id "id" optional, 6
     lookup_key "lookup_key" optional, 7 metadata "metadata" optional, 8 name "name"

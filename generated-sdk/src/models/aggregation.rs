@@ -20,8 +20,8 @@ pub struct Aggregation {
     pub type_: Option<AggregationType>,
 }
 crate::runtime::structs::struct_serde!(
-    Aggregation { 0 bucket_size "bucket_size" optional, 1 field "field" optional, 2
-    multiplier "multiplier" optional, 3 type_ "type" optional, }
+    default Aggregation { 0 bucket_size "bucket_size" optional, 1 field "field" optional,
+    2 multiplier "multiplier" optional, 3 type_ "type" optional, }
 );
 impl Aggregation {
     /// Creates an empty value; set fields with the `with_*` methods.

@@ -14,8 +14,8 @@ pub struct AlertThreshold {
     pub threshold: Option<f64>,
 }
 crate::runtime::structs::struct_serde!(
-    AlertThreshold { 0 condition "condition" optional, 1 threshold "threshold" optional,
-    }
+    default AlertThreshold { 0 condition "condition" optional, 1 threshold "threshold"
+    optional, }
 );
 impl AlertThreshold {
     /// Creates an empty value; set fields with the `with_*` methods.

@@ -30,9 +30,9 @@ pub struct CommitmentInfo {
     pub type_: Option<CommitmentType>,
 }
 crate::runtime::structs::struct_serde!(
-    CommitmentInfo { 0 amount "amount" optional, 1 computed_commitment_utilized_amount
-    "computed_commitment_utilized_amount" optional, 2 computed_overage_amount
-    "computed_overage_amount" optional, 3 computed_true_up_amount
+    default CommitmentInfo { 0 amount "amount" optional, 1
+    computed_commitment_utilized_amount "computed_commitment_utilized_amount" optional, 2
+    computed_overage_amount "computed_overage_amount" optional, 3 computed_true_up_amount
     "computed_true_up_amount" optional, 4 is_windowed "is_windowed" optional, 5
     overage_factor "overage_factor" optional, 6 quantity "quantity" optional, 7
     true_up_enabled "true_up_enabled" optional, 8 type_ "type" optional, }

@@ -58,7 +58,7 @@ pub struct CreditGrantResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    CreditGrantResponse { 0 cadence "cadence" optional, 1 created_at "created_at"
+    default CreditGrantResponse { 0 cadence "cadence" optional, 1 created_at "created_at"
     optional, 2 created_by "created_by" optional, 3 credit_grant_anchor
     "credit_grant_anchor" optional, 4 credits "credits" optional, 5 end_date "end_date"
     optional, 6 environment_id "environment_id" optional, 7 expiration_duration

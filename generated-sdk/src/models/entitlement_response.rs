@@ -60,11 +60,11 @@ pub struct EntitlementResponse {
     pub usage_reset_period: Option<EntitlementUsageResetPeriod>,
 }
 crate::runtime::structs::struct_serde!(
-    EntitlementResponse { 0 addon "addon" optional, 1 created_at "created_at" optional, 2
-    created_by "created_by" optional, 3 display_order "display_order" optional, 4
-    end_date "end_date" optional, 5 entity_id "entity_id" optional, 6 entity_type
-    "entity_type" optional, 7 environment_id "environment_id" optional, 8 feature
-    "feature" optional, 9 feature_id "feature_id" optional, 10 feature_type
+    default EntitlementResponse { 0 addon "addon" optional, 1 created_at "created_at"
+    optional, 2 created_by "created_by" optional, 3 display_order "display_order"
+    optional, 4 end_date "end_date" optional, 5 entity_id "entity_id" optional, 6
+    entity_type "entity_type" optional, 7 environment_id "environment_id" optional, 8
+    feature "feature" optional, 9 feature_id "feature_id" optional, 10 feature_type
     "feature_type" optional, 11 id "id" optional, 12 is_enabled "is_enabled" optional, 13
     is_soft_limit "is_soft_limit" optional, 14 parent_entitlement_id
     "parent_entitlement_id" optional, 15 plan "plan" optional, 16 plan_id "plan_id"

@@ -13,7 +13,7 @@ pub struct ErrorDetail {
     pub message: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    ErrorDetail { 0 internal_error "internal_error" optional, 1 message "message"
+    default ErrorDetail { 0 internal_error "internal_error" optional, 1 message "message"
     optional, }
 );
 impl ErrorDetail {

@@ -14,7 +14,7 @@ pub struct ErrorResponse {
     pub success: Option<bool>,
 }
 crate::runtime::structs::struct_serde!(
-    ErrorResponse { 0 error "error" optional, 1 success "success" optional, }
+    default ErrorResponse { 0 error "error" optional, 1 success "success" optional, }
 );
 impl ErrorResponse {
     /// Creates an empty value; set fields with the `with_*` methods.

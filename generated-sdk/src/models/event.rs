@@ -25,8 +25,8 @@ pub struct Event {
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    Event { 0 customer_id "customer_id" optional, 1 environment_id "environment_id"
-    optional, 2 event_name "event_name" optional, 3 external_customer_id
+    default Event { 0 customer_id "customer_id" optional, 1 environment_id
+    "environment_id" optional, 2 event_name "event_name" optional, 3 external_customer_id
     "external_customer_id" optional, 4 id "id" optional, 5 properties "properties"
     optional, 6 source "source" optional, 7 timestamp "timestamp" optional, }
 );

@@ -17,8 +17,8 @@ pub struct EventCostInfo {
     pub request_id: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    EventCostInfo { 0 cost_nano_usd "costNanoUsd" optional, 1 request_id "requestId"
-    optional, }
+    default EventCostInfo { 0 cost_nano_usd "costNanoUsd" optional, 1 request_id
+    "requestId" optional, }
 );
 impl EventCostInfo {
     /// Creates an empty value; set fields with the `with_*` methods.

@@ -13,8 +13,8 @@ pub struct EventCountPoint {
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    EventCountPoint { 0 event_count "event_count" optional, 1 timestamp "timestamp"
-    optional, }
+    default EventCountPoint { 0 event_count "event_count" optional, 1 timestamp
+    "timestamp" optional, }
 );
 impl EventCountPoint {
     /// Creates an empty value; set fields with the `with_*` methods.

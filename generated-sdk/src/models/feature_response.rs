@@ -48,7 +48,7 @@ pub struct FeatureResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    FeatureResponse { 0 alert_settings "alert_settings" optional, 1 created_at
+    default FeatureResponse { 0 alert_settings "alert_settings" optional, 1 created_at
     "created_at" optional, 2 created_by "created_by" optional, 3 description
     "description" optional, 4 environment_id "environment_id" optional, 5 id "id"
     optional, 6 lookup_key "lookup_key" optional, 7 metadata "metadata" optional, 8 meter

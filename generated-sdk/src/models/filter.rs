@@ -13,7 +13,7 @@ pub struct Filter {
     pub values: Option<Vec<String>>,
 }
 crate::runtime::structs::struct_serde!(
-    Filter { 0 key "key" optional, 1 values "values" optional, }
+    default Filter { 0 key "key" optional, 1 values "values" optional, }
 );
 impl Filter {
     /// Creates an empty value; set fields with the `with_*` methods.

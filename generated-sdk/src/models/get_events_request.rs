@@ -43,12 +43,13 @@ pub struct GetEventsRequest {
     pub start_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    GetEventsRequest { 0 end_time "end_time" optional, 1 event_id "event_id" optional, 2
-    event_name "event_name" optional, 3 external_customer_id "external_customer_id"
-    optional, 4 iter_first_key "iter_first_key" optional, 5 iter_last_key "iter_last_key"
-    optional, 6 offset "offset" optional, 7 order "order" optional, 8 page_size
-    "page_size" optional, 9 property_filters "property_filters" optional, 10 sort "sort"
-    optional, 11 source "source" optional, 12 start_time "start_time" optional, }
+    default GetEventsRequest { 0 end_time "end_time" optional, 1 event_id "event_id"
+    optional, 2 event_name "event_name" optional, 3 external_customer_id
+    "external_customer_id" optional, 4 iter_first_key "iter_first_key" optional, 5
+    iter_last_key "iter_last_key" optional, 6 offset "offset" optional, 7 order "order"
+    optional, 8 page_size "page_size" optional, 9 property_filters "property_filters"
+    optional, 10 sort "sort" optional, 11 source "source" optional, 12 start_time
+    "start_time" optional, }
 );
 impl GetEventsRequest {
     /// Creates an empty value; set fields with the `with_*` methods.

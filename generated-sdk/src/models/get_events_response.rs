@@ -22,9 +22,9 @@ pub struct GetEventsResponse {
     pub total_count: Option<i64>,
 }
 crate::runtime::structs::struct_serde!(
-    GetEventsResponse { 0 events "events" optional, 1 has_more "has_more" optional, 2
-    iter_first_key "iter_first_key" optional, 3 iter_last_key "iter_last_key" optional, 4
-    offset "offset" optional, 5 total_count "total_count" optional, }
+    default GetEventsResponse { 0 events "events" optional, 1 has_more "has_more"
+    optional, 2 iter_first_key "iter_first_key" optional, 3 iter_last_key "iter_last_key"
+    optional, 4 offset "offset" optional, 5 total_count "total_count" optional, }
 );
 impl GetEventsResponse {
     /// Creates an empty value; set fields with the `with_*` methods.

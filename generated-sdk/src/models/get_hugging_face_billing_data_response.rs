@@ -12,7 +12,7 @@ pub struct GetHuggingFaceBillingDataResponse {
     pub requests: Option<Vec<EventCostInfo>>,
 }
 crate::runtime::structs::struct_serde!(
-    GetHuggingFaceBillingDataResponse { 0 requests "requests" optional, }
+    default GetHuggingFaceBillingDataResponse { 0 requests "requests" optional, }
 );
 impl GetHuggingFaceBillingDataResponse {
     /// Creates an empty value; set fields with the `with_*` methods.

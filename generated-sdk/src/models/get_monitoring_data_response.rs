@@ -18,8 +18,8 @@ pub struct GetMonitoringDataResponse {
     pub total_count: Option<i64>,
 }
 crate::runtime::structs::struct_serde!(
-    GetMonitoringDataResponse { 0 consumption_lag "consumption_lag" optional, 1 points
-    "points" optional, 2 post_processing_lag "post_processing_lag" optional, 3
+    default GetMonitoringDataResponse { 0 consumption_lag "consumption_lag" optional, 1
+    points "points" optional, 2 post_processing_lag "post_processing_lag" optional, 3
     total_count "total_count" optional, }
 );
 impl GetMonitoringDataResponse {

@@ -16,8 +16,8 @@ pub struct GetUsageAnalyticsResponse {
     pub total_cost: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    GetUsageAnalyticsResponse { 0 currency "currency" optional, 1 items "items" optional,
-    2 total_cost "total_cost" optional, }
+    default GetUsageAnalyticsResponse { 0 currency "currency" optional, 1 items "items"
+    optional, 2 total_cost "total_cost" optional, }
 );
 impl GetUsageAnalyticsResponse {
     /// Creates an empty value; set fields with the `with_*` methods.

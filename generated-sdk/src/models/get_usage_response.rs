@@ -20,8 +20,8 @@ pub struct GetUsageResponse {
     pub value: Option<f64>,
 }
 crate::runtime::structs::struct_serde!(
-    GetUsageResponse { 0 event_name "event_name" optional, 1 results "results" optional,
-    2 type_ "type" optional, 3 value "value" optional, }
+    default GetUsageResponse { 0 event_name "event_name" optional, 1 results "results"
+    optional, 2 type_ "type" optional, 3 value "value" optional, }
 );
 impl GetUsageResponse {
     /// Creates an empty value; set fields with the `with_*` methods.

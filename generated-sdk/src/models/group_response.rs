@@ -27,7 +27,7 @@ pub struct GroupResponse {
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    GroupResponse { 0 created_at "created_at" optional, 1 entity_ids "entity_ids"
+    default GroupResponse { 0 created_at "created_at" optional, 1 entity_ids "entity_ids"
     optional, 2 entity_type "entity_type" optional, 3 id "id" optional, 4 lookup_key
     "lookup_key" optional, 5 metadata "metadata" optional, 6 name "name" optional, 7
     status "status" optional, 8 updated_at "updated_at" optional, }

@@ -14,8 +14,8 @@ pub struct JsonbTransformQuantity {
     pub round: Option<RoundType>,
 }
 crate::runtime::structs::struct_serde!(
-    JsonbTransformQuantity { 0 divide_by "divide_by" optional, 1 round "round" optional,
-    }
+    default JsonbTransformQuantity { 0 divide_by "divide_by" optional, 1 round "round"
+    optional, }
 );
 impl JsonbTransformQuantity {
     /// Creates an empty value; set fields with the `with_*` methods.

@@ -36,12 +36,12 @@ pub struct Meter {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    Meter { 0 aggregation "aggregation" optional, 1 created_at "created_at" optional, 2
-    created_by "created_by" optional, 3 environment_id "environment_id" optional, 4
-    event_name "event_name" optional, 5 filters "filters" optional, 6 id "id" optional, 7
-    name "name" optional, 8 reset_usage "reset_usage" optional, 9 status "status"
-    optional, 10 tenant_id "tenant_id" optional, 11 updated_at "updated_at" optional, 12
-    updated_by "updated_by" optional, }
+    default Meter { 0 aggregation "aggregation" optional, 1 created_at "created_at"
+    optional, 2 created_by "created_by" optional, 3 environment_id "environment_id"
+    optional, 4 event_name "event_name" optional, 5 filters "filters" optional, 6 id "id"
+    optional, 7 name "name" optional, 8 reset_usage "reset_usage" optional, 9 status
+    "status" optional, 10 tenant_id "tenant_id" optional, 11 updated_at "updated_at"
+    optional, 12 updated_by "updated_by" optional, }
 );
 impl Meter {
     /// Creates an empty value; set fields with the `with_*` methods.

@@ -44,11 +44,11 @@ pub struct MeterResponse {
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    MeterResponse { 0 aggregation "aggregation" optional, 1 created_at "created_at"
-    optional, 2 event_name "event_name" optional, 3 filters "filters" optional, 4 id "id"
-    optional, 5 name "name" optional, 6 reset_usage "reset_usage" optional, 7 status
-    "status" optional, 8 tenant_id "tenant_id" optional, 9 updated_at "updated_at"
-    optional, }
+    default MeterResponse { 0 aggregation "aggregation" optional, 1 created_at
+    "created_at" optional, 2 event_name "event_name" optional, 3 filters "filters"
+    optional, 4 id "id" optional, 5 name "name" optional, 6 reset_usage "reset_usage"
+    optional, 7 status "status" optional, 8 tenant_id "tenant_id" optional, 9 updated_at
+    "updated_at" optional, }
 );
 impl MeterResponse {
     /// Creates an empty value; set fields with the `with_*` methods.

@@ -42,7 +42,7 @@ pub struct PlanResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    PlanResponse { 0 created_at "created_at" optional, 1 created_by "created_by"
+    default PlanResponse { 0 created_at "created_at" optional, 1 created_by "created_by"
     optional, 2 credit_grants "credit_grants" optional, 3 description "description"
     optional, 4 display_order "display_order" optional, 5 entitlements "entitlements"
     optional, 6 environment_id "environment_id" optional, 7 id "id" optional, 8

@@ -92,9 +92,9 @@ pub struct Price {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    Price { 0 amount "amount" optional, 1 billing_cadence "billing_cadence" optional, 2
-    billing_model "billing_model" optional, 3 billing_period "billing_period" optional, 4
-    billing_period_count "billing_period_count" optional, 5 conversion_rate
+    default Price { 0 amount "amount" optional, 1 billing_cadence "billing_cadence"
+    optional, 2 billing_model "billing_model" optional, 3 billing_period "billing_period"
+    optional, 4 billing_period_count "billing_period_count" optional, 5 conversion_rate
     "conversion_rate" optional, 6 created_at "created_at" optional, 7 created_by
     "created_by" optional, 8 currency "currency" optional, 9 description "description"
     optional, 10 display_amount "display_amount" optional, 11 display_name "display_name"

@@ -102,7 +102,7 @@ pub struct PriceResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    PriceResponse { 0 addon "addon" optional, 1 amount "amount" optional, 2
+    default PriceResponse { 0 addon "addon" optional, 1 amount "amount" optional, 2
     billing_cadence "billing_cadence" optional, 3 billing_model "billing_model" optional,
     4 billing_period "billing_period" optional, 5 billing_period_count
     "billing_period_count" optional, 6 conversion_rate "conversion_rate" optional, 7

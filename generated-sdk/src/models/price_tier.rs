@@ -15,7 +15,7 @@ pub struct PriceTier {
     pub up_to: Option<i64>,
 }
 crate::runtime::structs::struct_serde!(
-    PriceTier { 0 flat_amount "flat_amount" optional, 1 unit_amount "unit_amount"
+    default PriceTier { 0 flat_amount "flat_amount" optional, 1 unit_amount "unit_amount"
     optional, 2 up_to "up_to" optional, }
 );
 impl PriceTier {

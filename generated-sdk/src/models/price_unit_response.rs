@@ -38,12 +38,12 @@ pub struct PriceUnitResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    PriceUnitResponse { 0 base_currency "base_currency" optional, 1 code "code" optional,
-    2 conversion_rate "conversion_rate" optional, 3 created_at "created_at" optional, 4
-    created_by "created_by" optional, 5 environment_id "environment_id" optional, 6 id
-    "id" optional, 7 metadata "metadata" optional, 8 name "name" optional, 9 status
-    "status" optional, 10 symbol "symbol" optional, 11 tenant_id "tenant_id" optional, 12
-    updated_at "updated_at" optional, 13 updated_by "updated_by" optional, }
+    default PriceUnitResponse { 0 base_currency "base_currency" optional, 1 code "code"
+    optional, 2 conversion_rate "conversion_rate" optional, 3 created_at "created_at"
+    optional, 4 created_by "created_by" optional, 5 environment_id "environment_id"
+    optional, 6 id "id" optional, 7 metadata "metadata" optional, 8 name "name" optional,
+    9 status "status" optional, 10 symbol "symbol" optional, 11 tenant_id "tenant_id"
+    optional, 12 updated_at "updated_at" optional, 13 updated_by "updated_by" optional, }
 );
 impl PriceUnitResponse {
     /// Creates an empty value; set fields with the `with_*` methods.

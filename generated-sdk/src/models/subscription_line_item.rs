@@ -82,7 +82,7 @@ pub struct SubscriptionLineItem {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    SubscriptionLineItem { 0 billing_period "billing_period" optional, 1
+    default SubscriptionLineItem { 0 billing_period "billing_period" optional, 1
     commitment_amount "commitment_amount" optional, 2 commitment_overage_factor
     "commitment_overage_factor" optional, 3 commitment_quantity "commitment_quantity"
     optional, 4 commitment_true_up_enabled "commitment_true_up_enabled" optional, 5

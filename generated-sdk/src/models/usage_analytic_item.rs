@@ -66,16 +66,16 @@ pub struct UsageAnalyticItem {
     pub window_size: Option<WindowSize>,
 }
 crate::runtime::structs::struct_serde!(
-    UsageAnalyticItem { 0 add_on_id "add_on_id" optional, 1 addon "addon" optional, 2
-    aggregation_type "aggregation_type" optional, 3 commitment_info "commitment_info"
-    optional, 4 currency "currency" optional, 5 event_count "event_count" optional, 6
-    event_name "event_name" optional, 7 feature "feature" optional, 8 feature_id
-    "feature_id" optional, 9 meter "meter" optional, 10 meter_id "meter_id" optional, 11
-    name "name" optional, 12 plan "plan" optional, 13 plan_id "plan_id" optional, 14
-    points "points" optional, 15 price "price" optional, 16 price_id "price_id" optional,
-    17 properties "properties" optional, 18 source "source" optional, 19 sources
-    "sources" optional, 20 sub_line_item_id "sub_line_item_id" optional, 21
-    subscription_id "subscription_id" optional, 22 subscription_line_item
+    default UsageAnalyticItem { 0 add_on_id "add_on_id" optional, 1 addon "addon"
+    optional, 2 aggregation_type "aggregation_type" optional, 3 commitment_info
+    "commitment_info" optional, 4 currency "currency" optional, 5 event_count
+    "event_count" optional, 6 event_name "event_name" optional, 7 feature "feature"
+    optional, 8 feature_id "feature_id" optional, 9 meter "meter" optional, 10 meter_id
+    "meter_id" optional, 11 name "name" optional, 12 plan "plan" optional, 13 plan_id
+    "plan_id" optional, 14 points "points" optional, 15 price "price" optional, 16
+    price_id "price_id" optional, 17 properties "properties" optional, 18 source "source"
+    optional, 19 sources "sources" optional, 20 sub_line_item_id "sub_line_item_id"
+    optional, 21 subscription_id "subscription_id" optional, 22 subscription_line_item
     "subscription_line_item" optional, 23 total_cost "total_cost" optional, 24
     total_usage "total_usage" optional, 25 unit "unit" optional, 26 unit_plural
     "unit_plural" optional, 27 window_size "window_size" optional, }

@@ -23,7 +23,7 @@ pub struct UsageAnalyticPoint {
     pub usage: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    UsageAnalyticPoint { 0 computed_commitment_utilized_amount
+    default UsageAnalyticPoint { 0 computed_commitment_utilized_amount
     "computed_commitment_utilized_amount" optional, 1 computed_overage_amount
     "computed_overage_amount" optional, 2 computed_true_up_amount
     "computed_true_up_amount" optional, 3 cost "cost" optional, 4 event_count

@@ -13,7 +13,8 @@ pub struct UsageResult {
     pub window_size: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    UsageResult { 0 value "value" optional, 1 window_size "window_size" optional, }
+    default UsageResult { 0 value "value" optional, 1 window_size "window_size" optional,
+    }
 );
 impl UsageResult {
     /// Creates an empty value; set fields with the `with_*` methods.

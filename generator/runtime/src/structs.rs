@@ -83,10 +83,21 @@ impl<'de> Visitor<'de> for FieldKey<'_> {
 /// A struct with additional properties names their map field after the list:
 /// `{ ... } rest extra`; they are read from the keys the struct does not declare and written
 /// after its fields, as the `#[serde(flatten)]` derive did.
+///
+/// A struct without `required` fields, which implements `Default`, is marked `default`
+/// (`struct_serde!(default Tag { 0 name "name" optional });`): its fields are read straight into
+/// its default value, a repeated key found with an array of flags, so an error drops that one
+/// value instead of a local per field (about a third less code in a large struct's `visit_map`).
 #[allow(unused_macros)]
 macro_rules! struct_serde {
-    ($name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? }) => {
-        $crate::runtime::structs::struct_serde!(@de $name { $($i $field $wire $how),* }, [],
+    (default $name:ident $($body:tt)*) => {
+        $crate::runtime::structs::struct_serde!(@struct [default] $name $($body)*);
+    };
+    ($name:ident $($body:tt)*) => {
+        $crate::runtime::structs::struct_serde!(@struct [] $name $($body)*);
+    };
+    (@struct $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? }) => {
+        $crate::runtime::structs::struct_serde!(@de $mode $name { $($i $field $wire $how),* }, [],
             |map| $crate::runtime::structs::FieldKey { lookup, kept: None },
             {
                 map.next_value::<::serde::de::IgnoredAny>()?;
@@ -96,14 +107,15 @@ macro_rules! struct_serde {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeStruct;
                 let len = 0 $(+ $crate::runtime::structs::struct_serde!(@count self $field $how))*;
+                #[allow(unused_mut)] // a struct without fields
                 let mut out = serializer.serialize_struct(stringify!($name), len)?;
                 $($crate::runtime::structs::struct_serde!(@put out self $field $wire $how);)*
                 out.end()
             }
         }
     };
-    ($name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? } rest $rest:ident) => {
-        $crate::runtime::structs::struct_serde!(@de $name { $($i $field $wire $how),* },
+    (@struct $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? } rest $rest:ident) => {
+        $crate::runtime::structs::struct_serde!(@de $mode $name { $($i $field $wire $how),* },
             [let mut rest = ::std::collections::BTreeMap::new(); let mut unknown = String::new();],
             |map| $crate::runtime::structs::FieldKey { lookup, kept: Some(&mut unknown) },
             {
@@ -150,7 +162,45 @@ macro_rules! struct_serde {
         // Missing and `null` are both `None`.
         let $field = $field.flatten();
     };
-    (@de $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* }, [$($decl:tt)*],
+    // A struct with required fields: a local per field, the struct built at the end.
+    (@start [] $out:ident $seen:ident [$($field:ident)*]) => {
+        $(let mut $field = None;)*
+    };
+    (@set [] $out:ident $seen:ident $i:literal $field:ident $wire:literal $value:expr) => {
+        if $field.is_some() {
+            return Err(::serde::de::Error::duplicate_field($wire));
+        }
+        $field = Some($value);
+    };
+    (@finish [] $out:ident $name:ident { $($field:ident $wire:literal $how:ident),* } { $($rest:ident: $rest_value:ident)? }) => {
+        {
+            $($crate::runtime::structs::struct_serde!(@take $how $field $wire);)*
+            Ok($name { $($field,)* $($rest: $rest_value,)? })
+        }
+    };
+    // A struct without required fields (`default`, it implements `Default`): fields are read
+    // into the value itself, so an error drops one value instead of a local per field.
+    (@start [default] $out:ident $seen:ident [$($field:ident)*]) => {
+        // (`mut` and `seen` unused in a struct without fields.)
+        #[allow(unused_mut)]
+        let mut $out = <Self::Value as ::std::default::Default>::default();
+        #[allow(unused_mut, unused_variables)]
+        let mut $seen = [false; <[&str]>::len(&[$(stringify!($field)),*])];
+    };
+    (@set [default] $out:ident $seen:ident $i:literal $field:ident $wire:literal $value:expr) => {
+        if $seen[$i] {
+            return Err(::serde::de::Error::duplicate_field($wire));
+        }
+        $seen[$i] = true;
+        $out.$field = $value;
+    };
+    (@finish [default] $out:ident $name:ident { $($field:ident $wire:literal $how:ident),* } { $($rest:ident: $rest_value:ident)? }) => {
+        {
+            $($out.$rest = $rest_value;)?
+            Ok($out)
+        }
+    };
+    (@de $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* }, [$($decl:tt)*],
         |$m:ident| $seed:expr, $other:block, { $($rest:ident: $rest_value:ident)? }) => {
         #[allow(deprecated)]
         impl<'de> ::serde::Deserialize<'de> for $name {
@@ -170,21 +220,19 @@ macro_rules! struct_serde {
                     }
 
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut $m: A) -> Result<$name, A::Error> {
-                        $(let mut $field = None;)*
+                        $crate::runtime::structs::struct_serde!(@start $mode out seen [$($field)*]);
                         $($decl)*
                         while let Some(key) = $m.next_key_seed($seed)? {
                             match key {
                                 $($i => {
-                                    if $field.is_some() {
-                                        return Err(::serde::de::Error::duplicate_field($wire));
-                                    }
-                                    $field = Some($m.next_value()?);
+                                    $crate::runtime::structs::struct_serde!(@set $mode out seen $i $field $wire
+                                        $m.next_value()?);
                                 })*
                                 _ => $other
                             }
                         }
-                        $($crate::runtime::structs::struct_serde!(@take $how $field $wire);)*
-                        Ok($name { $($field,)* $($rest: $rest_value,)? })
+                        $crate::runtime::structs::struct_serde!(@finish $mode out $name
+                            { $($field $wire $how),* } { $($rest: $rest_value)? })
                     }
                 }
                 deserializer.deserialize_map(StructVisitor)
@@ -320,12 +368,79 @@ mod tests {
         }
     }
 
-    #[derive(Debug, PartialEq)]
+    #[derive(Debug, Default, PartialEq)]
     struct OursRest {
         id: Option<i64>,
         extra: BTreeMap<String, serde_json::Value>,
     }
-    crate::runtime::structs::struct_serde!(OursRest { 0 id "id" optional } rest extra);
+    crate::runtime::structs::struct_serde!(default OursRest { 0 id "id" optional } rest extra);
+
+    /// A struct without required fields, read into its `Default` value (`default`).
+    #[derive(Debug, Default, PartialEq)]
+    struct OursOpt {
+        name: Option<String>,
+        kind: Option<String>,
+        note: Option<String>,
+        nested: Option<Box<OursOpt>>,
+    }
+    crate::runtime::structs::struct_serde!(default OursOpt {
+        0 name "name" optional,
+        1 kind "type" optional,
+        2 note "note" nullable,
+        3 nested "nested" optional,
+    });
+
+    #[derive(Debug, PartialEq, Deserialize, Serialize)]
+    struct DerivedOpt {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+        kind: Option<String>,
+        #[serde(default)]
+        note: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nested: Option<Box<DerivedOpt>>,
+    }
+
+    impl From<DerivedOpt> for OursOpt {
+        fn from(d: DerivedOpt) -> Self {
+            OursOpt { name: d.name, kind: d.kind, note: d.note, nested: d.nested.map(|n| Box::new((*n).into())) }
+        }
+    }
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Empty {}
+    crate::runtime::structs::struct_serde!(default Empty {});
+
+    #[test]
+    fn a_struct_read_into_its_default_value_reads_and_writes_as_the_derive() {
+        let cases = [
+            r#"{}"#,
+            r#"{"name": "a", "type": "t", "note": null, "other": [1]}"#,
+            r#"{"note": "n", "nested": {"name": "inner", "nested": {}}}"#,
+            r#"{"name": "a", "name": "b"}"#,
+            r#"{"nested": {"type": "x", "type": "y"}}"#,
+            r#"{"name": 1}"#,
+            r#"{"nested": {"note": false}}"#,
+            r#"{"name": "a",}"#,
+            r#"null"#,
+        ];
+        for case in cases {
+            let ours = serde_json::from_str::<OursOpt>(case).map_err(|e| e.to_string());
+            let derived =
+                serde_json::from_str::<DerivedOpt>(case).map_err(|e| e.to_string().replace("DerivedOpt", "OursOpt"));
+            match (&ours, derived) {
+                (Ok(o), Ok(d)) => {
+                    let written = serde_json::to_string(&d).unwrap();
+                    assert_eq!(serde_json::to_string(o).unwrap(), written, "input {case}");
+                    assert_eq!(o, &OursOpt::from(d), "input {case}");
+                }
+                (o, d) => assert_eq!(o, &d.map(OursOpt::from), "input {case}"),
+            }
+        }
+        assert_eq!(serde_json::from_str::<Empty>(r#"{"a": 1}"#).unwrap(), Empty {});
+        assert_eq!(serde_json::to_string(&Empty {}).unwrap(), "{}");
+    }
 
     #[derive(Debug, PartialEq, Deserialize, Serialize)]
     struct DerivedRest {

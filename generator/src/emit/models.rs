@@ -293,6 +293,8 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
         quote!(#i #id #wire #how,)
     });
     let serde_rest = additional.map(|_| quote!(rest additional_properties));
+    // Without required fields the struct implements `Default` and is read into that value.
+    let serde_mode = plain.is_empty().then(|| quote!(default));
     quote! {
         #d
         #[derive(Debug, Clone, PartialEq #derive_default)]
@@ -302,7 +304,7 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
             #additional_field
         }
 
-        crate::runtime::structs::struct_serde!(#name { #(#serde_fields)* } #serde_rest);
+        crate::runtime::structs::struct_serde!(#serde_mode #name { #(#serde_fields)* } #serde_rest);
 
         impl #name {
             #[doc = #new_doc]
