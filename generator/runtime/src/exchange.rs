@@ -60,7 +60,12 @@ impl ClientCore {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.attempts(spec, request, options, &span).instrument(span.clone()).await
+        // Without a subscriber that wants the span, no span to enter at every poll.
+        if span.is_disabled() {
+            self.attempts(spec, request, options, &span).await
+        } else {
+            self.attempts(spec, request, options, &span).instrument(span.clone()).await
+        }
     }
 
     /// The URL (with query and API key) and headers of a request, the same for every attempt.
