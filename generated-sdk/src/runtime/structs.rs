@@ -214,8 +214,9 @@ macro_rules! struct_serde {
                         _ => None,
                     }
                 }
-                struct StructVisitor;
-                impl<'de> ::serde::de::Visitor<'de> for StructVisitor {
+                // A name no generated type can have (type names have no leading underscore).
+                struct __Visitor;
+                impl<'de> ::serde::de::Visitor<'de> for __Visitor {
                     type Value = $name;
 
                     fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -238,7 +239,7 @@ macro_rules! struct_serde {
                             { $($field $wire $how),* } { $($rest: $rest_value)? })
                     }
                 }
-                deserializer.deserialize_map(StructVisitor)
+                deserializer.deserialize_map(__Visitor)
             }
         }
     };

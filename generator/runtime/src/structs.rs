@@ -211,8 +211,9 @@ macro_rules! struct_serde {
                         _ => None,
                     }
                 }
-                struct StructVisitor;
-                impl<'de> ::serde::de::Visitor<'de> for StructVisitor {
+                // A name no generated type can have (type names have no leading underscore).
+                struct __Visitor;
+                impl<'de> ::serde::de::Visitor<'de> for __Visitor {
                     type Value = $name;
 
                     fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -235,7 +236,7 @@ macro_rules! struct_serde {
                             { $($field $wire $how),* } { $($rest: $rest_value)? })
                     }
                 }
-                deserializer.deserialize_map(StructVisitor)
+                deserializer.deserialize_map(__Visitor)
             }
         }
     };
@@ -406,6 +407,28 @@ mod tests {
         fn from(d: DerivedOpt) -> Self {
             OursOpt { name: d.name, kind: d.kind, note: d.note, nested: d.nested.map(|n| Box::new((*n).into())) }
         }
+    }
+
+    /// Types named like the macro's own items still work.
+    #[derive(Debug, Default, PartialEq)]
+    struct StructVisitor {
+        lookup: Option<i64>,
+    }
+    crate::runtime::structs::struct_serde!(default StructVisitor { 0 lookup "lookup" optional });
+
+    #[derive(Debug, PartialEq)]
+    struct FieldKey {
+        key: i64,
+    }
+    crate::runtime::structs::struct_serde!(FieldKey { 0 key "key" required });
+
+    #[test]
+    fn types_named_like_the_macros_items() {
+        let v: StructVisitor = serde_json::from_str(r#"{"lookup": 1}"#).unwrap();
+        assert_eq!(v, StructVisitor { lookup: Some(1) });
+        let k: FieldKey = serde_json::from_str(r#"{"key": 2}"#).unwrap();
+        assert_eq!(k, FieldKey { key: 2 });
+        assert_eq!(serde_json::to_string(&k).unwrap(), r#"{"key":2}"#);
     }
 
     #[derive(Debug, Default, PartialEq)]
