@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 
 use futures_util::stream::{self, Stream, StreamExt};
 
-use super::call::{finish, run, Call, Failure};
+use super::call::{checked, finish, run, Call, Failure};
 use super::errors::InvalidRequest;
 use super::request::PreparedRequest;
 use super::response::ErrorFromResponse;
@@ -199,8 +199,8 @@ where
             let request = walk.next.take()?;
             let sent = request.clone();
             let parts = &mut walk.call.parts;
-            let problems = std::mem::take(&mut parts.problems);
-            let result = match run(&parts.core, parts.spec, request, problems, parts.options.clone()).await {
+            let request = checked(request, std::mem::take(&mut parts.problems));
+            let result = match run(parts.core.clone(), parts.spec, request, parts.options.clone()).await {
                 Ok(raw) => finish::<T, E>(raw, parts.spec, walk.call.decode).map(|r| r.into_body()),
                 Err(Failure::Invalid(e)) => Err(E::from(e)),
                 Err(Failure::Transport(e)) => Err(E::from(e)),
