@@ -38,11 +38,11 @@ pub struct Addon {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default Addon { 0 created_at "created_at" optional, 1 created_by "created_by"
-    optional, 2 description "description" optional, 3 environment_id "environment_id"
-    optional, 4 id "id" optional, 5 lookup_key "lookup_key" optional, 6 metadata
-    "metadata" optional, 7 name "name" optional, 8 status "status" optional, 9 tenant_id
-    "tenant_id" optional, 10 type_ "type" optional, 11 updated_at "updated_at" optional,
+    default Addon { 0 created_at "created_at" optional, 1 created_by "created_by" optional,
+    2 description "description" optional, 3 environment_id "environment_id" optional,
+    4 id "id" optional, 5 lookup_key "lookup_key" optional, 6 metadata "metadata" optional,
+    7 name "name" optional, 8 status "status" optional, 9 tenant_id "tenant_id" optional,
+    10 type_ "type" optional, 11 updated_at "updated_at" optional,
     12 updated_by "updated_by" optional, }
 );
 impl Addon {
@@ -53,12 +53,12 @@ impl Addon {
     }
 }
 crate::runtime::structs::setters!(
-    Addon { with_created_at created_at : plain chrono::DateTime < chrono::Utc >,
-    with_created_by created_by : into String, with_description description : into String,
-    with_environment_id environment_id : into String, with_id id : into String,
-    with_lookup_key lookup_key : into String, with_metadata metadata : map
-    serde_json::Value, with_name name : into String, with_status status : plain Status,
-    with_tenant_id tenant_id : into String, with_type type_ : plain AddonType,
-    with_updated_at updated_at : plain chrono::DateTime < chrono::Utc >, with_updated_by
-    updated_by : into String, }
+    Addon { with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String, with_description description: into String,
+    with_environment_id environment_id: into String, with_id id: into String,
+    with_lookup_key lookup_key: into String, with_metadata metadata: map serde_json::Value,
+    with_name name: into String, with_status status: plain Status,
+    with_tenant_id tenant_id: into String, with_type type_: plain AddonType,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

@@ -42,12 +42,12 @@ pub struct AddonResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default AddonResponse { 0 created_at "created_at" optional, 1 created_by "created_by"
-    optional, 2 description "description" optional, 3 entitlements "entitlements"
-    optional, 4 environment_id "environment_id" optional, 5 id "id" optional, 6
-    lookup_key "lookup_key" optional, 7 metadata "metadata" optional, 8 name "name"
-    optional, 9 prices "prices" optional, 10 status "status" optional, 11 tenant_id
-    "tenant_id" optional, 12 type_ "type" optional, 13 updated_at "updated_at" optional,
+    default AddonResponse { 0 created_at "created_at" optional, 1 created_by "created_by" optional,
+    2 description "description" optional, 3 entitlements "entitlements" optional,
+    4 environment_id "environment_id" optional, 5 id "id" optional,
+    6 lookup_key "lookup_key" optional, 7 metadata "metadata" optional, 8 name "name" optional,
+    9 prices "prices" optional, 10 status "status" optional, 11 tenant_id "tenant_id" optional,
+    12 type_ "type" optional, 13 updated_at "updated_at" optional,
     14 updated_by "updated_by" optional, }
 );
 impl AddonResponse {
@@ -58,13 +58,14 @@ impl AddonResponse {
     }
 }
 crate::runtime::structs::setters!(
-    AddonResponse { with_created_at created_at : plain chrono::DateTime < chrono::Utc >,
-    with_created_by created_by : into String, with_description description : into String,
-    with_entitlements entitlements : list EntitlementResponse, with_environment_id
-    environment_id : into String, with_id id : into String, with_lookup_key lookup_key :
-    into String, with_metadata metadata : map serde_json::Value, with_name name : into
-    String, with_prices prices : list PriceResponse, with_status status : plain Status,
-    with_tenant_id tenant_id : into String, with_type type_ : plain AddonType,
-    with_updated_at updated_at : plain chrono::DateTime < chrono::Utc >, with_updated_by
-    updated_by : into String, }
+    AddonResponse { with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String, with_description description: into String,
+    with_entitlements entitlements: list EntitlementResponse,
+    with_environment_id environment_id: into String, with_id id: into String,
+    with_lookup_key lookup_key: into String, with_metadata metadata: map serde_json::Value,
+    with_name name: into String, with_prices prices: list PriceResponse,
+    with_status status: plain Status, with_tenant_id tenant_id: into String,
+    with_type type_: plain AddonType,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

@@ -31,7 +31,6 @@ impl Aggregation {
     }
 }
 crate::runtime::structs::setters!(
-    Aggregation { with_bucket_size bucket_size : plain WindowSize, with_field field :
-    into String, with_multiplier multiplier : into String, with_type type_ : plain
-    AggregationType, }
+    Aggregation { with_bucket_size bucket_size: plain WindowSize, with_field field: into String,
+    with_multiplier multiplier: into String, with_type type_: plain AggregationType, }
 );

@@ -18,8 +18,8 @@ pub struct AlertSettings {
     pub warning: Option<AlertThreshold>,
 }
 crate::runtime::structs::struct_serde!(
-    default AlertSettings { 0 alert_enabled "alert_enabled" optional, 1 critical
-    "critical" optional, 2 info "info" optional, 3 warning "warning" optional, }
+    default AlertSettings { 0 alert_enabled "alert_enabled" optional,
+    1 critical "critical" optional, 2 info "info" optional, 3 warning "warning" optional, }
 );
 impl AlertSettings {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -29,7 +29,7 @@ impl AlertSettings {
     }
 }
 crate::runtime::structs::setters!(
-    AlertSettings { with_alert_enabled alert_enabled : plain bool, with_critical critical
-    : plain AlertThreshold, with_info info : plain AlertThreshold, with_warning warning :
-    plain AlertThreshold, }
+    AlertSettings { with_alert_enabled alert_enabled: plain bool,
+    with_critical critical: plain AlertThreshold, with_info info: plain AlertThreshold,
+    with_warning warning: plain AlertThreshold, }
 );

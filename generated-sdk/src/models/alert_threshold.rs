@@ -14,8 +14,7 @@ pub struct AlertThreshold {
     pub threshold: Option<f64>,
 }
 crate::runtime::structs::struct_serde!(
-    default AlertThreshold { 0 condition "condition" optional, 1 threshold "threshold"
-    optional, }
+    default AlertThreshold { 0 condition "condition" optional, 1 threshold "threshold" optional, }
 );
 impl AlertThreshold {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -25,6 +24,6 @@ impl AlertThreshold {
     }
 }
 crate::runtime::structs::setters!(
-    AlertThreshold { with_condition condition : plain AlertCondition, with_threshold
-    threshold : plain f64, }
+    AlertThreshold { with_condition condition: plain AlertCondition,
+    with_threshold threshold: plain f64, }
 );

@@ -30,12 +30,13 @@ pub struct CommitmentInfo {
     pub type_: Option<CommitmentType>,
 }
 crate::runtime::structs::struct_serde!(
-    default CommitmentInfo { 0 amount "amount" optional, 1
-    computed_commitment_utilized_amount "computed_commitment_utilized_amount" optional, 2
-    computed_overage_amount "computed_overage_amount" optional, 3 computed_true_up_amount
-    "computed_true_up_amount" optional, 4 is_windowed "is_windowed" optional, 5
-    overage_factor "overage_factor" optional, 6 quantity "quantity" optional, 7
-    true_up_enabled "true_up_enabled" optional, 8 type_ "type" optional, }
+    default CommitmentInfo { 0 amount "amount" optional,
+    1 computed_commitment_utilized_amount "computed_commitment_utilized_amount" optional,
+    2 computed_overage_amount "computed_overage_amount" optional,
+    3 computed_true_up_amount "computed_true_up_amount" optional,
+    4 is_windowed "is_windowed" optional, 5 overage_factor "overage_factor" optional,
+    6 quantity "quantity" optional, 7 true_up_enabled "true_up_enabled" optional,
+    8 type_ "type" optional, }
 );
 impl CommitmentInfo {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -45,11 +46,11 @@ impl CommitmentInfo {
     }
 }
 crate::runtime::structs::setters!(
-    CommitmentInfo { with_amount amount : into String,
-    with_computed_commitment_utilized_amount computed_commitment_utilized_amount : into
-    String, with_computed_overage_amount computed_overage_amount : into String,
-    with_computed_true_up_amount computed_true_up_amount : into String, with_is_windowed
-    is_windowed : plain bool, with_overage_factor overage_factor : into String,
-    with_quantity quantity : into String, with_true_up_enabled true_up_enabled : plain
-    bool, with_type type_ : plain CommitmentType, }
+    CommitmentInfo { with_amount amount: into String,
+    with_computed_commitment_utilized_amount computed_commitment_utilized_amount: into String,
+    with_computed_overage_amount computed_overage_amount: into String,
+    with_computed_true_up_amount computed_true_up_amount: into String,
+    with_is_windowed is_windowed: plain bool, with_overage_factor overage_factor: into String,
+    with_quantity quantity: into String, with_true_up_enabled true_up_enabled: plain bool,
+    with_type type_: plain CommitmentType, }
 );

@@ -58,18 +58,19 @@ pub struct CreditGrantResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default CreditGrantResponse { 0 cadence "cadence" optional, 1 created_at "created_at"
-    optional, 2 created_by "created_by" optional, 3 credit_grant_anchor
-    "credit_grant_anchor" optional, 4 credits "credits" optional, 5 end_date "end_date"
-    optional, 6 environment_id "environment_id" optional, 7 expiration_duration
-    "expiration_duration" optional, 8 expiration_duration_unit "expiration_duration_unit"
-    optional, 9 expiration_type "expiration_type" optional, 10 id "id" optional, 11
-    metadata "metadata" optional, 12 name "name" optional, 13 period "period" optional,
-    14 period_count "period_count" optional, 15 plan_id "plan_id" optional, 16 priority
-    "priority" optional, 17 scope "scope" optional, 18 start_date "start_date" optional,
-    19 status "status" optional, 20 subscription_id "subscription_id" optional, 21
-    tenant_id "tenant_id" optional, 22 updated_at "updated_at" optional, 23 updated_by
-    "updated_by" optional, }
+    default CreditGrantResponse { 0 cadence "cadence" optional, 1 created_at "created_at" optional,
+    2 created_by "created_by" optional, 3 credit_grant_anchor "credit_grant_anchor" optional,
+    4 credits "credits" optional, 5 end_date "end_date" optional,
+    6 environment_id "environment_id" optional,
+    7 expiration_duration "expiration_duration" optional,
+    8 expiration_duration_unit "expiration_duration_unit" optional,
+    9 expiration_type "expiration_type" optional, 10 id "id" optional,
+    11 metadata "metadata" optional, 12 name "name" optional, 13 period "period" optional,
+    14 period_count "period_count" optional, 15 plan_id "plan_id" optional,
+    16 priority "priority" optional, 17 scope "scope" optional, 18 start_date "start_date" optional,
+    19 status "status" optional, 20 subscription_id "subscription_id" optional,
+    21 tenant_id "tenant_id" optional, 22 updated_at "updated_at" optional,
+    23 updated_by "updated_by" optional, }
 );
 impl CreditGrantResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -79,20 +80,22 @@ impl CreditGrantResponse {
     }
 }
 crate::runtime::structs::setters!(
-    CreditGrantResponse { with_cadence cadence : plain CreditGrantCadence,
-    with_created_at created_at : plain chrono::DateTime < chrono::Utc >, with_created_by
-    created_by : into String, with_credit_grant_anchor credit_grant_anchor : plain
-    chrono::DateTime < chrono::Utc >, with_credits credits : into String, with_end_date
-    end_date : plain chrono::DateTime < chrono::Utc >, with_environment_id environment_id
-    : into String, with_expiration_duration expiration_duration : plain i64,
-    with_expiration_duration_unit expiration_duration_unit : plain
-    CreditGrantExpiryDurationUnit, with_expiration_type expiration_type : plain
-    CreditGrantExpiryType, with_id id : into String, with_metadata metadata : plain
-    Metadata, with_name name : into String, with_period period : plain CreditGrantPeriod,
-    with_period_count period_count : plain i64, with_plan_id plan_id : into String,
-    with_priority priority : plain i64, with_scope scope : plain CreditGrantScope,
-    with_start_date start_date : plain chrono::DateTime < chrono::Utc >, with_status
-    status : plain Status, with_subscription_id subscription_id : into String,
-    with_tenant_id tenant_id : into String, with_updated_at updated_at : plain
-    chrono::DateTime < chrono::Utc >, with_updated_by updated_by : into String, }
+    CreditGrantResponse { with_cadence cadence: plain CreditGrantCadence,
+    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String,
+    with_credit_grant_anchor credit_grant_anchor: plain chrono::DateTime<chrono::Utc>,
+    with_credits credits: into String, with_end_date end_date: plain chrono::DateTime<chrono::Utc>,
+    with_environment_id environment_id: into String,
+    with_expiration_duration expiration_duration: plain i64,
+    with_expiration_duration_unit expiration_duration_unit: plain CreditGrantExpiryDurationUnit,
+    with_expiration_type expiration_type: plain CreditGrantExpiryType, with_id id: into String,
+    with_metadata metadata: plain Metadata, with_name name: into String,
+    with_period period: plain CreditGrantPeriod, with_period_count period_count: plain i64,
+    with_plan_id plan_id: into String, with_priority priority: plain i64,
+    with_scope scope: plain CreditGrantScope,
+    with_start_date start_date: plain chrono::DateTime<chrono::Utc>,
+    with_status status: plain Status, with_subscription_id subscription_id: into String,
+    with_tenant_id tenant_id: into String,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

@@ -60,18 +60,19 @@ pub struct EntitlementResponse {
     pub usage_reset_period: Option<EntitlementUsageResetPeriod>,
 }
 crate::runtime::structs::struct_serde!(
-    default EntitlementResponse { 0 addon "addon" optional, 1 created_at "created_at"
-    optional, 2 created_by "created_by" optional, 3 display_order "display_order"
-    optional, 4 end_date "end_date" optional, 5 entity_id "entity_id" optional, 6
-    entity_type "entity_type" optional, 7 environment_id "environment_id" optional, 8
-    feature "feature" optional, 9 feature_id "feature_id" optional, 10 feature_type
-    "feature_type" optional, 11 id "id" optional, 12 is_enabled "is_enabled" optional, 13
-    is_soft_limit "is_soft_limit" optional, 14 parent_entitlement_id
-    "parent_entitlement_id" optional, 15 plan "plan" optional, 16 plan_id "plan_id"
-    optional, 17 start_date "start_date" optional, 18 static_value "static_value"
-    optional, 19 status "status" optional, 20 tenant_id "tenant_id" optional, 21
-    updated_at "updated_at" optional, 22 updated_by "updated_by" optional, 23 usage_limit
-    "usage_limit" optional, 24 usage_reset_period "usage_reset_period" optional, }
+    default EntitlementResponse { 0 addon "addon" optional, 1 created_at "created_at" optional,
+    2 created_by "created_by" optional, 3 display_order "display_order" optional,
+    4 end_date "end_date" optional, 5 entity_id "entity_id" optional,
+    6 entity_type "entity_type" optional, 7 environment_id "environment_id" optional,
+    8 feature "feature" optional, 9 feature_id "feature_id" optional,
+    10 feature_type "feature_type" optional, 11 id "id" optional,
+    12 is_enabled "is_enabled" optional, 13 is_soft_limit "is_soft_limit" optional,
+    14 parent_entitlement_id "parent_entitlement_id" optional, 15 plan "plan" optional,
+    16 plan_id "plan_id" optional, 17 start_date "start_date" optional,
+    18 static_value "static_value" optional, 19 status "status" optional,
+    20 tenant_id "tenant_id" optional, 21 updated_at "updated_at" optional,
+    22 updated_by "updated_by" optional, 23 usage_limit "usage_limit" optional,
+    24 usage_reset_period "usage_reset_period" optional, }
 );
 impl EntitlementResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -81,20 +82,22 @@ impl EntitlementResponse {
     }
 }
 crate::runtime::structs::setters!(
-    EntitlementResponse { with_addon addon : plain AddonResponse, with_created_at
-    created_at : plain chrono::DateTime < chrono::Utc >, with_created_by created_by :
-    into String, with_display_order display_order : plain i64, with_end_date end_date :
-    plain chrono::DateTime < chrono::Utc >, with_entity_id entity_id : into String,
-    with_entity_type entity_type : plain EntitlementEntityType, with_environment_id
-    environment_id : into String, with_feature feature : plain FeatureResponse,
-    with_feature_id feature_id : into String, with_feature_type feature_type : plain
-    FeatureType, with_id id : into String, with_is_enabled is_enabled : plain bool,
-    with_is_soft_limit is_soft_limit : plain bool, with_parent_entitlement_id
-    parent_entitlement_id : into String, with_plan plan : plain PlanResponse,
-    with_plan_id plan_id : into String, with_start_date start_date : plain
-    chrono::DateTime < chrono::Utc >, with_static_value static_value : into String,
-    with_status status : plain Status, with_tenant_id tenant_id : into String,
-    with_updated_at updated_at : plain chrono::DateTime < chrono::Utc >, with_updated_by
-    updated_by : into String, with_usage_limit usage_limit : plain i64,
-    with_usage_reset_period usage_reset_period : plain EntitlementUsageResetPeriod, }
+    EntitlementResponse { with_addon addon: plain AddonResponse,
+    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String, with_display_order display_order: plain i64,
+    with_end_date end_date: plain chrono::DateTime<chrono::Utc>,
+    with_entity_id entity_id: into String,
+    with_entity_type entity_type: plain EntitlementEntityType,
+    with_environment_id environment_id: into String, with_feature feature: plain FeatureResponse,
+    with_feature_id feature_id: into String, with_feature_type feature_type: plain FeatureType,
+    with_id id: into String, with_is_enabled is_enabled: plain bool,
+    with_is_soft_limit is_soft_limit: plain bool,
+    with_parent_entitlement_id parent_entitlement_id: into String,
+    with_plan plan: plain PlanResponse, with_plan_id plan_id: into String,
+    with_start_date start_date: plain chrono::DateTime<chrono::Utc>,
+    with_static_value static_value: into String, with_status status: plain Status,
+    with_tenant_id tenant_id: into String,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, with_usage_limit usage_limit: plain i64,
+    with_usage_reset_period usage_reset_period: plain EntitlementUsageResetPeriod, }
 );

@@ -13,8 +13,8 @@ pub struct ErrorDetail {
     pub message: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default ErrorDetail { 0 internal_error "internal_error" optional, 1 message "message"
-    optional, }
+    default ErrorDetail { 0 internal_error "internal_error" optional, 1 message "message" optional,
+    }
 );
 impl ErrorDetail {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -24,6 +24,6 @@ impl ErrorDetail {
     }
 }
 crate::runtime::structs::setters!(
-    ErrorDetail { with_internal_error internal_error : into String, with_message message
-    : into String, }
+    ErrorDetail { with_internal_error internal_error: into String,
+    with_message message: into String, }
 );

@@ -24,6 +24,5 @@ impl ErrorResponse {
     }
 }
 crate::runtime::structs::setters!(
-    ErrorResponse { with_error error : plain ErrorDetail, with_success success : plain
-    bool, }
+    ErrorResponse { with_error error: plain ErrorDetail, with_success success: plain bool, }
 );

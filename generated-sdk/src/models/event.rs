@@ -25,10 +25,11 @@ pub struct Event {
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    default Event { 0 customer_id "customer_id" optional, 1 environment_id
-    "environment_id" optional, 2 event_name "event_name" optional, 3 external_customer_id
-    "external_customer_id" optional, 4 id "id" optional, 5 properties "properties"
-    optional, 6 source "source" optional, 7 timestamp "timestamp" optional, }
+    default Event { 0 customer_id "customer_id" optional,
+    1 environment_id "environment_id" optional, 2 event_name "event_name" optional,
+    3 external_customer_id "external_customer_id" optional, 4 id "id" optional,
+    5 properties "properties" optional, 6 source "source" optional,
+    7 timestamp "timestamp" optional, }
 );
 impl Event {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -38,9 +39,9 @@ impl Event {
     }
 }
 crate::runtime::structs::setters!(
-    Event { with_customer_id customer_id : into String, with_environment_id
-    environment_id : into String, with_event_name event_name : into String,
-    with_external_customer_id external_customer_id : into String, with_id id : into
-    String, with_properties properties : map serde_json::Value, with_source source : into
-    String, with_timestamp timestamp : plain chrono::DateTime < chrono::Utc >, }
+    Event { with_customer_id customer_id: into String,
+    with_environment_id environment_id: into String, with_event_name event_name: into String,
+    with_external_customer_id external_customer_id: into String, with_id id: into String,
+    with_properties properties: map serde_json::Value, with_source source: into String,
+    with_timestamp timestamp: plain chrono::DateTime<chrono::Utc>, }
 );

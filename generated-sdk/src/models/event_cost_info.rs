@@ -17,8 +17,8 @@ pub struct EventCostInfo {
     pub request_id: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default EventCostInfo { 0 cost_nano_usd "costNanoUsd" optional, 1 request_id
-    "requestId" optional, }
+    default EventCostInfo { 0 cost_nano_usd "costNanoUsd" optional,
+    1 request_id "requestId" optional, }
 );
 impl EventCostInfo {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -28,6 +28,6 @@ impl EventCostInfo {
     }
 }
 crate::runtime::structs::setters!(
-    EventCostInfo { with_cost_nano_usd cost_nano_usd : into String, with_request_id
-    request_id : into String, }
+    EventCostInfo { with_cost_nano_usd cost_nano_usd: into String,
+    with_request_id request_id: into String, }
 );

@@ -13,8 +13,8 @@ pub struct EventCountPoint {
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    default EventCountPoint { 0 event_count "event_count" optional, 1 timestamp
-    "timestamp" optional, }
+    default EventCountPoint { 0 event_count "event_count" optional,
+    1 timestamp "timestamp" optional, }
 );
 impl EventCountPoint {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -24,6 +24,6 @@ impl EventCountPoint {
     }
 }
 crate::runtime::structs::setters!(
-    EventCountPoint { with_event_count event_count : plain i64, with_timestamp timestamp
-    : plain chrono::DateTime < chrono::Utc >, }
+    EventCountPoint { with_event_count event_count: plain i64,
+    with_timestamp timestamp: plain chrono::DateTime<chrono::Utc>, }
 );

@@ -46,14 +46,14 @@ pub struct Feature {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default Feature { 0 alert_settings "alert_settings" optional, 1 created_at
-    "created_at" optional, 2 created_by "created_by" optional, 3 description
-    "description" optional, 4 environment_id "environment_id" optional, 5 id "id"
-    optional, 6 lookup_key "lookup_key" optional, 7 metadata "metadata" optional, 8
-    meter_id "meter_id" optional, 9 name "name" optional, 10 status "status" optional, 11
-    tenant_id "tenant_id" optional, 12 type_ "type" optional, 13 unit_plural
-    "unit_plural" optional, 14 unit_singular "unit_singular" optional, 15 updated_at
-    "updated_at" optional, 16 updated_by "updated_by" optional, }
+    default Feature { 0 alert_settings "alert_settings" optional,
+    1 created_at "created_at" optional, 2 created_by "created_by" optional,
+    3 description "description" optional, 4 environment_id "environment_id" optional,
+    5 id "id" optional, 6 lookup_key "lookup_key" optional, 7 metadata "metadata" optional,
+    8 meter_id "meter_id" optional, 9 name "name" optional, 10 status "status" optional,
+    11 tenant_id "tenant_id" optional, 12 type_ "type" optional,
+    13 unit_plural "unit_plural" optional, 14 unit_singular "unit_singular" optional,
+    15 updated_at "updated_at" optional, 16 updated_by "updated_by" optional, }
 );
 impl Feature {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -63,14 +63,15 @@ impl Feature {
     }
 }
 crate::runtime::structs::setters!(
-    Feature { with_alert_settings alert_settings : plain AlertSettings, with_created_at
-    created_at : plain chrono::DateTime < chrono::Utc >, with_created_by created_by :
-    into String, with_description description : into String, with_environment_id
-    environment_id : into String, with_id id : into String, with_lookup_key lookup_key :
-    into String, with_metadata metadata : plain Metadata, with_meter_id meter_id : into
-    String, with_name name : into String, with_status status : plain Status,
-    with_tenant_id tenant_id : into String, with_type type_ : plain FeatureType,
-    with_unit_plural unit_plural : into String, with_unit_singular unit_singular : into
-    String, with_updated_at updated_at : plain chrono::DateTime < chrono::Utc >,
-    with_updated_by updated_by : into String, }
+    Feature { with_alert_settings alert_settings: plain AlertSettings,
+    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String, with_description description: into String,
+    with_environment_id environment_id: into String, with_id id: into String,
+    with_lookup_key lookup_key: into String, with_metadata metadata: plain Metadata,
+    with_meter_id meter_id: into String, with_name name: into String,
+    with_status status: plain Status, with_tenant_id tenant_id: into String,
+    with_type type_: plain FeatureType, with_unit_plural unit_plural: into String,
+    with_unit_singular unit_singular: into String,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

@@ -48,14 +48,14 @@ pub struct FeatureResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default FeatureResponse { 0 alert_settings "alert_settings" optional, 1 created_at
-    "created_at" optional, 2 created_by "created_by" optional, 3 description
-    "description" optional, 4 environment_id "environment_id" optional, 5 id "id"
-    optional, 6 lookup_key "lookup_key" optional, 7 metadata "metadata" optional, 8 meter
-    "meter" optional, 9 meter_id "meter_id" optional, 10 name "name" optional, 11 status
-    "status" optional, 12 tenant_id "tenant_id" optional, 13 type_ "type" optional, 14
-    unit_plural "unit_plural" optional, 15 unit_singular "unit_singular" optional, 16
-    updated_at "updated_at" optional, 17 updated_by "updated_by" optional, }
+    default FeatureResponse { 0 alert_settings "alert_settings" optional,
+    1 created_at "created_at" optional, 2 created_by "created_by" optional,
+    3 description "description" optional, 4 environment_id "environment_id" optional,
+    5 id "id" optional, 6 lookup_key "lookup_key" optional, 7 metadata "metadata" optional,
+    8 meter "meter" optional, 9 meter_id "meter_id" optional, 10 name "name" optional,
+    11 status "status" optional, 12 tenant_id "tenant_id" optional, 13 type_ "type" optional,
+    14 unit_plural "unit_plural" optional, 15 unit_singular "unit_singular" optional,
+    16 updated_at "updated_at" optional, 17 updated_by "updated_by" optional, }
 );
 impl FeatureResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -65,15 +65,15 @@ impl FeatureResponse {
     }
 }
 crate::runtime::structs::setters!(
-    FeatureResponse { with_alert_settings alert_settings : plain AlertSettings,
-    with_created_at created_at : plain chrono::DateTime < chrono::Utc >, with_created_by
-    created_by : into String, with_description description : into String,
-    with_environment_id environment_id : into String, with_id id : into String,
-    with_lookup_key lookup_key : into String, with_metadata metadata : plain Metadata,
-    with_meter meter : plain MeterResponse, with_meter_id meter_id : into String,
-    with_name name : into String, with_status status : plain Status, with_tenant_id
-    tenant_id : into String, with_type type_ : plain FeatureType, with_unit_plural
-    unit_plural : into String, with_unit_singular unit_singular : into String,
-    with_updated_at updated_at : plain chrono::DateTime < chrono::Utc >, with_updated_by
-    updated_by : into String, }
+    FeatureResponse { with_alert_settings alert_settings: plain AlertSettings,
+    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String, with_description description: into String,
+    with_environment_id environment_id: into String, with_id id: into String,
+    with_lookup_key lookup_key: into String, with_metadata metadata: plain Metadata,
+    with_meter meter: plain MeterResponse, with_meter_id meter_id: into String,
+    with_name name: into String, with_status status: plain Status,
+    with_tenant_id tenant_id: into String, with_type type_: plain FeatureType,
+    with_unit_plural unit_plural: into String, with_unit_singular unit_singular: into String,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

@@ -23,5 +23,5 @@ impl Filter {
     }
 }
 crate::runtime::structs::setters!(
-    Filter { with_key key : into String, with_values values : strings String, }
+    Filter { with_key key: into String, with_values values: strings String, }
 );

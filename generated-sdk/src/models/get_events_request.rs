@@ -43,13 +43,12 @@ pub struct GetEventsRequest {
     pub start_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    default GetEventsRequest { 0 end_time "end_time" optional, 1 event_id "event_id"
-    optional, 2 event_name "event_name" optional, 3 external_customer_id
-    "external_customer_id" optional, 4 iter_first_key "iter_first_key" optional, 5
-    iter_last_key "iter_last_key" optional, 6 offset "offset" optional, 7 order "order"
-    optional, 8 page_size "page_size" optional, 9 property_filters "property_filters"
-    optional, 10 sort "sort" optional, 11 source "source" optional, 12 start_time
-    "start_time" optional, }
+    default GetEventsRequest { 0 end_time "end_time" optional, 1 event_id "event_id" optional,
+    2 event_name "event_name" optional, 3 external_customer_id "external_customer_id" optional,
+    4 iter_first_key "iter_first_key" optional, 5 iter_last_key "iter_last_key" optional,
+    6 offset "offset" optional, 7 order "order" optional, 8 page_size "page_size" optional,
+    9 property_filters "property_filters" optional, 10 sort "sort" optional,
+    11 source "source" optional, 12 start_time "start_time" optional, }
 );
 impl GetEventsRequest {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -59,12 +58,12 @@ impl GetEventsRequest {
     }
 }
 crate::runtime::structs::setters!(
-    GetEventsRequest { with_end_time end_time : plain chrono::DateTime < chrono::Utc >,
-    with_event_id event_id : into String, with_event_name event_name : into String,
-    with_external_customer_id external_customer_id : into String, with_iter_first_key
-    iter_first_key : into String, with_iter_last_key iter_last_key : into String,
-    with_offset offset : plain i64, with_order order : into String, with_page_size
-    page_size : plain i64, with_property_filters property_filters : map Vec < String >,
-    with_sort sort : into String, with_source source : into String, with_start_time
-    start_time : plain chrono::DateTime < chrono::Utc >, }
+    GetEventsRequest { with_end_time end_time: plain chrono::DateTime<chrono::Utc>,
+    with_event_id event_id: into String, with_event_name event_name: into String,
+    with_external_customer_id external_customer_id: into String,
+    with_iter_first_key iter_first_key: into String, with_iter_last_key iter_last_key: into String,
+    with_offset offset: plain i64, with_order order: into String,
+    with_page_size page_size: plain i64, with_property_filters property_filters: map Vec<String>,
+    with_sort sort: into String, with_source source: into String,
+    with_start_time start_time: plain chrono::DateTime<chrono::Utc>, }
 );

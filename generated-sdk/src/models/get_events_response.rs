@@ -22,9 +22,9 @@ pub struct GetEventsResponse {
     pub total_count: Option<i64>,
 }
 crate::runtime::structs::struct_serde!(
-    default GetEventsResponse { 0 events "events" optional, 1 has_more "has_more"
-    optional, 2 iter_first_key "iter_first_key" optional, 3 iter_last_key "iter_last_key"
-    optional, 4 offset "offset" optional, 5 total_count "total_count" optional, }
+    default GetEventsResponse { 0 events "events" optional, 1 has_more "has_more" optional,
+    2 iter_first_key "iter_first_key" optional, 3 iter_last_key "iter_last_key" optional,
+    4 offset "offset" optional, 5 total_count "total_count" optional, }
 );
 impl GetEventsResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -34,8 +34,7 @@ impl GetEventsResponse {
     }
 }
 crate::runtime::structs::setters!(
-    GetEventsResponse { with_events events : list Event, with_has_more has_more : plain
-    bool, with_iter_first_key iter_first_key : into String, with_iter_last_key
-    iter_last_key : into String, with_offset offset : plain i64, with_total_count
-    total_count : plain i64, }
+    GetEventsResponse { with_events events: list Event, with_has_more has_more: plain bool,
+    with_iter_first_key iter_first_key: into String, with_iter_last_key iter_last_key: into String,
+    with_offset offset: plain i64, with_total_count total_count: plain i64, }
 );

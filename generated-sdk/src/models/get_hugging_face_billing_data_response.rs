@@ -22,5 +22,5 @@ impl GetHuggingFaceBillingDataResponse {
     }
 }
 crate::runtime::structs::setters!(
-    GetHuggingFaceBillingDataResponse { with_requests requests : list EventCostInfo, }
+    GetHuggingFaceBillingDataResponse { with_requests requests: list EventCostInfo, }
 );

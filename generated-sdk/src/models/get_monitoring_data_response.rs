@@ -18,9 +18,9 @@ pub struct GetMonitoringDataResponse {
     pub total_count: Option<i64>,
 }
 crate::runtime::structs::struct_serde!(
-    default GetMonitoringDataResponse { 0 consumption_lag "consumption_lag" optional, 1
-    points "points" optional, 2 post_processing_lag "post_processing_lag" optional, 3
-    total_count "total_count" optional, }
+    default GetMonitoringDataResponse { 0 consumption_lag "consumption_lag" optional,
+    1 points "points" optional, 2 post_processing_lag "post_processing_lag" optional,
+    3 total_count "total_count" optional, }
 );
 impl GetMonitoringDataResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -30,7 +30,8 @@ impl GetMonitoringDataResponse {
     }
 }
 crate::runtime::structs::setters!(
-    GetMonitoringDataResponse { with_consumption_lag consumption_lag : plain i64,
-    with_points points : list EventCountPoint, with_post_processing_lag
-    post_processing_lag : plain i64, with_total_count total_count : plain i64, }
+    GetMonitoringDataResponse { with_consumption_lag consumption_lag: plain i64,
+    with_points points: list EventCountPoint,
+    with_post_processing_lag post_processing_lag: plain i64,
+    with_total_count total_count: plain i64, }
 );

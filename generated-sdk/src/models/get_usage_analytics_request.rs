@@ -28,11 +28,11 @@ pub struct GetUsageAnalyticsRequest {
     pub window_size: Option<WindowSize>,
 }
 crate::runtime::structs::struct_serde!(
-    GetUsageAnalyticsRequest { 0 end_time "end_time" optional, 1 expand "expand"
-    optional, 2 external_customer_id "external_customer_id" required, 3 feature_ids
-    "feature_ids" optional, 4 group_by "group_by" optional, 5 property_filters
-    "property_filters" optional, 6 sources "sources" optional, 7 start_time "start_time"
-    optional, 8 window_size "window_size" optional, }
+    GetUsageAnalyticsRequest { 0 end_time "end_time" optional, 1 expand "expand" optional,
+    2 external_customer_id "external_customer_id" required, 3 feature_ids "feature_ids" optional,
+    4 group_by "group_by" optional, 5 property_filters "property_filters" optional,
+    6 sources "sources" optional, 7 start_time "start_time" optional,
+    8 window_size "window_size" optional, }
 );
 impl GetUsageAnalyticsRequest {
     /// Creates a value from the required fields (`external_customer_id`); set the others with the `with_*` methods.
@@ -52,10 +52,10 @@ impl GetUsageAnalyticsRequest {
     }
 }
 crate::runtime::structs::setters!(
-    GetUsageAnalyticsRequest { with_end_time end_time : plain chrono::DateTime <
-    chrono::Utc >, with_expand expand : strings String, with_feature_ids feature_ids :
-    strings String, with_group_by group_by : strings String, with_property_filters
-    property_filters : map Vec < String >, with_sources sources : strings String,
-    with_start_time start_time : plain chrono::DateTime < chrono::Utc >, with_window_size
-    window_size : plain WindowSize, }
+    GetUsageAnalyticsRequest { with_end_time end_time: plain chrono::DateTime<chrono::Utc>,
+    with_expand expand: strings String, with_feature_ids feature_ids: strings String,
+    with_group_by group_by: strings String, with_property_filters property_filters: map Vec<String>,
+    with_sources sources: strings String,
+    with_start_time start_time: plain chrono::DateTime<chrono::Utc>,
+    with_window_size window_size: plain WindowSize, }
 );

@@ -16,8 +16,8 @@ pub struct GetUsageAnalyticsResponse {
     pub total_cost: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default GetUsageAnalyticsResponse { 0 currency "currency" optional, 1 items "items"
-    optional, 2 total_cost "total_cost" optional, }
+    default GetUsageAnalyticsResponse { 0 currency "currency" optional, 1 items "items" optional,
+    2 total_cost "total_cost" optional, }
 );
 impl GetUsageAnalyticsResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -27,6 +27,6 @@ impl GetUsageAnalyticsResponse {
     }
 }
 crate::runtime::structs::setters!(
-    GetUsageAnalyticsResponse { with_currency currency : into String, with_items items :
-    list UsageAnalyticItem, with_total_cost total_cost : into String, }
+    GetUsageAnalyticsResponse { with_currency currency: into String,
+    with_items items: list UsageAnalyticItem, with_total_cost total_cost: into String, }
 );

@@ -40,11 +40,11 @@ pub struct GetUsageByMeterRequest {
     pub window_size: Option<WindowSize>,
 }
 crate::runtime::structs::struct_serde!(
-    GetUsageByMeterRequest { 0 billing_anchor "billing_anchor" optional, 1 bucket_size
-    "bucket_size" optional, 2 customer_id "customer_id" optional, 3 end_time "end_time"
-    optional, 4 external_customer_id "external_customer_id" optional, 5 filters "filters"
-    optional, 6 meter_id "meter_id" required, 7 start_time "start_time" optional, 8
-    window_size "window_size" optional, }
+    GetUsageByMeterRequest { 0 billing_anchor "billing_anchor" optional,
+    1 bucket_size "bucket_size" optional, 2 customer_id "customer_id" optional,
+    3 end_time "end_time" optional, 4 external_customer_id "external_customer_id" optional,
+    5 filters "filters" optional, 6 meter_id "meter_id" required,
+    7 start_time "start_time" optional, 8 window_size "window_size" optional, }
 );
 impl GetUsageByMeterRequest {
     /// Creates a value from the required fields (`meter_id`); set the others with the `with_*` methods.
@@ -64,10 +64,11 @@ impl GetUsageByMeterRequest {
     }
 }
 crate::runtime::structs::setters!(
-    GetUsageByMeterRequest { with_billing_anchor billing_anchor : plain chrono::DateTime
-    < chrono::Utc >, with_bucket_size bucket_size : plain WindowSize, with_customer_id
-    customer_id : into String, with_end_time end_time : plain chrono::DateTime <
-    chrono::Utc >, with_external_customer_id external_customer_id : into String,
-    with_filters filters : map Vec < String >, with_start_time start_time : plain
-    chrono::DateTime < chrono::Utc >, with_window_size window_size : plain WindowSize, }
+    GetUsageByMeterRequest { with_billing_anchor billing_anchor: plain chrono::DateTime<chrono::Utc>,
+    with_bucket_size bucket_size: plain WindowSize, with_customer_id customer_id: into String,
+    with_end_time end_time: plain chrono::DateTime<chrono::Utc>,
+    with_external_customer_id external_customer_id: into String,
+    with_filters filters: map Vec<String>,
+    with_start_time start_time: plain chrono::DateTime<chrono::Utc>,
+    with_window_size window_size: plain WindowSize, }
 );

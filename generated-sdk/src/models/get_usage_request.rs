@@ -48,13 +48,13 @@ pub struct GetUsageRequest {
     pub window_size: Option<WindowSize>,
 }
 crate::runtime::structs::struct_serde!(
-    GetUsageRequest { 0 aggregation_type "aggregation_type" required, 1 billing_anchor
-    "billing_anchor" optional, 2 bucket_size "bucket_size" optional, 3 customer_id
-    "customer_id" optional, 4 end_time "end_time" optional, 5 event_name "event_name"
-    required, 6 external_customer_id "external_customer_id" optional, 7 filters "filters"
-    optional, 8 multiplier "multiplier" optional, 9 property_name "property_name"
-    optional, 10 start_time "start_time" optional, 11 window_size "window_size" optional,
-    }
+    GetUsageRequest { 0 aggregation_type "aggregation_type" required,
+    1 billing_anchor "billing_anchor" optional, 2 bucket_size "bucket_size" optional,
+    3 customer_id "customer_id" optional, 4 end_time "end_time" optional,
+    5 event_name "event_name" required, 6 external_customer_id "external_customer_id" optional,
+    7 filters "filters" optional, 8 multiplier "multiplier" optional,
+    9 property_name "property_name" optional, 10 start_time "start_time" optional,
+    11 window_size "window_size" optional, }
 );
 impl GetUsageRequest {
     /// Creates a value from the required fields (`aggregation_type`, `event_name`); set the others with the `with_*` methods.
@@ -80,11 +80,12 @@ impl GetUsageRequest {
     }
 }
 crate::runtime::structs::setters!(
-    GetUsageRequest { with_billing_anchor billing_anchor : plain chrono::DateTime <
-    chrono::Utc >, with_bucket_size bucket_size : plain WindowSize, with_customer_id
-    customer_id : into String, with_end_time end_time : plain chrono::DateTime <
-    chrono::Utc >, with_external_customer_id external_customer_id : into String,
-    with_filters filters : map Vec < String >, with_multiplier multiplier : into String,
-    with_property_name property_name : into String, with_start_time start_time : plain
-    chrono::DateTime < chrono::Utc >, with_window_size window_size : plain WindowSize, }
+    GetUsageRequest { with_billing_anchor billing_anchor: plain chrono::DateTime<chrono::Utc>,
+    with_bucket_size bucket_size: plain WindowSize, with_customer_id customer_id: into String,
+    with_end_time end_time: plain chrono::DateTime<chrono::Utc>,
+    with_external_customer_id external_customer_id: into String,
+    with_filters filters: map Vec<String>, with_multiplier multiplier: into String,
+    with_property_name property_name: into String,
+    with_start_time start_time: plain chrono::DateTime<chrono::Utc>,
+    with_window_size window_size: plain WindowSize, }
 );

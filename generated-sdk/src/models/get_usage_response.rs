@@ -20,8 +20,8 @@ pub struct GetUsageResponse {
     pub value: Option<f64>,
 }
 crate::runtime::structs::struct_serde!(
-    default GetUsageResponse { 0 event_name "event_name" optional, 1 results "results"
-    optional, 2 type_ "type" optional, 3 value "value" optional, }
+    default GetUsageResponse { 0 event_name "event_name" optional, 1 results "results" optional,
+    2 type_ "type" optional, 3 value "value" optional, }
 );
 impl GetUsageResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -31,7 +31,7 @@ impl GetUsageResponse {
     }
 }
 crate::runtime::structs::setters!(
-    GetUsageResponse { with_event_name event_name : into String, with_results results :
-    list UsageResult, with_type type_ : plain AggregationType, with_value value : plain
-    f64, }
+    GetUsageResponse { with_event_name event_name: into String,
+    with_results results: list UsageResult, with_type type_: plain AggregationType,
+    with_value value: plain f64, }
 );

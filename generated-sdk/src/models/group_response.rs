@@ -27,10 +27,10 @@ pub struct GroupResponse {
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    default GroupResponse { 0 created_at "created_at" optional, 1 entity_ids "entity_ids"
-    optional, 2 entity_type "entity_type" optional, 3 id "id" optional, 4 lookup_key
-    "lookup_key" optional, 5 metadata "metadata" optional, 6 name "name" optional, 7
-    status "status" optional, 8 updated_at "updated_at" optional, }
+    default GroupResponse { 0 created_at "created_at" optional, 1 entity_ids "entity_ids" optional,
+    2 entity_type "entity_type" optional, 3 id "id" optional, 4 lookup_key "lookup_key" optional,
+    5 metadata "metadata" optional, 6 name "name" optional, 7 status "status" optional,
+    8 updated_at "updated_at" optional, }
 );
 impl GroupResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -40,9 +40,10 @@ impl GroupResponse {
     }
 }
 crate::runtime::structs::setters!(
-    GroupResponse { with_created_at created_at : plain chrono::DateTime < chrono::Utc >,
-    with_entity_ids entity_ids : strings String, with_entity_type entity_type : into
-    String, with_id id : into String, with_lookup_key lookup_key : into String,
-    with_metadata metadata : map String, with_name name : into String, with_status status
-    : into String, with_updated_at updated_at : plain chrono::DateTime < chrono::Utc >, }
+    GroupResponse { with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_entity_ids entity_ids: strings String, with_entity_type entity_type: into String,
+    with_id id: into String, with_lookup_key lookup_key: into String,
+    with_metadata metadata: map String, with_name name: into String,
+    with_status status: into String,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>, }
 );

@@ -39,10 +39,10 @@ pub struct IngestEventRequest {
     pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    IngestEventRequest { 0 customer_id "customer_id" optional, 1 event_id "event_id"
-    optional, 2 event_name "event_name" required, 3 external_customer_id
-    "external_customer_id" required, 4 properties "properties" optional, 5 source
-    "source" optional, 6 timestamp "timestamp" optional, }
+    IngestEventRequest { 0 customer_id "customer_id" optional, 1 event_id "event_id" optional,
+    2 event_name "event_name" required, 3 external_customer_id "external_customer_id" required,
+    4 properties "properties" optional, 5 source "source" optional,
+    6 timestamp "timestamp" optional, }
 );
 impl IngestEventRequest {
     /// Creates a value from the required fields (`event_name`, `external_customer_id`); set the others with the `with_*` methods.
@@ -70,7 +70,8 @@ impl IngestEventRequest {
     }
 }
 crate::runtime::structs::setters!(
-    IngestEventRequest { with_customer_id customer_id : into String, with_event_id
-    event_id : into String, with_properties properties : map String, with_source source :
-    into String, with_timestamp timestamp : plain chrono::DateTime < chrono::Utc >, }
+    IngestEventRequest { with_customer_id customer_id: into String,
+    with_event_id event_id: into String, with_properties properties: map String,
+    with_source source: into String, with_timestamp timestamp: plain chrono::DateTime<chrono::Utc>,
+    }
 );

@@ -14,8 +14,7 @@ pub struct JsonbTransformQuantity {
     pub round: Option<RoundType>,
 }
 crate::runtime::structs::struct_serde!(
-    default JsonbTransformQuantity { 0 divide_by "divide_by" optional, 1 round "round"
-    optional, }
+    default JsonbTransformQuantity { 0 divide_by "divide_by" optional, 1 round "round" optional, }
 );
 impl JsonbTransformQuantity {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -25,6 +24,6 @@ impl JsonbTransformQuantity {
     }
 }
 crate::runtime::structs::setters!(
-    JsonbTransformQuantity { with_divide_by divide_by : plain i64, with_round round :
-    plain RoundType, }
+    JsonbTransformQuantity { with_divide_by divide_by: plain i64, with_round round: plain RoundType,
+    }
 );

@@ -36,12 +36,12 @@ pub struct Meter {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default Meter { 0 aggregation "aggregation" optional, 1 created_at "created_at"
-    optional, 2 created_by "created_by" optional, 3 environment_id "environment_id"
-    optional, 4 event_name "event_name" optional, 5 filters "filters" optional, 6 id "id"
-    optional, 7 name "name" optional, 8 reset_usage "reset_usage" optional, 9 status
-    "status" optional, 10 tenant_id "tenant_id" optional, 11 updated_at "updated_at"
-    optional, 12 updated_by "updated_by" optional, }
+    default Meter { 0 aggregation "aggregation" optional, 1 created_at "created_at" optional,
+    2 created_by "created_by" optional, 3 environment_id "environment_id" optional,
+    4 event_name "event_name" optional, 5 filters "filters" optional, 6 id "id" optional,
+    7 name "name" optional, 8 reset_usage "reset_usage" optional, 9 status "status" optional,
+    10 tenant_id "tenant_id" optional, 11 updated_at "updated_at" optional,
+    12 updated_by "updated_by" optional, }
 );
 impl Meter {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -51,11 +51,13 @@ impl Meter {
     }
 }
 crate::runtime::structs::setters!(
-    Meter { with_aggregation aggregation : plain Aggregation, with_created_at created_at
-    : plain chrono::DateTime < chrono::Utc >, with_created_by created_by : into String,
-    with_environment_id environment_id : into String, with_event_name event_name : into
-    String, with_filters filters : list Filter, with_id id : into String, with_name name
-    : into String, with_reset_usage reset_usage : plain ResetUsage, with_status status :
-    plain Status, with_tenant_id tenant_id : into String, with_updated_at updated_at :
-    plain chrono::DateTime < chrono::Utc >, with_updated_by updated_by : into String, }
+    Meter { with_aggregation aggregation: plain Aggregation,
+    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String, with_environment_id environment_id: into String,
+    with_event_name event_name: into String, with_filters filters: list Filter,
+    with_id id: into String, with_name name: into String,
+    with_reset_usage reset_usage: plain ResetUsage, with_status status: plain Status,
+    with_tenant_id tenant_id: into String,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

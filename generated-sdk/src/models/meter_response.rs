@@ -44,11 +44,11 @@ pub struct MeterResponse {
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    default MeterResponse { 0 aggregation "aggregation" optional, 1 created_at
-    "created_at" optional, 2 event_name "event_name" optional, 3 filters "filters"
-    optional, 4 id "id" optional, 5 name "name" optional, 6 reset_usage "reset_usage"
-    optional, 7 status "status" optional, 8 tenant_id "tenant_id" optional, 9 updated_at
-    "updated_at" optional, }
+    default MeterResponse { 0 aggregation "aggregation" optional,
+    1 created_at "created_at" optional, 2 event_name "event_name" optional,
+    3 filters "filters" optional, 4 id "id" optional, 5 name "name" optional,
+    6 reset_usage "reset_usage" optional, 7 status "status" optional,
+    8 tenant_id "tenant_id" optional, 9 updated_at "updated_at" optional, }
 );
 impl MeterResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -58,10 +58,11 @@ impl MeterResponse {
     }
 }
 crate::runtime::structs::setters!(
-    MeterResponse { with_aggregation aggregation : plain Aggregation, with_created_at
-    created_at : plain chrono::DateTime < chrono::Utc >, with_event_name event_name :
-    into String, with_filters filters : list Filter, with_id id : into String, with_name
-    name : into String, with_reset_usage reset_usage : plain ResetUsage, with_status
-    status : into String, with_tenant_id tenant_id : into String, with_updated_at
-    updated_at : plain chrono::DateTime < chrono::Utc >, }
+    MeterResponse { with_aggregation aggregation: plain Aggregation,
+    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_event_name event_name: into String, with_filters filters: list Filter,
+    with_id id: into String, with_name name: into String,
+    with_reset_usage reset_usage: plain ResetUsage, with_status status: into String,
+    with_tenant_id tenant_id: into String,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>, }
 );

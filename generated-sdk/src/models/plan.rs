@@ -36,12 +36,12 @@ pub struct Plan {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default Plan { 0 created_at "created_at" optional, 1 created_by "created_by"
-    optional, 2 description "description" optional, 3 display_order "display_order"
-    optional, 4 environment_id "environment_id" optional, 5 id "id" optional, 6
-    lookup_key "lookup_key" optional, 7 metadata "metadata" optional, 8 name "name"
-    optional, 9 status "status" optional, 10 tenant_id "tenant_id" optional, 11
-    updated_at "updated_at" optional, 12 updated_by "updated_by" optional, }
+    default Plan { 0 created_at "created_at" optional, 1 created_by "created_by" optional,
+    2 description "description" optional, 3 display_order "display_order" optional,
+    4 environment_id "environment_id" optional, 5 id "id" optional,
+    6 lookup_key "lookup_key" optional, 7 metadata "metadata" optional, 8 name "name" optional,
+    9 status "status" optional, 10 tenant_id "tenant_id" optional,
+    11 updated_at "updated_at" optional, 12 updated_by "updated_by" optional, }
 );
 impl Plan {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -51,12 +51,12 @@ impl Plan {
     }
 }
 crate::runtime::structs::setters!(
-    Plan { with_created_at created_at : plain chrono::DateTime < chrono::Utc >,
-    with_created_by created_by : into String, with_description description : into String,
-    with_display_order display_order : plain i64, with_environment_id environment_id :
-    into String, with_id id : into String, with_lookup_key lookup_key : into String,
-    with_metadata metadata : plain Metadata, with_name name : into String, with_status
-    status : plain Status, with_tenant_id tenant_id : into String, with_updated_at
-    updated_at : plain chrono::DateTime < chrono::Utc >, with_updated_by updated_by :
-    into String, }
+    Plan { with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String, with_description description: into String,
+    with_display_order display_order: plain i64, with_environment_id environment_id: into String,
+    with_id id: into String, with_lookup_key lookup_key: into String,
+    with_metadata metadata: plain Metadata, with_name name: into String,
+    with_status status: plain Status, with_tenant_id tenant_id: into String,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

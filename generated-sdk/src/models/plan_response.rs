@@ -42,14 +42,13 @@ pub struct PlanResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default PlanResponse { 0 created_at "created_at" optional, 1 created_by "created_by"
-    optional, 2 credit_grants "credit_grants" optional, 3 description "description"
-    optional, 4 display_order "display_order" optional, 5 entitlements "entitlements"
-    optional, 6 environment_id "environment_id" optional, 7 id "id" optional, 8
-    lookup_key "lookup_key" optional, 9 metadata "metadata" optional, 10 name "name"
-    optional, 11 prices "prices" optional, 12 status "status" optional, 13 tenant_id
-    "tenant_id" optional, 14 updated_at "updated_at" optional, 15 updated_by "updated_by"
-    optional, }
+    default PlanResponse { 0 created_at "created_at" optional, 1 created_by "created_by" optional,
+    2 credit_grants "credit_grants" optional, 3 description "description" optional,
+    4 display_order "display_order" optional, 5 entitlements "entitlements" optional,
+    6 environment_id "environment_id" optional, 7 id "id" optional,
+    8 lookup_key "lookup_key" optional, 9 metadata "metadata" optional, 10 name "name" optional,
+    11 prices "prices" optional, 12 status "status" optional, 13 tenant_id "tenant_id" optional,
+    14 updated_at "updated_at" optional, 15 updated_by "updated_by" optional, }
 );
 impl PlanResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -59,14 +58,15 @@ impl PlanResponse {
     }
 }
 crate::runtime::structs::setters!(
-    PlanResponse { with_created_at created_at : plain chrono::DateTime < chrono::Utc >,
-    with_created_by created_by : into String, with_credit_grants credit_grants : list
-    CreditGrantResponse, with_description description : into String, with_display_order
-    display_order : plain i64, with_entitlements entitlements : list EntitlementResponse,
-    with_environment_id environment_id : into String, with_id id : into String,
-    with_lookup_key lookup_key : into String, with_metadata metadata : plain Metadata,
-    with_name name : into String, with_prices prices : list PriceResponse, with_status
-    status : plain Status, with_tenant_id tenant_id : into String, with_updated_at
-    updated_at : plain chrono::DateTime < chrono::Utc >, with_updated_by updated_by :
-    into String, }
+    PlanResponse { with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String,
+    with_credit_grants credit_grants: list CreditGrantResponse,
+    with_description description: into String, with_display_order display_order: plain i64,
+    with_entitlements entitlements: list EntitlementResponse,
+    with_environment_id environment_id: into String, with_id id: into String,
+    with_lookup_key lookup_key: into String, with_metadata metadata: plain Metadata,
+    with_name name: into String, with_prices prices: list PriceResponse,
+    with_status status: plain Status, with_tenant_id tenant_id: into String,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

@@ -92,26 +92,28 @@ pub struct Price {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default Price { 0 amount "amount" optional, 1 billing_cadence "billing_cadence"
-    optional, 2 billing_model "billing_model" optional, 3 billing_period "billing_period"
-    optional, 4 billing_period_count "billing_period_count" optional, 5 conversion_rate
-    "conversion_rate" optional, 6 created_at "created_at" optional, 7 created_by
-    "created_by" optional, 8 currency "currency" optional, 9 description "description"
-    optional, 10 display_amount "display_amount" optional, 11 display_name "display_name"
-    optional, 12 display_price_unit_amount "display_price_unit_amount" optional, 13
-    end_date "end_date" optional, 14 entity_id "entity_id" optional, 15 entity_type
-    "entity_type" optional, 16 environment_id "environment_id" optional, 17 group_id
-    "group_id" optional, 18 id "id" optional, 19 invoice_cadence "invoice_cadence"
-    optional, 20 lookup_key "lookup_key" optional, 21 metadata "metadata" optional, 22
-    meter_id "meter_id" optional, 23 min_quantity "min_quantity" optional, 24
-    parent_price_id "parent_price_id" optional, 25 price_unit "price_unit" optional, 26
-    price_unit_amount "price_unit_amount" optional, 27 price_unit_id "price_unit_id"
-    optional, 28 price_unit_tiers "price_unit_tiers" optional, 29 price_unit_type
-    "price_unit_type" optional, 30 start_date "start_date" optional, 31 status "status"
-    optional, 32 tenant_id "tenant_id" optional, 33 tier_mode "tier_mode" optional, 34
-    tiers "tiers" optional, 35 transform_quantity "transform_quantity" optional, 36
-    trial_period "trial_period" optional, 37 type_ "type" optional, 38 updated_at
-    "updated_at" optional, 39 updated_by "updated_by" optional, }
+    default Price { 0 amount "amount" optional, 1 billing_cadence "billing_cadence" optional,
+    2 billing_model "billing_model" optional, 3 billing_period "billing_period" optional,
+    4 billing_period_count "billing_period_count" optional,
+    5 conversion_rate "conversion_rate" optional, 6 created_at "created_at" optional,
+    7 created_by "created_by" optional, 8 currency "currency" optional,
+    9 description "description" optional, 10 display_amount "display_amount" optional,
+    11 display_name "display_name" optional,
+    12 display_price_unit_amount "display_price_unit_amount" optional,
+    13 end_date "end_date" optional, 14 entity_id "entity_id" optional,
+    15 entity_type "entity_type" optional, 16 environment_id "environment_id" optional,
+    17 group_id "group_id" optional, 18 id "id" optional,
+    19 invoice_cadence "invoice_cadence" optional, 20 lookup_key "lookup_key" optional,
+    21 metadata "metadata" optional, 22 meter_id "meter_id" optional,
+    23 min_quantity "min_quantity" optional, 24 parent_price_id "parent_price_id" optional,
+    25 price_unit "price_unit" optional, 26 price_unit_amount "price_unit_amount" optional,
+    27 price_unit_id "price_unit_id" optional, 28 price_unit_tiers "price_unit_tiers" optional,
+    29 price_unit_type "price_unit_type" optional, 30 start_date "start_date" optional,
+    31 status "status" optional, 32 tenant_id "tenant_id" optional,
+    33 tier_mode "tier_mode" optional, 34 tiers "tiers" optional,
+    35 transform_quantity "transform_quantity" optional, 36 trial_period "trial_period" optional,
+    37 type_ "type" optional, 38 updated_at "updated_at" optional,
+    39 updated_by "updated_by" optional, }
 );
 impl Price {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -121,29 +123,33 @@ impl Price {
     }
 }
 crate::runtime::structs::setters!(
-    Price { with_amount amount : into String, with_billing_cadence billing_cadence :
-    plain BillingCadence, with_billing_model billing_model : plain BillingModel,
-    with_billing_period billing_period : plain BillingPeriod, with_billing_period_count
-    billing_period_count : plain i64, with_conversion_rate conversion_rate : plain f64,
-    with_created_at created_at : plain chrono::DateTime < chrono::Utc >, with_created_by
-    created_by : into String, with_currency currency : into String, with_description
-    description : into String, with_display_amount display_amount : into String,
-    with_display_name display_name : into String, with_display_price_unit_amount
-    display_price_unit_amount : into String, with_end_date end_date : plain
-    chrono::DateTime < chrono::Utc >, with_entity_id entity_id : into String,
-    with_entity_type entity_type : plain PriceEntityType, with_environment_id
-    environment_id : into String, with_group_id group_id : into String, with_id id : into
-    String, with_invoice_cadence invoice_cadence : plain InvoiceCadence, with_lookup_key
-    lookup_key : into String, with_metadata metadata : plain JsonbMetadata, with_meter_id
-    meter_id : into String, with_min_quantity min_quantity : into String,
-    with_parent_price_id parent_price_id : into String, with_price_unit price_unit : into
-    String, with_price_unit_amount price_unit_amount : plain f64, with_price_unit_id
-    price_unit_id : into String, with_price_unit_tiers price_unit_tiers : list PriceTier,
-    with_price_unit_type price_unit_type : plain PriceUnitType, with_start_date
-    start_date : plain chrono::DateTime < chrono::Utc >, with_status status : plain
-    Status, with_tenant_id tenant_id : into String, with_tier_mode tier_mode : plain
-    BillingTier, with_tiers tiers : list PriceTier, with_transform_quantity
-    transform_quantity : plain JsonbTransformQuantity, with_trial_period trial_period :
-    plain i64, with_type type_ : plain PriceType, with_updated_at updated_at : plain
-    chrono::DateTime < chrono::Utc >, with_updated_by updated_by : into String, }
+    Price { with_amount amount: into String,
+    with_billing_cadence billing_cadence: plain BillingCadence,
+    with_billing_model billing_model: plain BillingModel,
+    with_billing_period billing_period: plain BillingPeriod,
+    with_billing_period_count billing_period_count: plain i64,
+    with_conversion_rate conversion_rate: plain f64,
+    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String, with_currency currency: into String,
+    with_description description: into String, with_display_amount display_amount: into String,
+    with_display_name display_name: into String,
+    with_display_price_unit_amount display_price_unit_amount: into String,
+    with_end_date end_date: plain chrono::DateTime<chrono::Utc>,
+    with_entity_id entity_id: into String, with_entity_type entity_type: plain PriceEntityType,
+    with_environment_id environment_id: into String, with_group_id group_id: into String,
+    with_id id: into String, with_invoice_cadence invoice_cadence: plain InvoiceCadence,
+    with_lookup_key lookup_key: into String, with_metadata metadata: plain JsonbMetadata,
+    with_meter_id meter_id: into String, with_min_quantity min_quantity: into String,
+    with_parent_price_id parent_price_id: into String, with_price_unit price_unit: into String,
+    with_price_unit_amount price_unit_amount: plain f64,
+    with_price_unit_id price_unit_id: into String,
+    with_price_unit_tiers price_unit_tiers: list PriceTier,
+    with_price_unit_type price_unit_type: plain PriceUnitType,
+    with_start_date start_date: plain chrono::DateTime<chrono::Utc>,
+    with_status status: plain Status, with_tenant_id tenant_id: into String,
+    with_tier_mode tier_mode: plain BillingTier, with_tiers tiers: list PriceTier,
+    with_transform_quantity transform_quantity: plain JsonbTransformQuantity,
+    with_trial_period trial_period: plain i64, with_type type_: plain PriceType,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

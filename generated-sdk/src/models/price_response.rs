@@ -102,29 +102,30 @@ pub struct PriceResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default PriceResponse { 0 addon "addon" optional, 1 amount "amount" optional, 2
-    billing_cadence "billing_cadence" optional, 3 billing_model "billing_model" optional,
-    4 billing_period "billing_period" optional, 5 billing_period_count
-    "billing_period_count" optional, 6 conversion_rate "conversion_rate" optional, 7
-    created_at "created_at" optional, 8 created_by "created_by" optional, 9 currency
-    "currency" optional, 10 description "description" optional, 11 display_amount
-    "display_amount" optional, 12 display_name "display_name" optional, 13
-    display_price_unit_amount "display_price_unit_amount" optional, 14 end_date
-    "end_date" optional, 15 entity_id "entity_id" optional, 16 entity_type "entity_type"
-    optional, 17 environment_id "environment_id" optional, 18 group "group" optional, 19
-    group_id "group_id" optional, 20 id "id" optional, 21 invoice_cadence
-    "invoice_cadence" optional, 22 lookup_key "lookup_key" optional, 23 metadata
-    "metadata" optional, 24 meter "meter" optional, 25 meter_id "meter_id" optional, 26
-    min_quantity "min_quantity" optional, 27 parent_price_id "parent_price_id" optional,
-    28 plan "plan" optional, 29 price_unit "price_unit" optional, 30 price_unit_amount
-    "price_unit_amount" optional, 31 price_unit_id "price_unit_id" optional, 32
-    price_unit_tiers "price_unit_tiers" optional, 33 price_unit_type "price_unit_type"
-    optional, 34 pricing_unit "pricing_unit" optional, 35 start_date "start_date"
-    optional, 36 status "status" optional, 37 tenant_id "tenant_id" optional, 38
-    tier_mode "tier_mode" optional, 39 tiers "tiers" optional, 40 transform_quantity
-    "transform_quantity" optional, 41 trial_period "trial_period" optional, 42 type_
-    "type" optional, 43 updated_at "updated_at" optional, 44 updated_by "updated_by"
-    optional, }
+    default PriceResponse { 0 addon "addon" optional, 1 amount "amount" optional,
+    2 billing_cadence "billing_cadence" optional, 3 billing_model "billing_model" optional,
+    4 billing_period "billing_period" optional,
+    5 billing_period_count "billing_period_count" optional,
+    6 conversion_rate "conversion_rate" optional, 7 created_at "created_at" optional,
+    8 created_by "created_by" optional, 9 currency "currency" optional,
+    10 description "description" optional, 11 display_amount "display_amount" optional,
+    12 display_name "display_name" optional,
+    13 display_price_unit_amount "display_price_unit_amount" optional,
+    14 end_date "end_date" optional, 15 entity_id "entity_id" optional,
+    16 entity_type "entity_type" optional, 17 environment_id "environment_id" optional,
+    18 group "group" optional, 19 group_id "group_id" optional, 20 id "id" optional,
+    21 invoice_cadence "invoice_cadence" optional, 22 lookup_key "lookup_key" optional,
+    23 metadata "metadata" optional, 24 meter "meter" optional, 25 meter_id "meter_id" optional,
+    26 min_quantity "min_quantity" optional, 27 parent_price_id "parent_price_id" optional,
+    28 plan "plan" optional, 29 price_unit "price_unit" optional,
+    30 price_unit_amount "price_unit_amount" optional, 31 price_unit_id "price_unit_id" optional,
+    32 price_unit_tiers "price_unit_tiers" optional, 33 price_unit_type "price_unit_type" optional,
+    34 pricing_unit "pricing_unit" optional, 35 start_date "start_date" optional,
+    36 status "status" optional, 37 tenant_id "tenant_id" optional,
+    38 tier_mode "tier_mode" optional, 39 tiers "tiers" optional,
+    40 transform_quantity "transform_quantity" optional, 41 trial_period "trial_period" optional,
+    42 type_ "type" optional, 43 updated_at "updated_at" optional,
+    44 updated_by "updated_by" optional, }
 );
 impl PriceResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -134,32 +135,36 @@ impl PriceResponse {
     }
 }
 crate::runtime::structs::setters!(
-    PriceResponse { with_addon addon : plain AddonResponse, with_amount amount : into
-    String, with_billing_cadence billing_cadence : plain BillingCadence,
-    with_billing_model billing_model : plain BillingModel, with_billing_period
-    billing_period : plain BillingPeriod, with_billing_period_count billing_period_count
-    : plain i64, with_conversion_rate conversion_rate : plain f64, with_created_at
-    created_at : plain chrono::DateTime < chrono::Utc >, with_created_by created_by :
-    into String, with_currency currency : into String, with_description description :
-    into String, with_display_amount display_amount : into String, with_display_name
-    display_name : into String, with_display_price_unit_amount display_price_unit_amount
-    : into String, with_end_date end_date : plain chrono::DateTime < chrono::Utc >,
-    with_entity_id entity_id : into String, with_entity_type entity_type : plain
-    PriceEntityType, with_environment_id environment_id : into String, with_group group :
-    plain GroupResponse, with_group_id group_id : into String, with_id id : into String,
-    with_invoice_cadence invoice_cadence : plain InvoiceCadence, with_lookup_key
-    lookup_key : into String, with_metadata metadata : plain JsonbMetadata, with_meter
-    meter : plain MeterResponse, with_meter_id meter_id : into String, with_min_quantity
-    min_quantity : into String, with_parent_price_id parent_price_id : into String,
-    with_plan plan : plain PlanResponse, with_price_unit price_unit : into String,
-    with_price_unit_amount price_unit_amount : plain f64, with_price_unit_id
-    price_unit_id : into String, with_price_unit_tiers price_unit_tiers : list PriceTier,
-    with_price_unit_type price_unit_type : plain PriceUnitType, with_pricing_unit
-    pricing_unit : plain PriceUnitResponse, with_start_date start_date : plain
-    chrono::DateTime < chrono::Utc >, with_status status : plain Status, with_tenant_id
-    tenant_id : into String, with_tier_mode tier_mode : plain BillingTier, with_tiers
-    tiers : list PriceTier, with_transform_quantity transform_quantity : plain
-    JsonbTransformQuantity, with_trial_period trial_period : plain i64, with_type type_ :
-    plain PriceType, with_updated_at updated_at : plain chrono::DateTime < chrono::Utc >,
-    with_updated_by updated_by : into String, }
+    PriceResponse { with_addon addon: plain AddonResponse, with_amount amount: into String,
+    with_billing_cadence billing_cadence: plain BillingCadence,
+    with_billing_model billing_model: plain BillingModel,
+    with_billing_period billing_period: plain BillingPeriod,
+    with_billing_period_count billing_period_count: plain i64,
+    with_conversion_rate conversion_rate: plain f64,
+    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String, with_currency currency: into String,
+    with_description description: into String, with_display_amount display_amount: into String,
+    with_display_name display_name: into String,
+    with_display_price_unit_amount display_price_unit_amount: into String,
+    with_end_date end_date: plain chrono::DateTime<chrono::Utc>,
+    with_entity_id entity_id: into String, with_entity_type entity_type: plain PriceEntityType,
+    with_environment_id environment_id: into String, with_group group: plain GroupResponse,
+    with_group_id group_id: into String, with_id id: into String,
+    with_invoice_cadence invoice_cadence: plain InvoiceCadence,
+    with_lookup_key lookup_key: into String, with_metadata metadata: plain JsonbMetadata,
+    with_meter meter: plain MeterResponse, with_meter_id meter_id: into String,
+    with_min_quantity min_quantity: into String, with_parent_price_id parent_price_id: into String,
+    with_plan plan: plain PlanResponse, with_price_unit price_unit: into String,
+    with_price_unit_amount price_unit_amount: plain f64,
+    with_price_unit_id price_unit_id: into String,
+    with_price_unit_tiers price_unit_tiers: list PriceTier,
+    with_price_unit_type price_unit_type: plain PriceUnitType,
+    with_pricing_unit pricing_unit: plain PriceUnitResponse,
+    with_start_date start_date: plain chrono::DateTime<chrono::Utc>,
+    with_status status: plain Status, with_tenant_id tenant_id: into String,
+    with_tier_mode tier_mode: plain BillingTier, with_tiers tiers: list PriceTier,
+    with_transform_quantity transform_quantity: plain JsonbTransformQuantity,
+    with_trial_period trial_period: plain i64, with_type type_: plain PriceType,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

@@ -15,8 +15,8 @@ pub struct PriceTier {
     pub up_to: Option<i64>,
 }
 crate::runtime::structs::struct_serde!(
-    default PriceTier { 0 flat_amount "flat_amount" optional, 1 unit_amount "unit_amount"
-    optional, 2 up_to "up_to" optional, }
+    default PriceTier { 0 flat_amount "flat_amount" optional, 1 unit_amount "unit_amount" optional,
+    2 up_to "up_to" optional, }
 );
 impl PriceTier {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -26,6 +26,6 @@ impl PriceTier {
     }
 }
 crate::runtime::structs::setters!(
-    PriceTier { with_flat_amount flat_amount : into String, with_unit_amount unit_amount
-    : into String, with_up_to up_to : plain i64, }
+    PriceTier { with_flat_amount flat_amount: into String,
+    with_unit_amount unit_amount: into String, with_up_to up_to: plain i64, }
 );

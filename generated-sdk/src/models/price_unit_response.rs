@@ -38,12 +38,12 @@ pub struct PriceUnitResponse {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default PriceUnitResponse { 0 base_currency "base_currency" optional, 1 code "code"
-    optional, 2 conversion_rate "conversion_rate" optional, 3 created_at "created_at"
-    optional, 4 created_by "created_by" optional, 5 environment_id "environment_id"
-    optional, 6 id "id" optional, 7 metadata "metadata" optional, 8 name "name" optional,
-    9 status "status" optional, 10 symbol "symbol" optional, 11 tenant_id "tenant_id"
-    optional, 12 updated_at "updated_at" optional, 13 updated_by "updated_by" optional, }
+    default PriceUnitResponse { 0 base_currency "base_currency" optional, 1 code "code" optional,
+    2 conversion_rate "conversion_rate" optional, 3 created_at "created_at" optional,
+    4 created_by "created_by" optional, 5 environment_id "environment_id" optional,
+    6 id "id" optional, 7 metadata "metadata" optional, 8 name "name" optional,
+    9 status "status" optional, 10 symbol "symbol" optional, 11 tenant_id "tenant_id" optional,
+    12 updated_at "updated_at" optional, 13 updated_by "updated_by" optional, }
 );
 impl PriceUnitResponse {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -53,12 +53,13 @@ impl PriceUnitResponse {
     }
 }
 crate::runtime::structs::setters!(
-    PriceUnitResponse { with_base_currency base_currency : into String, with_code code :
-    into String, with_conversion_rate conversion_rate : into String, with_created_at
-    created_at : plain chrono::DateTime < chrono::Utc >, with_created_by created_by :
-    into String, with_environment_id environment_id : into String, with_id id : into
-    String, with_metadata metadata : plain Metadata, with_name name : into String,
-    with_status status : plain Status, with_symbol symbol : into String, with_tenant_id
-    tenant_id : into String, with_updated_at updated_at : plain chrono::DateTime <
-    chrono::Utc >, with_updated_by updated_by : into String, }
+    PriceUnitResponse { with_base_currency base_currency: into String, with_code code: into String,
+    with_conversion_rate conversion_rate: into String,
+    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String, with_environment_id environment_id: into String,
+    with_id id: into String, with_metadata metadata: plain Metadata, with_name name: into String,
+    with_status status: plain Status, with_symbol symbol: into String,
+    with_tenant_id tenant_id: into String,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

@@ -82,25 +82,27 @@ pub struct SubscriptionLineItem {
     pub updated_by: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default SubscriptionLineItem { 0 billing_period "billing_period" optional, 1
-    commitment_amount "commitment_amount" optional, 2 commitment_overage_factor
-    "commitment_overage_factor" optional, 3 commitment_quantity "commitment_quantity"
-    optional, 4 commitment_true_up_enabled "commitment_true_up_enabled" optional, 5
-    commitment_type "commitment_type" optional, 6 commitment_windowed
-    "commitment_windowed" optional, 7 created_at "created_at" optional, 8 created_by
-    "created_by" optional, 9 currency "currency" optional, 10 customer_id "customer_id"
-    optional, 11 display_name "display_name" optional, 12 end_date "end_date" optional,
-    13 entity_id "entity_id" optional, 14 entity_type "entity_type" optional, 15
-    environment_id "environment_id" optional, 16 id "id" optional, 17 invoice_cadence
-    "invoice_cadence" optional, 18 metadata "metadata" optional, 19 meter_display_name
-    "meter_display_name" optional, 20 meter_id "meter_id" optional, 21 plan_display_name
-    "plan_display_name" optional, 22 price "price" optional, 23 price_id "price_id"
-    optional, 24 price_type "price_type" optional, 25 price_unit "price_unit" optional,
-    26 price_unit_id "price_unit_id" optional, 27 quantity "quantity" optional, 28
-    start_date "start_date" optional, 29 status "status" optional, 30 subscription_id
-    "subscription_id" optional, 31 subscription_phase_id "subscription_phase_id"
-    optional, 32 tenant_id "tenant_id" optional, 33 trial_period "trial_period" optional,
-    34 updated_at "updated_at" optional, 35 updated_by "updated_by" optional, }
+    default SubscriptionLineItem { 0 billing_period "billing_period" optional,
+    1 commitment_amount "commitment_amount" optional,
+    2 commitment_overage_factor "commitment_overage_factor" optional,
+    3 commitment_quantity "commitment_quantity" optional,
+    4 commitment_true_up_enabled "commitment_true_up_enabled" optional,
+    5 commitment_type "commitment_type" optional,
+    6 commitment_windowed "commitment_windowed" optional, 7 created_at "created_at" optional,
+    8 created_by "created_by" optional, 9 currency "currency" optional,
+    10 customer_id "customer_id" optional, 11 display_name "display_name" optional,
+    12 end_date "end_date" optional, 13 entity_id "entity_id" optional,
+    14 entity_type "entity_type" optional, 15 environment_id "environment_id" optional,
+    16 id "id" optional, 17 invoice_cadence "invoice_cadence" optional,
+    18 metadata "metadata" optional, 19 meter_display_name "meter_display_name" optional,
+    20 meter_id "meter_id" optional, 21 plan_display_name "plan_display_name" optional,
+    22 price "price" optional, 23 price_id "price_id" optional, 24 price_type "price_type" optional,
+    25 price_unit "price_unit" optional, 26 price_unit_id "price_unit_id" optional,
+    27 quantity "quantity" optional, 28 start_date "start_date" optional,
+    29 status "status" optional, 30 subscription_id "subscription_id" optional,
+    31 subscription_phase_id "subscription_phase_id" optional, 32 tenant_id "tenant_id" optional,
+    33 trial_period "trial_period" optional, 34 updated_at "updated_at" optional,
+    35 updated_by "updated_by" optional, }
 );
 impl SubscriptionLineItem {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -110,27 +112,30 @@ impl SubscriptionLineItem {
     }
 }
 crate::runtime::structs::setters!(
-    SubscriptionLineItem { with_billing_period billing_period : plain BillingPeriod,
-    with_commitment_amount commitment_amount : plain f64, with_commitment_overage_factor
-    commitment_overage_factor : plain f64, with_commitment_quantity commitment_quantity :
-    plain f64, with_commitment_true_up_enabled commitment_true_up_enabled : plain bool,
-    with_commitment_type commitment_type : plain CommitmentType, with_commitment_windowed
-    commitment_windowed : plain bool, with_created_at created_at : plain chrono::DateTime
-    < chrono::Utc >, with_created_by created_by : into String, with_currency currency :
-    into String, with_customer_id customer_id : into String, with_display_name
-    display_name : into String, with_end_date end_date : plain chrono::DateTime <
-    chrono::Utc >, with_entity_id entity_id : into String, with_entity_type entity_type :
-    plain SubscriptionLineItemEntityType, with_environment_id environment_id : into
-    String, with_id id : into String, with_invoice_cadence invoice_cadence : plain
-    InvoiceCadence, with_metadata metadata : map String, with_meter_display_name
-    meter_display_name : into String, with_meter_id meter_id : into String,
-    with_plan_display_name plan_display_name : into String, with_price price : plain
-    Price, with_price_id price_id : into String, with_price_type price_type : plain
-    PriceType, with_price_unit price_unit : into String, with_price_unit_id price_unit_id
-    : into String, with_quantity quantity : into String, with_start_date start_date :
-    plain chrono::DateTime < chrono::Utc >, with_status status : plain Status,
-    with_subscription_id subscription_id : into String, with_subscription_phase_id
-    subscription_phase_id : into String, with_tenant_id tenant_id : into String,
-    with_trial_period trial_period : plain i64, with_updated_at updated_at : plain
-    chrono::DateTime < chrono::Utc >, with_updated_by updated_by : into String, }
+    SubscriptionLineItem { with_billing_period billing_period: plain BillingPeriod,
+    with_commitment_amount commitment_amount: plain f64,
+    with_commitment_overage_factor commitment_overage_factor: plain f64,
+    with_commitment_quantity commitment_quantity: plain f64,
+    with_commitment_true_up_enabled commitment_true_up_enabled: plain bool,
+    with_commitment_type commitment_type: plain CommitmentType,
+    with_commitment_windowed commitment_windowed: plain bool,
+    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_by created_by: into String, with_currency currency: into String,
+    with_customer_id customer_id: into String, with_display_name display_name: into String,
+    with_end_date end_date: plain chrono::DateTime<chrono::Utc>,
+    with_entity_id entity_id: into String,
+    with_entity_type entity_type: plain SubscriptionLineItemEntityType,
+    with_environment_id environment_id: into String, with_id id: into String,
+    with_invoice_cadence invoice_cadence: plain InvoiceCadence, with_metadata metadata: map String,
+    with_meter_display_name meter_display_name: into String, with_meter_id meter_id: into String,
+    with_plan_display_name plan_display_name: into String, with_price price: plain Price,
+    with_price_id price_id: into String, with_price_type price_type: plain PriceType,
+    with_price_unit price_unit: into String, with_price_unit_id price_unit_id: into String,
+    with_quantity quantity: into String,
+    with_start_date start_date: plain chrono::DateTime<chrono::Utc>,
+    with_status status: plain Status, with_subscription_id subscription_id: into String,
+    with_subscription_phase_id subscription_phase_id: into String,
+    with_tenant_id tenant_id: into String, with_trial_period trial_period: plain i64,
+    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_by updated_by: into String, }
 );

@@ -66,19 +66,19 @@ pub struct UsageAnalyticItem {
     pub window_size: Option<WindowSize>,
 }
 crate::runtime::structs::struct_serde!(
-    default UsageAnalyticItem { 0 add_on_id "add_on_id" optional, 1 addon "addon"
-    optional, 2 aggregation_type "aggregation_type" optional, 3 commitment_info
-    "commitment_info" optional, 4 currency "currency" optional, 5 event_count
-    "event_count" optional, 6 event_name "event_name" optional, 7 feature "feature"
-    optional, 8 feature_id "feature_id" optional, 9 meter "meter" optional, 10 meter_id
-    "meter_id" optional, 11 name "name" optional, 12 plan "plan" optional, 13 plan_id
-    "plan_id" optional, 14 points "points" optional, 15 price "price" optional, 16
-    price_id "price_id" optional, 17 properties "properties" optional, 18 source "source"
-    optional, 19 sources "sources" optional, 20 sub_line_item_id "sub_line_item_id"
-    optional, 21 subscription_id "subscription_id" optional, 22 subscription_line_item
-    "subscription_line_item" optional, 23 total_cost "total_cost" optional, 24
-    total_usage "total_usage" optional, 25 unit "unit" optional, 26 unit_plural
-    "unit_plural" optional, 27 window_size "window_size" optional, }
+    default UsageAnalyticItem { 0 add_on_id "add_on_id" optional, 1 addon "addon" optional,
+    2 aggregation_type "aggregation_type" optional, 3 commitment_info "commitment_info" optional,
+    4 currency "currency" optional, 5 event_count "event_count" optional,
+    6 event_name "event_name" optional, 7 feature "feature" optional,
+    8 feature_id "feature_id" optional, 9 meter "meter" optional, 10 meter_id "meter_id" optional,
+    11 name "name" optional, 12 plan "plan" optional, 13 plan_id "plan_id" optional,
+    14 points "points" optional, 15 price "price" optional, 16 price_id "price_id" optional,
+    17 properties "properties" optional, 18 source "source" optional, 19 sources "sources" optional,
+    20 sub_line_item_id "sub_line_item_id" optional, 21 subscription_id "subscription_id" optional,
+    22 subscription_line_item "subscription_line_item" optional,
+    23 total_cost "total_cost" optional, 24 total_usage "total_usage" optional,
+    25 unit "unit" optional, 26 unit_plural "unit_plural" optional,
+    27 window_size "window_size" optional, }
 );
 impl UsageAnalyticItem {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -88,20 +88,20 @@ impl UsageAnalyticItem {
     }
 }
 crate::runtime::structs::setters!(
-    UsageAnalyticItem { with_add_on_id add_on_id : into String, with_addon addon : plain
-    Addon, with_aggregation_type aggregation_type : plain AggregationType,
-    with_commitment_info commitment_info : plain CommitmentInfo, with_currency currency :
-    into String, with_event_count event_count : plain i64, with_event_name event_name :
-    into String, with_feature feature : plain Feature, with_feature_id feature_id : into
-    String, with_meter meter : plain Meter, with_meter_id meter_id : into String,
-    with_name name : into String, with_plan plan : plain Plan, with_plan_id plan_id :
-    into String, with_points points : list UsageAnalyticPoint, with_price price : plain
-    PriceResponse, with_price_id price_id : into String, with_properties properties : map
-    String, with_source source : into String, with_sources sources : strings String,
-    with_sub_line_item_id sub_line_item_id : into String, with_subscription_id
-    subscription_id : into String, with_subscription_line_item subscription_line_item :
-    plain SubscriptionLineItem, with_total_cost total_cost : into String,
-    with_total_usage total_usage : into String, with_unit unit : into String,
-    with_unit_plural unit_plural : into String, with_window_size window_size : plain
-    WindowSize, }
+    UsageAnalyticItem { with_add_on_id add_on_id: into String, with_addon addon: plain Addon,
+    with_aggregation_type aggregation_type: plain AggregationType,
+    with_commitment_info commitment_info: plain CommitmentInfo, with_currency currency: into String,
+    with_event_count event_count: plain i64, with_event_name event_name: into String,
+    with_feature feature: plain Feature, with_feature_id feature_id: into String,
+    with_meter meter: plain Meter, with_meter_id meter_id: into String, with_name name: into String,
+    with_plan plan: plain Plan, with_plan_id plan_id: into String,
+    with_points points: list UsageAnalyticPoint, with_price price: plain PriceResponse,
+    with_price_id price_id: into String, with_properties properties: map String,
+    with_source source: into String, with_sources sources: strings String,
+    with_sub_line_item_id sub_line_item_id: into String,
+    with_subscription_id subscription_id: into String,
+    with_subscription_line_item subscription_line_item: plain SubscriptionLineItem,
+    with_total_cost total_cost: into String, with_total_usage total_usage: into String,
+    with_unit unit: into String, with_unit_plural unit_plural: into String,
+    with_window_size window_size: plain WindowSize, }
 );

@@ -23,11 +23,11 @@ pub struct UsageAnalyticPoint {
     pub usage: Option<String>,
 }
 crate::runtime::structs::struct_serde!(
-    default UsageAnalyticPoint { 0 computed_commitment_utilized_amount
-    "computed_commitment_utilized_amount" optional, 1 computed_overage_amount
-    "computed_overage_amount" optional, 2 computed_true_up_amount
-    "computed_true_up_amount" optional, 3 cost "cost" optional, 4 event_count
-    "event_count" optional, 5 timestamp "timestamp" optional, 6 usage "usage" optional, }
+    default UsageAnalyticPoint { 0 computed_commitment_utilized_amount "computed_commitment_utilized_amount" optional,
+    1 computed_overage_amount "computed_overage_amount" optional,
+    2 computed_true_up_amount "computed_true_up_amount" optional, 3 cost "cost" optional,
+    4 event_count "event_count" optional, 5 timestamp "timestamp" optional,
+    6 usage "usage" optional, }
 );
 impl UsageAnalyticPoint {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -37,10 +37,9 @@ impl UsageAnalyticPoint {
     }
 }
 crate::runtime::structs::setters!(
-    UsageAnalyticPoint { with_computed_commitment_utilized_amount
-    computed_commitment_utilized_amount : into String, with_computed_overage_amount
-    computed_overage_amount : into String, with_computed_true_up_amount
-    computed_true_up_amount : into String, with_cost cost : into String, with_event_count
-    event_count : plain i64, with_timestamp timestamp : plain chrono::DateTime <
-    chrono::Utc >, with_usage usage : into String, }
+    UsageAnalyticPoint { with_computed_commitment_utilized_amount computed_commitment_utilized_amount: into String,
+    with_computed_overage_amount computed_overage_amount: into String,
+    with_computed_true_up_amount computed_true_up_amount: into String, with_cost cost: into String,
+    with_event_count event_count: plain i64,
+    with_timestamp timestamp: plain chrono::DateTime<chrono::Utc>, with_usage usage: into String, }
 );

@@ -13,8 +13,7 @@ pub struct UsageResult {
     pub window_size: Option<chrono::DateTime<chrono::Utc>>,
 }
 crate::runtime::structs::struct_serde!(
-    default UsageResult { 0 value "value" optional, 1 window_size "window_size" optional,
-    }
+    default UsageResult { 0 value "value" optional, 1 window_size "window_size" optional, }
 );
 impl UsageResult {
     /// Creates an empty value; set fields with the `with_*` methods.
@@ -24,6 +23,6 @@ impl UsageResult {
     }
 }
 crate::runtime::structs::setters!(
-    UsageResult { with_value value : plain f64, with_window_size window_size : plain
-    chrono::DateTime < chrono::Utc >, }
+    UsageResult { with_value value: plain f64,
+    with_window_size window_size: plain chrono::DateTime<chrono::Utc>, }
 );

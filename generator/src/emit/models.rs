@@ -12,7 +12,7 @@ use crate::ir::*;
 pub(crate) fn emit_types(api: &Api, header: &Header, types: &[TypeDef]) -> Result<FileSet, String> {
     let mut files = FileSet::new();
     for def in types {
-        files.insert(format!("src/models/{}.rs", def.module), rust_file(header, type_def(api, def))?);
+        files.insert(format!("src/models/{}.rs", def.module), reflow_lists(&rust_file(header, type_def(api, def))?));
     }
     Ok(files)
 }
@@ -632,5 +632,146 @@ fn union_def(def: &TypeDef, variants: &[UnionVariant]) -> TokenStream {
         pub enum #name {
             #(#vars)*
         }
+    }
+}
+
+/// Where prettyplease wraps the field list of a `struct_serde!` or `setters!` call (the runtime's
+/// macros) it breaks anywhere, an entry across two lines, and spaces types out
+/// (`DateTime < Utc >`). This lays such a call out again, broken only between entries (a few
+/// more lines), types written as in Rust.
+fn reflow_lists(text: &str) -> String {
+    const WIDTH: usize = 100;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let opens = line.starts_with("crate::runtime::structs::") && line.ends_with("!(");
+        let end = opens.then(|| lines[i + 1..].iter().position(|l| *l == ");")).flatten();
+        let Some(end) = end else {
+            out.push_str(line);
+            out.push('\n');
+            i += 1;
+            continue;
+        };
+        let body = lines[i + 1..i + 1 + end].iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+        let body = tidy_types(&body);
+        let (Some(open), Some(close)) = (body.find('{'), body.rfind('}')) else {
+            // Not a field list: left as it was.
+            for l in &lines[i..=i + 1 + end] {
+                out.push_str(l);
+                out.push('\n');
+            }
+            i += end + 2;
+            continue;
+        };
+        // Entries end at the commas outside a type's `<..>`.
+        let mut entries = Vec::new();
+        let (mut depth, mut start) = (0usize, open + 1);
+        let mut in_string = false;
+        let mut escaped = false;
+        for (at, c) in body[open + 1..close].char_indices() {
+            let at = at + open + 1;
+            if in_string {
+                (escaped, in_string) = (c == '\\' && !escaped, escaped || c != '"');
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '<' => depth += 1,
+                '>' => depth = depth.saturating_sub(1),
+                ',' if depth == 0 => {
+                    entries.push(body[start..=at].trim().to_owned());
+                    start = at + 1;
+                }
+                _ => {}
+            }
+        }
+        let last = body[start..close].trim();
+        if !last.is_empty() {
+            entries.push(format!("{last},"));
+        }
+        out.push_str(line);
+        out.push('\n');
+        let mut current = format!("    {}", &body[..=open]);
+        for entry in entries {
+            if current.len() + 1 + entry.len() > WIDTH && current.trim_end().ends_with(',') {
+                out.push_str(&current);
+                out.push('\n');
+                current = format!("    {entry}");
+            } else {
+                current.push(' ');
+                current.push_str(&entry);
+            }
+        }
+        let tail = &body[close..];
+        if current.len() + 1 + tail.len() > WIDTH {
+            out.push_str(&current);
+            out.push_str("\n    ");
+            out.push_str(tail);
+        } else {
+            current.push(' ');
+            current.push_str(tail);
+            out.push_str(&current);
+        }
+        out.push_str("\n);\n");
+        i += end + 2;
+    }
+    out
+}
+
+/// `text` with the spacing prettyplease gives types in a macro's tokens taken out
+/// (`a : T` → `a: T`, `A < B >` → `A<B>`), string literals (wire names) untouched.
+fn tidy_types(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(quote) = rest.find('"') {
+        out.push_str(&tidy_code(&rest[..quote]));
+        // The literal, through its closing quote (a `\"` inside does not close it).
+        let mut end = quote + 1;
+        let mut escaped = false;
+        for (at, c) in rest[quote + 1..].char_indices() {
+            end = quote + 1 + at + c.len_utf8();
+            if c == '"' && !escaped {
+                break;
+            }
+            escaped = c == '\\' && !escaped;
+        }
+        out.push_str(&rest[quote..end]);
+        rest = &rest[end..];
+    }
+    out.push_str(&tidy_code(rest));
+    out
+}
+
+fn tidy_code(code: &str) -> String {
+    code.replace(" : ", ": ").replace(" < ", "<").replace("< ", "<").replace(" >", ">")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reflow_lists;
+
+    #[test]
+    fn wire_names_are_left_as_they_are() {
+        let text = "crate::runtime::structs::struct_serde!(\n    Odd { 0 a \"a : b\" optional, 1 b \"x, y\" optional, 2 c \"<q \\\" >\" optional, 3 d\n    \"d\" required, }\n);\n";
+        let out = reflow_lists(text);
+        assert_eq!(
+            out,
+            "crate::runtime::structs::struct_serde!(\n    Odd { 0 a \"a : b\" optional, 1 b \"x, y\" optional, 2 c \"<q \\\" >\" optional, 3 d \"d\" required, }\n);\n"
+        );
+    }
+
+    #[test]
+    fn a_wrapped_list_breaks_between_entries_only() {
+        let text = "use super::*;\ncrate::runtime::structs::setters!(\n    Price { with_amount amount : into String, with_at at :\n    plain chrono::DateTime < chrono::Utc >, with_map map : map std::collections::BTreeMap < String,\n    i64 >, }\n);\nimpl X {}\n";
+        let out = reflow_lists(text);
+        assert_eq!(
+            out,
+            "use super::*;\ncrate::runtime::structs::setters!(\n    Price { with_amount amount: into String, with_at at: plain chrono::DateTime<chrono::Utc>,\n    with_map map: map std::collections::BTreeMap<String, i64>, }\n);\nimpl X {}\n"
+        );
+        // Short calls on one line and other code are left alone.
+        let one = "crate::runtime::structs::struct_serde!(Query { 0 from \"from\" optional, });\nfn f() {}\n";
+        assert_eq!(reflow_lists(one), one);
     }
 }
