@@ -668,24 +668,23 @@ fn reflow_lists(text: &str) -> String {
         // Entries end at the commas outside a type's `<..>`.
         let mut entries = Vec::new();
         let (mut depth, mut start) = (0usize, open + 1);
-        let mut in_string = false;
-        let mut escaped = false;
-        for (at, c) in body[open + 1..close].char_indices() {
-            let at = at + open + 1;
-            if in_string {
-                (escaped, in_string) = (c == '\\' && !escaped, escaped || c != '"');
-                continue;
-            }
-            match c {
-                '"' => in_string = true,
-                '<' => depth += 1,
-                '>' => depth = depth.saturating_sub(1),
-                ',' if depth == 0 => {
+        let bytes = body.as_bytes();
+        let mut at = open + 1;
+        while at < close {
+            match bytes[at] {
+                b'"' => {
+                    at = literal_end(&body, at);
+                    continue;
+                }
+                b'<' => depth += 1,
+                b'>' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => {
                     entries.push(body[start..=at].trim().to_owned());
                     start = at + 1;
                 }
                 _ => {}
             }
+            at += 1;
         }
         let last = body[start..close].trim();
         if !last.is_empty() {
@@ -717,7 +716,14 @@ fn reflow_lists(text: &str) -> String {
         out.push_str("\n);\n");
         i += end + 2;
     }
+    debug_assert_eq!(tokens(&out), tokens(text), "the layout of the macro lists changed their tokens");
     out
+}
+
+/// The tokens of Rust text, spacing aside (for the check above).
+#[cfg(debug_assertions)]
+fn tokens(text: &str) -> Option<String> {
+    text.parse::<TokenStream>().ok().map(|t| t.to_string())
 }
 
 /// `text` with the spacing prettyplease gives types in a macro's tokens taken out
@@ -727,16 +733,7 @@ fn tidy_types(text: &str) -> String {
     let mut rest = text;
     while let Some(quote) = rest.find('"') {
         out.push_str(&tidy_code(&rest[..quote]));
-        // The literal, through its closing quote (a `\"` inside does not close it).
-        let mut end = quote + 1;
-        let mut escaped = false;
-        for (at, c) in rest[quote + 1..].char_indices() {
-            end = quote + 1 + at + c.len_utf8();
-            if c == '"' && !escaped {
-                break;
-            }
-            escaped = c == '\\' && !escaped;
-        }
+        let end = literal_end(rest, quote);
         out.push_str(&rest[quote..end]);
         rest = &rest[end..];
     }
@@ -744,13 +741,52 @@ fn tidy_types(text: &str) -> String {
     out
 }
 
+/// Where the string literal opening at `text[quote]` ends (after its closing quote; a `\"`
+/// inside does not close it), or the end of `text`.
+fn literal_end(text: &str, quote: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = quote + 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            b'"' => return at + 1,
+            _ => at += 1,
+        }
+    }
+    bytes.len()
+}
+
 fn tidy_code(code: &str) -> String {
-    code.replace(" : ", ": ").replace(" < ", "<").replace("< ", "<").replace(" >", ">")
+    let code = code.replace(" : ", ": ");
+    let chars: Vec<char> = code.chars().collect();
+    let mut out = String::with_capacity(code.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = if i > 0 { chars[i - 1] } else { ' ' };
+        let next = chars.get(i + 1).copied().unwrap_or(' ');
+        // A space beside an angle bracket goes, unless two brackets would become one token
+        // (`> >` is two tokens, `>>` one).
+        let angle = matches!(next, '<' | '>') || prev == '<';
+        let joins = matches!(prev, '<' | '>' | '-' | '=') && matches!(next, '<' | '>');
+        if c == ' ' && angle && !joins {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::reflow_lists;
+
+    #[test]
+    fn closing_brackets_stay_two_tokens() {
+        let text = "crate::runtime::structs::setters!(\n    T { with_m m : map std::collections::BTreeMap < String, std::collections::BTreeMap < String,\n    i64 > >, }\n);\n";
+        assert_eq!(
+            reflow_lists(text),
+            "crate::runtime::structs::setters!(\n    T { with_m m: map std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64> >,\n    }\n);\n"
+        );
+    }
 
     #[test]
     fn wire_names_are_left_as_they_are() {
