@@ -720,8 +720,7 @@ fn reflow_lists(text: &str) -> String {
     out
 }
 
-/// The tokens of Rust text, spacing aside (for the check above).
-#[cfg(debug_assertions)]
+/// The tokens of Rust text, spacing aside (for the check above, which release builds skip).
 fn tokens(text: &str) -> Option<String> {
     text.parse::<TokenStream>().ok().map(|t| t.to_string())
 }
