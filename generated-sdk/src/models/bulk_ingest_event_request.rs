@@ -13,9 +13,7 @@ pub struct BulkIngestEventRequest {
     /// Constraints: 1 to 1000 items.
     pub events: Vec<IngestEventRequest>,
 }
-crate::runtime::structs::struct_serde!(
-    BulkIngestEventRequest { 0 events "events" required, }
-);
+crate::runtime::structs::struct_serde!(BulkIngestEventRequest { 0 events "events" required, });
 impl BulkIngestEventRequest {
     /// Creates a value from the required fields (`events`); set the others with the `with_*` methods.
     #[must_use]

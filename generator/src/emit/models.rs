@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::render::{doc, ident, json_code, prose, rust_file, Header};
+use super::render::{doc, doc_text, ident, json_code, prose, rust_file, rust_items, Header};
 use super::types::{self, Models};
 use crate::fileset::FileSet;
 use crate::ir::*;
@@ -12,7 +12,7 @@ use crate::ir::*;
 pub(crate) fn emit_types(api: &Api, header: &Header, types: &[TypeDef]) -> Result<FileSet, String> {
     let mut files = FileSet::new();
     for def in types {
-        files.insert(format!("src/models/{}.rs", def.module), reflow_lists(&rust_file(header, type_def(api, def))?));
+        files.insert(format!("src/models/{}.rs", def.module), type_file(api, header, def)?);
     }
     Ok(files)
 }
@@ -44,6 +44,10 @@ pub(crate) fn api_name(title: &str) -> String {
 }
 
 fn type_doc(def: &TypeDef) -> TokenStream {
+    doc(&type_doc_text(def))
+}
+
+fn type_doc_text(def: &TypeDef) -> String {
     let mut text = String::new();
     if let Some(d) = &def.description {
         text.push_str(&prose(d));
@@ -52,7 +56,7 @@ fn type_doc(def: &TypeDef) -> TokenStream {
         text.push_str(&format!("The `{}` type.\n\n", def.name));
     }
     text.push_str(&format!("Generated from the {}.", def.origin));
-    doc(&text)
+    text
 }
 
 fn uses_other_types(def: &TypeDef) -> bool {
@@ -68,7 +72,9 @@ fn uses_other_types(def: &TypeDef) -> bool {
     }
 }
 
-fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
+/// The file of one type. A struct's is written as text (see [`struct_file`]); the others are
+/// built as tokens and printed by prettyplease.
+fn type_file(api: &Api, header: &Header, def: &TypeDef) -> Result<String, String> {
     let imports = if uses_other_types(def) {
         quote!(
             use super::*;
@@ -77,7 +83,7 @@ fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
         quote!()
     };
     let body = match &def.kind {
-        TypeKind::Struct { fields, additional } => struct_def(api, def, fields, additional.as_ref()),
+        TypeKind::Struct { fields, additional } => return struct_file(api, header, def, fields, additional.as_ref()),
         TypeKind::StringEnum { variants } => string_enum(def, variants),
         TypeKind::IntEnum { variants } => int_enum(def, variants),
         TypeKind::Union { variants, tagging: UnionTagging::Internal(property) } => {
@@ -97,10 +103,10 @@ fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
             quote! { #d pub type #name = #t; }
         }
     };
-    quote! { #imports #body }
+    rust_file(header, quote! { #imports #body })
 }
 
-fn field_doc(f: &Field) -> TokenStream {
+fn field_doc(f: &Field) -> String {
     let mut parts = Vec::new();
     match &f.description {
         Some(d) => parts.push(prose(d)),
@@ -130,7 +136,7 @@ fn field_doc(f: &Field) -> TokenStream {
         facts.push("Write-only: never returned by the server.".to_owned());
     }
     parts.extend(facts);
-    doc(&parts.join("\n\n"))
+    parts.join("\n\n")
 }
 
 /// A setter argument: its generic parameters, its type, and the expression that turns it
@@ -177,48 +183,88 @@ fn generics(g: &[TokenStream]) -> TokenStream {
     }
 }
 
-/// The `setters!` entry of an `Option` field (`with_x x: into String`), or `None` for a type the
+/// The `setters!` entry of an `Option` field (`with_x x: into String,`), or `None` for a type the
 /// macro's kinds do not cover, whose setter is written out.
-fn setter_entry(f: &Field) -> Option<TokenStream> {
-    let id = ident(&f.rust_name);
-    let setter = ident(&super::render::setter_name(&f.rust_name));
-    let bare = |t: &TypeRef| types::tokens(t, Models::Bare);
+fn setter_entry(f: &Field) -> Option<String> {
+    let bare = |t: &TypeRef| types::text(t, Models::Bare);
     let (kind, t) = match &f.ty {
-        TypeRef::String => (quote!(into), quote!(String)),
+        TypeRef::String => ("into", "String".to_owned()),
         TypeRef::Box(inner) if !matches!(**inner, TypeRef::String | TypeRef::Vec(_) | TypeRef::Map(_)) => {
-            (quote!(boxed), bare(inner))
+            ("boxed", bare(inner))
         }
         TypeRef::Box(_) => return None,
-        TypeRef::Vec(inner) if **inner == TypeRef::String => (quote!(strings), quote!(String)),
-        TypeRef::Vec(inner) => (quote!(list), bare(inner)),
-        TypeRef::Map(inner) => (quote!(map), bare(inner)),
-        other => (quote!(plain), bare(other)),
+        TypeRef::Vec(inner) if **inner == TypeRef::String => ("strings", "String".to_owned()),
+        TypeRef::Vec(inner) => ("list", bare(inner)),
+        TypeRef::Map(inner) => ("map", bare(inner)),
+        other => ("plain", bare(other)),
     };
-    Some(quote!(#setter #id: #kind #t,))
+    let setter = ident(&super::render::setter_name(&f.rust_name));
+    Some(format!("{setter} {}: {kind} {t},", ident(&f.rust_name)))
 }
 
-fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&TypeRef>) -> TokenStream {
+/// The file of a struct. What is plain data (the docs, the struct with its fields, the lists of
+/// the runtime's `struct_serde!` and `setters!`) is written as text; only the `impl` blocks,
+/// which hold expressions, are built as tokens and printed by prettyplease. Most of a model file
+/// is field docs, which so never go through a parser.
+fn struct_file(
+    api: &Api,
+    header: &Header,
+    def: &TypeDef,
+    fields: &[Field],
+    additional: Option<&TypeRef>,
+) -> Result<String, String> {
+    let mut out = header.rust();
+    out.push('\n');
+    if uses_other_types(def) {
+        out.push_str("use super::*;\n");
+    }
     let name = ident(&def.name);
-    let d = type_doc(def);
     let plain: Vec<&Field> = fields.iter().filter(|f| f.is_plain()).collect();
-    let derive_default = if plain.is_empty() { quote!(, Default) } else { quote!() };
-    // `Serialize` and `Deserialize` come from `struct_serde!` (below), which reads the wire
-    // names and how each field is present from its list.
-    let field_tokens = fields.iter().map(|f| {
-        let fd = field_doc(f);
-        let id = ident(&f.rust_name);
-        let t = types::tokens(&f.full_type(), Models::Bare);
-        let deprecated = f.deprecated.then(|| quote!(#[deprecated = "deprecated in the API spec"]));
-        quote! { #fd #deprecated pub #id: #t, }
-    });
-    let additional_field = additional.map(|a| {
-        let t = types::tokens(a, Models::Bare);
-        quote! {
-            /// Properties not declared by the schema, kept as they came.
-            pub additional_properties: std::collections::BTreeMap<String, #t>,
+
+    // The struct. `Serialize` and `Deserialize` come from `struct_serde!` (below), which reads
+    // the wire names and how each field is present from its list.
+    doc_text(&mut out, "", &type_doc_text(def));
+    let default = if plain.is_empty() { ", Default" } else { "" };
+    out.push_str(&format!("#[derive(Debug, Clone, PartialEq{default})]\n#[non_exhaustive]\npub struct {name} {{"));
+    if fields.is_empty() && additional.is_none() {
+        out.push_str("}\n");
+    } else {
+        out.push('\n');
+        for f in fields {
+            doc_text(&mut out, "    ", &field_doc(f));
+            if f.deprecated {
+                out.push_str("    #[deprecated = \"deprecated in the API spec\"]\n");
+            }
+            out.push_str(&format!("    pub {}: {},\n", ident(&f.rust_name), types::text(&f.full_type(), Models::Bare)));
         }
-    });
-    // Constructor: required fields as arguments.
+        if let Some(a) = additional {
+            out.push_str("    /// Properties not declared by the schema, kept as they came.\n");
+            let t = types::text(a, Models::Bare);
+            out.push_str(&format!("    pub additional_properties: std::collections::BTreeMap<String, {t}>,\n"));
+        }
+        out.push_str("}\n");
+    }
+
+    // How it is read and written. Without required fields the struct implements `Default` and
+    // is read into that value.
+    let serde_fields: Vec<String> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let how = match (f.required, f.nullable) {
+                (true, false) => "required",
+                (true, true) => "nullable",
+                (false, _) => "optional",
+            };
+            format!("{i} {} {} {how},", ident(&f.rust_name), proc_macro2::Literal::string(&f.wire_name))
+        })
+        .collect();
+    let mode = if plain.is_empty() { "default " } else { "" };
+    let rest = if additional.is_some() { "} rest additional_properties" } else { "}" };
+    list_call(&mut out, "struct_serde", &format!("{mode}{name} {{"), &serde_fields, rest);
+
+    // The constructor (required fields as arguments), the setters the macro does not write,
+    // and the idempotency-key filler.
     let mut ctor_generics = Vec::new();
     let mut args = Vec::new();
     let mut plain_inits = std::collections::BTreeMap::new();
@@ -269,7 +315,6 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
             }
         }
     }
-    let setters = (!entries.is_empty()).then(|| quote!(crate::runtime::structs::setters!(#name { #(#entries)* });));
     let new_doc = if plain.is_empty() {
         " Creates an empty value; set fields with the `with_*` methods.".to_owned()
     } else {
@@ -278,37 +323,11 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
             plain.iter().map(|f| format!("`{}`", f.rust_name)).collect::<Vec<_>>().join(", ")
         )
     };
-    let must_use = quote!(#[must_use]);
-    let validate = def.validated.then(|| validate_impl(api, def, fields));
     let fill = def.has_idempotency_key.then(|| fill_impl(api, fields));
-    let serde_fields = fields.iter().enumerate().map(|(i, f)| {
-        let id = ident(&f.rust_name);
-        let wire = &f.wire_name;
-        let how = match (f.required, f.nullable) {
-            (true, false) => quote!(required),
-            (true, true) => quote!(nullable),
-            (false, _) => quote!(optional),
-        };
-        let i = proc_macro2::Literal::usize_unsuffixed(i);
-        quote!(#i #id #wire #how,)
-    });
-    let serde_rest = additional.map(|_| quote!(rest additional_properties));
-    // Without required fields the struct implements `Default` and is read into that value.
-    let serde_mode = plain.is_empty().then(|| quote!(default));
-    quote! {
-        #d
-        #[derive(Debug, Clone, PartialEq #derive_default)]
-        #[non_exhaustive]
-        pub struct #name {
-            #(#field_tokens)*
-            #additional_field
-        }
-
-        crate::runtime::structs::struct_serde!(#serde_mode #name { #(#serde_fields)* } #serde_rest);
-
+    out.push_str(&rust_items(quote! {
         impl #name {
             #[doc = #new_doc]
-            #must_use
+            #[must_use]
             #allow_deprecated
             pub fn new #generic_decl(#(#args),*) -> Self {
                 #new_body
@@ -316,11 +335,58 @@ fn struct_def(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&Ty
             #(#written_setters)*
             #fill
         }
-
-        #setters
-
-        #validate
+    })?);
+    if !entries.is_empty() {
+        list_call(&mut out, "setters", &format!("{name} {{"), &entries, "}");
     }
+    if def.validated {
+        out.push_str(&rust_items(validate_impl(api, def, fields))?);
+    }
+    Ok(out)
+}
+
+/// A call of one of the runtime's list macros as text: on one line when it fits in 100 columns;
+/// else a line opening the call, the list in lines of at most 100 columns (an entry longer than
+/// that has a line of its own) broken only between entries, and `);`.
+fn list_call(out: &mut String, mac: &str, head: &str, entries: &[String], tail: &str) {
+    const WIDTH: usize = 100;
+    let open = format!("crate::runtime::structs::{mac}!(");
+    let one_line = open.len() + head.len() + entries.iter().map(|e| e.len() + 1).sum::<usize>() + tail.len() + 3;
+    if one_line <= WIDTH {
+        out.push_str(&open);
+        out.push_str(head);
+        for e in entries {
+            out.push(' ');
+            out.push_str(e);
+        }
+        out.push(' ');
+        out.push_str(tail);
+        out.push_str(");\n");
+        return;
+    }
+    out.push_str(&open);
+    out.push('\n');
+    let mut current = format!("    {head}");
+    for e in entries {
+        if current.len() + 1 + e.len() > WIDTH && current.ends_with(',') {
+            out.push_str(&current);
+            out.push('\n');
+            current = format!("    {e}");
+        } else {
+            current.push(' ');
+            current.push_str(e);
+        }
+    }
+    if current.len() + 1 + tail.len() > WIDTH {
+        out.push_str(&current);
+        out.push_str("\n    ");
+        out.push_str(tail);
+    } else {
+        out.push_str(&current);
+        out.push(' ');
+        out.push_str(tail);
+    }
+    out.push_str("\n);\n");
 }
 
 fn check_calls(f: &Field, value: TokenStream, api: &Api) -> TokenStream {
@@ -635,178 +701,45 @@ fn union_def(def: &TypeDef, variants: &[UnionVariant]) -> TokenStream {
     }
 }
 
-/// Where prettyplease wraps the field list of a `struct_serde!` or `setters!` call (the runtime's
-/// macros) it breaks anywhere, an entry across two lines, and spaces types out
-/// (`DateTime < Utc >`). This lays such a call out again, broken only between entries (a few
-/// more lines), types written as in Rust.
-fn reflow_lists(text: &str) -> String {
-    const WIDTH: usize = 100;
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        let opens = line.starts_with("crate::runtime::structs::") && line.ends_with("!(");
-        let end = opens.then(|| lines[i + 1..].iter().position(|l| *l == ");")).flatten();
-        let Some(end) = end else {
-            out.push_str(line);
-            out.push('\n');
-            i += 1;
-            continue;
-        };
-        let body = lines[i + 1..i + 1 + end].iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
-        let body = tidy_types(&body);
-        let (Some(open), Some(close)) = (body.find('{'), body.rfind('}')) else {
-            // Not a field list: left as it was.
-            for l in &lines[i..=i + 1 + end] {
-                out.push_str(l);
-                out.push('\n');
-            }
-            i += end + 2;
-            continue;
-        };
-        // Entries end at the commas outside a type's `<..>`.
-        let mut entries = Vec::new();
-        let (mut depth, mut start) = (0usize, open + 1);
-        let bytes = body.as_bytes();
-        let mut at = open + 1;
-        while at < close {
-            match bytes[at] {
-                b'"' => {
-                    at = literal_end(&body, at);
-                    continue;
-                }
-                b'<' => depth += 1,
-                b'>' => depth = depth.saturating_sub(1),
-                b',' if depth == 0 => {
-                    entries.push(body[start..=at].trim().to_owned());
-                    start = at + 1;
-                }
-                _ => {}
-            }
-            at += 1;
-        }
-        let last = body[start..close].trim();
-        if !last.is_empty() {
-            entries.push(format!("{last},"));
-        }
-        out.push_str(line);
-        out.push('\n');
-        let mut current = format!("    {}", &body[..=open]);
-        for entry in entries {
-            if current.len() + 1 + entry.len() > WIDTH && current.trim_end().ends_with(',') {
-                out.push_str(&current);
-                out.push('\n');
-                current = format!("    {entry}");
-            } else {
-                current.push(' ');
-                current.push_str(&entry);
-            }
-        }
-        let tail = &body[close..];
-        if current.len() + 1 + tail.len() > WIDTH {
-            out.push_str(&current);
-            out.push_str("\n    ");
-            out.push_str(tail);
-        } else {
-            current.push(' ');
-            current.push_str(tail);
-            out.push_str(&current);
-        }
-        out.push_str("\n);\n");
-        i += end + 2;
-    }
-    debug_assert_eq!(tokens(&out), tokens(text), "the layout of the macro lists changed their tokens");
-    out
-}
-
-/// The tokens of Rust text, spacing aside (for the check above, which release builds skip).
-fn tokens(text: &str) -> Option<String> {
-    text.parse::<TokenStream>().ok().map(|t| t.to_string())
-}
-
-/// `text` with the spacing prettyplease gives types in a macro's tokens taken out
-/// (`a : T` → `a: T`, `A < B >` → `A<B>`), string literals (wire names) untouched.
-fn tidy_types(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(quote) = rest.find('"') {
-        out.push_str(&tidy_code(&rest[..quote]));
-        let end = literal_end(rest, quote);
-        out.push_str(&rest[quote..end]);
-        rest = &rest[end..];
-    }
-    out.push_str(&tidy_code(rest));
-    out
-}
-
-/// Where the string literal opening at `text[quote]` ends (after its closing quote; a `\"`
-/// inside does not close it), or the end of `text`.
-fn literal_end(text: &str, quote: usize) -> usize {
-    let bytes = text.as_bytes();
-    let mut at = quote + 1;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'\\' => at += 2,
-            b'"' => return at + 1,
-            _ => at += 1,
-        }
-    }
-    bytes.len()
-}
-
-fn tidy_code(code: &str) -> String {
-    let code = code.replace(" : ", ": ");
-    let chars: Vec<char> = code.chars().collect();
-    let mut out = String::with_capacity(code.len());
-    for (i, &c) in chars.iter().enumerate() {
-        let prev = if i > 0 { chars[i - 1] } else { ' ' };
-        let next = chars.get(i + 1).copied().unwrap_or(' ');
-        // A space beside an angle bracket goes, unless two brackets would become one token
-        // (`> >` is two tokens, `>>` one).
-        let angle = matches!(next, '<' | '>') || prev == '<';
-        let joins = matches!(prev, '<' | '>' | '-' | '=') && matches!(next, '<' | '>');
-        if c == ' ' && angle && !joins {
-            continue;
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::reflow_lists;
+    use super::list_call;
 
-    #[test]
-    fn closing_brackets_stay_two_tokens() {
-        let text = "crate::runtime::structs::setters!(\n    T { with_m m : map std::collections::BTreeMap < String, std::collections::BTreeMap < String,\n    i64 > >, }\n);\n";
-        assert_eq!(
-            reflow_lists(text),
-            "crate::runtime::structs::setters!(\n    T { with_m m: map std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64> >,\n    }\n);\n"
-        );
+    fn call(entries: &[&str], tail: &str) -> String {
+        let mut out = String::new();
+        let entries: Vec<String> = entries.iter().map(|e| (*e).to_owned()).collect();
+        list_call(&mut out, "setters", "T {", &entries, tail);
+        out
     }
 
     #[test]
-    fn wire_names_are_left_as_they_are() {
-        let text = "crate::runtime::structs::struct_serde!(\n    Odd { 0 a \"a : b\" optional, 1 b \"x, y\" optional, 2 c \"<q \\\" >\" optional, 3 d\n    \"d\" required, }\n);\n";
-        let out = reflow_lists(text);
-        assert_eq!(
-            out,
-            "crate::runtime::structs::struct_serde!(\n    Odd { 0 a \"a : b\" optional, 1 b \"x, y\" optional, 2 c \"<q \\\" >\" optional, 3 d \"d\" required, }\n);\n"
-        );
+    fn a_short_list_is_one_line() {
+        assert_eq!(call(&["with_a a: into String,"], "}"), "crate::runtime::structs::setters!(T { with_a a: into String, });\n");
+        assert_eq!(call(&[], "}"), "crate::runtime::structs::setters!(T { });\n");
     }
 
     #[test]
-    fn a_wrapped_list_breaks_between_entries_only() {
-        let text = "use super::*;\ncrate::runtime::structs::setters!(\n    Price { with_amount amount : into String, with_at at :\n    plain chrono::DateTime < chrono::Utc >, with_map map : map std::collections::BTreeMap < String,\n    i64 >, }\n);\nimpl X {}\n";
-        let out = reflow_lists(text);
-        assert_eq!(
-            out,
-            "use super::*;\ncrate::runtime::structs::setters!(\n    Price { with_amount amount: into String, with_at at: plain chrono::DateTime<chrono::Utc>,\n    with_map map: map std::collections::BTreeMap<String, i64>, }\n);\nimpl X {}\n"
-        );
-        // Short calls on one line and other code are left alone.
-        let one = "crate::runtime::structs::struct_serde!(Query { 0 from \"from\" optional, });\nfn f() {}\n";
-        assert_eq!(reflow_lists(one), one);
+    fn a_long_list_breaks_between_entries_within_100_columns() {
+        let entries: Vec<String> = (0..12).map(|i| format!("{i} field_{i} \"field, {i}\" optional,")).collect();
+        let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let out = call(&entries, "} rest additional_properties");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "crate::runtime::structs::setters!(");
+        assert_eq!(*lines.last().unwrap(), ");");
+        assert!(lines.iter().all(|l| l.len() <= 100), "{out}");
+        // Every entry is whole on one line, in order, and the tail follows the last.
+        let body: Vec<&str> = lines[1..lines.len() - 1].iter().map(|l| l.trim()).collect();
+        assert_eq!(body.join(" "), format!("T {{ {} }} rest additional_properties", entries.join(" ")));
+        for e in &entries {
+            assert!(lines.iter().any(|l| l.contains(e)), "{e} was split:\n{out}");
+        }
+    }
+
+    #[test]
+    fn an_entry_longer_than_a_line_gets_a_line_of_its_own() {
+        let long = format!("with_m m: map {},", "std::collections::BTreeMap<String, i64>".repeat(3));
+        let out = call(&["with_a a: into String,", &long, "with_b b: into String,"], "}");
+        assert!(out.lines().any(|l| l.trim() == long), "{out}");
+        assert!(out.contains("with_b b: into String, }"), "{out}");
     }
 }

@@ -45,8 +45,13 @@ impl Header {
 
 /// Formats Rust tokens into a file with the header on top.
 pub(crate) fn rust_file(header: &Header, tokens: TokenStream) -> Result<String, String> {
+    Ok(format!("{}\n{}", header.rust(), rust_items(tokens)?))
+}
+
+/// Formats Rust items from tokens (what prettyplease prints for a file of them).
+pub(crate) fn rust_items(tokens: TokenStream) -> Result<String, String> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    Ok(format!("{}\n{}", header.rust(), prettyplease::unparse(&file)))
+    Ok(prettyplease::unparse(&file))
 }
 
 /// Like [`rust_file`], with module docs (`//!`) above the code.
@@ -81,12 +86,29 @@ pub(crate) fn ident(s: &str) -> proc_macro2::Ident {
 
 /// Doc attributes from text: one `///` line per text line, the text made safe for rustdoc.
 pub(crate) fn doc(text: &str) -> TokenStream {
-    // Tabs become spaces: spec prose often aligns tables with them (clippy's `tabs_in_doc_comments`).
-    let lines: Vec<String> = text
-        .lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!(" {}", l.replace('\t', "    ")) })
-        .collect();
+    let lines = text.lines().map(doc_line);
     quote!(#(#[doc = #lines])*)
+}
+
+/// The value of one doc attribute. Tabs become spaces: spec prose often aligns tables with them
+/// (clippy's `tabs_in_doc_comments`).
+fn doc_line(line: &str) -> String {
+    if line.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", line.replace('\t', "    "))
+    }
+}
+
+/// [`doc`] written as text, for Rust written without tokens: the `///` lines prettyplease prints
+/// for those attributes (trailing spaces dropped), each indented by `indent`.
+pub(crate) fn doc_text(out: &mut String, indent: &str, text: &str) {
+    for line in text.lines() {
+        out.push_str(indent);
+        out.push_str("///");
+        out.push_str(doc_line(line).trim_end_matches(' '));
+        out.push('\n');
+    }
 }
 
 /// Makes spec prose safe inside rustdoc or Markdown: no accidental links, HTML, code blocks
@@ -192,6 +214,16 @@ mod tests {
         assert_eq!(duration(std::time::Duration::from_secs(120)), "2 min");
         assert_eq!(and_list(&[429, 502, 503, 504]), "429, 502, 503 and 504");
         assert_eq!(and_list(&["a"]), "a");
+    }
+
+    #[test]
+    fn doc_text_is_what_prettyplease_prints_for_doc() {
+        let text = "First line.\n\n\tTabbed  \ntrailing spaces   \n   \n/slash and `code`";
+        let mut written = String::new();
+        doc_text(&mut written, "", text);
+        written.push_str("struct S;\n");
+        let d = doc(text);
+        assert_eq!(written, rust_items(quote!(#d struct S;)).unwrap());
     }
 
     #[test]
