@@ -4,7 +4,7 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::render::{doc, ident, prose, rust_file, Header};
+use super::render::{doc, doc_text, ident, impl_items, prose, rust_items, Header};
 use super::types::{self, Models};
 use crate::fileset::FileSet;
 use crate::ir::*;
@@ -12,7 +12,7 @@ use crate::ir::*;
 /// The file of one tag's operations, `src/operations/<tag>.rs`.
 pub(crate) fn emit_tag(api: &Api, header: &Header, tag: &Tag) -> Result<FileSet, String> {
     let mut files = FileSet::new();
-    files.insert(format!("src/operations/{}.rs", tag.module), rust_file(header, tag_file(api, tag))?);
+    files.insert(format!("src/operations/{}.rs", tag.module), tag_file(api, header, tag)?);
     Ok(files)
 }
 
@@ -56,77 +56,73 @@ fn spec_static(op: &Operation) -> proc_macro2::Ident {
     ident(&op.rust_name.to_shouty_snake_case())
 }
 
-fn tag_file(api: &Api, tag: &Tag) -> TokenStream {
+/// The file of one tag. The plain parts (the imports, the operations' specs, the struct, and
+/// every doc comment) are written as text; the code of each method is built as tokens and
+/// printed by prettyplease one method at a time, its docs written above it.
+fn tag_file(api: &Api, header: &Header, tag: &Tag) -> Result<String, String> {
     let name = ident(&tag.rust_name);
-    let tag_doc = doc(&format!(
+    let ops: Vec<&Operation> = tag.operations.iter().map(|i| &api.operations[*i]).collect();
+    let mut out = header.rust();
+    out.push_str(
+        "\nuse crate::runtime::call::Call;\nuse crate::runtime::config::ClientCore;\n\
+         use crate::runtime::request::{OperationSpec, PreparedRequest};\nuse crate::Error;\n",
+    );
+    for op in &ops {
+        spec_static_text(&mut out, op);
+    }
+    let tag_doc = format!(
         "Operations tagged `{}`{}\n\nGet one with [`Client::{}`](crate::Client::{}).",
         tag.name,
         tag.description.as_deref().map(|d| format!(": {}", prose(d))).unwrap_or_else(|| ".".into()),
         tag.module,
         tag.module
+    );
+    doc_text(&mut out, "", &tag_doc);
+    out.push_str(&format!(
+        "#[derive(Debug, Clone, Copy)]\npub struct {name}<'a> {{\n    core: &'a ClientCore,\n}}\n\
+         impl<'a> {name}<'a> {{\n    pub(crate) fn new(core: &'a ClientCore) -> Self {{\n        Self {{ core }}\n    }}\n"
     ));
-    let ops: Vec<&Operation> = tag.operations.iter().map(|i| &api.operations[*i]).collect();
-    let statics = ops.iter().map(|op| spec_const(op));
-    let methods = ops.iter().map(|op| method(api, op));
+    for op in &ops {
+        doc_text(&mut out, "    ", &method_doc_text(api, op));
+        if op.deprecated {
+            out.push_str("    #[deprecated = \"deprecated in the API spec\"]\n");
+        }
+        out.push_str(&impl_items(method(api, op))?);
+    }
+    let tag_index = tag_index(api, tag);
+    let bulk = api.bulk.iter().filter(|b| api.operations[b.operation].tag == tag_index).map(|b| bulk_method(api, b));
+    let (ingestors, ingestor_types) = super::ingestor::tag_items(api, tag_index);
+    out.push_str(&impl_items(quote!(#(#bulk)* #(#ingestors)*))?);
+    out.push_str("}\n");
     let params_structs = ops.iter().filter_map(|op| params_struct(api, op));
     let delegates = client_delegates(api, tag, &ops);
-    let bulk =
-        api.bulk.iter().filter(|b| api.operations[b.operation].tag == tag_index(api, tag)).map(|b| bulk_method(api, b));
-    let (ingestors, ingestor_types) = super::ingestor::tag_items(api, tag_index(api, tag));
-    quote! {
-        use crate::runtime::call::Call;
-        use crate::runtime::config::ClientCore;
-        use crate::runtime::request::{OperationSpec, PreparedRequest};
-        use crate::Error;
-
-        #(#statics)*
-
-        #tag_doc
-        #[derive(Debug, Clone, Copy)]
-        pub struct #name<'a> {
-            core: &'a ClientCore,
-        }
-
-        impl<'a> #name<'a> {
-            pub(crate) fn new(core: &'a ClientCore) -> Self {
-                Self { core }
-            }
-
-            #(#methods)*
-            #(#bulk)*
-            #(#ingestors)*
-        }
-
+    out.push_str(&rust_items(quote! {
         #(#ingestor_types)*
-
         #(#params_structs)*
-
         #delegates
-    }
+    })?);
+    Ok(out)
 }
 
 fn tag_index(api: &Api, tag: &Tag) -> usize {
     api.tags.iter().position(|t| t.name == tag.name).unwrap_or(0)
 }
 
-fn spec_const(op: &Operation) -> TokenStream {
-    let id = spec_static(op);
-    let name = &op.rust_name;
-    let method = ident(&op.method);
-    let path = &op.path;
-    let success = op.success.iter().map(|c| proc_macro2::Literal::u16_unsuffixed(*c));
-    let errors = op.errors.iter().map(|e| proc_macro2::Literal::u16_unsuffixed(e.status));
-    let security = &op.security;
-    quote! {
-        static #id: OperationSpec = OperationSpec {
-            name: #name,
-            method: reqwest::Method::#method,
-            path: #path,
-            success: &[#(#success),*],
-            errors: &[#(#errors),*],
-            security: &[#(#security),*],
-        };
-    }
+/// The operation's `OperationSpec` static, as prettyplease would print it.
+fn spec_static_text(out: &mut String, op: &Operation) {
+    let lit = |s: &str| proc_macro2::Literal::string(s).to_string();
+    let codes = |c: &mut dyn Iterator<Item = u16>| c.map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
+    out.push_str(&format!(
+        "static {}: OperationSpec = OperationSpec {{\n    name: {},\n    method: reqwest::Method::{},\n    path: {},\n    \
+         success: &[{}],\n    errors: &[{}],\n    security: &[{}],\n}};\n",
+        spec_static(op),
+        lit(&op.rust_name),
+        ident(&op.method),
+        lit(&op.path),
+        codes(&mut op.success.iter().copied()),
+        codes(&mut op.errors.iter().map(|e| e.status)),
+        op.security.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", "),
+    ));
 }
 
 /// Argument type and the conversion into the value used, for a required parameter.
@@ -142,6 +138,14 @@ fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
 }
 
 fn method_doc(api: &Api, op: &Operation) -> TokenStream {
+    let mut d = doc(&method_doc_text(api, op));
+    if op.deprecated {
+        d.extend(quote!(#[deprecated = "deprecated in the API spec"]));
+    }
+    d
+}
+
+fn method_doc_text(api: &Api, op: &Operation) -> String {
     let mut text = String::new();
     match (&op.summary, &op.description) {
         (Some(s), Some(d)) if s != d => text.push_str(&format!("{}\n\n{}", prose(s), prose(d))),
@@ -211,11 +215,7 @@ fn method_doc(api: &Api, op: &Operation) -> TokenStream {
     if op.body.as_ref().and_then(|b| b.ty.named()).is_some_and(|n| api.type_def(n).is_some_and(|t| t.validated)) {
         text.push_str("\n- [`Error::InvalidRequest`] when the body breaks a constraint of the spec; nothing is sent");
     }
-    let mut d = doc(&text);
-    if op.deprecated {
-        d.extend(quote!(#[deprecated = "deprecated in the API spec"]));
-    }
-    d
+    text
 }
 
 fn join_codes(codes: &[u16]) -> String {
@@ -290,7 +290,6 @@ fn method_args(op: &Operation) -> (Vec<TokenStream>, Vec<proc_macro2::Ident>) {
 
 fn method(api: &Api, op: &Operation) -> TokenStream {
     let name = ident(&op.rust_name);
-    let d = method_doc(api, op);
     let spec = spec_static(op);
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
     let mut args = Vec::new();
@@ -355,7 +354,6 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     let paged = pager(api, op);
     let mut_kw = if op.params.iter().any(|p| p.location != ParamLocation::Path) { quote!(mut) } else { quote!() };
     quote! {
-        #d
         pub fn #name(&self, #(#args),*) -> #out {
             #(#prelude)*
             #(#body_stmts)*

@@ -54,13 +54,29 @@ pub(crate) fn rust_items(tokens: TokenStream) -> Result<String, String> {
     Ok(prettyplease::unparse(&file))
 }
 
+/// Formats the items of an `impl` block from tokens, indented as they are inside one (what
+/// prettyplease prints between `impl _ {` and `}`), for an `impl` written around them as text.
+pub(crate) fn impl_items(tokens: TokenStream) -> Result<String, String> {
+    if tokens.is_empty() {
+        return Ok(String::new());
+    }
+    let printed = rust_items(quote!(impl _ { #tokens }))?;
+    let inner = printed.strip_prefix("impl _ {\n").and_then(|rest| rest.strip_suffix("}\n"));
+    inner.map(str::to_owned).ok_or_else(|| format!("unexpected layout of an impl block:\n{printed}"))
+}
+
 /// Like [`rust_file`], with module docs (`//!`) above the code.
 pub(crate) fn rust_module(header: &Header, module_doc: &str, tokens: TokenStream) -> Result<String, String> {
     let file: syn::File =
         syn::parse2(tokens.clone()).map_err(|e| format!("generated code does not parse: {e}\n{tokens}"))?;
+    Ok(module_text(header, module_doc, &prettyplease::unparse(&file)))
+}
+
+/// A module file from its docs (`//!`) and its code as text.
+pub(crate) fn module_text(header: &Header, module_doc: &str, code: &str) -> String {
     let docs: String =
         module_doc.lines().map(|l| if l.is_empty() { "//!\n".to_owned() } else { format!("//! {l}\n") }).collect();
-    Ok(format!("{}\n{docs}\n{}", header.rust(), prettyplease::unparse(&file)))
+    format!("{}\n{docs}\n{code}", header.rust())
 }
 
 /// An identifier. The IR only holds valid, keyword-free names; names the emitter derives from
@@ -224,6 +240,21 @@ mod tests {
         written.push_str("struct S;\n");
         let d = doc(text);
         assert_eq!(written, rust_items(quote!(#d struct S;)).unwrap());
+    }
+
+    #[test]
+    fn impl_items_are_what_prettyplease_prints_inside_the_impl() {
+        let method = quote! {
+            #[must_use]
+            pub fn get(&self, id: impl Into<String>) -> Call<Thing, Error> {
+                let id: String = id.into();
+                Call::new(self.core, &GET, PreparedRequest::new(["/things/", &id].concat()), decode_json)
+            }
+        };
+        let whole = rust_items(quote!(impl<'a> Things<'a> { #method })).unwrap();
+        let written = format!("impl<'a> Things<'a> {{\n{}}}\n", impl_items(method).unwrap());
+        assert_eq!(written, whole);
+        assert_eq!(impl_items(TokenStream::new()).unwrap(), "");
     }
 
     #[test]
