@@ -517,10 +517,7 @@ impl GetEventsMonitoringParams {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`window_size`](Self::window_size).
-    #[must_use]
-    pub fn with_window_size(mut self, value: impl Into<String>) -> Self {
-        self.window_size = Some(value.into());
-        self
-    }
 }
+crate::runtime::structs::setters!(
+    GetEventsMonitoringParams { with_window_size window_size: into String, }
+);

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::render::{doc, doc_text, ident, json_code, prose, rust_file, rust_items, Header};
+use super::render::{doc, ident, json_code, list_call, prose, rust_file, rust_items, struct_text, FieldText, Header};
 use super::types::{self, Models};
 use crate::fileset::FileSet;
 use crate::ir::*;
@@ -227,27 +227,31 @@ fn struct_file(
 
     // The struct. `Serialize` and `Deserialize` come from `struct_serde!` (below), which reads
     // the wire names and how each field is present from its list.
-    doc_text(&mut out, "", &type_doc_text(def));
     let default = if plain.is_empty() { ", Default" } else { "" };
-    out.push_str(&format!("#[derive(Debug, Clone, PartialEq{default})]\n#[non_exhaustive]\npub struct {name} {{"));
-    if fields.is_empty() && additional.is_none() {
-        out.push_str("}\n");
-    } else {
-        out.push('\n');
-        for f in fields {
-            doc_text(&mut out, "    ", &field_doc(f));
-            if f.deprecated {
-                out.push_str("    #[deprecated = \"deprecated in the API spec\"]\n");
-            }
-            out.push_str(&format!("    pub {}: {},\n", ident(&f.rust_name), types::text(&f.full_type(), Models::Bare)));
-        }
-        if let Some(a) = additional {
-            out.push_str("    /// Properties not declared by the schema, kept as they came.\n");
-            let t = types::text(a, Models::Bare);
-            out.push_str(&format!("    pub additional_properties: std::collections::BTreeMap<String, {t}>,\n"));
-        }
-        out.push_str("}\n");
+    let mut field_texts: Vec<FieldText> = fields
+        .iter()
+        .map(|f| FieldText {
+            doc: field_doc(f),
+            deprecated: f.deprecated,
+            name: ident(&f.rust_name).to_string(),
+            ty: types::text(&f.full_type(), Models::Bare),
+        })
+        .collect();
+    if let Some(a) = additional {
+        field_texts.push(FieldText {
+            doc: "Properties not declared by the schema, kept as they came.".to_owned(),
+            deprecated: false,
+            name: "additional_properties".to_owned(),
+            ty: format!("std::collections::BTreeMap<String, {}>", types::text(a, Models::Bare)),
+        });
     }
+    struct_text(
+        &mut out,
+        &type_doc_text(def),
+        &format!("Debug, Clone, PartialEq{default}"),
+        &name.to_string(),
+        &field_texts,
+    );
 
     // How it is read and written. Without required fields the struct implements `Default` and
     // is read into that value.
@@ -347,50 +351,6 @@ fn struct_file(
         out.push_str(&rust_items(validate_impl(api, def, fields))?);
     }
     Ok(out)
-}
-
-/// A call of one of the runtime's list macros as text: on one line when it fits in 100 columns;
-/// else a line opening the call, the list in lines of at most 100 columns (an entry longer than
-/// that has a line of its own) broken only between entries, and `);`.
-fn list_call(out: &mut String, mac: &str, head: &str, entries: &[String], tail: &str) {
-    const WIDTH: usize = 100;
-    let open = format!("crate::runtime::structs::{mac}!(");
-    let one_line = open.len() + head.len() + entries.iter().map(|e| e.len() + 1).sum::<usize>() + tail.len() + 3;
-    if one_line <= WIDTH {
-        out.push_str(&open);
-        out.push_str(head);
-        for e in entries {
-            out.push(' ');
-            out.push_str(e);
-        }
-        out.push(' ');
-        out.push_str(tail);
-        out.push_str(");\n");
-        return;
-    }
-    out.push_str(&open);
-    out.push('\n');
-    let mut current = format!("    {head}");
-    for e in entries {
-        if current.len() + 1 + e.len() > WIDTH && current.ends_with(',') {
-            out.push_str(&current);
-            out.push('\n');
-            current = format!("    {e}");
-        } else {
-            current.push(' ');
-            current.push_str(e);
-        }
-    }
-    if current.len() + 1 + tail.len() > WIDTH {
-        out.push_str(&current);
-        out.push_str("\n    ");
-        out.push_str(tail);
-    } else {
-        out.push_str(&current);
-        out.push(' ');
-        out.push_str(tail);
-    }
-    out.push_str("\n);\n");
 }
 
 fn check_calls(f: &Field, value: TokenStream, api: &Api) -> TokenStream {
@@ -702,51 +662,5 @@ fn union_def(def: &TypeDef, variants: &[UnionVariant]) -> TokenStream {
         pub enum #name {
             #(#vars)*
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::list_call;
-
-    fn call(entries: &[&str], tail: &str) -> String {
-        let mut out = String::new();
-        let entries: Vec<String> = entries.iter().map(|e| (*e).to_owned()).collect();
-        list_call(&mut out, "setters", "T {", &entries, tail);
-        out
-    }
-
-    #[test]
-    fn a_short_list_is_one_line() {
-        assert_eq!(
-            call(&["with_a a: into String,"], "}"),
-            "crate::runtime::structs::setters!(T { with_a a: into String, });\n"
-        );
-        assert_eq!(call(&[], "}"), "crate::runtime::structs::setters!(T { });\n");
-    }
-
-    #[test]
-    fn a_long_list_breaks_between_entries_within_100_columns() {
-        let entries: Vec<String> = (0..12).map(|i| format!("{i} field_{i} \"field, {i}\" optional,")).collect();
-        let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
-        let out = call(&entries, "} rest additional_properties");
-        let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines[0], "crate::runtime::structs::setters!(");
-        assert_eq!(*lines.last().unwrap(), ");");
-        assert!(lines.iter().all(|l| l.len() <= 100), "{out}");
-        // Every entry is whole on one line, in order, and the tail follows the last.
-        let body: Vec<&str> = lines[1..lines.len() - 1].iter().map(|l| l.trim()).collect();
-        assert_eq!(body.join(" "), format!("T {{ {} }} rest additional_properties", entries.join(" ")));
-        for e in &entries {
-            assert!(lines.iter().any(|l| l.contains(e)), "{e} was split:\n{out}");
-        }
-    }
-
-    #[test]
-    fn an_entry_longer_than_a_line_gets_a_line_of_its_own() {
-        let long = format!("with_m m: map {},", "std::collections::BTreeMap<String, i64>".repeat(3));
-        let out = call(&["with_a a: into String,", &long, "with_b b: into String,"], "}");
-        assert!(out.lines().any(|l| l.trim() == long), "{out}");
-        assert!(out.contains("with_b b: into String, }"), "{out}");
     }
 }

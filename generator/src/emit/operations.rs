@@ -4,7 +4,7 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::render::{doc, doc_text, ident, impl_items, prose, rust_items, Header};
+use super::render::{doc, doc_text, ident, impl_items, list_call, prose, rust_items, struct_text, FieldText, Header};
 use super::types::{self, Models};
 use crate::fileset::FileSet;
 use crate::ir::*;
@@ -94,13 +94,11 @@ fn tag_file(api: &Api, header: &Header, tag: &Tag) -> Result<String, String> {
     let (ingestors, ingestor_types) = super::ingestor::tag_items(api, tag_index);
     out.push_str(&impl_items(quote!(#(#bulk)* #(#ingestors)*))?);
     out.push_str("}\n");
-    let params_structs = ops.iter().filter_map(|op| params_struct(api, op));
-    let delegates = client_delegates(api, tag, &ops);
-    out.push_str(&rust_items(quote! {
-        #(#ingestor_types)*
-        #(#params_structs)*
-        #delegates
-    })?);
+    out.push_str(&rust_items(quote!(#(#ingestor_types)*))?);
+    for op in &ops {
+        params_struct(&mut out, api, op);
+    }
+    out.push_str(&rust_items(client_delegates(api, tag, &ops))?);
     Ok(out)
 }
 
@@ -456,67 +454,52 @@ fn param_stmt(p: &Param) -> TokenStream {
     }
 }
 
-fn params_struct(api: &Api, op: &Operation) -> Option<TokenStream> {
-    let name = ident(op.params_struct.as_ref()?);
+/// The optional-parameters struct of an operation, as text: the struct, `new()`, and the
+/// runtime's `setters!` for its fields.
+fn params_struct(out: &mut String, api: &Api, op: &Operation) {
+    let Some(name) = op.params_struct.as_ref().map(|n| ident(n).to_string()) else { return };
     let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
-    let fields = optional.iter().map(|p| {
-        let id = ident(&p.rust_name);
-        let t = types::tokens(&p.ty, Models::Crate);
-        let d = doc(&format!(
-            "{}\n\nSent as {} parameter `{}`; left out when `None`.",
-            p.description.as_deref().map(prose).unwrap_or_else(|| format!("The `{}` parameter.", p.wire_name)),
-            match p.location {
-                ParamLocation::Query => "query",
-                ParamLocation::Header => "header",
-                ParamLocation::Cookie => "cookie",
-                ParamLocation::Path => "path",
-            },
-            p.wire_name
-        ));
-        quote!(#d pub #id: Option<#t>,)
-    });
-    let setters = optional.iter().map(|p| {
-        let id = ident(&p.rust_name);
-        let setter = ident(&super::render::setter_name(&p.rust_name));
-        let sd = format!(" Sets [`{}`](Self::{}).", p.rust_name, p.rust_name);
-        let (arg, conv) = match &p.ty {
-            TypeRef::String => (quote!(impl Into<String>), quote!(value.into())),
-            t => {
-                let t = types::tokens(t, Models::Crate);
-                (quote!(#t), quote!(value))
-            }
-        };
-        quote! {
-            #[doc = #sd]
-            #[must_use]
-            pub fn #setter(mut self, value: #arg) -> Self {
-                self.#id = Some(#conv);
-                self
-            }
-        }
-    });
-    let d = format!(
-        " Optional parameters of [`{}`]({}::{}); all start as `None`.",
+    let fields: Vec<FieldText> = optional
+        .iter()
+        .map(|p| FieldText {
+            doc: format!(
+                "{}\n\nSent as {} parameter `{}`; left out when `None`.",
+                p.description.as_deref().map(prose).unwrap_or_else(|| format!("The `{}` parameter.", p.wire_name)),
+                match p.location {
+                    ParamLocation::Query => "query",
+                    ParamLocation::Header => "header",
+                    ParamLocation::Cookie => "cookie",
+                    ParamLocation::Path => "path",
+                },
+                p.wire_name
+            ),
+            deprecated: false,
+            name: ident(&p.rust_name).to_string(),
+            ty: format!("Option<{}>", types::text(&p.ty, Models::Crate)),
+        })
+        .collect();
+    let doc = format!(
+        "Optional parameters of [`{}`]({}::{}); all start as `None`. Build with `{name}::new()` and the `with_*` setters.",
         op.rust_name, api.tags[op.tag].rust_name, op.rust_name
     );
-    let d = format!("{d} Build with `{}::new()` and the `with_*` setters.", name);
-    Some(quote! {
-        #[doc = #d]
-        #[derive(Debug, Clone, Default, PartialEq)]
-        #[non_exhaustive]
-        pub struct #name {
-            #(#fields)*
-        }
-
-        impl #name {
-            /// Creates the parameters with every value unset.
-            #[must_use]
-            pub fn new() -> Self {
-                Self::default()
-            }
-            #(#setters)*
-        }
-    })
+    struct_text(out, &doc, "Debug, Clone, Default, PartialEq", &name, &fields);
+    out.push_str(&format!(
+        "impl {name} {{\n    /// Creates the parameters with every value unset.\n    #[must_use]\n    \
+         pub fn new() -> Self {{\n        Self::default()\n    }}\n}}\n"
+    ));
+    let entries: Vec<String> = optional
+        .iter()
+        .map(|p| {
+            let (kind, t) = match &p.ty {
+                TypeRef::String => ("into", "String".to_owned()),
+                t => ("plain", types::text(t, Models::Crate)),
+            };
+            format!("{} {}: {kind} {t},", ident(&super::render::setter_name(&p.rust_name)), ident(&p.rust_name))
+        })
+        .collect();
+    if !entries.is_empty() {
+        list_call(out, "setters", &format!("{name} {{"), &entries, "}");
+    }
 }
 
 fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {

@@ -79,6 +79,78 @@ pub(crate) fn module_text(header: &Header, module_doc: &str, code: &str) -> Stri
     format!("{}\n{docs}\n{code}", header.rust())
 }
 
+/// A field of a struct written as text.
+pub(crate) struct FieldText {
+    pub doc: String,
+    pub deprecated: bool,
+    pub name: String,
+    pub ty: String,
+}
+
+/// A public `#[non_exhaustive]` struct written as text, as prettyplease prints it: its docs, the
+/// derive, and a line per field with the field's docs above it.
+pub(crate) fn struct_text(out: &mut String, doc: &str, derives: &str, name: &str, fields: &[FieldText]) {
+    doc_text(out, "", doc);
+    out.push_str(&format!("#[derive({derives})]\n#[non_exhaustive]\npub struct {name} {{"));
+    if fields.is_empty() {
+        out.push_str("}\n");
+        return;
+    }
+    out.push('\n');
+    for f in fields {
+        doc_text(out, "    ", &f.doc);
+        if f.deprecated {
+            out.push_str("    #[deprecated = \"deprecated in the API spec\"]\n");
+        }
+        out.push_str(&format!("    pub {}: {},\n", f.name, f.ty));
+    }
+    out.push_str("}\n");
+}
+
+/// A call of one of the runtime's list macros as text: on one line when it fits in 100 columns;
+/// else a line opening the call, the list in lines of at most 100 columns (an entry longer than
+/// that has a line of its own) broken only between entries, and `);`.
+pub(crate) fn list_call(out: &mut String, mac: &str, head: &str, entries: &[String], tail: &str) {
+    const WIDTH: usize = 100;
+    let open = format!("crate::runtime::structs::{mac}!(");
+    let one_line = open.len() + head.len() + entries.iter().map(|e| e.len() + 1).sum::<usize>() + tail.len() + 3;
+    if one_line <= WIDTH {
+        out.push_str(&open);
+        out.push_str(head);
+        for e in entries {
+            out.push(' ');
+            out.push_str(e);
+        }
+        out.push(' ');
+        out.push_str(tail);
+        out.push_str(");\n");
+        return;
+    }
+    out.push_str(&open);
+    out.push('\n');
+    let mut current = format!("    {head}");
+    for e in entries {
+        if current.len() + 1 + e.len() > WIDTH && current.ends_with(',') {
+            out.push_str(&current);
+            out.push('\n');
+            current = format!("    {e}");
+        } else {
+            current.push(' ');
+            current.push_str(e);
+        }
+    }
+    if current.len() + 1 + tail.len() > WIDTH {
+        out.push_str(&current);
+        out.push_str("\n    ");
+        out.push_str(tail);
+    } else {
+        out.push_str(&current);
+        out.push(' ');
+        out.push_str(tail);
+    }
+    out.push_str("\n);\n");
+}
+
 /// An identifier. The IR only holds valid, keyword-free names; names the emitter derives from
 /// them (constants, generic parameters) pass through the same guard, so no input can make the
 /// emitter build an invalid identifier (which would panic).
@@ -261,5 +333,46 @@ mod tests {
     fn prose_is_neutralized() {
         assert_eq!(prose("Use <api-key> [here] http://x.io/a_b."), "Use &lt;api-key&gt; \\[here\\] <http://x.io/a_b>.");
         assert_eq!(prose("    indented\n```\ncode"), "indented\n\\`\\`\\`\ncode");
+    }
+
+    fn call(entries: &[&str], tail: &str) -> String {
+        let mut out = String::new();
+        let entries: Vec<String> = entries.iter().map(|e| (*e).to_owned()).collect();
+        list_call(&mut out, "setters", "T {", &entries, tail);
+        out
+    }
+
+    #[test]
+    fn a_short_list_is_one_line() {
+        assert_eq!(
+            call(&["with_a a: into String,"], "}"),
+            "crate::runtime::structs::setters!(T { with_a a: into String, });\n"
+        );
+        assert_eq!(call(&[], "}"), "crate::runtime::structs::setters!(T { });\n");
+    }
+
+    #[test]
+    fn a_long_list_breaks_between_entries_within_100_columns() {
+        let entries: Vec<String> = (0..12).map(|i| format!("{i} field_{i} \"field, {i}\" optional,")).collect();
+        let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let out = call(&entries, "} rest additional_properties");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "crate::runtime::structs::setters!(");
+        assert_eq!(*lines.last().unwrap(), ");");
+        assert!(lines.iter().all(|l| l.len() <= 100), "{out}");
+        // Every entry is whole on one line, in order, and the tail follows the last.
+        let body: Vec<&str> = lines[1..lines.len() - 1].iter().map(|l| l.trim()).collect();
+        assert_eq!(body.join(" "), format!("T {{ {} }} rest additional_properties", entries.join(" ")));
+        for e in &entries {
+            assert!(lines.iter().any(|l| l.contains(e)), "{e} was split:\n{out}");
+        }
+    }
+
+    #[test]
+    fn an_entry_longer_than_a_line_gets_a_line_of_its_own() {
+        let long = format!("with_m m: map {},", "std::collections::BTreeMap<String, i64>".repeat(3));
+        let out = call(&["with_a a: into String,", &long, "with_b b: into String,"], "}");
+        assert!(out.lines().any(|l| l.trim() == long), "{out}");
+        assert!(out.contains("with_b b: into String, }"), "{out}");
     }
 }

@@ -119,6 +119,10 @@ pub(crate) fn parts(api: &Api) -> BTreeSet<Part> {
             _ => {}
         }
     }
+    // The optional-parameters structs get their setters from `setters!`.
+    if api.operations.iter().any(|op| op.params_struct.is_some()) {
+        parts.insert(Part::Structs);
+    }
     if api.operations.iter().any(|op| op.body.as_ref().is_some_and(|b| b.encoding == BodyEncoding::Multipart)) {
         parts.insert(Part::Multipart);
     }
