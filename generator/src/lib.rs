@@ -113,6 +113,8 @@ fn generate_on_this_thread(
     let (mut api, warnings) = lower::lower(&loaded, config, options)?;
     api.package.spec_sha256 = sha256_hex(spec);
     let lowered_at = started.elapsed();
+    // The document is not needed any more: its memory is free for emitting.
+    drop(loaded);
     let files = emit::emit(&api);
     if timings {
         let end = started.elapsed();
