@@ -107,12 +107,7 @@ impl<'a> Events<'a> {
         body.fill_idempotency_keys();
         let request = PreparedRequest::new(String::from("/events"));
         let request = request.json(&body);
-        Call::new(
-            self.core,
-            &POST_EVENTS,
-            request,
-            crate::runtime::response::decode_json,
-        )
+        Call::new(self.core, &POST_EVENTS, request, crate::runtime::response::decode_json)
     }
     /// Get usage analytics
     ///
@@ -139,12 +134,7 @@ impl<'a> Events<'a> {
     ) -> Call<crate::models::GetUsageAnalyticsResponse, Error> {
         let request = PreparedRequest::new(String::from("/events/analytics"));
         let request = request.json(&body);
-        Call::new(
-            self.core,
-            &POST_EVENTS_ANALYTICS,
-            request,
-            crate::runtime::response::decode_json,
-        )
+        Call::new(self.core, &POST_EVENTS_ANALYTICS, request, crate::runtime::response::decode_json)
     }
     /// Ingest events in bulk
     ///
@@ -175,12 +165,7 @@ impl<'a> Events<'a> {
         let checked = crate::runtime::validate::validate(&body);
         let request = PreparedRequest::new(String::from("/events/bulk"));
         let request = checked.and_then(|()| request.json(&body));
-        Call::new(
-            self.core,
-            &POST_EVENTS_BULK,
-            request,
-            crate::runtime::response::decode_json,
-        )
+        Call::new(self.core, &POST_EVENTS_BULK, request, crate::runtime::response::decode_json)
     }
     /// Get Hugging Face inference costs
     ///
@@ -201,16 +186,9 @@ impl<'a> Events<'a> {
     pub fn post_events_huggingface_inference(
         &self,
     ) -> Call<crate::models::GetHuggingFaceBillingDataResponse, Error> {
-        let request = PreparedRequest::new(
-            String::from("/events/huggingface-inference"),
-        );
+        let request = PreparedRequest::new(String::from("/events/huggingface-inference"));
         let request = Ok(request);
-        Call::new(
-            self.core,
-            &POST_EVENTS_HUGGINGFACE_INFERENCE,
-            request,
-            crate::runtime::response::decode_json,
-        )
+        Call::new(self.core, &POST_EVENTS_HUGGINGFACE_INFERENCE, request, crate::runtime::response::decode_json)
     }
     /// Get ingestion monitoring data
     ///
@@ -242,12 +220,7 @@ impl<'a> Events<'a> {
             request = request.query("window_size", value);
         }
         let request = Ok(request);
-        Call::new(
-            self.core,
-            &GET_EVENTS_MONITORING,
-            request,
-            crate::runtime::response::decode_json,
-        )
+        Call::new(self.core, &GET_EVENTS_MONITORING, request, crate::runtime::response::decode_json)
     }
     /// Search raw events
     ///
@@ -275,53 +248,32 @@ impl<'a> Events<'a> {
     pub fn post_events_query(
         &self,
         body: crate::models::GetEventsRequest,
-    ) -> Call<
-        crate::models::GetEventsResponse,
-        Error,
-        crate::Paged<crate::models::GetEventsResponse, crate::models::Event>,
-    > {
+    ) -> Call<crate::models::GetEventsResponse, Error, crate::Paged<crate::models::GetEventsResponse, crate::models::Event>> {
         let request = PreparedRequest::new(String::from("/events/query"));
         let request = request.json(&body);
-        Call::new(
-                self.core,
-                &POST_EVENTS_QUERY,
-                request,
-                crate::runtime::response::decode_json,
+        Call::new(self.core, &POST_EVENTS_QUERY, request, crate::runtime::response::decode_json).paged({
+            fn count(page: &crate::models::GetEventsResponse) -> usize {
+                page.events.as_ref().map_or(0, Vec::len)
+            }
+            fn items(page: crate::models::GetEventsResponse) -> Vec<crate::models::Event> {
+                page.events.unwrap_or_default()
+            }
+            fn has_more(page: &crate::models::GetEventsResponse) -> Option<bool> {
+                page.has_more
+            }
+            let has_more: Option<fn(&crate::models::GetEventsResponse) -> Option<bool>> = Some(has_more);
+            crate::Paged::new(
+                {
+                    fn next(page: &crate::models::GetEventsResponse) -> Option<String> {
+                        page.iter_last_key.clone()
+                    }
+                    crate::runtime::paginate::PageMode::Cursor { next, place: crate::runtime::paginate::PagePlace::Body("iter_last_key") }
+                },
+                has_more,
+                count,
+                items,
             )
-            .paged({
-                fn count(page: &crate::models::GetEventsResponse) -> usize {
-                    page.events.as_ref().map_or(0, Vec::len)
-                }
-                fn items(
-                    page: crate::models::GetEventsResponse,
-                ) -> Vec<crate::models::Event> {
-                    page.events.unwrap_or_default()
-                }
-                fn has_more(page: &crate::models::GetEventsResponse) -> Option<bool> {
-                    page.has_more
-                }
-                let has_more: Option<
-                    fn(&crate::models::GetEventsResponse) -> Option<bool>,
-                > = Some(has_more);
-                crate::Paged::new(
-                    {
-                        fn next(
-                            page: &crate::models::GetEventsResponse,
-                        ) -> Option<String> {
-                            page.iter_last_key.clone()
-                        }
-                        crate::runtime::paginate::PageMode::Cursor {
-                            next,
-                            place: crate::runtime::paginate::PagePlace::Body(
-                                "iter_last_key",
-                            ),
-                        }
-                    },
-                    has_more,
-                    count,
-                    items,
-                )
-            })
+        })
     }
     /// Aggregate usage of an event name
     ///
@@ -348,12 +300,7 @@ impl<'a> Events<'a> {
     ) -> Call<crate::models::GetUsageResponse, Error> {
         let request = PreparedRequest::new(String::from("/events/usage"));
         let request = request.json(&body);
-        Call::new(
-            self.core,
-            &POST_EVENTS_USAGE,
-            request,
-            crate::runtime::response::decode_json,
-        )
+        Call::new(self.core, &POST_EVENTS_USAGE, request, crate::runtime::response::decode_json)
     }
     /// Aggregate usage of a meter
     ///
@@ -381,12 +328,7 @@ impl<'a> Events<'a> {
     ) -> Call<crate::models::GetUsageResponse, Error> {
         let request = PreparedRequest::new(String::from("/events/usage/meter"));
         let request = request.json(&body);
-        Call::new(
-            self.core,
-            &POST_EVENTS_USAGE_METER,
-            request,
-            crate::runtime::response::decode_json,
-        )
+        Call::new(self.core, &POST_EVENTS_USAGE_METER, request, crate::runtime::response::decode_json)
     }
     /// Sends any number of items through [`post_events_bulk`](Self::post_events_bulk), in batches of at most 1000 (the spec's `maxItems`), several batches at a time.
     ///

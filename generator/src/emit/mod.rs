@@ -31,6 +31,7 @@ mod guide;
 mod ingestor;
 mod layout;
 mod markdown;
+mod methods;
 mod models;
 mod operations;
 mod render;

@@ -1,9 +1,9 @@
 //! `src/operations/`: one struct per tag with a method per operation.
 
-use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::methods;
 use super::render::{doc, doc_text, ident, impl_items, list_call, prose, rust_items, struct_text, FieldText, Header};
 use super::types::{self, Models};
 use crate::fileset::FileSet;
@@ -52,10 +52,6 @@ pub(crate) fn emit_mod(api: &Api, header: &Header, files: &mut FileSet) -> Resul
     Ok(())
 }
 
-fn spec_static(op: &Operation) -> proc_macro2::Ident {
-    ident(&op.rust_name.to_shouty_snake_case())
-}
-
 /// The file of one tag. The plain parts (the imports, the operations' specs, the struct, and
 /// every doc comment) are written as text; the code of each method is built as tokens and
 /// printed by prettyplease one method at a time, its docs written above it.
@@ -87,7 +83,7 @@ fn tag_file(api: &Api, header: &Header, tag: &Tag) -> Result<String, String> {
         if op.deprecated {
             out.push_str("    #[deprecated = \"deprecated in the API spec\"]\n");
         }
-        out.push_str(&impl_items(method(api, op))?);
+        out.push_str(&methods::method(api, op));
     }
     let tag_index = tag_index(api, tag);
     let bulk = api.bulk.iter().filter(|b| api.operations[b.operation].tag == tag_index).map(|b| bulk_method(api, b));
@@ -98,7 +94,7 @@ fn tag_file(api: &Api, header: &Header, tag: &Tag) -> Result<String, String> {
     for op in &ops {
         params_struct(&mut out, api, op);
     }
-    out.push_str(&rust_items(client_delegates(api, tag, &ops))?);
+    out.push_str(&methods::client_delegates(api, tag, &ops, |op| method_doc_text(api, op)));
     Ok(out)
 }
 
@@ -113,7 +109,7 @@ fn spec_static_text(out: &mut String, op: &Operation) {
     out.push_str(&format!(
         "static {}: OperationSpec = OperationSpec {{\n    name: {},\n    method: reqwest::Method::{},\n    path: {},\n    \
          success: &[{}],\n    errors: &[{}],\n    security: &[{}],\n}};\n",
-        spec_static(op),
+        methods::spec_static(op),
         lit(&op.rust_name),
         ident(&op.method),
         lit(&op.path),
@@ -121,26 +117,6 @@ fn spec_static_text(out: &mut String, op: &Operation) {
         codes(&mut op.errors.iter().map(|e| e.status)),
         op.security.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", "),
     ));
-}
-
-/// Argument type and the conversion into the value used, for a required parameter.
-fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
-    let id = ident(&p.rust_name);
-    match &p.ty {
-        TypeRef::String => (quote!(impl Into<String>), quote!(let #id: String = #id.into();)),
-        other => {
-            let t = types::tokens(other, Models::Crate);
-            (quote!(#t), quote!())
-        }
-    }
-}
-
-fn method_doc(api: &Api, op: &Operation) -> TokenStream {
-    let mut d = doc(&method_doc_text(api, op));
-    if op.deprecated {
-        d.extend(quote!(#[deprecated = "deprecated in the API spec"]));
-    }
-    d
 }
 
 fn method_doc_text(api: &Api, op: &Operation) -> String {
@@ -188,7 +164,7 @@ fn method_doc_text(api: &Api, op: &Operation) -> String {
     text.push_str(
         " Await the returned [`Call`] directly, or use [`Call::send_with_response`] to get the status and headers too.",
     );
-    if let Some(p) = pagination_of(api, op) {
+    if let Some(p) = methods::pagination_of(api, op) {
         text.push_str(&format!(
             "\n\n# Pages\n\nThe response is one page. [`Call::pages`] streams every page and [`Call::items`] every {} \
              of every page (`{}`), fetching the next page only when it is needed, and stopping after the last one.",
@@ -221,237 +197,6 @@ fn join_codes(codes: &[u16]) -> String {
         return format!("{}-{}", codes[0], codes[codes.len() - 1]);
     }
     codes.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
-}
-
-fn body_type<'a>(api: &'a Api, b: &RequestBody) -> Option<&'a TypeDef> {
-    api.type_of(&b.ty)
-}
-
-/// Operations without a tag are also methods of the client itself, delegating to the untagged
-/// group (`client.list_pets()` as well as `client.default().list_pets()`), unless the name is
-/// taken by the client already.
-fn client_delegates(api: &Api, tag: &Tag, ops: &[&Operation]) -> TokenStream {
-    if tag.name != UNTAGGED {
-        return quote!();
-    }
-    let accessor = ident(&tag.module);
-    let taken: Vec<&str> = ["builder", "from_env", "base_url", "core"]
-        .into_iter()
-        .chain(api.tags.iter().map(|t| t.module.as_str()))
-        .collect();
-    let methods = ops.iter().filter(|op| !taken.contains(&op.rust_name.as_str())).map(|op| {
-        let name = ident(&op.rust_name);
-        let d = method_doc(api, op);
-        let (args, names) = method_args(op);
-        let out = call_type(api, op);
-        quote! {
-            #d
-            pub fn #name(&self, #(#args),*) -> #out {
-                self.#accessor().#name(#(#names),*)
-            }
-        }
-    });
-    quote! {
-        impl crate::Client {
-            #(#methods)*
-        }
-    }
-}
-
-/// The tag the generator gives operations that have none.
-const UNTAGGED: &str = "default";
-
-/// The arguments of an operation's method (required parameters, the optional-parameters
-/// struct, the body) and their names.
-fn method_args(op: &Operation) -> (Vec<TokenStream>, Vec<proc_macro2::Ident>) {
-    let mut args = Vec::new();
-    let mut names = Vec::new();
-    for p in op.params.iter().filter(|p| p.required) {
-        let id = ident(&p.rust_name);
-        let (t, _) = param_arg(p);
-        args.push(quote!(#id: #t));
-        names.push(id);
-    }
-    if let Some(ps) = &op.params_struct {
-        let ps = ident(ps);
-        args.push(quote!(params: #ps));
-        names.push(ident("params"));
-    }
-    if let Some(b) = &op.body {
-        let t = types::tokens(&b.ty, Models::Crate);
-        let t = if b.required { t } else { quote!(Option<#t>) };
-        args.push(quote!(body: #t));
-        names.push(ident("body"));
-    }
-    (args, names)
-}
-
-fn method(api: &Api, op: &Operation) -> TokenStream {
-    let name = ident(&op.rust_name);
-    let spec = spec_static(op);
-    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-    let mut args = Vec::new();
-    let mut prelude = Vec::new();
-    for p in &required {
-        let id = ident(&p.rust_name);
-        let (t, conv) = param_arg(p);
-        args.push(quote!(#id: #t));
-        prelude.push(conv);
-    }
-    if let Some(ps) = &op.params_struct {
-        let ps = ident(ps);
-        args.push(quote!(params: #ps));
-    }
-    let mut body_stmts = Vec::new();
-    let mut body_encode = quote!();
-    if let Some(b) = &op.body {
-        let t = types::tokens(&b.ty, Models::Crate);
-        let t = if b.required { t } else { quote!(Option<#t>) };
-        args.push(quote!(body: #t));
-        let def = body_type(api, b);
-        let keyed = def.is_some_and(|d| d.has_idempotency_key);
-        let validated = def.is_some_and(|d| d.validated);
-        if keyed {
-            body_stmts.push(if b.required {
-                quote!(let mut body = body; body.fill_idempotency_keys();)
-            } else {
-                quote!(let mut body = body; if let Some(b) = &mut body { b.fill_idempotency_keys(); })
-            });
-        }
-        if validated {
-            body_stmts.push(quote!(let checked = crate::runtime::validate::validate(&body);));
-        }
-        let encode_of = |var: TokenStream| match b.encoding {
-            BodyEncoding::Json => quote!(request.json(&#var)),
-            BodyEncoding::Form => quote!(request.form_json(&#var)),
-            BodyEncoding::Multipart => quote!(request.multipart_json(&#var)),
-            BodyEncoding::Text => quote!(Ok(request.text(#var))),
-            BodyEncoding::Binary => {
-                let ct = &b.content_type;
-                quote!(Ok(request.binary(#var, #ct)))
-            }
-        };
-        let encode = if b.required {
-            encode_of(quote!(body))
-        } else {
-            let inner = encode_of(quote!(b));
-            quote!(match body { Some(b) => #inner, None => Ok(request) })
-        };
-        body_encode = if validated { quote!(checked.and_then(|()| #encode)) } else { encode };
-    }
-    let path_expr = path_expr(op);
-    let query = op.params.iter().filter(|p| p.location != ParamLocation::Path).map(param_stmt);
-    let decode = match op.response_encoding {
-        ResponseEncoding::Json => quote!(crate::runtime::response::decode_json),
-        ResponseEncoding::Empty => quote!(crate::runtime::response::decode_empty),
-        ResponseEncoding::Text => quote!(crate::runtime::response::decode_text),
-        ResponseEncoding::Binary => quote!(crate::runtime::response::decode_bytes),
-    };
-    let out = call_type(api, op);
-    let request_expr = if op.body.is_some() { quote!(#body_encode) } else { quote!(Ok(request)) };
-    let paged = pager(api, op);
-    let mut_kw = if op.params.iter().any(|p| p.location != ParamLocation::Path) { quote!(mut) } else { quote!() };
-    quote! {
-        pub fn #name(&self, #(#args),*) -> #out {
-            #(#prelude)*
-            #(#body_stmts)*
-            let #mut_kw request = PreparedRequest::new(#path_expr);
-            #(#query)*
-            let request = #request_expr;
-            Call::new(self.core, &#spec, request, #decode) #paged
-        }
-    }
-}
-
-/// The path with its parameters percent-encoded: `["/things/", &thing_id, "/items"].concat()`.
-fn path_expr(op: &Operation) -> TokenStream {
-    let path_params: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamLocation::Path).collect();
-    if path_params.is_empty() {
-        let p = &op.path;
-        return quote!(String::from(#p));
-    }
-    let mut pieces = Vec::new();
-    let mut rest = op.path.as_str();
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else { break };
-        let name = &rest[start + 1..start + len];
-        if start > 0 {
-            let lit = &rest[..start];
-            pieces.push(quote!(#lit));
-        }
-        match path_params.iter().find(|p| p.wire_name == name) {
-            Some(p) => {
-                let id = ident(&p.rust_name);
-                pieces.push(match p.ty {
-                    TypeRef::String => quote!(&crate::runtime::request::encode_path_segment(&#id)),
-                    _ => quote!(&crate::runtime::request::encode_path_segment(&crate::runtime::request::param_text(&#id))),
-                });
-            }
-            None => {
-                let lit = &rest[start..start + len + 1];
-                pieces.push(quote!(#lit));
-            }
-        }
-        rest = &rest[start + len + 1..];
-    }
-    if !rest.is_empty() {
-        pieces.push(quote!(#rest));
-    }
-    quote!([#(#pieces),*].concat())
-}
-
-/// The statement that adds one non-path parameter to `request`.
-fn param_stmt(p: &Param) -> TokenStream {
-    let id = ident(&p.rust_name);
-    let wire = &p.wire_name;
-    let value = if p.required { quote!(#id) } else { quote!(params.#id) };
-    let add = |v: TokenStream| -> TokenStream {
-        match p.location {
-            ParamLocation::Query => quote!(request = request.query(#wire, #v);),
-            ParamLocation::Header => quote!(request = request.header(#wire, #v);),
-            ParamLocation::Cookie => quote!(request = request.header("cookie", format!("{}={}", #wire, #v));),
-            ParamLocation::Path => quote!(),
-        }
-    };
-    let one = |v: TokenStream, t: &TypeRef| -> TokenStream {
-        match t {
-            TypeRef::String
-            | TypeRef::Bool
-            | TypeRef::I32
-            | TypeRef::I64
-            | TypeRef::U32
-            | TypeRef::U64
-            | TypeRef::F32
-            | TypeRef::F64 => add(v),
-            _ => add(quote!(crate::runtime::request::param_text(&#v))),
-        }
-    };
-    let stmt_for = |v: TokenStream| -> TokenStream {
-        match &p.ty {
-            TypeRef::Vec(inner) => match p.style {
-                QueryStyle::FormExploded if p.location == ParamLocation::Query => {
-                    let inner_stmt = one(quote!(item), inner);
-                    quote!(for item in #v.iter() { #inner_stmt })
-                }
-                QueryStyle::Delimited(c) => {
-                    let sep = c.to_string();
-                    add(quote!(#v.iter().map(crate::runtime::request::param_text).collect::<Vec<_>>().join(#sep)))
-                }
-                _ => add(quote!(#v.iter().map(crate::runtime::request::param_text).collect::<Vec<_>>().join(","))),
-            },
-            TypeRef::Map(_) if p.style == QueryStyle::DeepObject => {
-                quote!(for (k, x) in #v.iter() { request = request.query(format!("{}[{}]", #wire, k), crate::runtime::request::param_text(x)); })
-            }
-            t => one(v, t),
-        }
-    };
-    if p.required {
-        let s = stmt_for(quote!(#value));
-        quote!(#s)
-    } else {
-        let s = stmt_for(quote!(value));
-        quote!(if let Some(value) = &#value { #s })
-    }
 }
 
 /// The optional-parameters struct of an operation, as text: the struct, `new()`, and the
@@ -487,16 +232,7 @@ fn params_struct(out: &mut String, api: &Api, op: &Operation) {
         "impl {name} {{\n    /// Creates the parameters with every value unset.\n    #[must_use]\n    \
          pub fn new() -> Self {{\n        Self::default()\n    }}\n}}\n"
     ));
-    let entries: Vec<String> = optional
-        .iter()
-        .map(|p| {
-            let (kind, t) = match &p.ty {
-                TypeRef::String => ("into", "String".to_owned()),
-                t => ("plain", types::text(t, Models::Crate)),
-            };
-            format!("{} {}: {kind} {t},", ident(&super::render::setter_name(&p.rust_name)), ident(&p.rust_name))
-        })
-        .collect();
+    let entries: Vec<String> = optional.iter().map(|p| methods::param_setter(p)).collect();
     if !entries.is_empty() {
         list_call(out, "setters", &format!("{name} {{"), &entries, "}");
     }
@@ -505,7 +241,7 @@ fn params_struct(out: &mut String, api: &Api, op: &Operation) {
 fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
     let op = &api.operations[b.operation];
     let name = ident(&b.rust_name);
-    let spec = spec_static(op);
+    let spec = ident(&methods::spec_static(op));
     let body = ident(&b.body_type);
     let field = ident(&b.field);
     let item = types::tokens(&b.item, Models::Crate);
@@ -556,76 +292,5 @@ fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
             })
             .await
         }
-    }
-}
-
-/// The type an operation's method returns: `Call<Out, Error>`, or for a paginated operation
-/// `Call<Out, Error, Paged<Out, Item>>`.
-fn call_type(api: &Api, op: &Operation) -> TokenStream {
-    let out = types::tokens(&op.response, Models::Crate);
-    match pagination_of(api, op) {
-        Some(p) => {
-            let item = types::tokens(&p.item, Models::Crate);
-            quote!(Call<#out, Error, crate::Paged<#out, #item>>)
-        }
-        None => quote!(Call<#out, Error>),
-    }
-}
-
-fn pagination_of<'a>(api: &'a Api, op: &Operation) -> Option<&'a Pagination> {
-    api.pagination.iter().find(|p| api.operations[p.operation].rust_name == op.rust_name)
-}
-
-/// `.paged(..)` with the rules of a paginated operation (nothing for another one): plain
-/// functions reading the page, and where the next request carries its cursor or offset.
-fn pager(api: &Api, op: &Operation) -> TokenStream {
-    let Some(p) = pagination_of(api, op) else {
-        return quote!();
-    };
-    let out = types::tokens(&op.response, Models::Crate);
-    let item = types::tokens(&p.item, Models::Crate);
-    let items = ident(&p.items.rust_name);
-    let (count, take) = if p.items.optional {
-        (quote!(page.#items.as_ref().map_or(0, Vec::len)), quote!(page.#items.unwrap_or_default()))
-    } else {
-        (quote!(page.#items.len()), quote!(page.#items))
-    };
-    let has_more = match &p.has_more {
-        Some(f) => {
-            let id = ident(&f.rust_name);
-            let value = if f.optional { quote!(page.#id) } else { quote!(Some(page.#id)) };
-            quote! {
-                fn has_more(page: &#out) -> Option<bool> { #value }
-                let has_more: Option<fn(&#out) -> Option<bool>> = Some(has_more);
-            }
-        }
-        None => quote!(let has_more = None;),
-    };
-    let place = |place: &PagePlace| match place {
-        PagePlace::Query(w) => quote!(crate::runtime::paginate::PagePlace::Query(#w)),
-        PagePlace::Body(w) => quote!(crate::runtime::paginate::PagePlace::Body(#w)),
-    };
-    let mode = match &p.mode {
-        PageMode::Cursor { field, place: at } => {
-            let id = ident(&field.rust_name);
-            let value = if field.optional { quote!(page.#id.clone()) } else { quote!(Some(page.#id.clone())) };
-            let at = place(at);
-            quote! {{
-                fn next(page: &#out) -> Option<String> { #value }
-                crate::runtime::paginate::PageMode::Cursor { next, place: #at }
-            }}
-        }
-        PageMode::Offset { place: at } => {
-            let at = place(at);
-            quote!(crate::runtime::paginate::PageMode::Offset { place: #at })
-        }
-    };
-    quote! {
-        .paged({
-            fn count(page: &#out) -> usize { #count }
-            fn items(page: #out) -> Vec<#item> { #take }
-            #has_more
-            crate::Paged::new(#mode, has_more, count, items)
-        })
     }
 }

@@ -1,0 +1,368 @@
+//! The methods of an operation file written as text: an operation's method, its delegate on the
+//! client, and their parts (arguments, the path, the parameters, the pager). Written as the
+//! tokens they replace would be printed, with lines broken at statements and a signature broken
+//! one argument per line when it is longer than 100 columns; the fixture snapshots and a
+//! comparison of every corpus crate's tokens hold them to the same code.
+
+use super::render::{doc_text, ident, setter_name};
+use super::types::{self, Models};
+use crate::ir::*;
+
+/// Widest signature kept on one line.
+const WIDTH: usize = 100;
+
+/// Lines of Rust at an indentation that blocks open and close.
+pub(crate) struct Lines {
+    out: String,
+    indent: usize,
+}
+
+impl Lines {
+    pub(crate) fn new(indent: usize) -> Self {
+        Self { out: String::new(), indent }
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        self.out
+    }
+
+    fn line(&mut self, text: &str) {
+        for _ in 0..self.indent {
+            self.out.push(' ');
+        }
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    /// A line ending in `{`, then the lines inside it.
+    fn open(&mut self, text: &str) {
+        self.line(text);
+        self.indent += 4;
+    }
+
+    /// The line closing what [`Lines::open`] opened.
+    fn close(&mut self, text: &str) {
+        self.indent -= 4;
+        self.line(text);
+    }
+
+    /// `pub fn name(args) -> out {`, broken one argument per line when it is too long.
+    fn signature(&mut self, head: &str, args: &[String], out: &str) {
+        let one = format!("{head}({}) -> {out} {{", args.join(", "));
+        if self.indent + one.len() <= WIDTH {
+            self.open(&one);
+            return;
+        }
+        self.open(&format!("{head}("));
+        for a in args {
+            self.line(&format!("{a},"));
+        }
+        self.indent -= 4;
+        self.open(&format!(") -> {out} {{"));
+    }
+}
+
+/// The name of an operation's `OperationSpec` static.
+pub(crate) fn spec_static(op: &Operation) -> String {
+    ident(&heck::ToShoutySnakeCase::to_shouty_snake_case(op.rust_name.as_str())).to_string()
+}
+
+/// Argument type and the statement turning it into the value used, for a required parameter.
+fn param_arg(p: &Param) -> (String, Option<String>) {
+    let id = ident(&p.rust_name);
+    match &p.ty {
+        TypeRef::String => ("impl Into<String>".to_owned(), Some(format!("let {id}: String = {id}.into();"))),
+        other => (types::text(other, Models::Crate), None),
+    }
+}
+
+/// The arguments of an operation's method (`&self`, the required parameters, the
+/// optional-parameters struct, the body) and the names of all but `&self`.
+fn method_args(op: &Operation) -> (Vec<String>, Vec<String>) {
+    let mut args = vec!["&self".to_owned()];
+    let mut names = Vec::new();
+    for p in op.params.iter().filter(|p| p.required) {
+        let id = ident(&p.rust_name).to_string();
+        args.push(format!("{id}: {}", param_arg(p).0));
+        names.push(id);
+    }
+    if let Some(ps) = &op.params_struct {
+        args.push(format!("params: {}", ident(ps)));
+        names.push("params".to_owned());
+    }
+    if let Some(b) = &op.body {
+        let t = types::text(&b.ty, Models::Crate);
+        args.push(if b.required { format!("body: {t}") } else { format!("body: Option<{t}>") });
+        names.push("body".to_owned());
+    }
+    (args, names)
+}
+
+/// The type an operation's method returns: `Call<Out, Error>`, or for a paginated operation
+/// `Call<Out, Error, crate::Paged<Out, Item>>`.
+pub(crate) fn call_type(api: &Api, op: &Operation) -> String {
+    let out = types::text(&op.response, Models::Crate);
+    match pagination_of(api, op) {
+        Some(p) => format!("Call<{out}, Error, crate::Paged<{out}, {}>>", types::text(&p.item, Models::Crate)),
+        None => format!("Call<{out}, Error>"),
+    }
+}
+
+pub(crate) fn pagination_of<'a>(api: &'a Api, op: &Operation) -> Option<&'a Pagination> {
+    api.pagination.iter().find(|p| api.operations[p.operation].rust_name == op.rust_name)
+}
+
+/// A Rust string literal.
+fn lit(s: &str) -> String {
+    proc_macro2::Literal::string(s).to_string()
+}
+
+/// An operation's method, without its docs, at the indentation of an `impl` block's items.
+pub(crate) fn method(api: &Api, op: &Operation) -> String {
+    let mut w = Lines::new(4);
+    let (args, _) = method_args(op);
+    w.signature(&format!("pub fn {}", ident(&op.rust_name)), &args, &call_type(api, op));
+    for p in op.params.iter().filter(|p| p.required) {
+        if let (_, Some(conversion)) = param_arg(p) {
+            w.line(&conversion);
+        }
+    }
+    let mut request_expr = "Ok(request)".to_owned();
+    if let Some(b) = &op.body {
+        let def = api.type_of(&b.ty);
+        let validated = def.is_some_and(|d| d.validated);
+        if def.is_some_and(|d| d.has_idempotency_key) {
+            w.line("let mut body = body;");
+            if b.required {
+                w.line("body.fill_idempotency_keys();");
+            } else {
+                w.open("if let Some(b) = &mut body {");
+                w.line("b.fill_idempotency_keys();");
+                w.close("}");
+            }
+        }
+        if validated {
+            w.line("let checked = crate::runtime::validate::validate(&body);");
+        }
+        let encode_of = |var: &str| match b.encoding {
+            BodyEncoding::Json => format!("request.json(&{var})"),
+            BodyEncoding::Form => format!("request.form_json(&{var})"),
+            BodyEncoding::Multipart => format!("request.multipart_json(&{var})"),
+            BodyEncoding::Text => format!("Ok(request.text({var}))"),
+            BodyEncoding::Binary => format!("Ok(request.binary({var}, {}))", lit(&b.content_type)),
+        };
+        let encode = if b.required {
+            encode_of("body")
+        } else {
+            format!("match body {{ Some(b) => {}, None => Ok(request) }}", encode_of("b"))
+        };
+        request_expr = if validated { format!("checked.and_then(|()| {encode})") } else { encode };
+    }
+    let mutable = if op.params.iter().any(|p| p.location != ParamLocation::Path) { "mut " } else { "" };
+    w.line(&format!("let {mutable}request = PreparedRequest::new({});", path_expr(op)));
+    for p in op.params.iter().filter(|p| p.location != ParamLocation::Path) {
+        param_stmt(&mut w, p);
+    }
+    w.line(&format!("let request = {request_expr};"));
+    let decode = match op.response_encoding {
+        ResponseEncoding::Json => "decode_json",
+        ResponseEncoding::Empty => "decode_empty",
+        ResponseEncoding::Text => "decode_text",
+        ResponseEncoding::Binary => "decode_bytes",
+    };
+    let call = format!("Call::new(self.core, &{}, request, crate::runtime::response::{decode})", spec_static(op));
+    match pagination_of(api, op) {
+        Some(p) => pager(&mut w, op, p, &call),
+        None => w.line(&call),
+    }
+    w.close("}");
+    w.into_string()
+}
+
+/// The path with its parameters percent-encoded: `["/things/", &thing_id, "/items"].concat()`.
+fn path_expr(op: &Operation) -> String {
+    let path_params: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamLocation::Path).collect();
+    if path_params.is_empty() {
+        return format!("String::from({})", lit(&op.path));
+    }
+    let mut pieces = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else { break };
+        let name = &rest[start + 1..start + len];
+        if start > 0 {
+            pieces.push(lit(&rest[..start]));
+        }
+        match path_params.iter().find(|p| p.wire_name == name) {
+            Some(p) => {
+                let id = ident(&p.rust_name);
+                pieces.push(match p.ty {
+                    TypeRef::String => format!("&crate::runtime::request::encode_path_segment(&{id})"),
+                    _ => format!(
+                        "&crate::runtime::request::encode_path_segment(&crate::runtime::request::param_text(&{id}))"
+                    ),
+                });
+            }
+            None => pieces.push(lit(&rest[start..start + len + 1])),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(lit(rest));
+    }
+    format!("[{}].concat()", pieces.join(", "))
+}
+
+/// The statements that add one non-path parameter to `request`.
+fn param_stmt(w: &mut Lines, p: &Param) {
+    let wire = lit(&p.wire_name);
+    let add = |v: &str| match p.location {
+        ParamLocation::Query => format!("request = request.query({wire}, {v});"),
+        ParamLocation::Header => format!("request = request.header({wire}, {v});"),
+        ParamLocation::Cookie => format!("request = request.header(\"cookie\", format!(\"{{}}={{}}\", {wire}, {v}));"),
+        ParamLocation::Path => String::new(),
+    };
+    let one = |v: &str, t: &TypeRef| match t {
+        TypeRef::String
+        | TypeRef::Bool
+        | TypeRef::I32
+        | TypeRef::I64
+        | TypeRef::U32
+        | TypeRef::U64
+        | TypeRef::F32
+        | TypeRef::F64 => add(v),
+        _ => add(&format!("crate::runtime::request::param_text(&{v})")),
+    };
+    let optional = !p.required;
+    let value = if optional { "value".to_owned() } else { ident(&p.rust_name).to_string() };
+    if optional {
+        w.open(&format!("if let Some(value) = &params.{} {{", ident(&p.rust_name)));
+    }
+    let joined = |sep: &str| {
+        add(&format!("{value}.iter().map(crate::runtime::request::param_text).collect::<Vec<_>>().join({})", lit(sep)))
+    };
+    match &p.ty {
+        TypeRef::Vec(inner) => match p.style {
+            QueryStyle::FormExploded if p.location == ParamLocation::Query => {
+                w.open(&format!("for item in {value}.iter() {{"));
+                w.line(&one("item", inner));
+                w.close("}");
+            }
+            QueryStyle::Delimited(c) => w.line(&joined(&c.to_string())),
+            _ => w.line(&joined(",")),
+        },
+        TypeRef::Map(_) if p.style == QueryStyle::DeepObject => {
+            w.open(&format!("for (k, x) in {value}.iter() {{"));
+            w.line(&format!(
+                "request = request.query(format!(\"{{}}[{{}}]\", {wire}, k), crate::runtime::request::param_text(x));"
+            ));
+            w.close("}");
+        }
+        t => w.line(&one(&value, t)),
+    }
+    if optional {
+        w.close("}");
+    }
+}
+
+/// `call.paged(..)`, the rules of a paginated operation: plain functions reading the page, and
+/// where the next request carries its cursor or offset.
+fn pager(w: &mut Lines, op: &Operation, p: &Pagination, call: &str) {
+    let out = types::text(&op.response, Models::Crate);
+    let item = types::text(&p.item, Models::Crate);
+    let items = ident(&p.items.rust_name);
+    let (count, take) = if p.items.optional {
+        (format!("page.{items}.as_ref().map_or(0, Vec::len)"), format!("page.{items}.unwrap_or_default()"))
+    } else {
+        (format!("page.{items}.len()"), format!("page.{items}"))
+    };
+    w.open(&format!("{call}.paged({{"));
+    w.open(&format!("fn count(page: &{out}) -> usize {{"));
+    w.line(&count);
+    w.close("}");
+    w.open(&format!("fn items(page: {out}) -> Vec<{item}> {{"));
+    w.line(&take);
+    w.close("}");
+    match &p.has_more {
+        Some(f) => {
+            let id = ident(&f.rust_name);
+            w.open(&format!("fn has_more(page: &{out}) -> Option<bool> {{"));
+            w.line(&if f.optional { format!("page.{id}") } else { format!("Some(page.{id})") });
+            w.close("}");
+            w.line(&format!("let has_more: Option<fn(&{out}) -> Option<bool>> = Some(has_more);"));
+        }
+        None => w.line("let has_more = None;"),
+    }
+    let place = |place: &PagePlace| match place {
+        PagePlace::Query(name) => format!("crate::runtime::paginate::PagePlace::Query({})", lit(name)),
+        PagePlace::Body(name) => format!("crate::runtime::paginate::PagePlace::Body({})", lit(name)),
+    };
+    match &p.mode {
+        PageMode::Cursor { field, place: at } => {
+            let id = ident(&field.rust_name);
+            w.open("crate::Paged::new(");
+            w.open("{");
+            w.open(&format!("fn next(page: &{out}) -> Option<String> {{"));
+            w.line(&if field.optional { format!("page.{id}.clone()") } else { format!("Some(page.{id}.clone())") });
+            w.close("}");
+            w.line(&format!("crate::runtime::paginate::PageMode::Cursor {{ next, place: {} }}", place(at)));
+            w.close("},");
+            w.line("has_more,");
+            w.line("count,");
+            w.line("items,");
+            w.close(")");
+        }
+        PageMode::Offset { place: at } => w.line(&format!(
+            "crate::Paged::new(crate::runtime::paginate::PageMode::Offset {{ place: {} }}, has_more, count, items)",
+            place(at)
+        )),
+    }
+    w.close("})");
+}
+
+/// Operations without a tag are also methods of the client itself, delegating to the untagged
+/// group (`client.list_pets()` as well as `client.default().list_pets()`), unless the name is
+/// taken by the client already. `docs` gives a method's docs.
+pub(crate) fn client_delegates(
+    api: &Api,
+    tag: &Tag,
+    ops: &[&Operation],
+    docs: impl Fn(&Operation) -> String,
+) -> String {
+    if tag.name != UNTAGGED {
+        return String::new();
+    }
+    let taken: Vec<&str> = ["builder", "from_env", "base_url", "core"]
+        .into_iter()
+        .chain(api.tags.iter().map(|t| t.module.as_str()))
+        .collect();
+    let mut w = Lines::new(0);
+    w.open("impl crate::Client {");
+    for op in ops.iter().filter(|op| !taken.contains(&op.rust_name.as_str())) {
+        let name = ident(&op.rust_name);
+        let mut text = String::new();
+        doc_text(&mut text, "    ", &docs(op));
+        w.out.push_str(&text);
+        if op.deprecated {
+            w.line("#[deprecated = \"deprecated in the API spec\"]");
+        }
+        let (args, names) = method_args(op);
+        w.signature(&format!("pub fn {name}"), &args, &call_type(api, op));
+        w.line(&format!("self.{}().{name}({})", ident(&tag.module), names.join(", ")));
+        w.close("}");
+    }
+    w.close("}");
+    w.into_string()
+}
+
+/// The tag the generator gives operations that have none.
+pub(crate) const UNTAGGED: &str = "default";
+
+/// The setter of a parameter struct's field, for `setters!`: `with_x x: into String,`.
+pub(crate) fn param_setter(p: &Param) -> String {
+    let (kind, t) = match &p.ty {
+        TypeRef::String => ("into", "String".to_owned()),
+        t => ("plain", types::text(t, Models::Crate)),
+    };
+    format!("{} {}: {kind} {t},", ident(&setter_name(&p.rust_name)), ident(&p.rust_name))
+}
