@@ -1,8 +1,8 @@
 //! The methods of an operation file written as text: an operation's method, its delegate on the
-//! client, and their parts (arguments, the path, the parameters, the pager). Written as the
-//! tokens they replace would be printed, with lines broken at statements and a signature broken
-//! one argument per line when it is longer than 100 columns; the fixture snapshots and a
-//! comparison of every corpus crate's tokens hold them to the same code.
+//! client, and their parts (arguments, the path, the parameters, the pager). A line per
+//! statement, blocks indented, a signature broken one argument per line when it is longer than
+//! 100 columns; no parser or printer is involved (they were most of the time spent generating
+//! an operation file). The fixture snapshots show the code of every shape.
 
 use super::render::{doc_text, ident, setter_name};
 use super::types::{self, Models};
