@@ -4,7 +4,8 @@
 //! 100 columns; no parser or printer is involved (they were most of the time spent generating
 //! an operation file). The fixture snapshots show the code of every shape.
 
-use super::render::{doc_text, ident, setter_name};
+use super::layout::str_lit;
+use super::render::{ident, item_docs, setter_name};
 use super::types::{self, Models};
 use crate::ir::*;
 
@@ -12,17 +13,17 @@ use crate::ir::*;
 const WIDTH: usize = 100;
 
 /// Lines of Rust at an indentation that blocks open and close.
-pub(crate) struct Lines {
+struct Lines {
     out: String,
     indent: usize,
 }
 
 impl Lines {
-    pub(crate) fn new(indent: usize) -> Self {
+    fn new(indent: usize) -> Self {
         Self { out: String::new(), indent }
     }
 
-    pub(crate) fn into_string(self) -> String {
+    fn into_string(self) -> String {
         self.out
     }
 
@@ -112,11 +113,6 @@ pub(crate) fn pagination_of<'a>(api: &'a Api, op: &Operation) -> Option<&'a Pagi
     api.pagination.iter().find(|p| api.operations[p.operation].rust_name == op.rust_name)
 }
 
-/// A Rust string literal.
-fn lit(s: &str) -> String {
-    proc_macro2::Literal::string(s).to_string()
-}
-
 /// An operation's method, without its docs, at the indentation of an `impl` block's items.
 pub(crate) fn method(api: &Api, op: &Operation) -> String {
     let mut w = Lines::new(4);
@@ -149,7 +145,7 @@ pub(crate) fn method(api: &Api, op: &Operation) -> String {
             BodyEncoding::Form => format!("request.form_json(&{var})"),
             BodyEncoding::Multipart => format!("request.multipart_json(&{var})"),
             BodyEncoding::Text => format!("Ok(request.text({var}))"),
-            BodyEncoding::Binary => format!("Ok(request.binary({var}, {}))", lit(&b.content_type)),
+            BodyEncoding::Binary => format!("Ok(request.binary({var}, {}))", str_lit(&b.content_type)),
         };
         let encode = if b.required {
             encode_of("body")
@@ -183,7 +179,7 @@ pub(crate) fn method(api: &Api, op: &Operation) -> String {
 fn path_expr(op: &Operation) -> String {
     let path_params: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamLocation::Path).collect();
     if path_params.is_empty() {
-        return format!("String::from({})", lit(&op.path));
+        return format!("String::from({})", str_lit(&op.path));
     }
     let mut pieces = Vec::new();
     let mut rest = op.path.as_str();
@@ -191,7 +187,7 @@ fn path_expr(op: &Operation) -> String {
         let Some(len) = rest[start..].find('}') else { break };
         let name = &rest[start + 1..start + len];
         if start > 0 {
-            pieces.push(lit(&rest[..start]));
+            pieces.push(str_lit(&rest[..start]));
         }
         match path_params.iter().find(|p| p.wire_name == name) {
             Some(p) => {
@@ -203,19 +199,19 @@ fn path_expr(op: &Operation) -> String {
                     ),
                 });
             }
-            None => pieces.push(lit(&rest[start..start + len + 1])),
+            None => pieces.push(str_lit(&rest[start..start + len + 1])),
         }
         rest = &rest[start + len + 1..];
     }
     if !rest.is_empty() {
-        pieces.push(lit(rest));
+        pieces.push(str_lit(rest));
     }
     format!("[{}].concat()", pieces.join(", "))
 }
 
 /// The statements that add one non-path parameter to `request`.
 fn param_stmt(w: &mut Lines, p: &Param) {
-    let wire = lit(&p.wire_name);
+    let wire = str_lit(&p.wire_name);
     let add = |v: &str| match p.location {
         ParamLocation::Query => format!("request = request.query({wire}, {v});"),
         ParamLocation::Header => format!("request = request.header({wire}, {v});"),
@@ -239,7 +235,10 @@ fn param_stmt(w: &mut Lines, p: &Param) {
         w.open(&format!("if let Some(value) = &params.{} {{", ident(&p.rust_name)));
     }
     let joined = |sep: &str| {
-        add(&format!("{value}.iter().map(crate::runtime::request::param_text).collect::<Vec<_>>().join({})", lit(sep)))
+        add(&format!(
+            "{value}.iter().map(crate::runtime::request::param_text).collect::<Vec<_>>().join({})",
+            str_lit(sep)
+        ))
     };
     match &p.ty {
         TypeRef::Vec(inner) => match p.style {
@@ -294,8 +293,8 @@ fn pager(w: &mut Lines, op: &Operation, p: &Pagination, call: &str) {
         None => w.line("let has_more = None;"),
     }
     let place = |place: &PagePlace| match place {
-        PagePlace::Query(name) => format!("crate::runtime::paginate::PagePlace::Query({})", lit(name)),
-        PagePlace::Body(name) => format!("crate::runtime::paginate::PagePlace::Body({})", lit(name)),
+        PagePlace::Query(name) => format!("crate::runtime::paginate::PagePlace::Query({})", str_lit(name)),
+        PagePlace::Body(name) => format!("crate::runtime::paginate::PagePlace::Body({})", str_lit(name)),
     };
     match &p.mode {
         PageMode::Cursor { field, place: at } => {
@@ -340,12 +339,7 @@ pub(crate) fn client_delegates(
     w.open("impl crate::Client {");
     for op in ops.iter().filter(|op| !taken.contains(&op.rust_name.as_str())) {
         let name = ident(&op.rust_name);
-        let mut text = String::new();
-        doc_text(&mut text, "    ", &docs(op));
-        w.out.push_str(&text);
-        if op.deprecated {
-            w.line("#[deprecated = \"deprecated in the API spec\"]");
-        }
+        item_docs(&mut w.out, "    ", &docs(op), op.deprecated);
         let (args, names) = method_args(op);
         w.signature(&format!("pub fn {name}"), &args, &call_type(api, op));
         w.line(&format!("self.{}().{name}({})", ident(&tag.module), names.join(", ")));

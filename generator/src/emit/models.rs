@@ -3,6 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::layout::str_lit;
 use super::render::{doc, ident, json_code, list_call, prose, rust_file, rust_items, struct_text, FieldText, Header};
 use super::types::{self, Models};
 use crate::fileset::FileSet;
@@ -264,7 +265,7 @@ fn struct_file(
                 (true, true) => "nullable",
                 (false, _) => "optional",
             };
-            format!("{i} {} {} {how},", ident(&f.rust_name), proc_macro2::Literal::string(&f.wire_name))
+            format!("{i} {} {} {how},", ident(&f.rust_name), str_lit(&f.wire_name))
         })
         .collect();
     let mode = if plain.is_empty() { "default " } else { "" };

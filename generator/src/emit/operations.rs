@@ -3,8 +3,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::layout::str_lit;
 use super::methods;
-use super::render::{doc, doc_text, ident, impl_items, list_call, prose, rust_items, struct_text, FieldText, Header};
+use super::render::{
+    doc, doc_text, ident, impl_items, item_docs, list_call, prose, rust_items, struct_text, FieldText, Header,
+};
 use super::types::{self, Models};
 use crate::fileset::FileSet;
 use crate::ir::*;
@@ -52,9 +55,9 @@ pub(crate) fn emit_mod(api: &Api, header: &Header, files: &mut FileSet) -> Resul
     Ok(())
 }
 
-/// The file of one tag. The plain parts (the imports, the operations' specs, the struct, and
-/// every doc comment) are written as text; the code of each method is built as tokens and
-/// printed by prettyplease one method at a time, its docs written above it.
+/// The file of one tag, written as text: the imports, the operations' specs, the struct, the
+/// methods with their docs ([`methods`]) and the parameter structs; only the bulk helpers and
+/// ingestors are built as tokens and printed by prettyplease.
 fn tag_file(api: &Api, header: &Header, tag: &Tag) -> Result<String, String> {
     let name = ident(&tag.rust_name);
     let ops: Vec<&Operation> = tag.operations.iter().map(|i| &api.operations[*i]).collect();
@@ -79,10 +82,7 @@ fn tag_file(api: &Api, header: &Header, tag: &Tag) -> Result<String, String> {
          impl<'a> {name}<'a> {{\n    pub(crate) fn new(core: &'a ClientCore) -> Self {{\n        Self {{ core }}\n    }}\n"
     ));
     for op in &ops {
-        doc_text(&mut out, "    ", &method_doc_text(api, op));
-        if op.deprecated {
-            out.push_str("    #[deprecated = \"deprecated in the API spec\"]\n");
-        }
+        item_docs(&mut out, "    ", &method_doc_text(api, op), op.deprecated);
         out.push_str(&methods::method(api, op));
     }
     let tag_index = tag_index(api, tag);
@@ -104,18 +104,17 @@ fn tag_index(api: &Api, tag: &Tag) -> usize {
 
 /// The operation's `OperationSpec` static, as prettyplease would print it.
 fn spec_static_text(out: &mut String, op: &Operation) {
-    let lit = |s: &str| proc_macro2::Literal::string(s).to_string();
     let codes = |c: &mut dyn Iterator<Item = u16>| c.map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
     out.push_str(&format!(
         "static {}: OperationSpec = OperationSpec {{\n    name: {},\n    method: reqwest::Method::{},\n    path: {},\n    \
          success: &[{}],\n    errors: &[{}],\n    security: &[{}],\n}};\n",
         methods::spec_static(op),
-        lit(&op.rust_name),
+        str_lit(&op.rust_name),
         ident(&op.method),
-        lit(&op.path),
+        str_lit(&op.path),
         codes(&mut op.success.iter().copied()),
         codes(&mut op.errors.iter().map(|e| e.status)),
-        op.security.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", "),
+        op.security.iter().map(|s| str_lit(s)).collect::<Vec<_>>().join(", "),
     ));
 }
 

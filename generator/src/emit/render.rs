@@ -98,10 +98,7 @@ pub(crate) fn struct_text(out: &mut String, doc: &str, derives: &str, name: &str
     }
     out.push('\n');
     for f in fields {
-        doc_text(out, "    ", &f.doc);
-        if f.deprecated {
-            out.push_str("    #[deprecated = \"deprecated in the API spec\"]\n");
-        }
+        item_docs(out, "    ", &f.doc, f.deprecated);
         out.push_str(&format!("    pub {}: {},\n", f.name, f.ty));
     }
     out.push_str("}\n");
@@ -185,6 +182,19 @@ fn doc_line(line: &str) -> String {
         String::new()
     } else {
         format!(" {}", line.replace('\t', "    "))
+    }
+}
+
+/// The attribute of an item the spec marks deprecated.
+pub(crate) const DEPRECATED: &str = "#[deprecated = \"deprecated in the API spec\"]";
+
+/// An item's docs and, when the spec marks it so, its deprecation, written as text above it.
+pub(crate) fn item_docs(out: &mut String, indent: &str, docs: &str, deprecated: bool) {
+    doc_text(out, indent, docs);
+    if deprecated {
+        out.push_str(indent);
+        out.push_str(DEPRECATED);
+        out.push('\n');
     }
 }
 
