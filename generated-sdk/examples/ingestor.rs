@@ -5,10 +5,10 @@
 //! `post_events_bulk` (`POST /events/bulk`): the handler queues an event and answers at once; the events are sent in
 //! batches in the background, and spooled to disk first so that a crash loses none of them.
 //!
-//! Run it with `cargo run --example ingestor`, send it requests (`curl http://127.0.0.1:8080/hello`),
-//! and stop it with a request to `/shutdown`: it sends what is queued before it exits. The client
-//! is configured from the environment: `FLEXPRICE_API_KEY`, `FLEXPRICE_SERVER_URL`; `PORT` sets the port
-//! and `SPOOL_DIR` the spool directory.
+//! Run it with `cargo run --example ingestor --features ingestor` (the ingestor is off by
+//! default), send it requests (`curl http://127.0.0.1:8080/hello`), and stop it with a request
+//! to `/shutdown`: it sends what is queued before it exits. The client is configured from the
+//! environment: `FLEXPRICE_API_KEY`, `FLEXPRICE_SERVER_URL`; `PORT` sets the port and `SPOOL_DIR` the spool directory.
 
 use std::sync::Arc;
 use std::time::Duration;

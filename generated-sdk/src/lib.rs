@@ -109,7 +109,14 @@
 //!
 //! # Background ingestor
 //!
-//! [`client.events().ingestor(options)`](operations::Events::ingestor) starts a background batcher over `post_events_bulk` and returns a cheap handle ([`flexprice::operations::EventsIngestor`](operations::EventsIngestor); clone it into every task). `handle.send(item).await` gives the item its idempotency key, queues it and returns the key without waiting for the network; a background task sends the queue in batches of at most 1000 (the spec's `maxItems`) when a batch is full or after `flush_interval`, `concurrency` batches at a time, each with the client's retries, timeouts, hooks and tracing. A batch that finally fails comes back with its items through `handle.failures()`; `handle.stats()` counts the events enqueued, accepted, retried, failed and pending. `flush().await` sends what is queued and waits for it; `shutdown(deadline).await` stops taking events, drains the queue and returns when every event is accepted or reported failed, or at the deadline with the unsent events given back.
+//! `client.events().ingestor(options)` starts a background batcher over `post_events_bulk` and returns a cheap handle (`flexprice::operations::EventsIngestor`; clone it into every task). `handle.send(item).await` gives the item its idempotency key, queues it and returns the key without waiting for the network; a background task sends the queue in batches of at most 1000 (the spec's `maxItems`) when a batch is full or after `flush_interval`, `concurrency` batches at a time, each with the client's retries, timeouts, hooks and tracing. A batch that finally fails comes back with its items through `handle.failures()`; `handle.stats()` counts the events enqueued, accepted, retried, failed and pending. `flush().await` sends what is queued and waits for it; `shutdown(deadline).await` stops taking events, drains the queue and returns when every event is accepted or reported failed, or at the deadline with the unsent events given back.
+//!
+//! Needs the crate feature `ingestor`, off by default (the ingestor and its spool are the largest part of the crate's runtime, which a program that never starts one need not compile):
+//!
+//! ```toml
+//! [dependencies]
+//! flexprice = { path = "../flexprice", features = ["ingestor"] }
+//! ```
 //!
 //! # Pagination
 //!
@@ -167,7 +174,9 @@ pub use reqwest;
 pub use runtime::bulk::{BulkOptions, BulkReport, FailedBatch};
 pub use runtime::call::Call;
 pub use runtime::hooks::ResponseInfo;
+#[cfg(feature = "ingestor")]
 pub use runtime::ingestor::{Failures, FsyncPolicy, Ingestor, IngestorOptions, IngestorStats, SendError};
+#[cfg(feature = "ingestor")]
 pub use runtime::ingestor::{SendErrorKind, ShutdownReport, SpoolError, SpoolOptions, StartError, WhenFull};
 pub use runtime::paginate::{Items, Paged, Pages};
 pub use runtime::response::Response;
@@ -183,6 +192,9 @@ mod markdown_docs {
     mod sdks {
         #[doc = include_str!("../docs/sdks/events/README.md")]
         struct Events;
+        #[cfg(feature = "ingestor")]
+        #[doc = include_str!("../docs/sdks/events/ingestor.md")]
+        struct EventsIngestor;
     }
     mod models {
         #[doc = include_str!("../docs/models/addon.md")]

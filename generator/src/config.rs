@@ -20,7 +20,8 @@
 //! [bulk.ingest_events]         # a batching helper `ingest_events` on the tag of the operation
 //! operation = "post_events_bulk"
 //! items = "events"             # the array field of the request body to split
-//! ingestor = "ingestor"        # optional: a background batcher `events().ingestor(options)`
+//! ingestor = "ingestor"        # optional: a background batcher `events().ingestor(options)`,
+//!                              # behind the crate's Cargo feature `ingestor` (off by default)
 //!
 //! [pagination.post_events_query]  # `.pages()` / `.items()` on the operation's call
 //! items = "events"             # the array field of the response
@@ -219,7 +220,8 @@ pub struct BulkConfig {
     /// The wire name of the array field in the request body that holds the items.
     pub items: String,
     /// Also emit a background batcher (`Ingestor`) over the operation, as a method of this
-    /// name on the operation's tag. Without it, the crate carries no ingestor code.
+    /// name on the operation's tag, compiled only with the generated crate's Cargo feature
+    /// `ingestor` (off by default). Without it, the crate carries no ingestor code.
     #[serde(default)]
     pub ingestor: Option<String>,
 }

@@ -58,7 +58,41 @@ fn with_it_the_tag_gets_the_method_the_alias_the_runtime_modules_docs_and_exampl
     parses("examples/metering.rs", example);
     assert!(example.contains("client.events().metering(") && !example.contains("with_event_id"));
     let readme = g.files.get("README.md").unwrap();
-    assert!(readme.contains("## Background ingestor") && readme.contains("| `EveryBatch` (default) |"));
+    assert!(readme.contains("## Background ingestor") && readme.contains("(docs/sdks/events/metering.md)"));
+    let page = g.files.get("docs/sdks/events/metering.md").expect("the reference page");
+    assert!(page.contains("| `EveryBatch` (default) |") && page.contains("client.events().metering(options)?"));
+}
+
+#[test]
+fn it_compiles_only_with_the_crate_feature_ingestor() {
+    let g = generate(EVENTS, &format!("{BULK}ingestor = \"metering\"\n"));
+    let manifest = g.files.get("Cargo.toml").unwrap();
+    for line in [
+        "crc32fast = { version = \"1\", optional = true }\n",
+        "\ningestor = [\"dep:crc32fast\"]\n",
+        "[[example]]\nname = \"metering\"\nrequired-features = [\"ingestor\"]\n",
+        "[package.metadata.docs.rs]\nfeatures = [\"ingestor\"]\n",
+    ] {
+        assert!(manifest.contains(line), "Cargo.toml lacks {line:?}:\n{manifest}");
+    }
+    assert!(!manifest.contains("default = [\"rustls\", \"ingestor\"]"), "off by default");
+    // Every item of the ingestor is behind the feature: the runtime modules, the method and its
+    // alias, their re-exports, and the doctests of its reference page.
+    let gate = "#[cfg(feature = \"ingestor\")]\n";
+    let runtime_mod = g.files.get("src/runtime/mod.rs").unwrap();
+    assert!(runtime_mod.contains(&format!("{gate}pub mod ingestor;\n{gate}pub mod spool;\n")), "{runtime_mod}");
+    let ops = g.files.get("src/operations/events.rs").unwrap();
+    assert!(ops.contains("    #[cfg(feature = \"ingestor\")]\n    pub fn metering("), "{ops}");
+    assert!(ops.contains(&format!("{gate}pub type EventsMetering")), "{ops}");
+    assert!(g.files.get("src/operations/mod.rs").unwrap().contains(&format!("{gate}pub use events::EventsMetering;")));
+    let lib = g.files.get("src/lib.rs").unwrap();
+    assert_eq!(lib.matches(&format!("{gate}pub use runtime::ingestor::")).count(), 2, "{lib}");
+    assert!(lib.contains(&format!("        {gate}        #[doc = include_str!(\"../docs/sdks/events/metering.md\")]")));
+    // The crate docs name the gated items as code, without links that would break without it.
+    assert!(lib.contains("//! `client.events().metering(options)` starts a background batcher"), "{lib}");
+    assert!(lib.contains("features = [\"ingestor\"]"));
+    let example = g.files.get("examples/metering.rs").unwrap();
+    assert!(example.contains("cargo run --example metering --features ingestor"));
 }
 
 #[test]

@@ -818,6 +818,8 @@ struct CrateCost {
     model_lines: usize,
     runtime_lines: usize,
     build_s: Option<f64>,
+    /// The clean build with the crate's ingestor (`--features ingestor`), for a crate with one.
+    ingestor_build_s: Option<f64>,
 }
 
 /// Generates `input` into `target/bench/crates/<dir>`, counts its lines and (if `build`) times a
@@ -840,6 +842,7 @@ fn crate_cost(input: &Input, dir: &str, build: bool) -> Result<CrateCost, String
         model_lines: lines_under("src/models"),
         runtime_lines: lines_under("src/runtime"),
         build_s: None,
+        ingestor_build_s: None,
     };
     if !build {
         return Ok(cost);
@@ -848,7 +851,11 @@ fn crate_cost(input: &Input, dir: &str, build: bool) -> Result<CrateCost, String
     generated.files.write(&out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     std::fs::copy(crate::root().join("Cargo.lock"), out.join("Cargo.lock")).map_err(|e| e.to_string())?;
     let package = generated.api.package.name.clone();
-    cost.build_s = Some(clean_build_s(&out.join("Cargo.toml"), &target_dir().join("bench/target"), &package)?);
+    let (manifest, target) = (out.join("Cargo.toml"), target_dir().join("bench/target"));
+    cost.build_s = Some(clean_build_s(&manifest, &target, &package, &[])?);
+    if generated.api.has_ingestor() {
+        cost.ingestor_build_s = Some(clean_build_s(&manifest, &target, &package, &["--features", "ingestor"])?);
+    }
     Ok(cost)
 }
 
@@ -883,16 +890,17 @@ fn peer_build_s(input: &Input, dir: &str) -> Result<Option<(f64, usize)>, String
     }
     let lines: usize =
         walk_rs(&out.join("src")).iter().map(|p| std::fs::read_to_string(p).map_or(0, |t| t.lines().count())).sum();
-    Ok(Some((clean_build_s(&manifest, &target_dir().join("bench/target-peer"), &package)?, lines)))
+    Ok(Some((clean_build_s(&manifest, &target_dir().join("bench/target-peer"), &package, &[])?, lines)))
 }
 
 /// The clean build time of one crate alone: its dependencies are built first (untimed) in
 /// `target`, then the crate is cleaned and built again, timed.
-fn clean_build_s(manifest: &Path, target: &Path, package: &str) -> Result<f64, String> {
+fn clean_build_s(manifest: &Path, target: &Path, package: &str, features: &[&str]) -> Result<f64, String> {
     let cargo_in = |args: &[&str]| -> Result<f64, String> {
         let started = Instant::now();
         let output = Command::new(cargo())
             .args(args)
+            .args(if args[0] == "build" { features } else { &[] })
             .arg("--manifest-path")
             .arg(manifest)
             .env("CARGO_TARGET_DIR", target)
@@ -1007,6 +1015,18 @@ fn cost_rows(smoke: bool, rows: &mut Vec<Row>) -> Result<(), String> {
             None => Row::skipped(ids[1], figure, "s", target.map_or(Target::None, Target::AtMost)),
         };
         rows.push(row);
+        if let Some(s) = cost.ingestor_build_s {
+            // The same crate with the part its default features leave out.
+            rows.push(
+                Row::new(
+                    format!("{}_ingestor", ids[1]).leak(),
+                    format!("Clean build of the {label} crate with `--features ingestor`"),
+                    "s",
+                    s,
+                )
+                .note("the background ingestor and its spool, off by default"),
+            );
+        }
         let per = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
         let build_per_100 = cost.build_s.map(|s| s * 100.0 / cost.operations.max(1) as f64);
         rows.push(

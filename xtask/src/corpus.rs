@@ -130,9 +130,14 @@ pub(crate) fn run(dir: &Path, run_tests: bool) -> Result<(), String> {
                 } else {
                     // Same dependency versions as the workspace, resolved without a registry query.
                     let _ = std::fs::copy(&lock, out.join("Cargo.lock"));
-                    row.check = clippy(&out, &target);
+                    // Without its optional parts, then with them (and tested with them).
+                    let features = own_features(&out);
+                    row.check = clippy(&out, &target, &[]);
+                    if row.check == "clean" && !features.is_empty() {
+                        row.check = clippy(&out, &target, &features);
+                    }
                     if run_tests && row.check == "clean" {
-                        row.check = tests(&out, &target);
+                        row.check = tests(&out, &target, &features);
                     }
                 }
                 row.check_s = checked.elapsed().as_secs_f64();
@@ -178,7 +183,7 @@ pub(crate) fn run(dir: &Path, run_tests: bool) -> Result<(), String> {
 
 /// Runs the generated crate's own tests: unit tests and spec-example round trips, then the
 /// snippets of its crate docs.
-fn tests(crate_dir: &Path, target: &Path) -> String {
+fn tests(crate_dir: &Path, target: &Path, features: &[String]) -> String {
     // `--lib --tests`, not a plain `cargo test`: that links one example binary per operation,
     // which clippy `--all-targets` has already type-checked, and those binaries filled the
     // disk (40 GB for the 20 specs of corpus-wild). No incremental state for crates built once.
@@ -186,6 +191,7 @@ fn tests(crate_dir: &Path, target: &Path) -> String {
         let output = Command::new("cargo")
             .args(["test", "--quiet"])
             .args(args)
+            .args(features)
             .arg("--manifest-path")
             .arg(crate_dir.join("Cargo.toml"))
             .env("CARGO_TARGET_DIR", target)
@@ -204,9 +210,30 @@ fn tests(crate_dir: &Path, target: &Path) -> String {
     "clean".into()
 }
 
-fn clippy(crate_dir: &Path, target: &Path) -> String {
+/// The features a generated crate declares for optional parts of its own (the ingestor), not
+/// those that choose `reqwest`'s TLS library or compression: `--features` arguments, or none.
+fn own_features(crate_dir: &Path) -> Vec<String> {
+    let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap_or_default();
+    let features: Vec<&str> = manifest
+        .lines()
+        .skip_while(|l| l.trim() != "[features]")
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .filter_map(|l| l.split_once(" = ").map(|(name, _)| name.trim()))
+        .filter(|name| !name.starts_with('#') && !["default", "rustls", "native-tls", "gzip"].contains(name))
+        .collect();
+    if features.is_empty() {
+        Vec::new()
+    } else {
+        vec!["--features".to_owned(), features.join(",")]
+    }
+}
+
+fn clippy(crate_dir: &Path, target: &Path, features: &[String]) -> String {
     let output = Command::new("cargo")
-        .args(["clippy", "--quiet", "--all-targets", "--manifest-path"])
+        .args(["clippy", "--quiet", "--all-targets"])
+        .args(features)
+        .arg("--manifest-path")
         .arg(crate_dir.join("Cargo.toml"))
         .args(["--", "-D", "warnings"])
         .env("CARGO_TARGET_DIR", target)

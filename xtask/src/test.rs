@@ -40,8 +40,16 @@ pub(crate) fn run_all(no_contract: bool) -> Result<(), String> {
         ("cargo", vec!["xtask", "regen", "--check"], vec![]),
         ("cargo", vec!["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], vec![]),
         ("cargo", vec!["test", "--workspace"], vec![("INSTA_UPDATE", "no")]),
-        ("cargo", vec!["build", "--examples", "-p", "flexprice"], vec![]),
+        // The SDK alone, with its default features: without the ingestor (the workspace's
+        // clippy and tests have it on, as the end-to-end tests turn it on).
+        ("cargo", vec!["clippy", "-p", "flexprice", "--all-targets", "--", "-D", "warnings"], vec![]),
+        ("cargo", vec!["build", "--examples", "-p", "flexprice", "--features", "ingestor"], vec![]),
         ("cargo", vec!["doc", "--no-deps", "-p", "flexprice"], vec![("RUSTDOCFLAGS", "-D warnings")]),
+        (
+            "cargo",
+            vec!["doc", "--no-deps", "-p", "flexprice", "--features", "ingestor"],
+            vec![("RUSTDOCFLAGS", "-D warnings")],
+        ),
         // The generator's own docs, private items included: its module docs link across modules.
         (
             "cargo",
@@ -151,7 +159,11 @@ fn cli_round_trip() -> Result<(), String> {
         std::fs::copy(root.join("Cargo.lock"), root.join(out).join("Cargo.lock"))
             .map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
         let manifest = format!("{out}/Cargo.toml");
-        step(cargo, &["build", "--quiet", "--manifest-path", &manifest], &[("CARGO_TARGET_DIR", &target)])?;
+        step(
+            cargo,
+            &["build", "--quiet", "--features", "ingestor", "--manifest-path", &manifest],
+            &[("CARGO_TARGET_DIR", &target)],
+        )?;
         Ok(())
     })();
     let _ = std::fs::remove_dir_all(&install_root);

@@ -380,6 +380,8 @@ impl<'a> Events<'a> {
             )
             .await
     }
+    /// Needs the crate feature `ingestor`.
+    ///
     /// Starts a background batcher over [`post_events_bulk`](Self::post_events_bulk): [`send`](crate::runtime::ingestor::Ingestor::send) queues an item and returns at once, and a background task sends the queue in batches of at most 1000 (the spec's `maxItems`) when a batch is full or after the flush interval, several at a time, each through [`post_events_bulk`](Self::post_events_bulk) with the client's retries, timeouts and hooks. `send` gives the event its idempotency key (unless it has one) before queueing it, and returns the key; retries and a resend from the spool carry the same key, so the API can drop duplicates.
     ///
     /// Batches that finally fail come back with their items through [`failures`](crate::runtime::ingestor::Ingestor::failures); [`flush`](crate::runtime::ingestor::Ingestor::flush) and [`shutdown`](crate::runtime::ingestor::Ingestor::shutdown) wait for the queue to drain. [`IngestorOptions`](crate::runtime::ingestor::IngestorOptions) sets the batch size, flush interval, concurrency, memory bound and what `send` does when it is reached, and an optional durable spool, which is read back (and sent) first.
@@ -389,6 +391,7 @@ impl<'a> Events<'a> {
     /// # Errors
     ///
     /// [`StartError`](crate::runtime::ingestor::StartError) without a Tokio runtime, or when the spool directory cannot be opened or read.
+    #[cfg(feature = "ingestor")]
     pub fn ingestor(
         &self,
         options: crate::runtime::ingestor::IngestorOptions,
@@ -440,6 +443,7 @@ impl<'a> Events<'a> {
     }
 }
 /// The background batcher of [`post_events_bulk`](Events::post_events_bulk), made by [`Events::ingestor`](Events::ingestor).
+#[cfg(feature = "ingestor")]
 pub type EventsIngestor = crate::runtime::ingestor::Ingestor<
     crate::models::IngestEventRequest,
     Error,

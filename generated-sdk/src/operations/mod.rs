@@ -7,4 +7,5 @@
 mod events;
 pub use events::Events;
 pub use events::GetEventsMonitoringParams;
+#[cfg(feature = "ingestor")]
 pub use events::EventsIngestor;

@@ -33,5 +33,10 @@ pub mod enums;
 pub mod structs;
 pub mod bulk;
 pub mod paginate;
+// Only with the crate feature `ingestor`: off by default in a generated crate (most programs
+// never start a background batcher, and it is the largest part of the runtime), on in the
+// runtime's own crate.
+#[cfg(feature = "ingestor")]
 pub mod ingestor;
+#[cfg(feature = "ingestor")]
 pub mod spool;

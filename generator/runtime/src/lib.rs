@@ -44,6 +44,11 @@ pub mod bulk;
 pub mod paginate;
 //@ end
 //@ if ingestor
+// Only with the crate feature `ingestor`: off by default in a generated crate (most programs
+// never start a background batcher, and it is the largest part of the runtime), on in the
+// runtime's own crate.
+#[cfg(feature = "ingestor")]
 pub mod ingestor;
+#[cfg(feature = "ingestor")]
 pub mod spool;
 //@ end

@@ -66,6 +66,13 @@ native-tls = [\"reqwest/native-tls\"]
 gzip = [\"reqwest/gzip\"]
 ";
 
+/// The feature of a crate with an ingestor (`[bulk.NAME] ingestor = ..` in the config).
+const INGESTOR_FEATURE: &str = "\
+# The background batcher of bulk ingestion (`ingestor(..)`) and its durable spool: off by
+# default, since it is a large part of the crate's build and most users never start one.
+ingestor = [\"dep:crc32fast\"]
+";
+
 /// Extra features the generated crate's own tests need from a dependency.
 const DEV_DEPS: &[(&str, &[&str])] =
     &[("tokio", &["macros", "rt-multi-thread", "net", "io-util", "test-util", "time"])];
@@ -129,15 +136,31 @@ pub(crate) fn manifest(api: &Api, header: &Header) -> String {
     if !p.spec_sha256.is_empty() {
         out.push_str(&format!("spec-sha256 = {:?}\n", p.spec_sha256));
     }
+    if api.has_ingestor() {
+        // docs.rs documents the ingestor too.
+        out.push_str("\n[package.metadata.docs.rs]\nfeatures = [\"ingestor\"]\n");
+    }
     out.push_str("\n[dependencies]\n");
     // `chrono` only for crates with time fields, `crc32fast` (the spool's record checksums)
     // only for crates with an ingestor.
     let chrono = api.uses_chrono();
-    let ingestor = super::runtime::needs_ingestor_deps(api);
+    let ingestor = api.has_ingestor();
     for dep in DEPENDENCIES.iter().filter(|d| (chrono || d.name != "chrono") && (ingestor || d.name != "crc32fast")) {
-        out.push_str(&format!("{} = {}\n", dep.name, inline(dep, &[])));
+        if dep.name == "crc32fast" {
+            // Only the `ingestor` feature turns it on.
+            out.push_str(&format!("{} = {{ version = {:?}, optional = true }}\n", dep.name, dep.version));
+        } else {
+            out.push_str(&format!("{} = {}\n", dep.name, inline(dep, &[])));
+        }
     }
     out.push_str(FEATURES);
+    if ingestor {
+        out.push_str(INGESTOR_FEATURE);
+        // The ingestor's example needs it.
+        for name in super::ingestor::example_names(api) {
+            out.push_str(&format!("\n[[example]]\nname = {name:?}\nrequired-features = [\"ingestor\"]\n"));
+        }
+    }
     out.push_str("\n[dev-dependencies]\n");
     for (dep, features) in DEV_DEPS {
         out.push_str(&format!("{dep} = {}\n", inline(find(dep), features)));

@@ -71,11 +71,12 @@ fn lib_rs(api: &Api, header: &Header) -> String {
 /// `cargo test --doc` compiles the Rust snippets of the Markdown files through these items,
 /// which exist only while doctests are collected.
 fn doctests(api: &Api) -> String {
-    let mut groups: Vec<(&str, Vec<(String, String)>)> = Vec::new();
-    for (group, name, path) in super::docs::doctest_items(api) {
+    type Item = (String, String, Option<&'static str>);
+    let mut groups: Vec<(&str, Vec<Item>)> = Vec::new();
+    for (group, name, path, feature) in super::docs::doctest_items(api) {
         match groups.iter_mut().find(|(g, _)| *g == group) {
-            Some((_, items)) => items.push((name, path)),
-            None => groups.push((group, vec![(name, path)])),
+            Some((_, items)) => items.push((name, path, feature)),
+            None => groups.push((group, vec![(name, path, feature)])),
         }
     }
     let mut out = String::from(
@@ -83,7 +84,10 @@ fn doctests(api: &Api) -> String {
     );
     for (group, items) in groups {
         out.push_str(&format!("    mod {group} {{\n"));
-        for (name, path) in items {
+        for (name, path, feature) in items {
+            if let Some(feature) = feature {
+                out.push_str(&format!("        #[cfg(feature = \"{feature}\")]\n"));
+            }
             out.push_str(&format!("        #[doc = include_str!(\"../{path}\")]\n        struct {name};\n"));
         }
         out.push_str("    }\n");

@@ -31,17 +31,21 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) {
     for def in &api.types {
         files.insert(model_page_path(def), model_page(api, header, def, &refs));
     }
+    super::ingestor::emit_docs(api, header, files);
 }
 
 /// Every Markdown file with Rust snippets, with the name of the `#[cfg(doctest)]` item of
 /// `src/lib.rs` that includes it: (group module, item name, path from the crate root).
-pub(crate) fn doctest_items(api: &Api) -> Vec<(&'static str, String, String)> {
-    let mut out = vec![("crate_docs", "Readme".to_owned(), "README.md".to_owned())];
+pub(crate) fn doctest_items(api: &Api) -> Vec<(&'static str, String, String, Option<&'static str>)> {
+    let mut out = vec![("crate_docs", "Readme".to_owned(), "README.md".to_owned(), None)];
     for tag in &api.tags {
-        out.push(("sdks", tag.rust_name.clone(), tag_page_path(tag)));
+        out.push(("sdks", tag.rust_name.clone(), tag_page_path(tag), None));
+    }
+    for (name, path) in super::ingestor::doc_pages(api) {
+        out.push(("sdks", name, path, Some("ingestor")));
     }
     for def in &api.types {
-        out.push(("models", def.name.to_upper_camel_case(), model_page_path(def)));
+        out.push(("models", def.name.to_upper_camel_case(), model_page_path(def), None));
     }
     out
 }
@@ -172,6 +176,7 @@ fn index(api: &Api, header: &Header) -> String {
             tag.description.as_deref().map(|d| format!(": {}", prose(d))).unwrap_or_default()
         ));
     }
+    out.push_str(&super::ingestor::index_lines(api));
     out.push('\n');
     out.push_str(&super::guide::model::markdown(&super::guide::operations_table(api)).replace("](docs/", "]("));
     out.push_str("\n## Models\n\n| Model | Kind | Description |\n| --- | --- | --- |\n");

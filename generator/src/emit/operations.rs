@@ -40,7 +40,7 @@ pub(crate) fn emit_mod(api: &Api, header: &Header, files: &mut FileSet) -> Resul
         #(mod #m;)*
         #(pub use #m::#n;)*
         #(pub use #pm::#pn;)*
-        #(pub use #im::#inn;)*
+        #(#[cfg(feature = "ingestor")] pub use #im::#inn;)*
     };
     let file: syn::File = syn::parse2(tokens).map_err(|e| e.to_string())?;
     files.insert(

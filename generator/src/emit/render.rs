@@ -293,6 +293,39 @@ pub(crate) fn json_code(v: &serde_json::Value) -> String {
     format!("{ticks}{pad}{s}{pad}{ticks}")
 }
 
+/// How a user depends on the crate: the sentence before the `[dependencies]` table and the
+/// crate's entry there, with `features` turned on.
+pub(crate) fn dependency(api: &Api, features: &[&str]) -> (&'static str, String) {
+    let p = &api.package;
+    let krate = &p.name;
+    let version = {
+        let mut parts = p.version.split('.');
+        match (parts.next(), parts.next()) {
+            (Some("0"), Some(minor)) => format!("0.{minor}"),
+            (Some(major), _) => major.to_owned(),
+            _ => p.version.clone(),
+        }
+    };
+    let (intro, mut entry) = match (&p.repository, p.publish) {
+        (_, true) => ("Add the crate and a Tokio runtime (its async methods need one):", vec![format!("version = \"{version}\"")]),
+        (Some(repo), false) => (
+            "The crate is not on crates.io: depend on it through git (or by path, from a checkout). Its async methods need a Tokio runtime.",
+            vec![format!("git = \"{repo}\""), format!("package = \"{krate}\"")],
+        ),
+        (None, false) => (
+            "The crate is not on crates.io: depend on it by path, from a checkout of the folder it was generated into. Its async methods need a Tokio runtime.",
+            vec![format!("path = \"../{krate}\"")],
+        ),
+    };
+    if p.publish && features.is_empty() {
+        return (intro, format!("\"{version}\""));
+    }
+    if !features.is_empty() {
+        entry.push(format!("features = {features:?}"));
+    }
+    (intro, format!("{{ {} }}", entry.join(", ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

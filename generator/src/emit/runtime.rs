@@ -194,11 +194,6 @@ fn select(source: &str, parts: &BTreeSet<Part>) -> String {
     out
 }
 
-/// Whether the crate's dependencies must include those of the ingestor's spool.
-pub(crate) fn needs_ingestor_deps(api: &Api) -> bool {
-    api.has_ingestor()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

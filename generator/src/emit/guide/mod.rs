@@ -70,37 +70,23 @@ fn intro(api: &Api) -> Vec<Block> {
 
 /// Install: what the config says about where the crate lives.
 fn install(api: &Api) -> Section {
-    let p = &api.package;
-    let krate = &p.name;
-    let version = {
-        let mut parts = p.version.split('.');
-        match (parts.next(), parts.next()) {
-            (Some("0"), Some(minor)) => format!("0.{minor}"),
-            (Some(major), _) => major.to_owned(),
-            _ => p.version.clone(),
-        }
-    };
-    let (intro, dependency) = match (&p.repository, p.publish) {
-        (_, true) => ("Add the crate and a Tokio runtime (its async methods need one):", format!("\"{version}\"")),
-        (Some(repo), false) => (
-            "The crate is not on crates.io: depend on it through git (or by path, from a checkout). Its async methods need a Tokio runtime.",
-            format!("{{ git = \"{repo}\", package = \"{krate}\" }}"),
-        ),
-        (None, false) => (
-            "The crate is not on crates.io: depend on it by path, from a checkout of the folder it was generated into. Its async methods need a Tokio runtime.",
-            format!("{{ path = \"../{krate}\" }}"),
-        ),
-    };
+    let krate = &api.package.name;
+    let (intro, dependency) = super::render::dependency(api, &[]);
     let deps = format!(
         "[dependencies]\n{krate} = {dependency}\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}\n"
     );
+    let ingestor = if api.has_ingestor() {
+        ", `gzip` (compressed responses) and `ingestor` (the background ingestor with its durable spool, below; off by default)"
+    } else {
+        " and `gzip` (compressed responses)"
+    };
+    let chrono = if api.uses_chrono() {
+        format!(", and `chrono` (the type of its time fields) as `{krate}::chrono`")
+    } else {
+        String::new()
+    };
     let features = format!(
-        "Cargo features: `rustls` (default; TLS through rustls, trusting the operating system's certificate store, so a TLS-inspecting corporate proxy whose root certificate is installed there works), `native-tls` (the platform's TLS library instead: `default-features = false, features = [\"native-tls\"]`) and `gzip` (compressed responses). The crate re-exports the `reqwest` it is built on as `{krate}::reqwest`{}.",
-        if api.uses_chrono() {
-            format!(", and `chrono` (the type of its time fields) as `{krate}::chrono`")
-        } else {
-            String::new()
-        }
+        "Cargo features: `rustls` (default; TLS through rustls, trusting the operating system's certificate store, so a TLS-inspecting corporate proxy whose root certificate is installed there works), `native-tls` (the platform's TLS library instead: `default-features = false, features = [\"native-tls\"]`){ingestor}. The crate re-exports the `reqwest` it is built on as `{krate}::reqwest`{chrono}."
     );
     Section::readme(
         "Install",

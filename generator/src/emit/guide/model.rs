@@ -19,6 +19,9 @@ pub(crate) struct Section {
     heading: String,
     /// In the crate docs too; `false` for sections about the crate's files.
     in_crate_docs: bool,
+    /// About items that exist only with a crate feature: the crate docs show them as code
+    /// without links (a link to an item the build left out would be broken).
+    gated: bool,
     pub(crate) blocks: Vec<Block>,
 }
 
@@ -30,12 +33,17 @@ impl Guide {
 
 impl Section {
     pub(crate) fn new(heading: &str, blocks: Vec<Block>) -> Self {
-        Section { heading: heading.to_owned(), in_crate_docs: true, blocks }
+        Section { heading: heading.to_owned(), in_crate_docs: true, gated: false, blocks }
     }
 
     /// A section only the README has.
     pub(crate) fn readme(heading: &str, blocks: Vec<Block>) -> Self {
-        Section { heading: heading.to_owned(), in_crate_docs: false, blocks }
+        Section { heading: heading.to_owned(), in_crate_docs: false, gated: false, blocks }
+    }
+
+    /// A section about items behind a crate feature (which its text names).
+    pub(crate) fn gated(heading: &str, blocks: Vec<Block>) -> Self {
+        Section { heading: heading.to_owned(), in_crate_docs: true, gated: true, blocks }
     }
 }
 
@@ -123,12 +131,15 @@ impl Text {
                 (Span::Md(s), _) => out.push_str(s),
                 (Span::Item { shown, .. }, Output::Readme) => out.push_str(&code_cell(shown)),
                 (Span::Item { shown, path }, Output::CrateDocs) => out.push_str(&intra_doc(&code_cell(shown), path)),
+                (Span::Item { shown, .. }, Output::CrateDocsUnlinked) => out.push_str(&code_cell(shown)),
                 (Span::Link { text, file, .. }, Output::Readme) => out.push_str(&format!("[{text}]({file})")),
                 (Span::Link { text, item: Some(path), .. }, Output::CrateDocs) => out.push_str(&intra_doc(text, path)),
-                (Span::Link { text, item: None, .. }, Output::CrateDocs) => out.push_str(text),
+                (Span::Link { text, .. }, Output::CrateDocsUnlinked)
+                | (Span::Link { text, item: None, .. }, Output::CrateDocs) => out.push_str(text),
                 (Span::Readme(t), Output::Readme) => out.push_str(&t.render(to)),
-                (Span::CrateDocs(t), Output::CrateDocs) => out.push_str(&t.render(to)),
-                (Span::Readme(_), Output::CrateDocs) | (Span::CrateDocs(_), Output::Readme) => {}
+                (Span::CrateDocs(t), Output::CrateDocs | Output::CrateDocsUnlinked) => out.push_str(&t.render(to)),
+                (Span::Readme(_), Output::CrateDocs | Output::CrateDocsUnlinked)
+                | (Span::CrateDocs(_), Output::Readme) => {}
             }
         }
         out
@@ -149,6 +160,8 @@ fn intra_doc(text: &str, path: &str) -> String {
 enum Output {
     Readme,
     CrateDocs,
+    /// The crate docs of a gated section: references to items as plain code.
+    CrateDocsUnlinked,
 }
 
 // -------------------------------------------------------------------------------------------
@@ -179,7 +192,8 @@ impl Guide {
     pub(crate) fn rustdoc(&self) -> String {
         let mut out = blocks(&self.intro.iter().collect::<Vec<_>>(), Output::CrateDocs);
         for s in self.sections.iter().filter(|s| s.in_crate_docs) {
-            let body = blocks(&s.blocks.iter().collect::<Vec<_>>(), Output::CrateDocs);
+            let to = if s.gated { Output::CrateDocsUnlinked } else { Output::CrateDocs };
+            let body = blocks(&s.blocks.iter().collect::<Vec<_>>(), to);
             if !body.is_empty() {
                 out.push_str(&format!("\n# {}\n\n{body}", s.heading));
             }
@@ -267,6 +281,22 @@ mod tests {
              ## Errors\n\nEvery call fails with `Error`, as here:\n\n| Variant |\n| --- |\n| `Error::Decode` |\n\n\
              ```rust\nlet x = 1;\n```\n\n- [`Pet`](docs/models/pet.md)\n\n\
              ## Detail only\n\nMore.\n"
+        );
+    }
+
+    #[test]
+    fn a_gated_section_names_its_items_without_links_in_the_crate_docs() {
+        let text = Text::md("Call ").item_as("client.start()", "Client::start").and(".");
+        let link = Text::default().link("its page", "docs/start.md", Some("Start".into()));
+        let guide = Guide {
+            title: "demo".into(),
+            intro: vec![],
+            sections: vec![Section::gated("Start", vec![Block::Para(text), Block::List(vec![link])])],
+        };
+        assert_eq!(guide.rustdoc(), "\n# Start\n\nCall `client.start()`.\n\n- its page\n");
+        assert_eq!(
+            guide.markdown(),
+            "# demo\n\n- [Start](#start)\n\n## Start\n\nCall `client.start()`.\n\n- [its page](docs/start.md)\n"
         );
     }
 
