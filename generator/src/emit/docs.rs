@@ -228,6 +228,14 @@ fn tag_page(api: &Api, header: &Header, tag: &Tag) -> String {
             b.rust_name.to_lowercase(),
             api.operations[b.operation].rust_name
         ));
+        if let Some(ing) = &b.ingestor {
+            out.push_str(&format!(
+                "* [{}]({}) - Background ingestor over `{}` (crate feature `ingestor`)\n",
+                ing.rust_name,
+                super::ingestor::page_file(ing),
+                api.operations[b.operation].rust_name
+            ));
+        }
     }
     for &i in &tag.operations {
         out.push('\n');

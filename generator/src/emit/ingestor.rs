@@ -258,7 +258,12 @@ async fn serve(mut stream: TcpStream, ingestor: Ingestor, stop: Arc<Notify>) {{
 
 /// The page of the Markdown reference about an ingestor, beside its tag's page.
 fn page_path(api: &Api, b: &BulkHelper, ing: &IngestorHelper) -> String {
-    format!("docs/sdks/{}/{}.md", api.tags[api.operations[b.operation].tag].module, ing.rust_name)
+    format!("docs/sdks/{}/{}", api.tags[api.operations[b.operation].tag].module, page_file(ing))
+}
+
+/// The file name of an ingestor's page, in its tag's folder of the reference.
+pub(crate) fn page_file(ing: &IngestorHelper) -> String {
+    format!("{}.md", ing.rust_name)
 }
 
 /// The ingestors' reference pages, for the `#[cfg(doctest)]` items of `src/lib.rs`: (item
