@@ -146,6 +146,25 @@ fn with_examples(api: &Api) -> impl Iterator<Item = (&BulkHelper, &IngestorHelpe
     ingestors(api).filter(move |(_, ing)| !taken.contains(&ing.rust_name.as_str()))
 }
 
+/// The command that runs an ingestor's example (which needs the feature).
+fn run_command(ing: &IngestorHelper) -> String {
+    format!("cargo run --example {} --features ingestor", ing.rust_name)
+}
+
+/// The Examples section's note on the ingestors' examples, which need the feature.
+pub(crate) fn examples_note(api: &Api) -> Option<Block> {
+    let runs: Vec<String> = with_examples(api)
+        .map(|(_, ing)| format!("`examples/{}.rs` (`{}`)", ing.rust_name, run_command(ing)))
+        .collect();
+    (!runs.is_empty()).then(|| {
+        Block::Para(Text::md(format!(
+            "The background ingestor's service needs the crate feature `ingestor`: {}. It keeps its spool in \
+             `SPOOL_DIR`, by default a folder of the current directory.",
+            runs.join(", ")
+        )))
+    })
+}
+
 /// The names of the ingestors' examples (`Cargo.toml` says they need the feature).
 pub(crate) fn example_names(api: &Api) -> Vec<&str> {
     with_examples(api).map(|(_, ing)| ing.rust_name.as_str()).collect()
@@ -173,11 +192,11 @@ fn example(api: &Api, header: &Header, b: &BulkHelper, ing: &IngestorHelper) -> 
         ing.rust_name, op.rust_name, op.method, op.path
     ));
     out.push_str(&format!(
-        "//! Run it with `cargo run --example {} --features ingestor` (the ingestor is off by\n\
+        "//! Run it with `{}` (the ingestor is off by\n\
          //! default), send it requests (`curl http://127.0.0.1:8080/hello`), and stop it with a request\n\
          //! to `/shutdown`: it sends what is queued before it exits. The client is configured from the\n\
          //! environment: {}; `PORT` sets the port and `SPOOL_DIR` the spool directory.\n\n",
-        ing.rust_name,
+        run_command(ing),
         env_vars(api)
     ));
     out.push_str("use std::sync::Arc;\nuse std::time::Duration;\n\n");
@@ -312,8 +331,9 @@ pub(crate) fn guide_sections(api: &Api) -> Vec<Section> {
         ));
         if with_examples(api).any(|(_, i)| i.rust_name == ing.rust_name) {
             more = more.and(format!(
-                "; a complete service that meters each request it serves: `examples/{}.rs`",
-                ing.rust_name
+                "; a complete service that meters each request it serves: `examples/{}.rs` (`{}`)",
+                ing.rust_name,
+                run_command(ing)
             ));
         }
         blocks.push(Block::Readme(vec![Block::Para(more.and("."))]));
@@ -436,8 +456,9 @@ fn page(api: &Api, header: &Header, b: &BulkHelper, ing: &IngestorHelper) -> Str
     ]);
     if with_examples(api).any(|(_, i)| i.rust_name == ing.rust_name) {
         blocks.push(Block::Para(Text::md(format!(
-            "A complete service that meters each request it serves: [`examples/{0}.rs`](../../../examples/{0}.rs).",
-            ing.rust_name
+            "A complete service that meters each request it serves: [`examples/{0}.rs`](../../../examples/{0}.rs); run it with `{1}`.",
+            ing.rust_name,
+            run_command(ing)
         ))));
     }
     let mut out = header.markdown();

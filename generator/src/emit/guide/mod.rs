@@ -693,23 +693,22 @@ fn operations(api: &Api) -> Section {
 
 fn examples_section(api: &Api, qs: Option<&Operation>) -> Section {
     let prefix = &api.package.env_prefix;
-    Section::readme(
-        "Examples",
-        vec![
-            Block::Para(Text::md(
-                "`examples/` has a program per operation, built from the spec's examples. Run one against a server (a \
+    let mut blocks = vec![
+        Block::Para(Text::md(
+            "`examples/` has a program per operation, built from the spec's examples. Run one against a server (a \
                  local mock server works) with",
-            )),
-            Block::Code(
-                "sh",
-                format!(
-                    "{prefix}_SERVER_URL=http://localhost:4010 {} cargo run --example {}\n",
-                    api.security.first().map(|s| format!("{prefix}_{}=my-key", s.env_suffix)).unwrap_or_default(),
-                    qs.map(|o| o.rust_name.as_str()).unwrap_or("NAME")
-                ),
+        )),
+        Block::Code(
+            "sh",
+            format!(
+                "{prefix}_SERVER_URL=http://localhost:4010 {} cargo run --example {}\n",
+                api.security.first().map(|s| format!("{prefix}_{}=my-key", s.env_suffix)).unwrap_or_default(),
+                qs.map(|o| o.rust_name.as_str()).unwrap_or("NAME")
             ),
-        ],
-    )
+        ),
+    ];
+    blocks.extend(super::ingestor::examples_note(api));
+    Section::readme("Examples", blocks)
 }
 
 /// Every operation (and bulk helper), linked to its section of the reference.
