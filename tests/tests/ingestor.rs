@@ -129,7 +129,7 @@ async fn a_hundred_thousand_events_through_a_flaky_server_are_each_accepted_exac
         server.settled().await;
 
         // shutdown returned with every event accepted
-        assert!(report.is_complete(), "unsent: {}", report.unsent().len());
+        assert!(report.is_complete() && report.all_accepted(), "unsent: {}", report.unsent().len());
         let stats = report.stats();
         assert_eq!((stats.enqueued, stats.accepted, stats.failed, stats.pending), (TOTAL as u64, TOTAL as u64, 0, 0));
         assert!(stats.retried > 0, "a third of the requests failed, yet nothing was retried");
@@ -204,7 +204,7 @@ async fn a_rejected_batch_comes_back_with_its_events_and_shutdown_accounts_for_e
 
         let report = ingestor.shutdown(Duration::from_secs(60)).await;
         server.settled().await;
-        assert!(report.is_complete());
+        assert!(report.is_complete() && !report.all_accepted(), "drained, with a refused batch");
         let stats = report.stats();
         assert_eq!((stats.accepted, stats.failed, stats.pending), ((TOTAL - 500) as u64, 500, 0));
         assert_eq!(attempts.load(Ordering::SeqCst), server.request_count(), "an attempt the hooks did not see");

@@ -265,9 +265,18 @@ impl<I, E> ShutdownReport<I, E> {
         &self.unsent
     }
 
-    /// Whether every event was accepted or reported failed before the deadline.
+    /// Whether the queue drained before the deadline: every event was accepted or reported
+    /// failed. A failed batch does not make this `false`; [`all_accepted`](Self::all_accepted)
+    /// says whether every event got through.
     pub fn is_complete(&self) -> bool {
         self.completed
+    }
+
+    /// Whether every event this ingestor took was accepted by the API: the queue drained before
+    /// the deadline and no batch failed in the ingestor's life (whether or not its failures were
+    /// taken from [`Ingestor::failures`]).
+    pub fn all_accepted(&self) -> bool {
+        self.completed && self.stats.failed == 0
     }
 
     /// The failed batches and the unsent events.

@@ -262,9 +262,18 @@ impl<I, E> ShutdownReport<I, E> {
         &self.unsent
     }
 
-    /// Whether every event was accepted or reported failed before the deadline.
+    /// Whether the queue drained before the deadline: every event was accepted or reported
+    /// failed. A failed batch does not make this `false`; [`all_accepted`](Self::all_accepted)
+    /// says whether every event got through.
     pub fn is_complete(&self) -> bool {
         self.completed
+    }
+
+    /// Whether every event this ingestor took was accepted by the API: the queue drained before
+    /// the deadline and no batch failed in the ingestor's life (whether or not its failures were
+    /// taken from [`Ingestor::failures`]).
+    pub fn all_accepted(&self) -> bool {
+        self.completed && self.stats.failed == 0
     }
 
     /// The failed batches and the unsent events.
@@ -1115,6 +1124,8 @@ mod tests {
         let stats = report.stats();
         assert_eq!((stats.accepted, stats.failed, stats.pending), (20, 10, 0));
         assert_eq!(stats.retried, 20 * 2, "two extra attempts for each accepted event");
+        assert!(report.is_complete() && !report.all_accepted(), "drained, but a batch failed");
+        assert!(report.failed().is_empty(), "its failure was taken from `failures()`");
         assert!(failures.recv().await.is_none(), "the channel ends after the shutdown");
     }
 
@@ -1129,7 +1140,7 @@ mod tests {
             clone.send(ev(n)).await.unwrap();
         }
         let report = ingestor.shutdown(Duration::from_secs(2)).await;
-        assert!(!report.is_complete());
+        assert!(!report.is_complete() && !report.all_accepted());
         let ns: Vec<u32> = report.unsent().iter().map(|e| e.n).collect();
         assert_eq!(ns, (0..12).collect::<Vec<_>>(), "in-flight batch first, then the queue");
         assert_eq!(clone.send(ev(99)).await.unwrap_err().kind(), SendErrorKind::Closed);
@@ -1199,7 +1210,7 @@ mod tests {
             Ingestor::start(options, 4, hooks(), only_503, api2.sender(Duration::from_millis(10), ok)).unwrap();
         assert_eq!(ingestor.stats().recovered, 4);
         let report = ingestor.shutdown(Duration::from_secs(5)).await;
-        assert!(report.is_complete());
+        assert!(report.is_complete() && report.all_accepted());
         let resent: Vec<u32> = api2.sent().concat().into_iter().map(|e| e.n).collect();
         assert_eq!(resent, vec![4, 5, 6, 7]);
     }

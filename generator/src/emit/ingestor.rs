@@ -426,7 +426,7 @@ fn page(api: &Api, header: &Header, b: &BulkHelper, ing: &IngestorHelper) -> Str
     uses.insert(0, "use std::time::Duration;\n".to_owned());
     let mut code = uses.join("\n");
     code.push_str(&format!(
-        "\n\n#[tokio::main]\nasync fn main() -> Result<(), Box<dyn std::error::Error>> {{\n    let client = Client::from_env()?;\n    let options = IngestorOptions::new().spool(SpoolOptions::new(\"{krate}-spool\"));\n    let ingestor = client.{}().{}(options)?;\n{event}\n    let key = ingestor.send(event).await?;\n    println!(\"queued as {{key:?}}\");\n    let report = ingestor.shutdown(Duration::from_secs(10)).await;\n    println!(\"{{:?}}\", report.stats());\n    Ok(())\n}}\n",
+        "\n\n#[tokio::main]\nasync fn main() -> Result<(), Box<dyn std::error::Error>> {{\n    let client = Client::from_env()?;\n    let options = IngestorOptions::new().spool(SpoolOptions::new(\"{krate}-spool\"));\n    let ingestor = client.{}().{}(options)?;\n{event}\n    let key = ingestor.send(event).await?;\n    println!(\"queued as {{key:?}}\");\n    let report = ingestor.shutdown(Duration::from_secs(10)).await;\n    println!(\"{{:?}}\", report.stats());\n    if !report.all_accepted() {{\n        // Failed or unsent events: with a spool, those that may pass later are sent at the next start.\n        return Err(\"not every event was accepted\".into());\n    }}\n    Ok(())\n}}\n",
         tag.module, ing.rust_name
     ));
     let mut blocks = vec![Block::Para(start(api, b, ing))];
