@@ -176,7 +176,6 @@ fn index(api: &Api, header: &Header) -> String {
             tag.description.as_deref().map(|d| format!(": {}", prose(d))).unwrap_or_default()
         ));
     }
-    out.push_str(&super::ingestor::index_lines(api));
     out.push('\n');
     out.push_str(&super::guide::model::markdown(&super::guide::operations_table(api)).replace("](docs/", "]("));
     out.push_str("\n## Models\n\n| Model | Kind | Description |\n| --- | --- | --- |\n");

@@ -63,7 +63,7 @@ pub(crate) fn tag_items(api: &Api, tag_index: usize) -> (Vec<proc_macro2::TokenS
             quote!(PreparedRequest::new(String::from(#path)).json(&body))
         };
         let keys_doc = if keyed {
-            " `send` gives the event its idempotency key (unless it has one) before queueing it, and returns the key; retries and a resend from the spool carry the same key, so the API can drop duplicates."
+            " `send` gives the event its idempotency key (unless it has one) before queueing it, and returns the key (`Some(key)`); retries and a resend from the spool carry the same key, so the API can drop duplicates."
         } else {
             ""
         };
@@ -276,7 +276,7 @@ async fn serve(mut stream: TcpStream, ingestor: Ingestor, stop: Arc<Notify>) {{
 }
 
 /// The page of the Markdown reference about an ingestor, beside its tag's page.
-fn page_path(api: &Api, b: &BulkHelper, ing: &IngestorHelper) -> String {
+pub(crate) fn page_path(api: &Api, b: &BulkHelper, ing: &IngestorHelper) -> String {
     format!("docs/sdks/{}/{}", api.tags[api.operations[b.operation].tag].module, page_file(ing))
 }
 
@@ -289,22 +289,6 @@ pub(crate) fn page_file(ing: &IngestorHelper) -> String {
 /// name, path from the crate root). Their snippets compile only with the feature.
 pub(crate) fn doc_pages(api: &Api) -> Vec<(String, String)> {
     ingestors(api).map(|(b, ing)| (ing.type_name.clone(), page_path(api, b, ing))).collect()
-}
-
-/// The lines of the reference's index (`docs/README.md`) that link the ingestors' pages.
-pub(crate) fn index_lines(api: &Api) -> String {
-    let mut out = String::new();
-    for (b, ing) in ingestors(api) {
-        let tag = &api.tags[api.operations[b.operation].tag];
-        let path = page_path(api, b, ing);
-        out.push_str(&format!(
-            "- [The background ingestor `{}().{}`]({}) (crate feature `ingestor`)\n",
-            tag.module,
-            ing.rust_name,
-            path.trim_start_matches("docs/")
-        ));
-    }
-    out
 }
 
 /// What the docs say first about an ingestor: it needs the crate feature, and how to turn it on.
@@ -362,7 +346,7 @@ fn start(api: &Api, b: &BulkHelper, ing: &IngestorHelper) -> Text {
         .item_as(&format!("{krate}::operations::{}", ing.type_name), &format!("operations::{}", ing.type_name))
         .and(format!(
             "; clone it into every task). `handle.send(item).await` gives the item its \
-             idempotency key, queues it and returns the key without waiting for the network; a background task sends \
+             idempotency key, queues it and returns the key (`Some(key)`, or `None` for items without one) without waiting for the network; a background task sends \
              the queue in batches of at most {batch} (the spec's `maxItems`) when a batch is full or after \
              `flush_interval`, `concurrency` batches at a time, each with the client's retries, timeouts, hooks and \
              tracing. A batch that finally fails comes back with its items through `handle.failures()`; \
@@ -449,7 +433,8 @@ fn page(api: &Api, header: &Header, b: &BulkHelper, ing: &IngestorHelper) -> Str
         )),
         Block::Para(Text::md(
             "A process that crashes or is killed loses nothing in any case (the record is written before `send` \
-             returns); the fsync policy decides what a crash of the machine can lose:",
+             returns); the fsync policy (`SpoolOptions::new(dir).fsync(FsyncPolicy::EveryEvent)`) decides what a \
+             crash of the machine can lose:",
         )),
         fsync,
         Block::Code("rust,no_run", code),

@@ -62,7 +62,8 @@ fn intro(api: &Api) -> Vec<Block> {
             api.api_version
         ))
         .readme(Text::md(format!(
-            " Reference: [operations and models](docs/README.md); API docs: `cargo doc -p {krate} --open`."
+            " Reference: [operations and models](docs/README.md); API docs: `cargo doc -p {krate} --open`{}.",
+            if api.has_ingestor() { " (`--features ingestor` to include the ingestor)" } else { "" }
         ))),
     ));
     out
@@ -738,6 +739,17 @@ pub(crate) fn operations_table(api: &Api) -> Block {
                 Text::md(format!("`{} {}`, in batches", op.method, op.path)),
                 Text::md(format!("Bulk helper over `{}`", op.rust_name)),
             ]);
+            if let Some(ing) = &b.ingestor {
+                rows.push(vec![
+                    Text::default().link(
+                        format!("`{}().{}`", tag.module, ing.rust_name),
+                        super::ingestor::page_path(api, b, ing),
+                        None,
+                    ),
+                    Text::md(format!("`{} {}`, in the background", op.method, op.path)),
+                    Text::md(format!("Background ingestor over `{}` (crate feature `ingestor`)", op.rust_name)),
+                ]);
+            }
         }
     }
     Block::Table(vec!["Operation", "HTTP", "Summary"], rows)
