@@ -106,17 +106,14 @@
 //! # Bulk helpers
 //!
 //! [`client.events().ingest_events(items, BulkOptions::new())`](operations::Events::ingest_events) sends any number of `IngestEventRequest` items through [`post_events_bulk`](operations::Events::post_events_bulk), in batches of at most 1000 (the spec's `maxItems`), 4 batches at a time by default. Each batch is retried like any call. It returns a [`BulkReport`]: how many items were accepted, and every batch that finally failed with its items and error, so nothing is dropped silently. Every item gets its idempotency key before the first batch is sent, so sending a failed batch again cannot count it twice.
-//!
-//! # Background ingestor
-//!
-//! `client.events().ingestor(options)` starts a background batcher over `post_events_bulk` and returns a cheap handle (`flexprice::operations::EventsIngestor`; clone it into every task). `handle.send(item).await` gives the item its idempotency key, queues it and returns the key (`Some(key)`, or `None` for items without one) without waiting for the network; a background task sends the queue in batches of at most 1000 (the spec's `maxItems`) when a batch is full or after `flush_interval`, `concurrency` batches at a time, each with the client's retries, timeouts, hooks and tracing. A batch that finally fails comes back with its items through `handle.failures()`; `handle.stats()` counts the events enqueued, accepted, retried, failed and pending. `flush().await` sends what is queued and waits for it; `shutdown(deadline).await` stops taking events, drains the queue and returns when every event is accepted or reported failed, or at the deadline with the unsent events given back.
-//!
-//! Needs the crate feature `ingestor`, off by default (the ingestor and its spool are the largest part of the crate's runtime, which a program that never starts one need not compile):
-//!
-//! ```toml
-//! [dependencies]
-//! flexprice = { path = "../flexprice", features = ["ingestor"] }
-//! ```
+#![cfg_attr(
+    feature = "ingestor",
+    doc = "\n# Background ingestor\n\n[`client.events().ingestor(options)`](operations::Events::ingestor) starts a background batcher over `post_events_bulk` and returns a cheap handle ([`flexprice::operations::EventsIngestor`](operations::EventsIngestor); clone it into every task). `handle.send(item).await` gives the item its idempotency key, queues it and returns the key (`Some(key)`, or `None` for items without one) without waiting for the network; a background task sends the queue in batches of at most 1000 (the spec's `maxItems`) when a batch is full or after `flush_interval`, `concurrency` batches at a time, each with the client's retries, timeouts, hooks and tracing. A batch that finally fails comes back with its items through `handle.failures()`; `handle.stats()` counts the events enqueued, accepted, retried, failed and pending. `flush().await` sends what is queued and waits for it; `shutdown(deadline).await` stops taking events, drains the queue and returns when every event is accepted or reported failed, or at the deadline with the unsent events given back.\n\nNeeds the crate feature `ingestor`, off by default (the ingestor and its spool are the largest part of the crate's runtime, which a program that never starts one need not compile):\n\n```toml\n[dependencies]\nflexprice = { path = \"../flexprice\", features = [\"ingestor\"] }\n```"
+)]
+#![cfg_attr(
+    not(feature = "ingestor"),
+    doc = "\n# Background ingestor\n\n`client.events().ingestor(options)` starts a background batcher over `post_events_bulk` and returns a cheap handle (`flexprice::operations::EventsIngestor`; clone it into every task). `handle.send(item).await` gives the item its idempotency key, queues it and returns the key (`Some(key)`, or `None` for items without one) without waiting for the network; a background task sends the queue in batches of at most 1000 (the spec's `maxItems`) when a batch is full or after `flush_interval`, `concurrency` batches at a time, each with the client's retries, timeouts, hooks and tracing. A batch that finally fails comes back with its items through `handle.failures()`; `handle.stats()` counts the events enqueued, accepted, retried, failed and pending. `flush().await` sends what is queued and waits for it; `shutdown(deadline).await` stops taking events, drains the queue and returns when every event is accepted or reported failed, or at the deadline with the unsent events given back.\n\nNeeds the crate feature `ingestor`, off by default (the ingestor and its spool are the largest part of the crate's runtime, which a program that never starts one need not compile):\n\n```toml\n[dependencies]\nflexprice = { path = \"../flexprice\", features = [\"ingestor\"] }\n```"
+)]
 //!
 //! # Pagination
 //!

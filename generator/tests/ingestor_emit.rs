@@ -88,9 +88,18 @@ fn it_compiles_only_with_the_crate_feature_ingestor() {
     let lib = g.files.get("src/lib.rs").unwrap();
     assert_eq!(lib.matches(&format!("{gate}pub use runtime::ingestor::")).count(), 2, "{lib}");
     assert!(lib.contains(&format!("        {gate}        #[doc = include_str!(\"../docs/sdks/events/metering.md\")]")));
-    // The crate docs name the gated items as code, without links that would break without it.
-    assert!(lib.contains("//! `client.events().metering(options)` starts a background batcher"), "{lib}");
-    assert!(lib.contains("features = [\"ingestor\"]"));
+    // The crate docs link the gated items with the feature, and name them as code without it
+    // (a link to an item the build left out would be broken).
+    let on =
+        lib.split("#![cfg_attr(\n    feature = \"ingestor\",\n    doc = \"").nth(1).expect("the docs with the feature");
+    assert!(on.starts_with(
+        "\\n# Background ingestor\\n\\n[`client.events().metering(options)`](operations::Events::metering)"
+    ));
+    let off =
+        lib.split("#![cfg_attr(\n    not(feature = \"ingestor\"),\n    doc = \"").nth(1).expect("the docs without it");
+    assert!(off.starts_with("\\n# Background ingestor\\n\\n`client.events().metering(options)` starts"), "{off}");
+    assert!(!lib.contains("//! # Background ingestor"));
+    assert!(on.contains("features = [\\\"ingestor\\\"]") && off.contains("features = [\\\"ingestor\\\"]"));
     let example = g.files.get("examples/metering.rs").unwrap();
     assert!(example.contains("cargo run --example metering --features ingestor"));
 }

@@ -4,6 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::defaults;
+use super::guide::model::DocPart;
+use super::layout::str_lit;
 use super::render::{and_list, doc, duration, ident, prose, rust_module, Header};
 use super::types::{self, Models};
 use crate::fileset::FileSet;
@@ -21,15 +23,31 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<()
 
 fn lib_rs(api: &Api, header: &Header) -> String {
     // The crate guide, the same model the README is rendered from.
-    let docs = super::guide::guide(api).rustdoc();
     let mut out = String::new();
     out.push_str(&header.rust());
     out.push('\n');
-    for line in docs.lines() {
-        if line.is_empty() {
-            out.push_str("//!\n");
-        } else {
-            out.push_str(&format!("//! {line}\n"));
+    for part in super::guide::guide(api).rustdoc_parts() {
+        match part {
+            DocPart::Always(docs) => {
+                for line in docs.lines() {
+                    if line.is_empty() {
+                        out.push_str("//!\n");
+                    } else {
+                        out.push_str(&format!("//! {line}\n"));
+                    }
+                }
+            }
+            // A section about a feature's items: linked when it is on, as code when it is off
+            // (in rustfmt's layout of an attribute longer than a line).
+            DocPart::Feature { feature, on, off } => {
+                for (cfg, docs) in [
+                    (format!("feature = {}", str_lit(feature)), on),
+                    (format!("not(feature = {})", str_lit(feature)), off),
+                ] {
+                    let docs = docs.strip_suffix('\n').unwrap_or(&docs);
+                    out.push_str(&format!("#![cfg_attr(\n    {cfg},\n    doc = {}\n)]\n", str_lit(docs)));
+                }
+            }
         }
     }
     out.push_str("\n#![deny(missing_docs)]\n#![forbid(unsafe_code)]\n");

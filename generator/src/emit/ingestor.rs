@@ -326,7 +326,7 @@ pub(crate) fn guide_sections(api: &Api) -> Vec<Section> {
         } else {
             "Background ingestor".to_owned()
         };
-        out.push(Section::gated(&heading, blocks));
+        out.push(Section::gated(&heading, "ingestor", blocks));
     }
     out
 }

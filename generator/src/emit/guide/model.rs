@@ -19,9 +19,10 @@ pub(crate) struct Section {
     heading: String,
     /// In the crate docs too; `false` for sections about the crate's files.
     in_crate_docs: bool,
-    /// About items that exist only with a crate feature: the crate docs show them as code
-    /// without links (a link to an item the build left out would be broken).
-    gated: bool,
+    /// About items that exist only with this crate feature: the crate docs link them when it
+    /// is on and show them as code without links when it is off (a link to an item the build
+    /// left out would be broken).
+    feature: Option<&'static str>,
     pub(crate) blocks: Vec<Block>,
 }
 
@@ -33,17 +34,17 @@ impl Guide {
 
 impl Section {
     pub(crate) fn new(heading: &str, blocks: Vec<Block>) -> Self {
-        Section { heading: heading.to_owned(), in_crate_docs: true, gated: false, blocks }
+        Section { heading: heading.to_owned(), in_crate_docs: true, feature: None, blocks }
     }
 
     /// A section only the README has.
     pub(crate) fn readme(heading: &str, blocks: Vec<Block>) -> Self {
-        Section { heading: heading.to_owned(), in_crate_docs: false, gated: false, blocks }
+        Section { heading: heading.to_owned(), in_crate_docs: false, feature: None, blocks }
     }
 
     /// A section about items behind a crate feature (which its text names).
-    pub(crate) fn gated(heading: &str, blocks: Vec<Block>) -> Self {
-        Section { heading: heading.to_owned(), in_crate_docs: true, gated: true, blocks }
+    pub(crate) fn gated(heading: &str, feature: &'static str, blocks: Vec<Block>) -> Self {
+        Section { heading: heading.to_owned(), in_crate_docs: true, feature: Some(feature), blocks }
     }
 }
 
@@ -160,7 +161,7 @@ fn intra_doc(text: &str, path: &str) -> String {
 enum Output {
     Readme,
     CrateDocs,
-    /// The crate docs of a gated section: references to items as plain code.
+    /// The crate docs of a gated section with its feature off: references to items as plain code.
     CrateDocsUnlinked,
 }
 
@@ -188,18 +189,53 @@ impl Guide {
     }
 
     /// The crate docs, as Markdown for rustdoc: the intro, then `# ` sections; what only the
-    /// README shows is left out.
-    pub(crate) fn rustdoc(&self) -> String {
-        let mut out = blocks(&self.intro.iter().collect::<Vec<_>>(), Output::CrateDocs);
+    /// README shows is left out. A section behind a feature is a part of its own, in two
+    /// versions: with the feature on (items linked) and off (items as plain code).
+    pub(crate) fn rustdoc_parts(&self) -> Vec<DocPart> {
+        let mut parts = vec![DocPart::Always(blocks(&self.intro.iter().collect::<Vec<_>>(), Output::CrateDocs))];
         for s in self.sections.iter().filter(|s| s.in_crate_docs) {
-            let to = if s.gated { Output::CrateDocsUnlinked } else { Output::CrateDocs };
-            let body = blocks(&s.blocks.iter().collect::<Vec<_>>(), to);
-            if !body.is_empty() {
-                out.push_str(&format!("\n# {}\n\n{body}", s.heading));
+            let section = |to: Output| {
+                let body = blocks(&s.blocks.iter().collect::<Vec<_>>(), to);
+                if body.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n# {}\n\n{body}", s.heading)
+                }
+            };
+            match s.feature {
+                None => match parts.last_mut() {
+                    Some(DocPart::Always(text)) => text.push_str(&section(Output::CrateDocs)),
+                    _ => parts.push(DocPart::Always(section(Output::CrateDocs))),
+                },
+                Some(feature) => parts.push(DocPart::Feature {
+                    feature,
+                    on: section(Output::CrateDocs),
+                    off: section(Output::CrateDocsUnlinked),
+                }),
             }
         }
-        out
+        parts
     }
+
+    /// The crate docs as one text, with every feature off.
+    #[cfg(test)]
+    pub(crate) fn rustdoc(&self) -> String {
+        self.rustdoc_parts()
+            .into_iter()
+            .map(|p| match p {
+                DocPart::Always(text) | DocPart::Feature { off: text, .. } => text,
+            })
+            .collect()
+    }
+}
+
+/// A part of the crate docs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum DocPart {
+    /// In the docs whatever the features.
+    Always(String),
+    /// A section about the items of a feature: its text with the feature `on` and `off`.
+    Feature { feature: &'static str, on: String, off: String },
 }
 
 /// Blocks one after the other, a blank line between two.
@@ -285,18 +321,38 @@ mod tests {
     }
 
     #[test]
-    fn a_gated_section_names_its_items_without_links_in_the_crate_docs() {
+    fn a_gated_section_links_its_items_only_with_its_feature() {
         let text = Text::md("Call ").item_as("client.start()", "Client::start").and(".");
         let link = Text::default().link("its page", "docs/start.md", Some("Start".into()));
         let guide = Guide {
             title: "demo".into(),
             intro: vec![],
-            sections: vec![Section::gated("Start", vec![Block::Para(text), Block::List(vec![link])])],
+            sections: vec![
+                Section::new("Before", vec![Block::Para(Text::md("A."))]),
+                Section::gated("Start", "start", vec![Block::Para(text), Block::List(vec![link])]),
+                Section::new("After", vec![Block::Para(Text::md("B."))]),
+            ],
         };
-        assert_eq!(guide.rustdoc(), "\n# Start\n\nCall `client.start()`.\n\n- its page\n");
+        assert_eq!(
+            guide.rustdoc_parts(),
+            [
+                DocPart::Always("\n# Before\n\nA.\n".into()),
+                DocPart::Feature {
+                    feature: "start",
+                    on: "\n# Start\n\nCall [`client.start()`](Client::start).\n\n- [its page](Start)\n".into(),
+                    off: "\n# Start\n\nCall `client.start()`.\n\n- its page\n".into(),
+                },
+                DocPart::Always("\n# After\n\nB.\n".into()),
+            ]
+        );
+        assert_eq!(
+            guide.rustdoc(),
+            "\n# Before\n\nA.\n\n# Start\n\nCall `client.start()`.\n\n- its page\n\n# After\n\nB.\n"
+        );
         assert_eq!(
             guide.markdown(),
-            "# demo\n\n- [Start](#start)\n\n## Start\n\nCall `client.start()`.\n\n- [its page](docs/start.md)\n"
+            "# demo\n\n- [Before](#before)\n- [Start](#start)\n- [After](#after)\n\n## Before\n\nA.\n\n\
+             ## Start\n\nCall `client.start()`.\n\n- [its page](docs/start.md)\n\n## After\n\nB.\n"
         );
     }
 
