@@ -854,7 +854,8 @@ fn crate_cost(input: &Input, dir: &str, build: bool) -> Result<CrateCost, String
     let (manifest, target) = (out.join("Cargo.toml"), target_dir().join("bench/target"));
     cost.build_s = Some(clean_build_s(&manifest, &target, &package, &[])?);
     if generated.api.has_ingestor() {
-        cost.ingestor_build_s = Some(clean_build_s(&manifest, &target, &package, &["--features", "ingestor"])?);
+        cost.ingestor_build_s =
+            Some(clean_build_s(&manifest, &target, &package, &["--features", sdkgen::emit::INGESTOR_FEATURE])?);
     }
     Ok(cost)
 }

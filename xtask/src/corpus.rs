@@ -210,22 +210,15 @@ fn tests(crate_dir: &Path, target: &Path, features: &[String]) -> String {
     "clean".into()
 }
 
-/// The features a generated crate declares for optional parts of its own (the ingestor), not
-/// those that choose `reqwest`'s TLS library or compression: `--features` arguments, or none.
+/// The features a generated crate declares for optional parts of its own (its ingestor, when
+/// its config asks for one): `--features` arguments, or none.
 fn own_features(crate_dir: &Path) -> Vec<String> {
+    let feature = sdkgen::emit::INGESTOR_FEATURE;
     let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap_or_default();
-    let features: Vec<&str> = manifest
-        .lines()
-        .skip_while(|l| l.trim() != "[features]")
-        .skip(1)
-        .take_while(|l| !l.starts_with('['))
-        .filter_map(|l| l.split_once(" = ").map(|(name, _)| name.trim()))
-        .filter(|name| !name.starts_with('#') && !["default", "rustls", "native-tls", "gzip"].contains(name))
-        .collect();
-    if features.is_empty() {
-        Vec::new()
+    if manifest.lines().any(|l| l.starts_with(&format!("{feature} = ["))) {
+        vec!["--features".to_owned(), feature.to_owned()]
     } else {
-        vec!["--features".to_owned(), features.join(",")]
+        Vec::new()
     }
 }
 

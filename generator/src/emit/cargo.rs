@@ -4,6 +4,7 @@
 //! place the project declares versions, so the generated crates always build against what the
 //! runtime is tested with.
 
+use super::ingestor::FEATURE;
 use super::render::Header;
 use crate::ir::Api;
 
@@ -66,11 +67,10 @@ native-tls = [\"reqwest/native-tls\"]
 gzip = [\"reqwest/gzip\"]
 ";
 
-/// The feature of a crate with an ingestor (`[bulk.NAME] ingestor = ..` in the config).
-const INGESTOR_FEATURE: &str = "\
+/// The comment on the feature of a crate with an ingestor ([`FEATURE`]).
+const INGESTOR_FEATURE_COMMENT: &str = "\
 # The background batcher of bulk ingestion (`ingestor(..)`) and its durable spool: off by
 # default, since it is a large part of the crate's build and most users never start one.
-ingestor = [\"dep:crc32fast\"]
 ";
 
 /// Extra features the generated crate's own tests need from a dependency.
@@ -138,7 +138,7 @@ pub(crate) fn manifest(api: &Api, header: &Header) -> String {
     }
     if api.has_ingestor() {
         // docs.rs documents the ingestor too.
-        out.push_str("\n[package.metadata.docs.rs]\nfeatures = [\"ingestor\"]\n");
+        out.push_str(&format!("\n[package.metadata.docs.rs]\nfeatures = [{FEATURE:?}]\n"));
     }
     out.push_str("\n[dependencies]\n");
     // `chrono` only for crates with time fields, `crc32fast` (the spool's record checksums)
@@ -155,10 +155,11 @@ pub(crate) fn manifest(api: &Api, header: &Header) -> String {
     }
     out.push_str(FEATURES);
     if ingestor {
-        out.push_str(INGESTOR_FEATURE);
+        out.push_str(INGESTOR_FEATURE_COMMENT);
+        out.push_str(&format!("{FEATURE} = [\"dep:crc32fast\"]\n"));
         // The ingestor's example needs it.
         for name in super::ingestor::example_names(api) {
-            out.push_str(&format!("\n[[example]]\nname = {name:?}\nrequired-features = [\"ingestor\"]\n"));
+            out.push_str(&format!("\n[[example]]\nname = {name:?}\nrequired-features = [{FEATURE:?}]\n"));
         }
     }
     out.push_str("\n[dev-dependencies]\n");

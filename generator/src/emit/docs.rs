@@ -42,7 +42,7 @@ pub(crate) fn doctest_items(api: &Api) -> Vec<(&'static str, String, String, Opt
         out.push(("sdks", tag.rust_name.clone(), tag_page_path(tag), None));
     }
     for (name, path) in super::ingestor::doc_pages(api) {
-        out.push(("sdks", name, path, Some("ingestor")));
+        out.push(("sdks", name, path, Some(super::ingestor::FEATURE)));
     }
     for def in &api.types {
         out.push(("models", def.name.to_upper_camel_case(), model_page_path(def), None));

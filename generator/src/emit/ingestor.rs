@@ -15,6 +15,14 @@ use super::values::required_only_let;
 use crate::fileset::FileSet;
 use crate::ir::*;
 
+/// The Cargo feature of a crate with an ingestor, which compiles it (off by default).
+pub const FEATURE: &str = "ingestor";
+
+/// The attribute that keeps an item of the ingestor out of a build without [`FEATURE`].
+pub(crate) fn cfg_attr() -> String {
+    format!("#[cfg(feature = \"{FEATURE}\")]")
+}
+
 /// What the docs say about the feature, after "needs the crate feature `ingestor`".
 pub(crate) const FEATURE_NOTE: &str = "off by default (the ingestor and its spool are the largest part of the \
      crate's runtime, which a program that never starts one need not compile)";
@@ -83,12 +91,12 @@ pub(crate) fn tag_items(api: &Api, tag_index: usize) -> (Vec<proc_macro2::TokenS
         ));
         aliases.push(quote! {
             #alias_doc
-            #[cfg(feature = "ingestor")]
+            #[cfg(feature = #FEATURE)]
             pub type #alias = crate::runtime::ingestor::Ingestor<#item, Error>;
         });
         methods.push(quote! {
             #d
-            #[cfg(feature = "ingestor")]
+            #[cfg(feature = #FEATURE)]
             pub fn #name(
                 &self,
                 options: crate::runtime::ingestor::IngestorOptions,
@@ -127,11 +135,11 @@ pub(crate) fn reexports(api: &Api) -> String {
         return String::new();
     }
     // Every type of the ingestor's public API, so users can name them (and docs link to them).
-    "#[cfg(feature = \"ingestor\")]\n\
-     pub use runtime::ingestor::{Failures, FsyncPolicy, Ingestor, IngestorOptions, IngestorStats, SendError};\n\
-     #[cfg(feature = \"ingestor\")]\n\
-     pub use runtime::ingestor::{SendErrorKind, ShutdownReport, SpoolError, SpoolOptions, StartError, WhenFull};\n"
-        .to_owned()
+    let cfg = cfg_attr();
+    format!(
+        "{cfg}\npub use runtime::ingestor::{{Failures, FsyncPolicy, Ingestor, IngestorOptions, IngestorStats, SendError}};\n\
+         {cfg}\npub use runtime::ingestor::{{SendErrorKind, ShutdownReport, SpoolError, SpoolOptions, StartError, WhenFull}};\n"
+    )
 }
 
 /// The ingestors that get an example, `examples/<ingestor>.rs` (one whose name an operation's or
@@ -148,7 +156,7 @@ fn with_examples(api: &Api) -> impl Iterator<Item = (&BulkHelper, &IngestorHelpe
 
 /// The command that runs an ingestor's example (which needs the feature).
 fn run_command(ing: &IngestorHelper) -> String {
-    format!("cargo run --example {} --features ingestor", ing.rust_name)
+    format!("cargo run --example {} --features {FEATURE}", ing.rust_name)
 }
 
 /// The Examples section's note on the ingestors' examples, which need the feature.
@@ -293,7 +301,7 @@ pub(crate) fn doc_pages(api: &Api) -> Vec<(String, String)> {
 
 /// What the docs say first about an ingestor: it needs the crate feature, and how to turn it on.
 fn feature_blocks(api: &Api) -> Vec<Block> {
-    let (_, dependency) = super::render::dependency(api, &["ingestor"]);
+    let (_, dependency) = super::render::dependency(api, &[FEATURE]);
     vec![
         Block::Para(Text::md(format!("Needs the crate feature `ingestor`, {FEATURE_NOTE}:"))),
         Block::Code("toml", format!("[dependencies]\n{} = {dependency}\n", api.package.name)),
@@ -326,7 +334,7 @@ pub(crate) fn guide_sections(api: &Api) -> Vec<Section> {
         } else {
             "Background ingestor".to_owned()
         };
-        out.push(Section::gated(&heading, "ingestor", blocks));
+        out.push(Section::gated(&heading, FEATURE, blocks));
     }
     out
 }

@@ -29,6 +29,8 @@ mod docs;
 mod examples;
 mod guide;
 mod ingestor;
+/// The Cargo feature that compiles a generated crate's ingestor (off by default).
+pub use ingestor::FEATURE as INGESTOR_FEATURE;
 mod layout;
 mod markdown;
 mod methods;

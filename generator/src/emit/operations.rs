@@ -36,11 +36,12 @@ pub(crate) fn emit_mod(api: &Api, header: &Header, files: &mut FileSet) -> Resul
             b.ingestor.as_ref().map(|i| (ident(&api.tags[api.operations[b.operation].tag].module), ident(&i.type_name)))
         })
         .unzip();
+    let feature = super::ingestor::FEATURE;
     let tokens = quote! {
         #(mod #m;)*
         #(pub use #m::#n;)*
         #(pub use #pm::#pn;)*
-        #(#[cfg(feature = "ingestor")] pub use #im::#inn;)*
+        #(#[cfg(feature = #feature)] pub use #im::#inn;)*
     };
     let file: syn::File = syn::parse2(tokens).map_err(|e| e.to_string())?;
     files.insert(
