@@ -161,7 +161,7 @@ pub struct Report {
 /// Compares two IRs. `current_version` (the crate's version before the change) turns the
 /// semver step into a next version.
 pub fn diff(old: &Api, new: &Api, current_version: Option<&str>) -> Report {
-    let mut d = Differ { changes: Vec::new() };
+    let mut d = Differ { changes: Vec::new(), old: &old.types, new: &new.types };
     d.operations(old, new);
     d.errors(old, new);
     d.types(old, new);
@@ -261,13 +261,17 @@ impl Report {
     }
 }
 
-struct Differ {
+/// The changes found so far, and the type tables of the two APIs: a type reference is an id
+/// into its own API's table, so types of the two are compared as the generated Rust spells them.
+struct Differ<'a> {
     changes: Vec<Change>,
+    old: &'a [TypeDef],
+    new: &'a [TypeDef],
 }
 
-/// A type as the generated Rust spells it.
-fn ty(t: &TypeRef) -> String {
-    crate::emit::types::text(t, crate::emit::types::Models::Bare)
+/// A type as the generated Rust spells it, `types` being the table of its API.
+fn ty(types: &[TypeDef], t: &TypeRef) -> String {
+    crate::emit::types::text(types, t, crate::emit::types::Models::Bare)
 }
 
 fn op_item(api: &Api, op: &Operation) -> String {
@@ -284,7 +288,17 @@ fn location(l: ParamLocation) -> &'static str {
     }
 }
 
-impl Differ {
+impl Differ<'_> {
+    /// A type of the old API, spelled.
+    fn was(&self, t: &TypeRef) -> String {
+        ty(self.old, t)
+    }
+
+    /// A type of the new API, spelled.
+    fn now(&self, t: &TypeRef) -> String {
+        ty(self.new, t)
+    }
+
     fn push(&mut self, class: Class, kind: Kind, item: impl Into<String>, detail: impl Into<String>) {
         self.changes.push(Change { class, kind, item: item.into(), detail: detail.into() });
     }
@@ -350,12 +364,12 @@ impl Differ {
                 self.push(Class::Breaking, Kind::ParameterRemoved, item, format!("{what} was removed"));
                 continue;
             };
-            if p.ty != q.ty {
+            if self.was(&p.ty) != self.now(&q.ty) {
                 self.push(
                     Class::Breaking,
                     Kind::ParameterRetyped,
                     item,
-                    format!("{what} changed type from `{}` to `{}`", ty(&p.ty), ty(&q.ty)),
+                    format!("{what} changed type from `{}` to `{}`", self.was(&p.ty), self.now(&q.ty)),
                 );
             }
             if p.required != q.required {
@@ -420,21 +434,21 @@ impl Differ {
                 Class::Breaking,
                 Kind::RequestBodyAdded,
                 item,
-                format!("takes a request body `{}` (a new method argument)", ty(&b.ty)),
+                format!("takes a request body `{}` (a new method argument)", self.now(&b.ty)),
             ),
             (Some(b), None) => self.push(
                 Class::Breaking,
                 Kind::RequestBodyRemoved,
                 item,
-                format!("no longer takes a request body (was `{}`)", ty(&b.ty)),
+                format!("no longer takes a request body (was `{}`)", self.was(&b.ty)),
             ),
             (Some(a), Some(b)) => {
-                if a.ty != b.ty {
+                if self.was(&a.ty) != self.now(&b.ty) {
                     self.push(
                         Class::Breaking,
                         Kind::RequestBodyRetyped,
                         item,
-                        format!("request body changed type from `{}` to `{}`", ty(&a.ty), ty(&b.ty)),
+                        format!("request body changed type from `{}` to `{}`", self.was(&a.ty), self.now(&b.ty)),
                     );
                 }
                 if a.required != b.required {
@@ -459,12 +473,12 @@ impl Differ {
     }
 
     fn responses(&mut self, item: &str, o: &Operation, n: &Operation) {
-        if o.response != n.response {
+        if self.was(&o.response) != self.now(&n.response) {
             self.push(
                 Class::Breaking,
                 Kind::ResponseRetyped,
                 item,
-                format!("returns `{}` (was `{}`)", ty(&n.response), ty(&o.response)),
+                format!("returns `{}` (was `{}`)", self.now(&n.response), self.was(&o.response)),
             );
         } else if o.response_encoding != n.response_encoding {
             self.push(
@@ -493,11 +507,11 @@ impl Differ {
                     item,
                     format!("no longer declares status {status} (now reported as `Error::UnexpectedStatus`)"),
                 ),
-                Some(b) if b != body => self.push(
+                Some(b) if self.now(b) != self.was(body) => self.push(
                     Class::Breaking,
                     Kind::ErrorBodyRetyped,
                     item,
-                    format!("the body of status {status} changed type from `{}` to `{}`", ty(body), ty(b)),
+                    format!("the body of status {status} changed type from `{}` to `{}`", self.was(body), self.now(b)),
                 ),
                 Some(_) => {}
             }
@@ -524,11 +538,11 @@ impl Differ {
                     item,
                     format!("no operation declares status {status} any more; the variant was removed"),
                 ),
-                Some(n) if n.rust_name != e.rust_name || n.body != e.body => self.push(
+                Some(n) if n.rust_name != e.rust_name || self.now(&n.body) != self.was(&e.body) => self.push(
                     Class::Breaking,
                     Kind::ErrorVariantRemoved,
                     item,
-                    format!("status {status} is now `Error::{}` with a `{}` body", n.rust_name, ty(&n.body)),
+                    format!("status {status} is now `Error::{}` with a `{}` body", n.rust_name, self.now(&n.body)),
                 ),
                 Some(_) => {}
             }
@@ -572,12 +586,12 @@ impl Differ {
                     let (class, detail) = match (oa, na) {
                         (None, Some(t)) => (
                             Class::Compatible,
-                            format!("keeps other properties in `additional_properties` (`{}`)", ty(t)),
+                            format!("keeps other properties in `additional_properties` (`{}`)", self.now(t)),
                         ),
                         (Some(_), None) => (Class::Breaking, "no longer has `additional_properties`".to_owned()),
                         (Some(a), Some(b)) => (
                             Class::Breaking,
-                            format!("`additional_properties` values are `{}` (were `{}`)", ty(b), ty(a)),
+                            format!("`additional_properties` values are `{}` (were `{}`)", self.now(b), self.was(a)),
                         ),
                         (None, None) => unreachable!("equal"),
                     };
@@ -613,11 +627,16 @@ impl Differ {
                             item,
                             format!("variant `{}` was removed", v.rust_name),
                         ),
-                        Some(w) if w.ty != v.ty => self.push(
+                        Some(w) if self.now(&w.ty) != self.was(&v.ty) => self.push(
                             Class::Breaking,
                             Kind::UnionVariantRetyped,
                             item,
-                            format!("variant `{}` holds `{}` (was `{}`)", v.rust_name, ty(&w.ty), ty(&v.ty)),
+                            format!(
+                                "variant `{}` holds `{}` (was `{}`)",
+                                v.rust_name,
+                                self.now(&w.ty),
+                                self.was(&v.ty)
+                            ),
                         ),
                         Some(_) => {}
                     }
@@ -633,8 +652,13 @@ impl Differ {
                 }
             }
             (TypeKind::Alias(a), TypeKind::Alias(b)) => {
-                if a != b {
-                    self.push(Class::Breaking, Kind::AliasRetyped, item, format!("is `{}` (was `{}`)", ty(b), ty(a)));
+                if self.was(a) != self.now(b) {
+                    self.push(
+                        Class::Breaking,
+                        Kind::AliasRetyped,
+                        item,
+                        format!("is `{}` (was `{}`)", self.now(b), self.was(a)),
+                    );
                 }
             }
             (a, b) => self.push(
@@ -658,12 +682,12 @@ impl Differ {
             if f.rust_name != g.rust_name {
                 self.push(Class::Breaking, Kind::FieldRenamed, &at, format!("is now `{}`", g.rust_name));
             }
-            if f.ty != g.ty {
+            if self.was(&f.ty) != self.now(&g.ty) {
                 self.push(
                     Class::Breaking,
                     Kind::FieldRetyped,
                     &at,
-                    format!("changed type from `{}` to `{}`", ty(&f.ty), ty(&g.ty)),
+                    format!("changed type from `{}` to `{}`", self.was(&f.ty), self.now(&g.ty)),
                 );
             }
             // Required and not nullable: a plain field and a constructor argument; otherwise
@@ -671,11 +695,12 @@ impl Differ {
             // wire contract.
             let api_changes = f.is_plain() != g.is_plain();
             let class = if api_changes { Class::Breaking } else { Class::Compatible };
+            let new_types = self.new;
             let shape = |f: &Field| {
                 if f.is_plain() {
-                    format!("`{}`, a constructor argument", ty(&f.ty))
+                    format!("`{}`, a constructor argument", ty(new_types, &f.ty))
                 } else {
-                    format!("`{}`", ty(&f.full_type()))
+                    format!("`{}`", ty(new_types, &f.full_type()))
                 }
             };
             if f.required != g.required {
@@ -696,14 +721,14 @@ impl Differ {
                     Class::Breaking,
                     Kind::FieldAdded,
                     at,
-                    format!("new required field `{}` (`{}`, a new constructor argument)", g.wire_name, ty(&g.ty)),
+                    format!("new required field `{}` (`{}`, a new constructor argument)", g.wire_name, self.now(&g.ty)),
                 );
             } else {
                 self.push(
                     Class::Compatible,
                     Kind::FieldAdded,
                     at,
-                    format!("new optional field `{}` (`{}`)", g.wire_name, ty(&g.full_type())),
+                    format!("new optional field `{}` (`{}`)", g.wire_name, self.now(&g.full_type())),
                 );
             }
         }

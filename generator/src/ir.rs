@@ -154,6 +154,25 @@ pub struct Tag {
     pub operations: Vec<usize>,
 }
 
+/// A generated type: its index in [`Api::types`], which is sorted by Rust name. Emitters reach
+/// the type with [`Api::ty`], never by looking a name up; two APIs (the `diff`) compare types by
+/// name, through their own tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct TypeId(pub(crate) u32);
+
+impl TypeId {
+    /// The index in [`Api::types`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The id of the type at `index` of [`Api::types`].
+    pub fn at(index: usize) -> Self {
+        Self(u32::try_from(index).expect("fewer than 2^32 types"))
+    }
+}
+
 /// A Rust type expression.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", content = "of")]
@@ -184,8 +203,8 @@ pub enum TypeRef {
     Date,
     /// `()`: no body.
     Unit,
-    /// A generated type, by Rust name.
-    Named(String),
+    /// A generated type: its place in [`Api::types`].
+    Named(TypeId),
     /// `Vec<T>`.
     Vec(Box<TypeRef>),
     /// `BTreeMap<String, T>`.
@@ -207,9 +226,9 @@ impl TypeRef {
     }
 
     /// The generated type named here, if this is one (looking through containers).
-    pub fn named(&self) -> Option<&str> {
+    pub fn named(&self) -> Option<TypeId> {
         match self {
-            TypeRef::Named(n) => Some(n),
+            TypeRef::Named(n) => Some(*n),
             TypeRef::Vec(t) | TypeRef::Map(t) | TypeRef::Option(t) | TypeRef::Box(t) => t.named(),
             _ => None,
         }
@@ -629,7 +648,7 @@ pub struct BulkHelper {
     /// Index into [`Api::operations`].
     pub operation: usize,
     /// The body type.
-    pub body_type: String,
+    pub body_type: TypeId,
     /// The array field's Rust name.
     pub field: String,
     /// The item type.
@@ -658,15 +677,46 @@ impl Api {
         self.bulk.iter().any(|b| b.ingestor.is_some())
     }
 
-    /// The generated type of this Rust name ([`Api::types`] is sorted by name).
-    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
-        self.types.binary_search_by(|d| d.name.as_str().cmp(name)).ok().map(|i| &self.types[i])
+    /// The generated type of an id.
+    pub fn ty(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.index()]
     }
 
     /// The generated type a reference names, looking through `Vec`, maps, `Option` and `Box`
     /// ([`TypeRef::named`]).
     pub fn type_of(&self, t: &TypeRef) -> Option<&TypeDef> {
-        t.named().and_then(|n| self.type_def(n))
+        t.named().map(|id| self.ty(id))
+    }
+
+    /// The id of the generated type of this Rust name, for tests and tools that start from a
+    /// name (the emitters never do: they follow ids).
+    pub fn type_named(&self, name: &str) -> Option<TypeId> {
+        self.types.binary_search_by(|d| d.name.as_str().cmp(name)).ok().map(TypeId::at)
+    }
+
+    /// Calls `f` on every type reference of the API: in the types, the operations, the error
+    /// variants and the helpers (outermost first; `f` walks containers itself if it needs to).
+    pub(crate) fn for_each_type_ref(&mut self, f: &mut impl FnMut(&mut TypeRef)) {
+        for t in &mut self.types {
+            match &mut t.kind {
+                TypeKind::Struct { fields, additional } => {
+                    fields.iter_mut().for_each(|x| f(&mut x.ty));
+                    additional.iter_mut().for_each(&mut *f);
+                }
+                TypeKind::Union { variants, .. } => variants.iter_mut().for_each(|v| f(&mut v.ty)),
+                TypeKind::Alias(t) => f(t),
+                TypeKind::StringEnum { .. } | TypeKind::IntEnum { .. } => {}
+            }
+        }
+        for op in &mut self.operations {
+            op.params.iter_mut().for_each(|p| f(&mut p.ty));
+            op.body.iter_mut().for_each(|b| f(&mut b.ty));
+            f(&mut op.response);
+            op.errors.iter_mut().for_each(|e| f(&mut e.body));
+        }
+        self.errors.iter_mut().for_each(|e| f(&mut e.body));
+        self.bulk.iter_mut().for_each(|b| f(&mut b.item));
+        self.pagination.iter_mut().for_each(|p| f(&mut p.item));
     }
 }
 

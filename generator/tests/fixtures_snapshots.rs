@@ -30,12 +30,47 @@ macro_rules! fixture_test {
         #[test]
         fn $name() {
             let g = fixture(stringify!($name));
-            insta::assert_yaml_snapshot!(concat!(stringify!($name), "_ir"), g.api);
+            insta::assert_yaml_snapshot!(concat!(stringify!($name), "_ir"), readable_ir(&g.api));
             insta::assert_snapshot!(concat!(stringify!($name), "_rust"), rust_sources(&g));
             let warnings: Vec<String> = g.warnings.iter().map(ToString::to_string).collect();
             insta::assert_yaml_snapshot!(concat!(stringify!($name), "_warnings"), warnings);
         }
     };
+}
+
+/// The IR as its snapshots show it: a reference to a generated type (a `Named` type, a bulk
+/// helper's `body_type`) is an index into `types`, shown with the name it leads to
+/// (`of: 2 (Query)`), so a snapshot reads like the IR and also shows each link.
+fn readable_ir(api: &Api) -> serde_yaml::Value {
+    use serde_yaml::Value;
+    fn walk(v: &mut Value, names: &[&str]) {
+        match v {
+            Value::Mapping(m) => {
+                let named = m.get("kind").and_then(Value::as_str) == Some("Named");
+                for (k, x) in m.iter_mut() {
+                    let id = (named && k == "of") || k == "body_type";
+                    match x.as_u64().filter(|_| id) {
+                        Some(i) => *x = Value::String(format!("{i} ({})", names[i as usize])),
+                        None => walk(x, names),
+                    }
+                }
+            }
+            Value::Sequence(s) => s.iter_mut().for_each(|x| walk(x, names)),
+            // serde_yaml's values write an enum variant as a YAML tag (`!Struct`); the snapshots
+            // keep serde's usual form, a map of the variant's name.
+            Value::Tagged(t) => {
+                let name = t.tag.to_string().trim_start_matches('!').to_owned();
+                let mut inner = std::mem::replace(&mut t.value, Value::Null);
+                walk(&mut inner, names);
+                *v = Value::Mapping([(Value::String(name), inner)].into_iter().collect());
+            }
+            _ => {}
+        }
+    }
+    let names: Vec<&str> = api.types.iter().map(|t| t.name.as_str()).collect();
+    let mut v = serde_yaml::to_value(api).expect("the IR serializes");
+    walk(&mut v, &names);
+    v
 }
 
 fixture_test!(naming);
@@ -66,6 +101,7 @@ fn events_spec_ir() {
 /// statuses) and without the prose and example values, which the emitted files show and
 /// `cargo xtask regen --check` guards.
 fn ir_summary(api: &Api) -> String {
+    let ty = |t: &TypeRef| short_type(api, t);
     let mut out = Vec::new();
     let p = &api.package;
     out.push(format!("{} {}, from {}", api.title, api.api_version, api.spec_file));
@@ -226,7 +262,7 @@ fn ir_summary(api: &Api) -> String {
             "bulk {} over {}: {}.{} of {} in batches of {}{ingestor}",
             b.rust_name,
             api.operations[b.operation].rust_name,
-            b.body_type,
+            api.ty(b.body_type).name,
             b.field,
             ty(&b.item),
             b.batch_size
@@ -253,10 +289,12 @@ fn ir_summary(api: &Api) -> String {
     out.join("\n") + "\n"
 }
 
-/// A type in short form: generated types by name, `Map<T>` for string-keyed maps.
-fn ty(t: &TypeRef) -> String {
+/// A type in short form: generated types by name (their ids followed), `Map<T>` for
+/// string-keyed maps.
+fn short_type(api: &Api, t: &TypeRef) -> String {
+    let ty = |t: &TypeRef| short_type(api, t);
     match t {
-        TypeRef::Named(n) => n.clone(),
+        TypeRef::Named(n) => api.ty(*n).name.clone(),
         TypeRef::Vec(t) => format!("Vec<{}>", ty(t)),
         TypeRef::Map(t) => format!("Map<{}>", ty(t)),
         TypeRef::Option(t) => format!("Option<{}>", ty(t)),

@@ -423,13 +423,13 @@ fn client(api: &Api) -> TokenStream {
 fn error(api: &Api) -> TokenStream {
     let variants = api.errors.iter().map(|e| {
         let id = ident(&e.rust_name);
-        let body = types::tokens(&e.body, Models::Crate);
+        let body = types::tokens(&api.types, &e.body, Models::Crate);
         let d = doc(&format!(
             "Status {} {}, declared by {}. Holds the decoded body ({}), the status and the headers.",
             e.status,
             e.rust_name,
             e.operations.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", "),
-            types::rustdoc(&e.body)
+            types::rustdoc(&api.types, &e.body)
         ));
         quote!(#d #id(ApiError<#body>),)
     });
@@ -452,7 +452,7 @@ fn error(api: &Api) -> TokenStream {
     let decode_arms = api.errors.iter().map(|e| {
         let id = ident(&e.rust_name);
         let n = e.status;
-        let body = types::tokens(&e.body, Models::Crate);
+        let body = types::tokens(&api.types, &e.body, Models::Crate);
         let decode = match &e.body {
             TypeRef::Unit => quote!(Ok::<(), DecodeError>(())),
             TypeRef::String => quote!(Ok::<String, DecodeError>(String::from_utf8_lossy(raw.body()).into_owned())),

@@ -28,8 +28,8 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) {
     for tag in &api.tags {
         files.insert(tag_page_path(tag), tag_page(api, header, tag));
     }
-    for def in &api.types {
-        files.insert(model_page_path(def), model_page(api, header, def, &refs));
+    for (i, def) in api.types.iter().enumerate() {
+        files.insert(model_page_path(def), model_page(api, header, TypeId::at(i), &refs));
     }
     super::ingestor::emit_docs(api, header, files);
 }
@@ -56,7 +56,7 @@ pub(crate) fn doctest_items(api: &Api) -> Vec<(&'static str, String, String, Opt
 /// A type as inline code, linked to the page of the generated type it names, if any.
 /// `to_models` is the path from the current page to `docs/models/`.
 fn type_md(api: &Api, t: &TypeRef, to_models: &str) -> String {
-    let text = code_cell(&types::short(t));
+    let text = code_cell(&types::short(&api.types, t));
     match api.type_of(t) {
         Some(def) => format!("[{text}]({to_models}{}.md)", def.module),
         None => text,
@@ -86,18 +86,18 @@ fn location(p: &Param) -> &'static str {
 
 /// Where each generated type is used: by operations and by other types.
 struct References {
-    /// Type name to its users: a link and what the type is there (`request body`, `field `x``).
-    by_type: BTreeMap<String, Vec<(String, Vec<String>)>>,
+    /// A type's users: a link and what the type is there (`request body`, `field `x``).
+    by_type: BTreeMap<TypeId, Vec<(String, Vec<String>)>>,
     /// Types that are (part of) a request: worth a "build one" snippet.
-    inputs: BTreeSet<String>,
+    inputs: BTreeSet<TypeId>,
 }
 
 impl References {
     fn new(api: &Api) -> Self {
-        let mut by_type: BTreeMap<String, Vec<(String, Vec<String>)>> = BTreeMap::new();
-        let mut add = |name: Option<&str>, link: &str, what: String| {
-            let Some(n) = name else { return };
-            let users = by_type.entry(n.to_owned()).or_default();
+        let mut by_type: BTreeMap<TypeId, Vec<(String, Vec<String>)>> = BTreeMap::new();
+        let mut add = |id: Option<TypeId>, link: &str, what: String| {
+            let Some(id) = id else { return };
+            let users = by_type.entry(id).or_default();
             match users.iter_mut().find(|(l, _)| l == link) {
                 Some((_, whats)) if !whats.contains(&what) => whats.push(what),
                 Some(_) => {}
@@ -109,11 +109,11 @@ impl References {
             let link = format!("[`{}`](../sdks/{}/README.md#{})", op.rust_name, api.tags[op.tag].module, op_anchor(op));
             if let Some(b) = &op.body {
                 add(b.ty.named(), &link, "request body".into());
-                inputs.extend(b.ty.named().map(str::to_owned));
+                inputs.extend(b.ty.named());
             }
             for p in &op.params {
                 add(p.ty.named(), &link, format!("parameter `{}`", p.rust_name));
-                inputs.extend(p.ty.named().map(str::to_owned));
+                inputs.extend(p.ty.named());
             }
             add(op.response.named(), &link, "response".into());
         }
@@ -141,9 +141,9 @@ impl References {
             }
         }
         // Everything reachable from a request is an input too.
-        let mut queue: Vec<String> = inputs.iter().cloned().collect();
-        while let Some(n) = queue.pop() {
-            let Some(def) = api.type_def(&n) else { continue };
+        let mut queue: Vec<TypeId> = inputs.iter().copied().collect();
+        while let Some(id) = queue.pop() {
+            let def = api.ty(id);
             let mut next = Vec::new();
             match &def.kind {
                 TypeKind::Struct { fields, .. } => next.extend(fields.iter().filter_map(|f| f.ty.named())),
@@ -152,8 +152,8 @@ impl References {
                 _ => {}
             }
             for m in next {
-                if inputs.insert(m.to_owned()) {
-                    queue.push(m.to_owned());
+                if inputs.insert(m) {
+                    queue.push(m);
                 }
             }
         }
@@ -205,8 +205,7 @@ fn kind_name(kind: &TypeKind) -> &'static str {
 // docs/sdks/<tag>/README.md
 
 fn tag_page(api: &Api, header: &Header, tag: &Tag) -> String {
-    let tag_index = api.tags.iter().position(|t| t.name == tag.name).unwrap_or(0);
-    let bulk: Vec<&BulkHelper> = api.bulk.iter().filter(|b| api.operations[b.operation].tag == tag_index).collect();
+    let bulk: Vec<&BulkHelper> = api.bulk.iter().filter(|b| tag.operations.contains(&b.operation)).collect();
     let mut out = header.markdown();
     out.push_str(&format!("\n# {}\n\n", prose(&tag.name)));
     if let Some(d) = &tag.description {
@@ -449,7 +448,7 @@ fn bulk_section(api: &Api, b: &BulkHelper) -> String {
         "\n### Parameters\n\n| Name | Type | Description |\n| --- | --- | --- |\n\
          | `items` | `impl IntoIterator<Item = {}>` | The items, in any number. |\n\
          | `options` | `BulkOptions` | `BulkOptions::new()`: batches of {} and {} in flight; change with `.batch_size(n)` (at most {}) and `.concurrency(n)`. |\n",
-        types::short(&b.item),
+        types::short(&api.types, &b.item),
         b.batch_size,
         defaults::BULK_CONCURRENCY,
         b.batch_size
@@ -457,7 +456,7 @@ fn bulk_section(api: &Api, b: &BulkHelper) -> String {
     out.push_str(&format!(
         "\n### Response\n\n`BulkReport<{}, Error>`: `accepted()` items, and `failed()` batches, each with its `items()` \
          and `error()` (any error of [`{}`](#{})). It never fails as a whole.\n",
-        types::short(&b.item),
+        types::short(&api.types, &b.item),
         op.rust_name,
         op_anchor(op)
     ));
@@ -467,7 +466,8 @@ fn bulk_section(api: &Api, b: &BulkHelper) -> String {
 // -------------------------------------------------------------------------------------------
 // docs/models/<model>.md
 
-fn model_page(api: &Api, header: &Header, def: &TypeDef, refs: &References) -> String {
+fn model_page(api: &Api, header: &Header, id: TypeId, refs: &References) -> String {
+    let def = api.ty(id);
     let krate = &api.package.name;
     let mut out = header.markdown();
     out.push_str(&format!("\n# {}\n\n", def.name));
@@ -476,7 +476,7 @@ fn model_page(api: &Api, header: &Header, def: &TypeDef, refs: &References) -> S
     }
     out.push_str(&format!("- Rust: `{krate}::models::{}`, {}\n", def.name, kind_sentence(&def.kind)));
     out.push_str(&format!("- Spec: {}\n", def.origin));
-    if let Some(users) = refs.by_type.get(&def.name) {
+    if let Some(users) = refs.by_type.get(&id) {
         let users: Vec<String> = users.iter().map(|(link, whats)| format!("{link} ({})", whats.join(", "))).collect();
         out.push_str(&format!("- Used by: {}\n", users.join(", ")));
     }
@@ -538,12 +538,12 @@ fn model_page(api: &Api, header: &Header, def: &TypeDef, refs: &References) -> S
             out.push_str(&format!(
                 "\n## Definition\n\n`pub type {} = {};`: another name for {}.\n",
                 def.name,
-                types::short(t),
+                types::short(&api.types, t),
                 type_md(api, t, "")
             ));
         }
     }
-    if let Some(snippet) = model_snippet(api, def, refs.inputs.contains(&def.name)) {
+    if let Some(snippet) = model_snippet(api, id, refs.inputs.contains(&id)) {
         out.push_str("\n## Example\n\n");
         if matches!(def.kind, TypeKind::Struct { .. } | TypeKind::Union { .. } | TypeKind::Alias(_)) {
             out.push_str("Built from the examples in the spec:\n\n");

@@ -320,15 +320,11 @@ pub(crate) fn program(api: &Api, op: &Operation, setup: Setup, usage: Use) -> Pr
 /// The items of a bulk helper's example: the array field of the operation's body example.
 fn bulk_items(api: &Api, b: &BulkHelper, values: &mut Values<'_>) -> Expr {
     let op = &api.operations[b.operation];
-    let wire = api
-        .types
-        .iter()
-        .find(|t| t.name == b.body_type)
-        .and_then(|t| match &t.kind {
-            TypeKind::Struct { fields, .. } => fields.iter().find(|f| f.rust_name == b.field),
-            _ => None,
-        })
-        .map(|f| (f.wire_name.clone(), f.example.clone()));
+    let wire = match &api.ty(b.body_type).kind {
+        TypeKind::Struct { fields, .. } => fields.iter().find(|f| f.rust_name == b.field),
+        _ => None,
+    }
+    .map(|f| (f.wire_name.clone(), f.example.clone()));
     let example = op.body.as_ref().and_then(|body| body_example(api, body));
     let items = match (&wire, example) {
         (Some((w, _)), Some(e)) if e.get(w).is_some() => e.get(w).cloned(),
@@ -394,7 +390,8 @@ pub(crate) fn quick_start_operation(api: &Api) -> Option<&Operation> {
 
 /// A runnable snippet for a model page: the value built from the examples and the JSON it is
 /// sent as. `None` when there is nothing worth showing.
-pub(crate) fn model_snippet(api: &Api, def: &TypeDef, is_input: bool) -> Option<String> {
+pub(crate) fn model_snippet(api: &Api, id: TypeId, is_input: bool) -> Option<String> {
+    let def = api.ty(id);
     let krate = &api.package.name;
     match &def.kind {
         TypeKind::StringEnum { variants } => {
@@ -433,19 +430,20 @@ pub(crate) fn model_snippet(api: &Api, def: &TypeDef, is_input: bool) -> Option<
             if !has_examples && !is_input {
                 return None;
             }
-            value_snippet(api, def, false)
+            value_snippet(api, id, false)
         }
         TypeKind::Union { .. } | TypeKind::Alias(_) => {
             def.example.as_ref()?;
-            value_snippet(api, def, true)
+            value_snippet(api, id, true)
         }
     }
 }
 
-fn value_snippet(api: &Api, def: &TypeDef, annotate: bool) -> Option<String> {
+fn value_snippet(api: &Api, id: TypeId, annotate: bool) -> Option<String> {
+    let def = api.ty(id);
     let krate = &api.package.name;
     let mut values = Values::new(api);
-    let (e, json) = values.value(&TypeRef::Named(def.name.clone()), def.example.as_ref(), Mode::Exact, "value");
+    let (e, json) = values.value(&TypeRef::Named(id), def.example.as_ref(), Mode::Exact, "value");
     let pattern = if annotate { format!("value: {}", def.name) } else { "value".to_owned() };
     let mut lines = Vec::new();
     lines.extend(values.skipped_keys_comment());

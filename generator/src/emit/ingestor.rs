@@ -37,18 +37,18 @@ fn item_def<'a>(api: &'a Api, b: &BulkHelper) -> Option<&'a TypeDef> {
 }
 
 /// The methods (inside the tag's `impl`) and the type aliases (beside it) of the ingestors of
-/// the tag at `tag_index`.
-pub(crate) fn tag_items(api: &Api, tag_index: usize) -> (Vec<proc_macro2::TokenStream>, Vec<proc_macro2::TokenStream>) {
+/// `tag`.
+pub(crate) fn tag_items(api: &Api, tag: &Tag) -> (Vec<proc_macro2::TokenStream>, Vec<proc_macro2::TokenStream>) {
     let mut methods = Vec::new();
     let mut aliases = Vec::new();
-    for (b, ing) in ingestors(api).filter(|(b, _)| api.operations[b.operation].tag == tag_index) {
+    for (b, ing) in ingestors(api).filter(|(b, _)| tag.operations.contains(&b.operation)) {
         let op = &api.operations[b.operation];
         let name = ident(&ing.rust_name);
         let alias = ident(&ing.type_name);
         let spec = ident(&heck::ToShoutySnakeCase::to_shouty_snake_case(op.rust_name.as_str()));
-        let body = ident(&b.body_type);
+        let body = ident(&api.ty(b.body_type).name);
         let field = ident(&b.field);
-        let item = types::tokens(&b.item, Models::Crate);
+        let item = types::tokens(&api.types, &b.item, Models::Crate);
         let batch = b.batch_size as usize;
         let path = &op.path;
         let def = item_def(api, b);
@@ -64,7 +64,7 @@ pub(crate) fn tag_items(api: &Api, tag_index: usize) -> (Vec<proc_macro2::TokenS
             }
             _ => quote!(|_| None),
         };
-        let validated = api.type_def(&b.body_type).is_some_and(|t| t.validated);
+        let validated = api.ty(b.body_type).validated;
         let encode = if validated {
             quote!(crate::runtime::validate::validate(&body).and_then(|()| PreparedRequest::new(String::from(#path)).json(&body)))
         } else {

@@ -69,22 +69,22 @@ pub(crate) fn spec_static(op: &Operation) -> String {
 }
 
 /// Argument type and the statement turning it into the value used, for a required parameter.
-fn param_arg(p: &Param) -> (String, Option<String>) {
+fn param_arg(api: &Api, p: &Param) -> (String, Option<String>) {
     let id = ident(&p.rust_name);
     match &p.ty {
         TypeRef::String => ("impl Into<String>".to_owned(), Some(format!("let {id}: String = {id}.into();"))),
-        other => (types::text(other, Models::Crate), None),
+        other => (types::text(&api.types, other, Models::Crate), None),
     }
 }
 
 /// The arguments of an operation's method (`&self`, the required parameters, the
 /// optional-parameters struct, the body) and the names of all but `&self`.
-fn method_args(op: &Operation) -> (Vec<String>, Vec<String>) {
+fn method_args(api: &Api, op: &Operation) -> (Vec<String>, Vec<String>) {
     let mut args = vec!["&self".to_owned()];
     let mut names = Vec::new();
     for p in op.params.iter().filter(|p| p.required) {
         let id = ident(&p.rust_name).to_string();
-        args.push(format!("{id}: {}", param_arg(p).0));
+        args.push(format!("{id}: {}", param_arg(api, p).0));
         names.push(id);
     }
     if let Some(ps) = &op.params_struct {
@@ -92,7 +92,7 @@ fn method_args(op: &Operation) -> (Vec<String>, Vec<String>) {
         names.push("params".to_owned());
     }
     if let Some(b) = &op.body {
-        let t = types::text(&b.ty, Models::Crate);
+        let t = types::text(&api.types, &b.ty, Models::Crate);
         args.push(if b.required { format!("body: {t}") } else { format!("body: Option<{t}>") });
         names.push("body".to_owned());
     }
@@ -102,9 +102,11 @@ fn method_args(op: &Operation) -> (Vec<String>, Vec<String>) {
 /// The type an operation's method returns: `Call<Out, Error>`, or for a paginated operation
 /// `Call<Out, Error, crate::Paged<Out, Item>>`.
 pub(crate) fn call_type(api: &Api, op: &Operation) -> String {
-    let out = types::text(&op.response, Models::Crate);
+    let out = types::text(&api.types, &op.response, Models::Crate);
     match pagination_of(api, op) {
-        Some(p) => format!("Call<{out}, Error, crate::Paged<{out}, {}>>", types::text(&p.item, Models::Crate)),
+        Some(p) => {
+            format!("Call<{out}, Error, crate::Paged<{out}, {}>>", types::text(&api.types, &p.item, Models::Crate))
+        }
         None => format!("Call<{out}, Error>"),
     }
 }
@@ -116,10 +118,10 @@ pub(crate) fn pagination_of<'a>(api: &'a Api, op: &Operation) -> Option<&'a Pagi
 /// An operation's method, without its docs, at the indentation of an `impl` block's items.
 pub(crate) fn method(api: &Api, op: &Operation) -> String {
     let mut w = Lines::new(4);
-    let (args, _) = method_args(op);
+    let (args, _) = method_args(api, op);
     w.signature(&format!("pub fn {}", ident(&op.rust_name)), &args, &call_type(api, op));
     for p in op.params.iter().filter(|p| p.required) {
-        if let (_, Some(conversion)) = param_arg(p) {
+        if let (_, Some(conversion)) = param_arg(api, p) {
             w.line(&conversion);
         }
     }
@@ -168,7 +170,7 @@ pub(crate) fn method(api: &Api, op: &Operation) -> String {
     };
     let call = format!("Call::new(self.core, &{}, request, crate::runtime::response::{decode})", spec_static(op));
     match pagination_of(api, op) {
-        Some(p) => pager(&mut w, op, p, &call),
+        Some(p) => pager(&mut w, api, op, p, &call),
         None => w.line(&call),
     }
     w.close("}");
@@ -266,9 +268,9 @@ fn param_stmt(w: &mut Lines, p: &Param) {
 
 /// `call.paged(..)`, the rules of a paginated operation: plain functions reading the page, and
 /// where the next request carries its cursor or offset.
-fn pager(w: &mut Lines, op: &Operation, p: &Pagination, call: &str) {
-    let out = types::text(&op.response, Models::Crate);
-    let item = types::text(&p.item, Models::Crate);
+fn pager(w: &mut Lines, api: &Api, op: &Operation, p: &Pagination, call: &str) {
+    let out = types::text(&api.types, &op.response, Models::Crate);
+    let item = types::text(&api.types, &p.item, Models::Crate);
     let items = ident(&p.items.rust_name);
     let (count, take) = if p.items.optional {
         (format!("page.{items}.as_ref().map_or(0, Vec::len)"), format!("page.{items}.unwrap_or_default()"))
@@ -340,7 +342,7 @@ pub(crate) fn client_delegates(
     for op in ops.iter().filter(|op| !taken.contains(&op.rust_name.as_str())) {
         let name = ident(&op.rust_name);
         item_docs(&mut w.out, "    ", &docs(op), op.deprecated);
-        let (args, names) = method_args(op);
+        let (args, names) = method_args(api, op);
         w.signature(&format!("pub fn {name}"), &args, &call_type(api, op));
         w.line(&format!("self.{}().{name}({})", ident(&tag.module), names.join(", ")));
         w.close("}");
@@ -353,10 +355,10 @@ pub(crate) fn client_delegates(
 pub(crate) const UNTAGGED: &str = "default";
 
 /// The setter of a parameter struct's field, for `setters!`: `with_x x: into String,`.
-pub(crate) fn param_setter(p: &Param) -> String {
+pub(crate) fn param_setter(api: &Api, p: &Param) -> String {
     let (kind, t) = match &p.ty {
         TypeRef::String => ("into", "String".to_owned()),
-        t => ("plain", types::text(t, Models::Crate)),
+        t => ("plain", types::text(&api.types, t, Models::Crate)),
     };
     format!("{} {}: {kind} {t},", ident(&setter_name(&p.rust_name)), ident(&p.rust_name))
 }

@@ -64,9 +64,9 @@ fn type_doc_text(def: &TypeDef) -> String {
     text
 }
 
-fn uses_other_types(def: &TypeDef) -> bool {
+fn uses_other_types(api: &Api, def: &TypeDef) -> bool {
     // A type that names only itself (a recursive filter, say) needs no import.
-    let other = |t: &TypeRef| t.named().is_some_and(|n| n != def.name);
+    let other = |t: &TypeRef| t.named().is_some_and(|n| api.ty(n).name != def.name);
     match &def.kind {
         TypeKind::Struct { fields, additional } => {
             fields.iter().any(|f| other(&f.ty)) || additional.as_ref().is_some_and(other)
@@ -80,7 +80,7 @@ fn uses_other_types(def: &TypeDef) -> bool {
 /// The file of one type. A struct's is written as text (see [`struct_file`]); the others are
 /// built as tokens and printed by prettyplease.
 fn type_file(api: &Api, header: &Header, def: &TypeDef) -> Result<String, String> {
-    let imports = if uses_other_types(def) {
+    let imports = if uses_other_types(api, def) {
         quote!(
             use super::*;
         )
@@ -92,19 +92,19 @@ fn type_file(api: &Api, header: &Header, def: &TypeDef) -> Result<String, String
         TypeKind::StringEnum { variants } => string_enum(def, variants),
         TypeKind::IntEnum { variants } => int_enum(def, variants),
         TypeKind::Union { variants, tagging: UnionTagging::Internal(property) } => {
-            let body = tagged_union_def(def, property, variants);
+            let body = tagged_union_def(api, def, property, variants);
             let validate = union_validate(api, def, variants, true);
             quote!(#body #validate)
         }
         TypeKind::Union { variants, .. } => {
-            let body = union_def(def, variants);
+            let body = union_def(api, def, variants);
             let validate = union_validate(api, def, variants, false);
             quote!(#body #validate)
         }
         TypeKind::Alias(t) => {
             let d = type_doc(def);
             let name = ident(&def.name);
-            let t = types::tokens(t, Models::Bare);
+            let t = types::tokens(&api.types, t, Models::Bare);
             quote! { #d pub type #name = #t; }
         }
     };
@@ -147,11 +147,16 @@ fn field_doc(f: &Field) -> String {
 /// A setter argument: its generic parameters, its type, and the expression that turns it
 /// into the field's value. Map arguments take any pairs of convertible keys and values;
 /// `prefix` keeps generic names apart when a constructor has several.
-fn setter_arg(t: &TypeRef, value: &TokenStream, prefix: &str) -> (Vec<TokenStream>, TokenStream, TokenStream) {
+fn setter_arg(
+    api: &Api,
+    t: &TypeRef,
+    value: &TokenStream,
+    prefix: &str,
+) -> (Vec<TokenStream>, TokenStream, TokenStream) {
     match t {
         TypeRef::String => (vec![], quote!(impl Into<String>), quote!(#value.into())),
         TypeRef::Box(inner) => {
-            let (g, a, e) = setter_arg(inner, value, prefix);
+            let (g, a, e) = setter_arg(api, inner, value, prefix);
             (g, a, quote!(Box::new(#e)))
         }
         TypeRef::Vec(inner) if **inner == TypeRef::String => (
@@ -160,11 +165,11 @@ fn setter_arg(t: &TypeRef, value: &TokenStream, prefix: &str) -> (Vec<TokenStrea
             quote!(#value.into_iter().map(Into::into).collect()),
         ),
         TypeRef::Vec(inner) => {
-            let i = types::tokens(inner, Models::Bare);
+            let i = types::tokens(&api.types, inner, Models::Bare);
             (vec![], quote!(impl IntoIterator<Item = #i>), quote!(#value.into_iter().collect()))
         }
         TypeRef::Map(inner) => {
-            let v = types::tokens(inner, Models::Bare);
+            let v = types::tokens(&api.types, inner, Models::Bare);
             let kn = ident(&format!("{prefix}K"));
             let vn = ident(&format!("{prefix}V"));
             (
@@ -174,7 +179,7 @@ fn setter_arg(t: &TypeRef, value: &TokenStream, prefix: &str) -> (Vec<TokenStrea
             )
         }
         other => {
-            let t = types::tokens(other, Models::Bare);
+            let t = types::tokens(&api.types, other, Models::Bare);
             (vec![], quote!(#t), quote!(#value))
         }
     }
@@ -190,8 +195,8 @@ fn generics(g: &[TokenStream]) -> TokenStream {
 
 /// The `setters!` entry of an `Option` field (`with_x x: into String,`), or `None` for a type the
 /// macro's kinds do not cover, whose setter is written out.
-fn setter_entry(f: &Field) -> Option<String> {
-    let bare = |t: &TypeRef| types::text(t, Models::Bare);
+fn setter_entry(api: &Api, f: &Field) -> Option<String> {
+    let bare = |t: &TypeRef| types::text(&api.types, t, Models::Bare);
     let (kind, t) = match &f.ty {
         TypeRef::String => ("into", "String".to_owned()),
         TypeRef::Box(inner) if !matches!(**inner, TypeRef::String | TypeRef::Vec(_) | TypeRef::Map(_)) => {
@@ -220,7 +225,7 @@ fn struct_file(
 ) -> Result<String, String> {
     let mut out = header.rust();
     out.push('\n');
-    if uses_other_types(def) {
+    if uses_other_types(api, def) {
         out.push_str("use super::*;\n");
     }
     let name = ident(&def.name);
@@ -235,7 +240,7 @@ fn struct_file(
             doc: field_doc(f),
             deprecated: f.deprecated,
             name: ident(&f.rust_name).to_string(),
-            ty: types::text(&f.full_type(), Models::Bare),
+            ty: types::text(&api.types, &f.full_type(), Models::Bare),
         })
         .collect();
     if let Some(a) = additional {
@@ -243,7 +248,7 @@ fn struct_file(
             doc: "Properties not declared by the schema, kept as they came.".to_owned(),
             deprecated: false,
             name: "additional_properties".to_owned(),
-            ty: format!("std::collections::BTreeMap<String, {}>", types::text(a, Models::Bare)),
+            ty: format!("std::collections::BTreeMap<String, {}>", types::text(&api.types, a, Models::Bare)),
         });
     }
     struct_text(
@@ -280,7 +285,7 @@ fn struct_file(
     for f in &plain {
         use heck::ToUpperCamelCase;
         let id = ident(&f.rust_name);
-        let (g, a, e) = setter_arg(&f.ty, &quote!(#id), &f.rust_name.to_upper_camel_case());
+        let (g, a, e) = setter_arg(api, &f.ty, &quote!(#id), &f.rust_name.to_upper_camel_case());
         ctor_generics.extend(g);
         args.push(quote!(#id: #a));
         plain_inits.insert(f.rust_name.clone(), e);
@@ -304,12 +309,12 @@ fn struct_file(
     let mut entries = Vec::new();
     let mut written_setters = Vec::new();
     for f in fields.iter().filter(|f| !f.is_plain()) {
-        match setter_entry(f) {
+        match setter_entry(api, f) {
             Some(e) => entries.push(e),
             None => {
                 let id = ident(&f.rust_name);
                 let setter = ident(&super::render::setter_name(&f.rust_name));
-                let (g, a, e) = setter_arg(&f.ty, &quote!(value), "");
+                let (g, a, e) = setter_arg(api, &f.ty, &quote!(value), "");
                 let g = generics(&g);
                 let sd = format!(" Sets [`{}`](Self::{}).", f.rust_name, f.rust_name);
                 written_setters.push(quote! {
@@ -433,7 +438,7 @@ fn validate_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream {
 }
 
 fn fill_impl(api: &Api, fields: &[Field]) -> TokenStream {
-    let keyed = |n: &str| api.type_def(n).is_some_and(|t| t.has_idempotency_key);
+    let keyed = |n: TypeId| api.ty(n).has_idempotency_key;
     let stmts = fields.iter().filter_map(|f| {
         let id = ident(&f.rust_name);
         if f.idempotency_key {
@@ -575,13 +580,13 @@ fn union_validate(api: &Api, def: &TypeDef, variants: &[UnionVariant], tagged: b
 
 /// A union told apart by a discriminator property: decoded by the tag's value, encoded with the
 /// tag set; a tag this version does not know is kept as JSON in `Unknown`.
-fn tagged_union_def(def: &TypeDef, property: &str, variants: &[UnionVariant]) -> TokenStream {
+fn tagged_union_def(api: &Api, def: &TypeDef, property: &str, variants: &[UnionVariant]) -> TokenStream {
     let name = ident(&def.name);
     let d = type_doc(def);
     let tagged_doc = format!(" On the wire the property `{property}` names the variant.");
     let vars = variants.iter().map(|v| {
         let id = ident(&v.rust_name);
-        let t = types::tokens(&v.ty, Models::Bare);
+        let t = types::tokens(&api.types, &v.ty, Models::Bare);
         let vd = format!(
             "{} (`{property}` = `{}`).",
             v.description
@@ -644,12 +649,12 @@ fn tagged_union_def(def: &TypeDef, property: &str, variants: &[UnionVariant]) ->
     }
 }
 
-fn union_def(def: &TypeDef, variants: &[UnionVariant]) -> TokenStream {
+fn union_def(api: &Api, def: &TypeDef, variants: &[UnionVariant]) -> TokenStream {
     let name = ident(&def.name);
     let d = type_doc(def);
     let vars = variants.iter().map(|v| {
         let id = ident(&v.rust_name);
-        let t = types::tokens(&v.ty, Models::Bare);
+        let t = types::tokens(&api.types, &v.ty, Models::Bare);
         let vd = v.description.as_deref().map(prose).unwrap_or_else(|| format!("The `{}` variant.", v.rust_name));
         let vd = doc(&vd);
         quote!(#vd #id(#t),)

@@ -86,9 +86,8 @@ fn tag_file(api: &Api, header: &Header, tag: &Tag) -> Result<String, String> {
         item_docs(&mut out, "    ", &method_doc_text(api, op), op.deprecated);
         out.push_str(&methods::method(api, op));
     }
-    let tag_index = tag_index(api, tag);
-    let bulk = api.bulk.iter().filter(|b| api.operations[b.operation].tag == tag_index).map(|b| bulk_method(api, b));
-    let (ingestors, ingestor_types) = super::ingestor::tag_items(api, tag_index);
+    let bulk = api.bulk.iter().filter(|b| tag.operations.contains(&b.operation)).map(|b| bulk_method(api, b));
+    let (ingestors, ingestor_types) = super::ingestor::tag_items(api, tag);
     out.push_str(&impl_items(quote!(#(#bulk)* #(#ingestors)*))?);
     out.push_str("}\n");
     out.push_str(&rust_items(quote!(#(#ingestor_types)*))?);
@@ -97,10 +96,6 @@ fn tag_file(api: &Api, header: &Header, tag: &Tag) -> Result<String, String> {
     }
     out.push_str(&methods::client_delegates(api, tag, &ops, |op| method_doc_text(api, op)));
     Ok(out)
-}
-
-fn tag_index(api: &Api, tag: &Tag) -> usize {
-    api.tags.iter().position(|t| t.name == tag.name).unwrap_or(0)
 }
 
 /// The operation's `OperationSpec` static, as prettyplease would print it.
@@ -152,12 +147,12 @@ fn method_doc_text(api: &Api, op: &Operation) -> String {
         }
     }
     if let Some(b) = &op.body {
-        text.push_str(&format!("\n\n`body`: the request body, {}.", types::rustdoc(&b.ty)));
+        text.push_str(&format!("\n\n`body`: the request body, {}.", types::rustdoc(&api.types, &b.ty)));
     }
     text.push_str("\n\n# Returns\n\n");
     text.push_str(&format!(
         "{} on status {}{}.",
-        types::rustdoc(&op.response),
+        types::rustdoc(&api.types, &op.response),
         join_codes(&op.success),
         op.response_description.as_deref().map(|d| format!(": {}", prose(d.trim_end_matches('.')))).unwrap_or_default()
     ));
@@ -168,7 +163,7 @@ fn method_doc_text(api: &Api, op: &Operation) -> String {
         text.push_str(&format!(
             "\n\n# Pages\n\nThe response is one page. [`Call::pages`] streams every page and [`Call::items`] every {} \
              of every page (`{}`), fetching the next page only when it is needed, and stopping after the last one.",
-            types::rustdoc(&p.item),
+            types::rustdoc(&api.types, &p.item),
             p.items.rust_name
         ));
     }
@@ -186,7 +181,7 @@ fn method_doc_text(api: &Api, op: &Operation) -> String {
     text.push_str("\n- [`Error::UnexpectedStatus`] on any other status the spec does not declare");
     text.push_str("\n- [`Error::Transport`] when the server cannot be reached or the connection fails, after retries");
     text.push_str("\n- [`Error::Decode`] when a response body does not match its type");
-    if op.body.as_ref().and_then(|b| b.ty.named()).is_some_and(|n| api.type_def(n).is_some_and(|t| t.validated)) {
+    if op.body.as_ref().and_then(|b| b.ty.named()).is_some_and(|n| api.ty(n).validated) {
         text.push_str("\n- [`Error::InvalidRequest`] when the body breaks a constraint of the spec; nothing is sent");
     }
     text
@@ -220,7 +215,7 @@ fn params_struct(out: &mut String, api: &Api, op: &Operation) {
             ),
             deprecated: false,
             name: ident(&p.rust_name).to_string(),
-            ty: format!("Option<{}>", types::text(&p.ty, Models::Crate)),
+            ty: format!("Option<{}>", types::text(&api.types, &p.ty, Models::Crate)),
         })
         .collect();
     let doc = format!(
@@ -232,7 +227,7 @@ fn params_struct(out: &mut String, api: &Api, op: &Operation) {
         "impl {name} {{\n    /// Creates the parameters with every value unset.\n    #[must_use]\n    \
          pub fn new() -> Self {{\n        Self::default()\n    }}\n}}\n"
     ));
-    let entries: Vec<String> = optional.iter().map(|p| methods::param_setter(p)).collect();
+    let entries: Vec<String> = optional.iter().map(|p| methods::param_setter(api, p)).collect();
     if !entries.is_empty() {
         list_call(out, "setters", &format!("{name} {{"), &entries, "}");
     }
@@ -242,9 +237,9 @@ fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
     let op = &api.operations[b.operation];
     let name = ident(&b.rust_name);
     let spec = ident(&methods::spec_static(op));
-    let body = ident(&b.body_type);
+    let body = ident(&api.ty(b.body_type).name);
     let field = ident(&b.field);
-    let item = types::tokens(&b.item, Models::Crate);
+    let item = types::tokens(&api.types, &b.item, Models::Crate);
     let batch = b.batch_size as usize;
     let keyed = api.type_of(&b.item).is_some_and(|t| t.has_idempotency_key);
     let fill = keyed.then(|| {
@@ -252,7 +247,7 @@ fn bulk_method(api: &Api, b: &BulkHelper) -> TokenStream {
             item.fill_idempotency_keys();
         })
     });
-    let validated = api.type_def(&b.body_type).is_some_and(|t| t.validated);
+    let validated = api.ty(b.body_type).validated;
     let path = &op.path;
     let encode = if validated {
         quote!(crate::runtime::validate::validate(&body).and_then(|()| PreparedRequest::new(String::from(#path)).json(&body)))

@@ -14,10 +14,10 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<()
     let krate = ident(&api.package.name);
     // Name, type, example, and why the example contradicts its schema (the case is ignored).
     let mut cases: Vec<(String, TypeRef, Value, Option<&str>)> = Vec::new();
-    for def in &api.types {
+    for (i, def) in api.types.iter().enumerate() {
         if let Some(e) = &def.example {
             let problem = def.example_problem.as_deref();
-            cases.push((format!("schema_{}", def.module), TypeRef::Named(def.name.clone()), e.clone(), problem));
+            cases.push((format!("schema_{}", def.module), TypeRef::Named(TypeId::at(i)), e.clone(), problem));
         }
     }
     for op in &api.operations {
@@ -39,7 +39,7 @@ pub(crate) fn emit(api: &Api, header: &Header, files: &mut FileSet) -> Result<()
     }
     let tests = cases.iter().map(|(name, t, example, problem)| {
         let test = ident(&super::super::lower::names::snake_ident(name));
-        let t = types::tokens(t, Models::Of(&api.package.name));
+        let t = types::tokens(&api.types, t, Models::Of(&api.package.name));
         let json = serde_json::to_string(example).unwrap_or_default();
         let ignore = problem.map(|p| {
             let reason = format!("the spec's example contradicts its schema: {p}");

@@ -14,7 +14,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::TypeRef;
+use crate::ir::{TypeDef, TypeRef};
 
 /// How the names of generated types are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +52,9 @@ enum Segment<'a> {
     Name(&'a str),
 }
 
-/// The one place that says which Rust type each `TypeRef` is.
-fn spell<'a>(t: &'a TypeRef, models: Models<'a>) -> Spelling<'a> {
+/// The one place that says which Rust type each `TypeRef` is; `types` is the API's type table
+/// ([`crate::ir::Api::types`]), where a generated type's id leads to its name.
+fn spell<'a>(types: &'a [TypeDef], t: &'a TypeRef, models: Models<'a>) -> Spelling<'a> {
     fn path<'a>(segments: &[&'static str], short_from: usize, args: Vec<Spelling<'a>>) -> Spelling<'a> {
         Spelling::Path { segments: segments.iter().map(|s| Segment::Fixed(s)).collect(), short_from, args }
     }
@@ -79,15 +80,15 @@ fn spell<'a>(t: &'a TypeRef, models: Models<'a>) -> Spelling<'a> {
                 Models::Crate => vec![Segment::Fixed("crate"), Segment::Fixed("models")],
                 Models::Of(krate) => vec![Segment::Name(krate), Segment::Fixed("models")],
             };
-            segments.push(Segment::Name(n));
+            segments.push(Segment::Name(&types[n.index()].name));
             Spelling::Path { short_from: segments.len() - 1, segments, args: vec![] }
         }
-        TypeRef::Vec(inner) => path(&["Vec"], 0, vec![spell(inner, models)]),
+        TypeRef::Vec(inner) => path(&["Vec"], 0, vec![spell(types, inner, models)]),
         TypeRef::Map(inner) => {
-            path(&["std", "collections", "BTreeMap"], 2, vec![plain("String"), spell(inner, models)])
+            path(&["std", "collections", "BTreeMap"], 2, vec![plain("String"), spell(types, inner, models)])
         }
-        TypeRef::Option(inner) => path(&["Option"], 0, vec![spell(inner, models)]),
-        TypeRef::Box(inner) => path(&["Box"], 0, vec![spell(inner, models)]),
+        TypeRef::Option(inner) => path(&["Option"], 0, vec![spell(types, inner, models)]),
+        TypeRef::Box(inner) => path(&["Box"], 0, vec![spell(types, inner, models)]),
     }
 }
 
@@ -141,37 +142,63 @@ impl Spelling<'_> {
     }
 }
 
-/// Generated Rust for a type.
-pub(crate) fn tokens(t: &TypeRef, models: Models<'_>) -> TokenStream {
-    spell(t, models).tokens()
+/// Generated Rust for a type (`types`: the API's type table, as in every function here).
+pub(crate) fn tokens(types: &[TypeDef], t: &TypeRef, models: Models<'_>) -> TokenStream {
+    spell(types, t, models).tokens()
 }
 
 /// The Rust source of a type, as [`tokens`] prints it.
-pub(crate) fn text(t: &TypeRef, models: Models<'_>) -> String {
+pub(crate) fn text(types: &[TypeDef], t: &TypeRef, models: Models<'_>) -> String {
     let mut out = String::new();
-    spell(t, models).write(&mut out, false);
+    spell(types, t, models).write(&mut out, false);
     out
 }
 
 /// A type for readers (rustdoc and Markdown): paths shortened (`BTreeMap<String, Event>`).
-pub(crate) fn short(t: &TypeRef) -> String {
+pub(crate) fn short(types: &[TypeDef], t: &TypeRef) -> String {
     let mut out = String::new();
-    spell(t, Models::Bare).write(&mut out, true);
+    spell(types, t, Models::Bare).write(&mut out, true);
     out
 }
 
 /// A type in rustdoc: inline code, linked to the model when it is one (or a box of one).
-pub(crate) fn rustdoc(t: &TypeRef) -> String {
+pub(crate) fn rustdoc(types: &[TypeDef], t: &TypeRef) -> String {
     match t {
-        TypeRef::Named(n) => format!("[`{n}`](crate::models::{n})"),
-        TypeRef::Box(inner) if matches!(**inner, TypeRef::Named(_)) => rustdoc(inner),
-        other => format!("`{}`", short(other)),
+        TypeRef::Named(_) => {
+            let name = short(types, t);
+            format!("[`{name}`](crate::models::{name})")
+        }
+        TypeRef::Box(inner) if matches!(**inner, TypeRef::Named(_)) => rustdoc(types, inner),
+        other => format!("`{}`", short(types, other)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::{TypeId, TypeKind};
+
+    /// A type table with `Event` (id 0) and `Node` (id 1).
+    fn table() -> Vec<TypeDef> {
+        ["Event", "Node"]
+            .into_iter()
+            .map(|name| TypeDef {
+                name: name.into(),
+                module: name.to_lowercase(),
+                origin: String::new(),
+                description: None,
+                kind: TypeKind::StringEnum { variants: vec![] },
+                validated: false,
+                has_idempotency_key: false,
+                example: None,
+                example_problem: None,
+                pointer: String::new(),
+            })
+            .collect()
+    }
+
+    const EVENT: TypeRef = TypeRef::Named(TypeId(0));
+    const NODE: TypeRef = TypeRef::Named(TypeId(1));
 
     /// Every shape of `TypeRef`: each leaf, and each container around a leaf, a generated type
     /// and another container.
@@ -190,7 +217,7 @@ mod tests {
             TypeRef::DateTime,
             TypeRef::Date,
             TypeRef::Unit,
-            TypeRef::Named("Event".into()),
+            EVENT,
         ];
         let wrap: [fn(TypeRef) -> TypeRef; 4] = [
             |t| TypeRef::Vec(Box::new(t)),
@@ -204,7 +231,7 @@ mod tests {
                 out.push(w(leaf.clone()));
             }
             for w2 in wrap {
-                out.push(w(w2(TypeRef::Named("Event".into()))));
+                out.push(w(w2(EVENT)));
                 out.push(w(w2(TypeRef::DateTime)));
             }
         }
@@ -223,10 +250,11 @@ mod tests {
 
     #[test]
     fn text_is_the_tokens_printed() {
+        let types = table();
         for t in shapes() {
             for models in [Models::Bare, Models::Crate, Models::Of("my_api")] {
-                let tokens = tokens(&t, models);
-                let text = text(&t, models);
+                let tokens = tokens(&types, &t, models);
+                let text = text(&types, &t, models);
                 assert_eq!(text, printed(tokens.clone()), "{t:?} {models:?}");
                 let parsed: syn::Type = syn::parse_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
                 assert_eq!(quote!(#parsed).to_string(), tokens.to_string(), "{t:?} {models:?}");
@@ -236,12 +264,13 @@ mod tests {
 
     #[test]
     fn the_short_form_is_the_text_without_module_paths() {
+        let types = table();
         for t in shapes() {
-            let short = short(&t);
+            let short = short(&types, &t);
             // A type of its own, and the full text with some leading path segments dropped.
             let parsed: syn::Type = syn::parse_str(&short).unwrap_or_else(|e| panic!("{short}: {e}"));
             assert_eq!(printed(quote!(#parsed)), short);
-            let full = text(&t, Models::Bare);
+            let full = text(&types, &t, Models::Bare);
             let dropped = ["std::collections::", "chrono::", "bytes::"];
             assert_eq!(dropped.iter().fold(full, |s, p| s.replace(p, "")), short, "{t:?}");
         }
@@ -249,12 +278,13 @@ mod tests {
 
     #[test]
     fn forms_of_one_type() {
-        let t = TypeRef::Option(Box::new(TypeRef::Map(Box::new(TypeRef::Named("Event".into())))));
-        assert_eq!(text(&t, Models::Crate), "Option<std::collections::BTreeMap<String, crate::models::Event>>");
-        assert_eq!(short(&t), "Option<BTreeMap<String, Event>>");
-        assert_eq!(short(&TypeRef::DateTime), "DateTime<Utc>");
-        assert_eq!(short(&TypeRef::Json), "serde_json::Value");
-        assert_eq!(rustdoc(&TypeRef::Box(Box::new(TypeRef::Named("Node".into())))), "[`Node`](crate::models::Node)");
-        assert_eq!(rustdoc(&TypeRef::Map(Box::new(TypeRef::String))), "`BTreeMap<String, String>`");
+        let types = table();
+        let t = TypeRef::Option(Box::new(TypeRef::Map(Box::new(EVENT))));
+        assert_eq!(text(&types, &t, Models::Crate), "Option<std::collections::BTreeMap<String, crate::models::Event>>");
+        assert_eq!(short(&types, &t), "Option<BTreeMap<String, Event>>");
+        assert_eq!(short(&types, &TypeRef::DateTime), "DateTime<Utc>");
+        assert_eq!(short(&types, &TypeRef::Json), "serde_json::Value");
+        assert_eq!(rustdoc(&types, &TypeRef::Box(Box::new(NODE))), "[`Node`](crate::models::Node)");
+        assert_eq!(rustdoc(&types, &TypeRef::Map(Box::new(TypeRef::String))), "`BTreeMap<String, String>`");
     }
 }

@@ -29,7 +29,7 @@ pub(crate) struct Values<'a> {
     pub(crate) used: BTreeSet<String>,
     depth: usize,
     /// Generated types whose value is being built, outermost first (to stop at recursion).
-    building: Vec<String>,
+    building: Vec<TypeId>,
     /// A time value was built: it is `now`, the current time, bound before the values (a
     /// snippet copied as it is must not send a fixed time).
     pub(crate) uses_now: bool,
@@ -97,16 +97,16 @@ impl<'a> Values<'a> {
         lines
     }
 
-    fn def(&self, name: &str) -> Option<&'a TypeDef> {
-        self.api.type_def(name)
+    fn def(&self, id: TypeId) -> &'a TypeDef {
+        self.api.ty(id)
     }
 
     /// Rust source of a type, generated names unqualified (they are imported).
     fn type_src(&mut self, t: &TypeRef) -> String {
         if let Some(n) = t.named() {
-            self.used.insert(n.to_owned());
+            self.used.insert(self.def(n).name.clone());
         }
-        super::types::text(t, super::types::Models::Bare)
+        super::types::text(&self.api.types, t, super::types::Models::Bare)
     }
 
     /// A value of type `t` built from `example` (a placeholder when there is none or it does
@@ -177,7 +177,7 @@ impl<'a> Values<'a> {
                 (Expr::atom("now.date_naive()"), Json::String(TODAY_MARKER.to_owned()))
             }
             TypeRef::Unit => (Expr::atom("()"), Json::Null),
-            TypeRef::Named(name) => self.named(name, example, hint),
+            TypeRef::Named(id) => self.named(*id, example, hint),
             TypeRef::Box(inner) => {
                 let (e, j) = self.value(inner, example, mode, hint);
                 if mode == Mode::Arg {
@@ -197,7 +197,7 @@ impl<'a> Values<'a> {
                 // Without an example (a required field the spec gives none for), one placeholder
                 // item (an empty list would often break the field's `minItems`), unless the item
                 // is a type being built already: a recursive type would never end.
-                let recursive = inner.named().is_some_and(|n| self.building.iter().any(|b| b == n));
+                let recursive = inner.named().is_some_and(|n| self.building.contains(&n));
                 let items: Vec<Json> = match example {
                     Some(v) => v.as_array().cloned().unwrap_or_default(),
                     None if recursive || self.depth > 2 => Vec::new(),
@@ -251,10 +251,8 @@ impl<'a> Values<'a> {
         }
     }
 
-    fn named(&mut self, name: &str, example: Option<&Json>, hint: &str) -> (Expr, Json) {
-        let Some(def) = self.def(name) else {
-            return (Expr::atom("Default::default()"), Json::Null);
-        };
+    fn named(&mut self, id: TypeId, example: Option<&Json>, hint: &str) -> (Expr, Json) {
+        let def = self.def(id);
         match &def.kind {
             TypeKind::Struct { .. } | TypeKind::Union { .. } if self.depth > 2 * MAX_DEPTH => {
                 // Only a required field of a recursive type gets here; such a value cannot be built.
@@ -263,7 +261,7 @@ impl<'a> Values<'a> {
             TypeKind::Struct { fields, .. } => {
                 let example = example.or(def.example.as_ref());
                 self.depth += 1;
-                self.building.push(def.name.clone());
+                self.building.push(id);
                 let out = self.struct_value(def, fields, example);
                 self.building.pop();
                 self.depth -= 1;
@@ -304,7 +302,7 @@ impl<'a> Values<'a> {
                     }
                 }
             }
-            TypeKind::Union { .. } | TypeKind::Alias(_) if self.in_value_cycle(&def.name) => {
+            TypeKind::Union { .. } | TypeKind::Alias(_) if self.in_value_cycle(id) => {
                 (Expr::atom("Default::default()"), Json::Null)
             }
             TypeKind::Union { tagging, variants } => {
@@ -312,7 +310,7 @@ impl<'a> Values<'a> {
                 let chosen = self.union_variant(tagging, variants, example);
                 match chosen {
                     Some(v) => {
-                        self.building.push(def.name.clone());
+                        self.building.push(id);
                         let (e, j) = self.value(&v.ty, example, Mode::Exact, hint);
                         self.building.pop();
                         (Expr::call(format!("{}::{}", def.name, v.rust_name), vec![e]), j)
@@ -323,7 +321,7 @@ impl<'a> Values<'a> {
             TypeKind::Alias(inner) => {
                 // The value is written as the aliased type: the alias's name is not needed.
                 let example = example.or(def.example.as_ref());
-                self.building.push(def.name.clone());
+                self.building.push(id);
                 let out = self.value(inner, example, Mode::Exact, hint);
                 self.building.pop();
                 out
@@ -360,7 +358,7 @@ impl<'a> Values<'a> {
     /// [`Self::fits`] with the named types entered for each value on the way: a union may name
     /// itself (directly or through aliases and other unions) without consuming any of the
     /// value, and such a walk ends there instead of going round forever.
-    fn fits_on(&self, t: &TypeRef, v: &Json, strict: bool, path: &mut Vec<(String, *const Json)>) -> bool {
+    fn fits_on(&self, t: &TypeRef, v: &Json, strict: bool, path: &mut Vec<(TypeId, *const Json)>) -> bool {
         match t {
             TypeRef::String | TypeRef::Bytes | TypeRef::DateTime | TypeRef::Date => v.is_string(),
             TypeRef::Bool => v.is_boolean(),
@@ -375,12 +373,12 @@ impl<'a> Values<'a> {
             TypeRef::Option(inner) => v.is_null() || self.fits_on(inner, v, strict, path),
             TypeRef::Box(inner) => self.fits_on(inner, v, strict, path),
             TypeRef::Named(n) => {
-                let here = (n.clone(), v as *const Json);
+                let here = (*n, v as *const Json);
                 if path.contains(&here) {
                     return false;
                 }
                 path.push(here);
-                let fits = match self.def(n).map(|d| &d.kind) {
+                let fits = match Some(&self.def(*n).kind) {
                     Some(TypeKind::Struct { fields, additional }) => v.as_object().is_some_and(|o| {
                         fields.iter().filter(|f| f.is_plain()).all(|f| o.contains_key(&f.wire_name))
                             && (!strict
@@ -407,12 +405,12 @@ impl<'a> Values<'a> {
 
     /// Whether `name` is already being built since the innermost struct: a union or alias that
     /// comes back to itself without a struct in between would build the same value forever.
-    fn in_value_cycle(&self, name: &str) -> bool {
+    fn in_value_cycle(&self, id: TypeId) -> bool {
         for b in self.building.iter().rev() {
-            if b == name {
+            if *b == id {
                 return true;
             }
-            if matches!(self.def(b).map(|d| &d.kind), Some(TypeKind::Struct { .. })) {
+            if matches!(self.def(*b).kind, TypeKind::Struct { .. }) {
                 return false;
             }
         }

@@ -5,25 +5,27 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::Diagnostic;
-use crate::ir::{TypeDef, TypeKind, TypeRef};
+use crate::ir::{TypeDef, TypeId, TypeKind, TypeRef};
 
-fn named_in(t: &TypeRef, out: &mut Vec<String>) {
+fn named_in(t: &TypeRef, out: &mut Vec<TypeId>) {
     match t {
-        TypeRef::Named(n) => out.push(n.clone()),
+        TypeRef::Named(n) => out.push(*n),
         TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Option(i) | TypeRef::Box(i) => named_in(i, out),
         _ => {}
     }
 }
 
 /// Replaces every alias on a cycle of aliases by `serde_json::Value`; returns the warnings.
-pub(crate) fn break_cycles(file: &str, types: &mut BTreeMap<String, TypeDef>) -> Vec<Diagnostic> {
-    let edges: BTreeMap<&str, Vec<String>> = types
+/// `types` is indexed by [`TypeId`].
+pub(crate) fn break_cycles(file: &str, types: &mut [TypeDef]) -> Vec<Diagnostic> {
+    let edges: BTreeMap<TypeId, Vec<TypeId>> = types
         .iter()
-        .filter_map(|(name, def)| match &def.kind {
+        .enumerate()
+        .filter_map(|(i, def)| match &def.kind {
             TypeKind::Alias(t) => {
                 let mut out = Vec::new();
                 named_in(t, &mut out);
-                Some((name.as_str(), out))
+                Some((TypeId::at(i), out))
             }
             _ => None,
         })
@@ -33,29 +35,31 @@ pub(crate) fn break_cycles(file: &str, types: &mut BTreeMap<String, TypeDef>) ->
     let mut on_cycle = BTreeSet::new();
     for start in edges.keys() {
         let mut seen = BTreeSet::new();
-        let mut stack: Vec<&str> = edges[start].iter().map(String::as_str).collect();
+        let mut stack: Vec<TypeId> = edges[start].clone();
         while let Some(n) = stack.pop() {
             if n == *start {
-                on_cycle.insert(start.to_string());
+                on_cycle.insert(*start);
                 break;
             }
             if seen.insert(n) {
-                if let Some(next) = edges.get(n) {
-                    stack.extend(next.iter().map(String::as_str));
+                if let Some(next) = edges.get(&n) {
+                    stack.extend(next.iter().copied());
                 }
             }
         }
     }
     let mut warnings = Vec::new();
-    for name in on_cycle {
-        if let Some(def) = types.get_mut(&name) {
-            def.kind = TypeKind::Alias(TypeRef::Json);
-            warnings.push(Diagnostic::warning(
-                file,
-                def.pointer.clone(),
-                format!("`{name}` is a type alias of itself (a cycle of references with no object between); typed as any JSON value"),
-            ));
-        }
+    for id in on_cycle {
+        let def = &mut types[id.index()];
+        def.kind = TypeKind::Alias(TypeRef::Json);
+        warnings.push(Diagnostic::warning(
+            file,
+            def.pointer.clone(),
+            format!(
+                "`{}` is a type alias of itself (a cycle of references with no object between); typed as any JSON value",
+                def.name
+            ),
+        ));
     }
     warnings
 }

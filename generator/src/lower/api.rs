@@ -106,11 +106,7 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
     let errors = error_variants(&operations);
     let bulk = bulk_helpers(l, &operations, &tags);
     let pagination = paginations(l, &operations);
-    let cycles = aliases::break_cycles(l.file, &mut l.types);
-    l.diagnostics.extend(cycles);
-    graph::box_recursion(&mut l.types);
-    graph::mark_flags(&mut l.types);
-    Api {
+    let mut api = Api {
         title: doc.info.title.trim().to_owned(),
         api_version: doc.info.version.clone(),
         description: doc.info.description.as_deref().map(clean_text),
@@ -120,11 +116,17 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
         security,
         tags,
         operations,
-        types: l.types.values().cloned().collect(),
+        types: Vec::new(),
         errors,
         bulk,
         pagination,
-    }
+    };
+    l.finish_types(&mut api);
+    let cycles = aliases::break_cycles(l.file, &mut api.types);
+    l.diagnostics.extend(cycles);
+    graph::box_recursion(&mut api.types);
+    graph::mark_flags(&mut api.types);
+    api
 }
 
 fn dedupe_tags(tags: &mut [Tag]) {

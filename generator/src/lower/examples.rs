@@ -5,24 +5,22 @@
 //! round trip is emitted as an ignored test that says why, so the round trips test the
 //! generator rather than the spec's typos.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use crate::diag::Diagnostic;
-use crate::ir::{Api, TypeDef, TypeKind, TypeRef, UnionTagging};
+use crate::ir::{Api, TypeDef, TypeId, TypeKind, TypeRef, UnionTagging};
 
 /// Beyond this many nested types an example is taken as fitting (no real example nests so deep).
 const MAX_DEPTH: usize = 64;
 
 /// Checks every example of `api`, records the problems in it and reports them as warnings.
 pub(crate) fn check(api: &mut Api, file: &str, warnings: &mut Vec<Diagnostic>) {
-    let types: BTreeMap<String, TypeDef> = api.types.iter().map(|t| (t.name.clone(), t.clone())).collect();
+    let types: Vec<TypeDef> = api.types.clone();
     let entered = std::cell::RefCell::default();
     let checker = Checker { types: &types, path: &entered, strict: true };
-    for def in &mut api.types {
+    for (i, def) in api.types.iter_mut().enumerate() {
         if let Some(example) = &def.example {
-            if let Err(problem) = checker.fits(&TypeRef::Named(def.name.clone()), example, "", 0) {
+            if let Err(problem) = checker.fits(&TypeRef::Named(TypeId::at(i)), example, "", 0) {
                 warnings.push(Diagnostic::warning(file, format!("{}/example", def.pointer), message(&problem)));
                 def.example_problem = Some(problem);
             }
@@ -51,9 +49,10 @@ fn message(problem: &str) -> String {
 }
 
 struct Checker<'a> {
-    types: &'a BTreeMap<String, TypeDef>,
+    /// Indexed by [`TypeId`].
+    types: &'a [TypeDef],
     /// The named types entered for each value on the way (see [`Checker::named`]).
-    path: &'a std::cell::RefCell<Vec<(String, *const Value)>>,
+    path: &'a std::cell::RefCell<Vec<(TypeId, *const Value)>>,
     /// Unknown object keys are a mismatch (the round trip drops them); without it, the check
     /// is whether the value decodes at all, as an untagged union tries its variants.
     strict: bool,
@@ -126,25 +125,25 @@ impl Checker<'_> {
                 }
                 Ok(())
             }
-            TypeRef::Named(name) => self.named(name, v, path, depth + 1),
+            TypeRef::Named(id) => self.named(*id, v, path, depth + 1),
         }
     }
 
     /// A union or alias may name itself (directly or through others) without consuming any of
     /// the value: entering the same type for the same value again ends the walk there.
-    fn named(&self, name: &str, v: &Value, path: &str, depth: usize) -> Result<(), String> {
-        let here = (name.to_owned(), v as *const Value);
+    fn named(&self, id: TypeId, v: &Value, path: &str, depth: usize) -> Result<(), String> {
+        let here = (id, v as *const Value);
         if self.path.borrow().contains(&here) {
-            return Err(format!("{} is described only by `{name}` naming itself", at(path)));
+            return Err(format!("{} is described only by `{}` naming itself", at(path), self.types[id.index()].name));
         }
         self.path.borrow_mut().push(here);
-        let result = self.named_inner(name, v, path, depth);
+        let result = self.named_inner(&self.types[id.index()], v, path, depth);
         self.path.borrow_mut().pop();
         result
     }
 
-    fn named_inner(&self, name: &str, v: &Value, path: &str, depth: usize) -> Result<(), String> {
-        let Some(def) = self.types.get(name) else { return Ok(()) };
+    fn named_inner(&self, def: &TypeDef, v: &Value, path: &str, depth: usize) -> Result<(), String> {
+        let name = &def.name;
         match &def.kind {
             TypeKind::Struct { fields, additional } => {
                 let Some(map) = v.as_object() else {

@@ -1,68 +1,62 @@
 //! Whole-program facts about the types: which fields must be boxed to keep recursive types
-//! finite, and which types carry validation or idempotency keys.
+//! finite, and which types carry validation or idempotency keys. The types are a slice indexed
+//! by [`TypeId`] (sorted by name, so every walk goes in name order).
 
-use std::collections::BTreeMap;
+use crate::ir::{TypeDef, TypeId, TypeKind, TypeRef};
 
-use crate::ir::{TypeDef, TypeKind, TypeRef};
-
-/// Names a type contains by value (not behind a `Vec` or map, which already allocate).
-fn direct_names(ty: &TypeRef, out: &mut Vec<String>) {
+/// Types a type contains by value (not behind a `Vec` or map, which already allocate).
+fn direct(ty: &TypeRef, out: &mut Vec<TypeId>) {
     match ty {
-        TypeRef::Named(n) => out.push(n.clone()),
-        TypeRef::Option(t) => direct_names(t, out),
+        TypeRef::Named(n) => out.push(*n),
+        TypeRef::Option(t) => direct(t, out),
         _ => {}
     }
 }
 
-fn edges(def: &TypeDef) -> Vec<String> {
+fn edges(def: &TypeDef) -> Vec<TypeId> {
     let mut out = Vec::new();
     match &def.kind {
-        TypeKind::Struct { fields, .. } => fields.iter().for_each(|f| direct_names(&f.ty, &mut out)),
-        TypeKind::Union { variants, .. } => variants.iter().for_each(|v| direct_names(&v.ty, &mut out)),
-        TypeKind::Alias(t) => direct_names(t, &mut out),
+        TypeKind::Struct { fields, .. } => fields.iter().for_each(|f| direct(&f.ty, &mut out)),
+        TypeKind::Union { variants, .. } => variants.iter().for_each(|v| direct(&v.ty, &mut out)),
+        TypeKind::Alias(t) => direct(t, &mut out),
         TypeKind::StringEnum { .. } | TypeKind::IntEnum { .. } => {}
     }
     out
 }
 
-/// Strongly connected components of the by-value graph (Tarjan), as a component id per type.
-fn components(types: &BTreeMap<String, TypeDef>) -> BTreeMap<String, usize> {
-    struct State<'a> {
-        graph: BTreeMap<&'a str, Vec<String>>,
-        index: BTreeMap<String, usize>,
-        low: BTreeMap<String, usize>,
-        on_stack: BTreeMap<String, bool>,
-        stack: Vec<String>,
+/// Strongly connected components of the by-value graph (Tarjan), as a component number per type.
+fn components(types: &[TypeDef]) -> Vec<usize> {
+    struct State {
+        graph: Vec<Vec<TypeId>>,
+        index: Vec<Option<usize>>,
+        low: Vec<usize>,
+        on_stack: Vec<bool>,
+        stack: Vec<usize>,
         next: usize,
-        comp: BTreeMap<String, usize>,
+        comp: Vec<usize>,
         comps: usize,
     }
-    fn visit(s: &mut State, v: &str) {
-        s.index.insert(v.to_owned(), s.next);
-        s.low.insert(v.to_owned(), s.next);
+    fn visit(s: &mut State, v: usize) {
+        s.index[v] = Some(s.next);
+        s.low[v] = s.next;
         s.next += 1;
-        s.stack.push(v.to_owned());
-        s.on_stack.insert(v.to_owned(), true);
-        let succ = s.graph.get(v).cloned().unwrap_or_default();
-        for w in succ {
-            if !s.graph.contains_key(w.as_str()) {
-                continue;
-            }
-            if !s.index.contains_key(&w) {
-                visit(s, &w);
-                let lw = s.low[&w];
-                let lv = s.low.get_mut(v).expect("visited");
-                *lv = (*lv).min(lw);
-            } else if s.on_stack.get(&w).copied().unwrap_or(false) {
-                let iw = s.index[&w];
-                let lv = s.low.get_mut(v).expect("visited");
-                *lv = (*lv).min(iw);
+        s.stack.push(v);
+        s.on_stack[v] = true;
+        let succ = s.graph[v].clone();
+        for w in succ.into_iter().map(TypeId::index) {
+            match s.index[w] {
+                None => {
+                    visit(s, w);
+                    s.low[v] = s.low[v].min(s.low[w]);
+                }
+                Some(iw) if s.on_stack[w] => s.low[v] = s.low[v].min(iw),
+                Some(_) => {}
             }
         }
-        if s.low[v] == s.index[v] {
+        if Some(s.low[v]) == s.index[v] {
             while let Some(w) = s.stack.pop() {
-                s.on_stack.insert(w.clone(), false);
-                s.comp.insert(w.clone(), s.comps);
+                s.on_stack[w] = false;
+                s.comp[w] = s.comps;
                 if w == v {
                     break;
                 }
@@ -70,28 +64,28 @@ fn components(types: &BTreeMap<String, TypeDef>) -> BTreeMap<String, usize> {
             s.comps += 1;
         }
     }
+    let n = types.len();
     let mut s = State {
-        graph: types.iter().map(|(k, d)| (k.as_str(), edges(d))).collect(),
-        index: BTreeMap::new(),
-        low: BTreeMap::new(),
-        on_stack: BTreeMap::new(),
+        graph: types.iter().map(edges).collect(),
+        index: vec![None; n],
+        low: vec![0; n],
+        on_stack: vec![false; n],
         stack: Vec::new(),
         next: 0,
-        comp: BTreeMap::new(),
+        comp: vec![0; n],
         comps: 0,
     };
-    let names: Vec<String> = types.keys().cloned().collect();
-    for n in names {
-        if !s.index.contains_key(&n) {
-            visit(&mut s, &n);
+    for v in 0..n {
+        if s.index[v].is_none() {
+            visit(&mut s, v);
         }
     }
     s.comp
 }
 
-fn box_in_cycle(ty: &mut TypeRef, own: usize, comp: &BTreeMap<String, usize>) {
+fn box_in_cycle(ty: &mut TypeRef, own: usize, comp: &[usize]) {
     match ty {
-        TypeRef::Named(n) if comp.get(n.as_str()) == Some(&own) => {
+        TypeRef::Named(n) if comp[n.index()] == own => {
             let inner = std::mem::replace(ty, TypeRef::Unit);
             *ty = TypeRef::Box(Box::new(inner));
         }
@@ -101,10 +95,10 @@ fn box_in_cycle(ty: &mut TypeRef, own: usize, comp: &BTreeMap<String, usize>) {
 }
 
 /// Boxes every by-value reference that closes a cycle, so each type has a finite size.
-pub fn box_recursion(types: &mut BTreeMap<String, TypeDef>) {
+pub fn box_recursion(types: &mut [TypeDef]) {
     let comp = components(types);
-    for (name, def) in types.iter_mut() {
-        let own = comp[name.as_str()];
+    for (i, def) in types.iter_mut().enumerate() {
+        let own = comp[i];
         match &mut def.kind {
             TypeKind::Struct { fields, .. } => fields.iter_mut().for_each(|f| box_in_cycle(&mut f.ty, own, &comp)),
             TypeKind::Union { variants, .. } => variants.iter_mut().for_each(|v| box_in_cycle(&mut v.ty, own, &comp)),
@@ -114,46 +108,42 @@ pub fn box_recursion(types: &mut BTreeMap<String, TypeDef>) {
     }
 }
 
-fn all_names(ty: &TypeRef) -> Option<&str> {
-    ty.named()
-}
-
 /// Marks types that need checking before sending, or that carry idempotency keys, directly
 /// or through anything they contain.
-pub fn mark_flags(types: &mut BTreeMap<String, TypeDef>) {
-    let mut validated: BTreeMap<String, bool> = BTreeMap::new();
-    let mut keyed: BTreeMap<String, bool> = BTreeMap::new();
-    for (name, def) in types.iter() {
+pub fn mark_flags(types: &mut [TypeDef]) {
+    let mut validated: Vec<bool> = Vec::with_capacity(types.len());
+    let mut keyed: Vec<bool> = Vec::with_capacity(types.len());
+    for def in types.iter() {
         let (v, k) = match &def.kind {
             TypeKind::Struct { fields, .. } => {
                 (fields.iter().any(|f| f.constraints.is_checked()), fields.iter().any(|f| f.idempotency_key))
             }
             _ => (false, false),
         };
-        validated.insert(name.clone(), v);
-        keyed.insert(name.clone(), k);
+        validated.push(v);
+        keyed.push(k);
     }
     loop {
         let mut changed = false;
-        for (name, def) in types.iter() {
-            let refs: Vec<&str> = match &def.kind {
+        for (i, def) in types.iter().enumerate() {
+            let refs: Vec<TypeId> = match &def.kind {
                 TypeKind::Struct { fields, additional } => fields
                     .iter()
-                    .filter_map(|f| all_names(&f.ty))
-                    .chain(additional.iter().filter_map(all_names))
+                    .filter_map(|f| f.ty.named())
+                    .chain(additional.iter().filter_map(TypeRef::named))
                     .collect(),
-                TypeKind::Union { variants, .. } => variants.iter().filter_map(|v| all_names(&v.ty)).collect(),
-                TypeKind::Alias(t) => all_names(t).into_iter().collect(),
+                TypeKind::Union { variants, .. } => variants.iter().filter_map(|v| v.ty.named()).collect(),
+                TypeKind::Alias(t) => t.named().into_iter().collect(),
                 _ => Vec::new(),
             };
             let struct_field = matches!(def.kind, TypeKind::Struct { .. });
-            for r in refs {
-                if validated.get(r) == Some(&true) && validated.get(name) == Some(&false) {
-                    validated.insert(name.clone(), true);
+            for r in refs.into_iter().map(TypeId::index) {
+                if validated[r] && !validated[i] {
+                    validated[i] = true;
                     changed = true;
                 }
-                if struct_field && keyed.get(r) == Some(&true) && keyed.get(name) == Some(&false) {
-                    keyed.insert(name.clone(), true);
+                if struct_field && keyed[r] && !keyed[i] {
+                    keyed[i] = true;
                     changed = true;
                 }
             }
@@ -162,8 +152,8 @@ pub fn mark_flags(types: &mut BTreeMap<String, TypeDef>) {
             break;
         }
     }
-    for (name, def) in types.iter_mut() {
-        def.validated = validated[name];
-        def.has_idempotency_key = keyed[name];
+    for (i, def) in types.iter_mut().enumerate() {
+        def.validated = validated[i];
+        def.has_idempotency_key = keyed[i];
     }
 }

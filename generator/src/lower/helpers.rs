@@ -13,11 +13,12 @@ pub(super) fn bulk_helpers(l: &mut Lowerer, operations: &[Operation], tags: &[Ta
             l.error(&at, format!("operation `{}` does not exist", cfg.operation));
             continue;
         };
-        let Some(TypeRef::Named(body)) = op.body.as_ref().map(|b| &b.ty) else {
+        let Some(&TypeRef::Named(body_id)) = op.body.as_ref().map(|b| &b.ty) else {
             l.error(&at, format!("operation `{}` has no named request body", cfg.operation));
             continue;
         };
-        let field = match l.types.get(body).map(|t| &t.kind) {
+        let body = l.name_of(body_id).to_owned();
+        let field = match l.def(body_id).map(|t| &t.kind) {
             Some(TypeKind::Struct { fields, .. }) => fields.iter().find(|f| f.wire_name == cfg.items).cloned(),
             _ => None,
         };
@@ -33,7 +34,7 @@ pub(super) fn bulk_helpers(l: &mut Lowerer, operations: &[Operation], tags: &[Ta
             l.error(&at, format!("field `{}` of `{body}` has no maxItems to size batches by", cfg.items));
             continue;
         };
-        let others_required = match l.types.get(body).map(|t| &t.kind) {
+        let others_required = match l.def(body_id).map(|t| &t.kind) {
             Some(TypeKind::Struct { fields, .. }) => fields.iter().any(|f| f.wire_name != cfg.items && f.is_plain()),
             _ => true,
         };
@@ -50,7 +51,7 @@ pub(super) fn bulk_helpers(l: &mut Lowerer, operations: &[Operation], tags: &[Ta
         let ingestor = match &cfg.ingestor {
             None => None,
             Some(method) => {
-                let item_def = item.named().and_then(|n| l.types.values().find(|t| t.name == n));
+                let item_def = item.named().and_then(|n| l.def(n));
                 let key_field = match item_def.map(|t| &t.kind) {
                     Some(TypeKind::Struct { fields, .. }) => fields
                         .iter()
@@ -70,7 +71,7 @@ pub(super) fn bulk_helpers(l: &mut Lowerer, operations: &[Operation], tags: &[Ta
         out.push(BulkHelper {
             rust_name: names::snake_ident(&name),
             operation: index,
-            body_type: body.clone(),
+            body_type: body_id,
             field: field.rust_name.clone(),
             item: (**item).clone(),
             batch_size,
@@ -89,7 +90,7 @@ pub(super) fn paginations(l: &mut Lowerer, operations: &[Operation]) -> Vec<Pagi
             l.error(&at, format!("operation `{name}` does not exist"));
             continue;
         };
-        let fields = match op.response.named().and_then(|n| l.types.get(n)).map(|t| &t.kind) {
+        let fields = match op.response.named().and_then(|n| l.def(n)).map(|t| &t.kind) {
             Some(TypeKind::Struct { fields, .. }) if !matches!(op.response, TypeRef::Vec(_)) => fields.clone(),
             _ => {
                 l.error(&at, format!("the response of `{name}` is not an object type, so it cannot be a page"));
@@ -125,7 +126,7 @@ pub(super) fn paginations(l: &mut Lowerer, operations: &[Operation]) -> Vec<Pagi
                 .as_ref()
                 .filter(|b| b.encoding == BodyEncoding::Json)
                 .and_then(|b| b.ty.named())
-                .and_then(|n| match l.types.get(n).map(|t| &t.kind) {
+                .and_then(|n| match l.def(n).map(|t| &t.kind) {
                     Some(TypeKind::Struct { fields, .. }) => fields.iter().find(|f| f.wire_name == wire).map(|_| ()),
                     _ => None,
                 });

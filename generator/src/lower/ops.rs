@@ -197,7 +197,7 @@ fn shape(ty: &TypeRef) -> &'static str {
 /// of them); an object parameter is sent as JSON text, which the API may not expect.
 pub(crate) fn is_simple_param(l: &Lowerer, ty: &TypeRef) -> bool {
     match ty {
-        TypeRef::Named(n) => !matches!(l.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct { .. })),
+        TypeRef::Named(n) => !matches!(l.def(*n).map(|t| &t.kind), Some(TypeKind::Struct { .. })),
         TypeRef::Vec(inner) => !matches!(**inner, TypeRef::Vec(_)) && is_simple_param(l, inner),
         TypeRef::Map(_) | TypeRef::Json | TypeRef::Bytes => false,
         _ => true,

@@ -30,14 +30,24 @@ pub(crate) struct Lowerer<'a> {
     pub type_names: Names,
     /// Component schema name to Rust type name.
     pub component_names: BTreeMap<String, String>,
-    /// Every generated type by Rust name.
-    pub types: BTreeMap<String, TypeDef>,
+    /// Every generated type by id ([`TypeId`] indexes this while lowering), in the order their
+    /// names were first used; [`Lowerer::finish_types`] sorts them by name for the IR.
+    pub types: Vec<TypeSlot>,
+    /// The id of each name in [`Lowerer::types`].
+    type_ids: BTreeMap<String, TypeId>,
     pub diagnostics: Vec<Diagnostic>,
     depth: usize,
     /// The shape of every inline schema given a named type (see [`shape_key`]) to its name.
     inline_shapes: BTreeMap<String, String>,
     /// How many inline schemas are being lowered inside one another.
     inline_depth: usize,
+}
+
+/// A generated type while lowering: its name is taken (and references to it made) before its
+/// definition is lowered.
+pub(crate) struct TypeSlot {
+    pub name: String,
+    pub def: Option<TypeDef>,
 }
 
 /// A schema lowered to a type, with whether the value may be `null`.
@@ -55,12 +65,70 @@ impl<'a> Lowerer<'a> {
             config,
             type_names: Names::default(),
             component_names: BTreeMap::new(),
-            types: BTreeMap::new(),
+            types: Vec::new(),
+            type_ids: BTreeMap::new(),
             diagnostics: Vec::new(),
             depth: 0,
             inline_shapes: BTreeMap::new(),
             inline_depth: 0,
         }
+    }
+
+    /// The id of the generated type of this Rust name, taken on first use.
+    pub fn type_id(&mut self, name: &str) -> TypeId {
+        if let Some(id) = self.type_ids.get(name) {
+            return *id;
+        }
+        let id = TypeId::at(self.types.len());
+        self.types.push(TypeSlot { name: name.to_owned(), def: None });
+        self.type_ids.insert(name.to_owned(), id);
+        id
+    }
+
+    /// The definition of a type, once lowered.
+    pub fn def(&self, id: TypeId) -> Option<&TypeDef> {
+        self.types[id.index()].def.as_ref()
+    }
+
+    /// The Rust name of a type.
+    pub fn name_of(&self, id: TypeId) -> &str {
+        &self.types[id.index()].name
+    }
+
+    /// Moves the lowered types into `api`, sorted by name, and turns every reference to them
+    /// into an index of [`Api::types`]. A name that was referenced but never got a definition
+    /// (none is known to) would be a type that does not exist: it is typed as any JSON value.
+    pub(super) fn finish_types(&mut self, api: &mut Api) {
+        let mut defined: Vec<(usize, TypeDef)> = std::mem::take(&mut self.types)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.def.map(|d| (i, d)))
+            .collect();
+        defined.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        let mut new_id: Vec<Option<TypeId>> = vec![None; self.type_ids.len()];
+        for (new, (old, _)) in defined.iter().enumerate() {
+            new_id[*old] = Some(TypeId::at(new));
+        }
+        self.type_ids.clear();
+        api.types = defined.into_iter().map(|(_, d)| d).collect();
+        fn remap(t: &mut TypeRef, new_id: &[Option<TypeId>]) {
+            match t {
+                TypeRef::Named(id) => match new_id[id.index()] {
+                    Some(n) => *id = n,
+                    None => *t = TypeRef::Json,
+                },
+                TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Option(i) | TypeRef::Box(i) => remap(i, new_id),
+                _ => {}
+            }
+        }
+        api.for_each_type_ref(&mut |t| remap(t, &new_id));
+        api.bulk.retain_mut(|b| match new_id[b.body_type.index()] {
+            Some(n) => {
+                b.body_type = n;
+                true
+            }
+            None => false,
+        });
     }
 
     pub fn warn(&mut self, at: &str, message: impl Into<String>) {
@@ -241,7 +309,8 @@ impl<'a> Lowerer<'a> {
             example_problem: None,
             pointer: at.to_owned(),
         };
-        self.types.insert(rust.to_owned(), def);
+        let id = self.type_id(rust);
+        self.types[id.index()].def = Some(def);
     }
 
     /// Lowers a schema in some position; named types it needs are created from `hint`.
@@ -263,8 +332,8 @@ impl<'a> Lowerer<'a> {
     fn lower_reference(&mut self, reference: &str, hint: &str, at: &str) -> Lowered {
         if let Some(name) = reference.strip_prefix(SCHEMA_PREFIX) {
             let name = percent_unescape(name);
-            if let Some(rust) = self.component_names.get(&name) {
-                return Lowered { ty: TypeRef::Named(rust.clone()), nullable: false };
+            if let Some(rust) = self.component_names.get(&name).cloned() {
+                return Lowered { ty: TypeRef::Named(self.type_id(&rust)), nullable: false };
             }
         }
         if self.depth > MAX_DEPTH {
@@ -296,8 +365,8 @@ impl<'a> Lowerer<'a> {
         // pin or the config's rename, keyed by the pointer of that use): large descriptions
         // repeat the same inline object hundreds of times.
         let key = shape_key(schema);
-        if let Some(rust) = key.as_ref().and_then(|k| self.inline_shapes.get(k)) {
-            return Lowered { ty: TypeRef::Named(rust.clone()), nullable };
+        if let Some(rust) = key.as_ref().and_then(|k| self.inline_shapes.get(k)).cloned() {
+            return Lowered { ty: TypeRef::Named(self.type_id(&rust)), nullable };
         }
         // Every path into an inline schema is bounded, whatever the merges and references on
         // the way (a property that is `allOf` of its own schema nests without end).
@@ -327,7 +396,7 @@ impl<'a> Lowerer<'a> {
         let ty = match shaped {
             Shape::Kind(kind) => {
                 self.insert_type(&rust, format!("inline schema at `{at}`"), at, &v, kind);
-                TypeRef::Named(rust)
+                TypeRef::Named(self.type_id(&rust))
             }
             Shape::Type(ty) => {
                 if let Some(key) = key {

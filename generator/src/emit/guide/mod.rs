@@ -331,7 +331,10 @@ fn errors(api: &Api, qs: Option<&Operation>) -> Section {
                     e.status,
                     e.operations.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ")
                 )),
-                Text::md(format!("`ApiError<{}>`: the decoded body, status, headers, raw body", types::short(&e.body))),
+                Text::md(format!(
+                    "`ApiError<{}>`: the decoded body, status, headers, raw body",
+                    types::short(&api.types, &e.body)
+                )),
             ]
         })
         .collect();
@@ -402,7 +405,7 @@ fn op_link(api: &Api, op: &Operation) -> Text {
 
 /// A type as inline code, linked to the generated type it names, if any.
 fn type_text(api: &Api, t: &TypeRef) -> Text {
-    let text = code_cell(&types::short(t));
+    let text = code_cell(&types::short(&api.types, t));
     match api.type_of(t) {
         Some(def) => model_link(&text, def),
         None => Text::md(text),
@@ -436,12 +439,7 @@ fn idempotency(api: &Api) -> Option<Section> {
     let ops: Vec<Text> = api
         .operations
         .iter()
-        .filter(|o| {
-            o.body
-                .as_ref()
-                .and_then(|b| b.ty.named())
-                .is_some_and(|n| api.type_def(n).is_some_and(|t| t.has_idempotency_key))
-        })
+        .filter(|o| o.body.as_ref().and_then(|b| b.ty.named()).is_some_and(|n| api.ty(n).has_idempotency_key))
         .map(|o| op_link(api, o))
         .collect();
     let ops = if ops.is_empty() { Text::md("a call") } else { join(ops, ", ") };
@@ -473,7 +471,7 @@ fn bulk_helpers(api: &Api) -> Option<Section> {
                 &format!("client.{}().{}(items, BulkOptions::new())", tag.module, b.rust_name),
                 &format!("operations::{}::{}", tag.rust_name, b.rust_name),
             )
-            .and(format!(" sends any number of `{}` items through ", types::short(&b.item)))
+            .and(format!(" sends any number of `{}` items through ", types::short(&api.types, &b.item)))
             .extend(op_link(api, op))
             .and(format!(
                 ", in batches of at most {} (the spec's `maxItems`), {} batches at a time by default. Each batch is \
@@ -486,7 +484,7 @@ fn bulk_helpers(api: &Api) -> Option<Section> {
                 ": how many items were accepted, and every batch that finally failed with its items and error, so \
                  nothing is dropped silently.",
             );
-        if b.item.named().is_some_and(|n| api.type_def(n).is_some_and(|t| t.has_idempotency_key)) {
+        if b.item.named().is_some_and(|n| api.ty(n).has_idempotency_key) {
             text = text.and(
                 " Every item gets its idempotency key before the first batch is sent, so sending a failed batch \
                  again cannot count it twice.",
