@@ -192,6 +192,14 @@ fn types_and_response() {
     Refund: {type: object}",
     )]);
     assert_eq!(kinds(&r), [(Class::Compatible, Kind::TypeAdded, "models::Refund".into())]);
+    // A type that sorts first moves every other type's id: references are compared by the type
+    // they lead to, so nothing else changes.
+    let r = changed(&[(
+        "Problem: {type: object, properties: {message: {type: string}}}",
+        "Problem: {type: object, properties: {message: {type: string}}}
+    Adjustment: {type: object}",
+    )]);
+    assert_eq!(kinds(&r), [(Class::Compatible, Kind::TypeAdded, "models::Adjustment".into())]);
 }
 
 #[test]
