@@ -294,6 +294,16 @@ impl Config {
     /// gets the same errors.
     pub fn problems(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
+        if let Some(name) = &self.package.name {
+            // The name is also the crate's `use` name in every example and doc the generator
+            // writes, so it must be a Rust identifier (Cargo itself would accept `my-api`).
+            if !is_snake_ident(name) {
+                out.push((
+                    " [package] name".into(),
+                    format!("`{name}` cannot name the crate: its name is also its `use` name, so it must be a snake_case Rust identifier that is not a keyword (such as `{}`)", crate::lower::names::crate_name(name)),
+                ));
+            }
+        }
         let mut methods: BTreeMap<&str, &str> = BTreeMap::new();
         for (key, name) in &self.pins.operations {
             let at = format!(" [pins.operations] \"{key}\"");
@@ -370,6 +380,16 @@ mod tests {
             assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
         }
         assert!(text.contains("gen.toml [pins.types]"), "{text}");
+    }
+
+    #[test]
+    fn a_crate_name_that_is_no_rust_identifier_is_rejected_with_a_suggestion() {
+        for (bad, suggested) in [("my-api", "my_api"), ("3d", "api_3d"), ("type", "type_api"), ("MyApi", "my_api")] {
+            let text = Config::parse("gen.toml", &format!("[package]\nname = \"{bad}\"\n")).unwrap_err().to_string();
+            assert!(text.contains(&format!("`{bad}` cannot name the crate")), "{text}");
+            assert!(text.contains(&format!("(such as `{suggested}`)")), "{text}");
+        }
+        assert!(Config::parse("gen.toml", "[package]\nname = \"my_api2\"\n").is_ok());
     }
 
     #[test]

@@ -148,9 +148,6 @@ pub(crate) fn list_call(out: &mut String, mac: &str, head: &str, entries: &[Stri
     out.push_str("\n);\n");
 }
 
-/// An identifier. The IR only holds valid, keyword-free names; names the emitter derives from
-/// them (constants, generic parameters) pass through the same guard, so no input can make the
-/// emitter build an invalid identifier (which would panic).
 /// The name of the `with_*` setter of a field or optional parameter: one spelling for the method
 /// and for every example and doc that calls or names it (`_1x` and `type_` give `with_1x` and
 /// `with_type`).
@@ -158,6 +155,9 @@ pub(crate) fn setter_name(rust_name: &str) -> String {
     format!("with_{}", rust_name.trim_matches('_'))
 }
 
+/// An identifier. The IR only holds valid, keyword-free names; names the emitter derives from
+/// them (constants, generic parameters) pass through the same guard, so no input can make the
+/// emitter build an invalid identifier (which would panic).
 pub(crate) fn ident(s: &str) -> proc_macro2::Ident {
     let mut name: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) || name == "_" {

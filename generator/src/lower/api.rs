@@ -17,12 +17,7 @@ use crate::ir::*;
 
 pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
     let doc = l.doc;
-    let crate_name = l
-        .config
-        .package
-        .name
-        .clone()
-        .unwrap_or_else(|| names::snake_ident(&doc.info.title).trim_matches('_').to_owned());
+    let crate_name = l.config.package.name.clone().unwrap_or_else(|| names::crate_name(&doc.info.title));
     let package = Package {
         name: crate_name.clone(),
         version: l.config.package.version.clone(),

@@ -180,6 +180,22 @@ pub fn prefix_word(prefix: &str) -> String {
 }
 
 /// snake_case identifier from any text; keyword-safe, never empty, never starting with a digit.
+/// A crate name from text (the spec's title): snake case without leading or trailing
+/// underscores, `api_` before a leading digit and `_api` after a keyword, since the name is
+/// also the crate's `use` name (`3D Prints` gives `api_3d_prints`, `Type` gives `type_api`).
+pub fn crate_name(raw: &str) -> String {
+    let name = snake_ident(raw).trim_matches('_').to_owned();
+    if name.is_empty() {
+        "api".to_owned()
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("api_{name}")
+    } else if is_keyword(&name) {
+        format!("{name}_api")
+    } else {
+        name
+    }
+}
+
 pub fn snake_ident(raw: &str) -> String {
     let mut name = ascii_fold(raw).to_snake_case();
     name.retain(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -333,6 +349,18 @@ pub fn status_name(status: u16) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn crate_names_are_rust_identifiers() {
+        for (title, name) in [
+            ("FlexPrice API", "flex_price_api"),
+            ("3.1 bounds in 3.0", "api_3_1_bounds_in_3_0"),
+            ("Type", "type_api"),
+            ("_Private_", "private"),
+        ] {
+            assert_eq!(crate_name(title), name, "{title}");
+        }
+    }
+
     use super::*;
 
     #[test]
