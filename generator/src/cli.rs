@@ -32,7 +32,8 @@ pub struct GenerateArgs {
     /// The crate folder (created if missing; files the generator no longer makes are removed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Crate name (default: from the config, else the spec title).
+    /// Crate name, also its `use` name: a snake_case Rust identifier (default: from the config,
+    /// else the spec title).
     #[arg(long, value_name = "NAME")]
     pub crate_name: Option<String>,
     /// Generator config (TOML): package data, name pins, selection, helpers.

@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! [package]
-//! name = "flexprice"           # crate name (also the `use` name)
+//! name = "flexprice"           # crate name, also the `use` name: a snake_case identifier
 //! version = "0.1.0"
 //! description = "..."
 //! repository = "https://..."  # also homepage, documentation, keywords, categories
