@@ -45,7 +45,7 @@ pub(crate) fn tag_items(api: &Api, tag: &Tag) -> (Vec<proc_macro2::TokenStream>,
         let op = &api.operations[b.operation];
         let name = ident(&ing.rust_name);
         let alias = ident(&ing.type_name);
-        let spec = ident(&heck::ToShoutySnakeCase::to_shouty_snake_case(op.rust_name.as_str()));
+        let spec = ident(&super::methods::spec_static(op));
         let body = ident(&api.ty(b.body_type).name);
         let field = ident(&b.field);
         let item = types::tokens(&api.types, &b.item, Models::Crate);

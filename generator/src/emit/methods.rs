@@ -5,7 +5,7 @@
 //! an operation file). The fixture snapshots show the code of every shape.
 
 use super::layout::str_lit;
-use super::render::{ident, item_docs, setter_name};
+use super::render::{derived_ident, ident, item_docs, setter_name};
 use super::types::{self, Models};
 use crate::ir::*;
 
@@ -65,7 +65,7 @@ impl Lines {
 
 /// The name of an operation's `OperationSpec` static.
 pub(crate) fn spec_static(op: &Operation) -> String {
-    ident(&heck::ToShoutySnakeCase::to_shouty_snake_case(op.rust_name.as_str())).to_string()
+    derived_ident(&heck::ToShoutySnakeCase::to_shouty_snake_case(op.rust_name.as_str())).to_string()
 }
 
 /// Argument type and the statement turning it into the value used, for a required parameter.

@@ -155,10 +155,8 @@ pub(crate) fn setter_name(rust_name: &str) -> String {
     format!("with_{}", rust_name.trim_matches('_'))
 }
 
-/// An identifier. The IR only holds valid, keyword-free names; names the emitter derives from
-/// them (constants, generic parameters) pass through the same guard, so no input can make the
-/// emitter build an invalid identifier (which would panic).
-pub(crate) fn ident(s: &str) -> proc_macro2::Ident {
+/// `s` made a valid, keyword-free identifier (unchanged when it is one).
+fn repaired(s: &str) -> String {
     let mut name: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) || name == "_" {
         name.insert(0, 'X');
@@ -166,6 +164,23 @@ pub(crate) fn ident(s: &str) -> proc_macro2::Ident {
     if crate::lower::names::is_keyword(&name) {
         name.push('_');
     }
+    name
+}
+
+/// An identifier the emitter derives from a name of the IR, made valid: the constant of the
+/// method `_3` is `X3` (its shouty form, `3`, is no identifier).
+pub(crate) fn derived_ident(s: &str) -> proc_macro2::Ident {
+    proc_macro2::Ident::new(&repaired(s), proc_macro2::Span::call_site())
+}
+
+/// An identifier. Lowering gives every name in the IR its Rust form (and the config's names are
+/// checked when it is read), so emitters do not sanitise: a debug build (every test) fails here
+/// when a name arrives that is not already a valid, keyword-free identifier. A release build
+/// still repairs it rather than panic in `Ident::new`, so a generator bug costs one odd name,
+/// not the run.
+pub(crate) fn ident(s: &str) -> proc_macro2::Ident {
+    let name = repaired(s);
+    debug_assert_eq!(name, s, "an emitter was given a name that is no Rust identifier");
     proc_macro2::Ident::new(&name, proc_macro2::Span::call_site())
 }
 
@@ -331,11 +346,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn identifiers_never_panic() {
-        assert_eq!(ident("2_0_0").to_string(), "X2_0_0");
-        assert_eq!(ident("type").to_string(), "type_");
-        assert_eq!(ident("").to_string(), "X");
-        assert_eq!(ident("a-b").to_string(), "a_b");
+    fn a_name_that_is_no_identifier_is_repaired_not_a_panic() {
+        assert_eq!(repaired("2_0_0"), "X2_0_0");
+        assert_eq!(repaired("type"), "type_");
+        assert_eq!(repaired(""), "X");
+        assert_eq!(repaired("a-b"), "a_b");
+        assert_eq!(repaired("r#x_1"), "r_x_1");
+    }
+
+    #[test]
+    fn identifiers_pass_through() {
+        for name in ["Event", "post_events", "type_", "_1x", "X2"] {
+            assert_eq!(ident(name).to_string(), name);
+        }
+    }
+
+    /// Emitters get names in their Rust form from the IR; a debug build says when one does not.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "no Rust identifier")]
+    fn an_unrepaired_name_fails_a_debug_build() {
+        ident("a-b");
     }
 
     #[test]
