@@ -152,3 +152,21 @@ fn aliases_that_come_back_to_themselves_are_json_values_with_a_warning() {
     // A cycle through a struct is fine: Tree = Vec<Node>, Node { children: Option<Tree> }.
     assert!(matches!(&ty(&g, "Tree").kind, TypeKind::Alias(TypeRef::Vec(_))), "{:?}", ty(&g, "Tree").kind);
 }
+
+#[test]
+fn a_reference_in_all_of_beside_annotations_is_the_referenced_type() {
+    let g = generate("allof_annotations.yaml");
+    assert!(warnings(&g).is_empty(), "{:?}", warnings(&g));
+    let currency = g.api.type_named("Currency").expect("the enum");
+    let names: Vec<&str> = g.api.types.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["Currency", "Revenue"], "no struct is made for the annotated references");
+    let param = &g.api.operations[0].params[0];
+    assert_eq!(param.ty, TypeRef::Named(currency), "the parameter is the enum, not an empty struct");
+    let TypeKind::Struct { fields, .. } = &ty(&g, "Revenue").kind else { panic!() };
+    let field = |wire: &str| fields.iter().find(|f| f.wire_name == wire).expect("the field");
+    assert_eq!(field("currency").ty, TypeRef::Named(currency));
+    assert!(field("currency").is_plain(), "required and not nullable");
+    assert_eq!(field("currency").description.as_deref(), Some("Currency of the amount."));
+    assert_eq!(field("previous_currency").ty, TypeRef::Named(currency));
+    assert!(field("previous_currency").nullable, "a `nullable: true` member makes the value nullable");
+}

@@ -414,9 +414,12 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         if !v.all_of.is_empty() {
-            // `allOf` of a single reference (the 3.0 way to annotate a `$ref`) is that type.
-            if v.all_of.len() == 1 && v.properties.is_none() {
-                let inner = self.lower_ref(&v.all_of[0].clone(), hint, &join(at, "allOf/0"));
+            // `allOf` of a single reference (the 3.0 way to annotate a `$ref`) is that type, and
+            // so is one beside members that only annotate it (an example, a description).
+            let typed = v.typed_all_of();
+            if let ([member], None) = (typed.as_slice(), v.properties) {
+                let i = v.all_of.iter().position(|m| std::ptr::eq(m, *member)).unwrap_or(0);
+                let inner = self.lower_ref(&(*member).clone(), hint, &join(at, &format!("allOf/{i}")));
                 return Some(inner.ty);
             }
             return None;

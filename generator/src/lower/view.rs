@@ -171,7 +171,56 @@ impl<'a> View<'a> {
         }
         v.string_enum.retain(Option::is_some);
         v.int_enum.retain(Option::is_some);
+        // `allOf` members that only annotate (`{description: .., example: ..}`, `{nullable:
+        // true}`) annotate the whole schema where it says nothing itself.
+        for member in v.all_of {
+            if let ReferenceOr::Item(m) = member {
+                let d = &m.schema_data;
+                if View::of(m).is_annotation() {
+                    v.nullable |= d.nullable;
+                    v.read_only |= d.read_only;
+                    v.write_only |= d.write_only;
+                    v.deprecated |= d.deprecated;
+                    v.description = v.description.or(d.description.as_deref().filter(|t| !t.trim().is_empty()));
+                    v.title = v.title.or(d.title.as_deref().filter(|t| !t.trim().is_empty()));
+                    v.default = v.default.or(d.default.as_ref());
+                    v.example = v.example.or(d.example.as_ref());
+                }
+            }
+        }
         v
+    }
+
+    /// `true` when the schema only annotates (a description, an example, a default, `nullable`,
+    /// flags) and says nothing of the value's type or bounds: as an `allOf` member beside a
+    /// `$ref` (`allOf: [{$ref: Currency}, {example: USD}]`) it leaves the reference's type alone.
+    pub fn is_annotation(&self) -> bool {
+        self.typ.is_none()
+            && self.format.is_none()
+            && self.properties.is_none()
+            && self.additional.is_none()
+            && self.items.is_none()
+            && self.string_enum.is_empty()
+            && self.int_enum.is_empty()
+            && !self.other_enum
+            && self.one_of.is_empty()
+            && self.any_of.is_empty()
+            && self.all_of.is_empty()
+            && !self.not
+            && self.discriminator.is_none()
+            && self.min_items.is_none()
+            && self.max_items.is_none()
+            && self.min_length.is_none()
+            && self.max_length.is_none()
+            && self.minimum.is_none()
+            && self.maximum.is_none()
+            && self.pattern.is_none()
+    }
+
+    /// The `allOf` members that say something of the type: all but [`View::is_annotation`]
+    /// ones (whose annotations [`View::of`] has taken).
+    pub fn typed_all_of(&self) -> Vec<&'a ReferenceOr<Schema>> {
+        self.all_of.iter().filter(|m| !matches!(m, ReferenceOr::Item(s) if View::of(s).is_annotation())).collect()
     }
 
     /// `true` when the spec marks this schema with vendor extension `name: true`.
