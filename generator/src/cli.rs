@@ -177,6 +177,9 @@ pub fn generate_command(args: &GenerateArgs) -> String {
 pub fn generate_in_memory(args: &GenerateArgs) -> Result<crate::Generated, GenerateError> {
     let mut config = read_config(args.config.as_deref())?;
     if let Some(name) = &args.crate_name {
+        if let Some(problem) = crate::lower::names::crate_name_problem(name) {
+            return Err(GenerateError { diagnostics: vec![Diagnostic::error("--crate-name", "", problem)] });
+        }
         config.package.name = Some(name.clone());
     }
     apply_select(&mut config, &args.select);
@@ -184,6 +187,15 @@ pub fn generate_in_memory(args: &GenerateArgs) -> Result<crate::Generated, Gener
     config.output.regen_command = generate_command(args);
     let text = read_spec(&args.spec)?;
     crate::generate_str(&args.spec.display().to_string(), &text, &config, LowerOptions { strict: args.strict })
+}
+
+/// `1 operation`, `2 operations`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn print_warnings(warnings: &[Diagnostic]) {
@@ -205,13 +217,14 @@ pub fn generate(args: &GenerateArgs) -> ExitCode {
     print_warnings(&generated.warnings);
     match generated.files.write(&args.out) {
         Ok(summary) => {
+            // The manifest is the generator's own record, not one of the crate's files.
+            let written = summary.written.iter().filter(|p| *p != crate::fileset::MANIFEST).count();
             println!(
-                "{}: crate `{}`, {} operations, {} types, {} file(s) written, {} removed",
+                "{}: crate `{}`, {}, {}, {written} file(s) written, {} removed",
                 args.out.display(),
                 generated.api.package.name,
-                generated.api.operations.len(),
-                generated.api.types.len(),
-                summary.written.len(),
+                counted(generated.api.operations.len(), "operation"),
+                counted(generated.api.types.len(), "type"),
                 summary.removed.len()
             );
             ExitCode::SUCCESS

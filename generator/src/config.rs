@@ -272,7 +272,15 @@ impl Config {
     /// Parses a config file; `file` names it in diagnostics.
     pub fn parse(file: &str, text: &str) -> Result<Self, GenerateError> {
         let config: Config = toml::from_str(text).map_err(|e| {
-            let span = e.span().map(|s| format!(" (bytes {}..{})", s.start, s.end)).unwrap_or_default();
+            let span = e
+                .span()
+                .map(|s| {
+                    let before = &text[..s.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    format!(" at line {line}, column {column}")
+                })
+                .unwrap_or_default();
             GenerateError::single(Diagnostic::error(
                 file,
                 "",
@@ -294,15 +302,8 @@ impl Config {
     /// gets the same errors.
     pub fn problems(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        if let Some(name) = &self.package.name {
-            // The name is also the crate's `use` name in every example and doc the generator
-            // writes, so it must be a Rust identifier (Cargo itself would accept `my-api`).
-            if !is_snake_ident(name) {
-                out.push((
-                    " [package] name".into(),
-                    format!("`{name}` cannot name the crate: its name is also its `use` name, so it must be a snake_case Rust identifier that is not a keyword (such as `{}`)", crate::lower::names::crate_name(name)),
-                ));
-            }
+        if let Some(problem) = self.package.name.as_deref().and_then(crate::lower::names::crate_name_problem) {
+            out.push((" [package] name".into(), problem));
         }
         let mut methods: BTreeMap<&str, &str> = BTreeMap::new();
         for (key, name) in &self.pins.operations {
@@ -363,6 +364,7 @@ mod tests {
         let err = Config::parse("gen.toml", "[package]\nnmae = \"x\"\n").unwrap_err();
         let text = err.to_string();
         assert!(text.contains("gen.toml") && text.contains("nmae"), "{text}");
+        assert!(text.contains("at line 2, column 1"), "a line and column, not bytes: {text}");
     }
 
     #[test]
@@ -384,7 +386,9 @@ mod tests {
 
     #[test]
     fn a_crate_name_that_is_no_rust_identifier_is_rejected_with_a_suggestion() {
-        for (bad, suggested) in [("my-api", "my_api"), ("3d", "api_3d"), ("type", "type_api"), ("MyApi", "my_api")] {
+        for (bad, suggested) in
+            [("my-api", "my_api"), ("3d", "api_3d"), ("type", "type_api"), ("MyApi", "my_api"), ("std", "std_api")]
+        {
             let text = Config::parse("gen.toml", &format!("[package]\nname = \"{bad}\"\n")).unwrap_err().to_string();
             assert!(text.contains(&format!("`{bad}` cannot name the crate")), "{text}");
             assert!(text.contains(&format!("(such as `{suggested}`)")), "{text}");

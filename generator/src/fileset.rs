@@ -89,10 +89,34 @@ impl FileSet {
     /// Writes every file under `root`, creating folders, and removes files listed in the
     /// previous manifest that this set no longer contains. Files are written to a temporary
     /// name and renamed, so a reader never sees half a file; unchanged files are not touched.
+    ///
+    /// A folder without a manifest was not written by the generator: when it holds a file the
+    /// set would change (a hand-written `Cargo.toml`, say), nothing is written and the error
+    /// names those files, so no one's work is overwritten.
     pub fn write(&self, root: &Path) -> io::Result<WriteSummary> {
         let mut summary = WriteSummary::default();
         let previous = read_manifest(root)?;
         let all = self.with_manifest();
+        if !root.join(MANIFEST).exists() {
+            let theirs: Vec<&str> = all
+                .iter()
+                .filter(|(rel, contents)| {
+                    fs::read(root.join(rel.as_str())).is_ok_and(|bytes| bytes != contents.as_bytes())
+                })
+                .map(|(rel, _)| rel.as_str())
+                .collect();
+            if !theirs.is_empty() {
+                let shown: Vec<&str> = theirs.iter().take(5).copied().collect();
+                let more = if theirs.len() > 5 { format!(" and {} more", theirs.len() - 5) } else { String::new() };
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!(
+                        "the folder holds files the generator did not write ({}{more}) and no {MANIFEST}; nothing was written: move them away or choose another folder",
+                        shown.join(", ")
+                    ),
+                ));
+            }
+        }
         for (rel, contents) in &all {
             let path = root.join(rel);
             if fs::read(&path).ok().as_deref() == Some(contents.as_bytes()) {
@@ -191,6 +215,27 @@ fn unified(rel: &str, old: &str, new: &str, missing: bool, stale: bool) -> Strin
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn files_it_did_not_write_are_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"mine\"\n").unwrap();
+        fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+        let s = set(&[("Cargo.toml", "[package]\nname = \"sdk\"\n"), ("src/lib.rs", "")]);
+        let e = s.write(dir.path()).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert!(e.to_string().contains("files the generator did not write (Cargo.toml)"), "{e}");
+        assert_eq!(fs::read_to_string(dir.path().join("Cargo.toml")).unwrap(), "[package]\nname = \"mine\"\n");
+        assert!(!dir.path().join("src").exists(), "nothing was written");
+        // A folder with only other files, or files equal to the set's, takes the set.
+        fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"sdk\"\n").unwrap();
+        s.write(dir.path()).unwrap();
+        assert!(dir.path().join("src/lib.rs").exists() && dir.path().join(MANIFEST).exists());
+        // Once the generator owns the folder, it rewrites its files.
+        set(&[("Cargo.toml", "changed"), ("src/lib.rs", "")]).write(dir.path()).unwrap();
+        assert_eq!(fs::read_to_string(dir.path().join("Cargo.toml")).unwrap(), "changed");
+        assert_eq!(fs::read_to_string(dir.path().join("notes.txt")).unwrap(), "mine");
+    }
     use super::*;
 
     fn set(files: &[(&str, &str)]) -> FileSet {

@@ -43,7 +43,7 @@ fn generate_a_tag_then_check() {
     let o = sdkgen(&args, dir.path());
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{err}");
-    assert!(out.contains("crate `pets`, 1 operations, 1 types"), "{out}");
+    assert!(out.contains("crate `pets`, 1 operation, 1 type"), "{out}");
     let lib = std::fs::read_to_string(dir.path().join("pets-sdk/src/lib.rs")).unwrap();
     assert!(
         lib.contains(
@@ -138,4 +138,32 @@ fn diff_reports_in_markdown_and_json() {
     assert_eq!(json["changes"][0]["kind"], "operation_renamed", "{json}");
     assert_eq!(json["changes"][0]["class"], "breaking");
     assert_eq!(o.status.code(), Some(2), "--fail-on-breaking exits 2 on a breaking change");
+}
+
+#[test]
+fn a_crate_name_that_is_no_identifier_is_refused_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("shop.yaml"), SPEC).unwrap();
+    for (name, expected) in [("my-api", "(such as `my_api`)"), ("core", "built-in crate")] {
+        let o = sdkgen(&["generate", "--spec", "shop.yaml", "--out", "sdk", "--crate-name", name], dir.path());
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{out}{err}");
+        assert!(err.contains(&format!("error: --crate-name: `{name}` cannot name the crate")), "{err}");
+        assert!(err.contains(expected) && err.contains("nothing was written"), "{err}");
+        assert!(!dir.path().join("sdk").exists());
+    }
+}
+
+#[test]
+fn a_folder_of_someone_elses_files_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("shop.yaml"), SPEC).unwrap();
+    std::fs::create_dir(dir.path().join("mine")).unwrap();
+    std::fs::write(dir.path().join("mine/Cargo.toml"), "[package]\nname = \"mine\"\n").unwrap();
+    let o = sdkgen(&["generate", "--spec", "shop.yaml", "--out", "mine"], dir.path());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(err.contains("files the generator did not write (Cargo.toml)"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("mine/Cargo.toml")).unwrap(), "[package]\nname = \"mine\"\n");
+    assert!(!dir.path().join("mine/src").exists());
 }

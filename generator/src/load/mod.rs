@@ -124,13 +124,14 @@ fn parse_tree(file: &str, text: &str) -> Result<Value, GenerateError> {
             GenerateError::single(Diagnostic::error(
                 file,
                 "",
-                format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
+                // serde_json's message ends with the line and column.
+                format!("invalid JSON: {e}"),
             ))
         })
     } else {
         serde_yaml::from_str::<tree::Tree>(trimmed).map(|t| t.0).map_err(|e| {
-            let at = e.location().map(|l| format!(" at line {}, column {}", l.line(), l.column())).unwrap_or_default();
-            GenerateError::single(Diagnostic::error(file, "", format!("invalid YAML{at}: {e}")))
+            // serde_yaml's message ends with the line and column.
+            GenerateError::single(Diagnostic::error(file, "", format!("invalid YAML: {e}")))
         })
     }
 }

@@ -64,6 +64,30 @@ pub fn is_keyword(s: &str) -> bool {
     KEYWORDS.contains(&s)
 }
 
+/// The crates every Rust program can name without a dependency: a crate of one of these names
+/// would be shadowed by, or shadow, the built-in one (`std::..` and the prelude break).
+const BUILT_IN_CRATES: &[&str] = &["alloc", "core", "proc_macro", "std", "test"];
+
+/// Why a name cannot name a generated crate, if it cannot: the name is also the crate's `use`
+/// name in every doc and example, so it must be a snake_case identifier, no keyword and no
+/// built-in crate.
+pub fn crate_name_problem(name: &str) -> Option<String> {
+    let ident = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name != "_"
+        && !is_keyword(name);
+    if !ident {
+        Some(format!(
+            "`{name}` cannot name the crate: its name is also its `use` name, so it must be a snake_case Rust identifier that is not a keyword (such as `{}`)",
+            crate_name(name)
+        ))
+    } else if BUILT_IN_CRATES.contains(&name) {
+        Some(format!("`{name}` cannot name the crate: Rust has a built-in crate of that name (such as `{name}_api`)"))
+    } else {
+        None
+    }
+}
+
 /// Splits off a namespace prefix: `dto.IngestEventRequest` gives `(Some("dto"), "IngestEventRequest")`,
 /// `github_com_x_internal_domain_plan.Plan` gives `(Some("github_com_x_internal_domain_plan"), "Plan")`.
 pub fn split_prefix(schema: &str) -> (Option<&str>, &str) {
@@ -189,7 +213,7 @@ pub fn crate_name(raw: &str) -> String {
         "api".to_owned()
     } else if name.starts_with(|c: char| c.is_ascii_digit()) {
         format!("api_{name}")
-    } else if is_keyword(&name) {
+    } else if is_keyword(&name) || BUILT_IN_CRATES.contains(&name.as_str()) {
         format!("{name}_api")
     } else {
         name
@@ -355,6 +379,7 @@ mod tests {
             ("FlexPrice API", "flex_price_api"),
             ("3.1 bounds in 3.0", "api_3_1_bounds_in_3_0"),
             ("Type", "type_api"),
+            ("Std", "std_api"),
             ("_Private_", "private"),
         ] {
             assert_eq!(crate_name(title), name, "{title}");
