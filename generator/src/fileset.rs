@@ -164,6 +164,20 @@ impl FileSet {
                 drift.diff.push_str(&unified(stale, &String::from_utf8_lossy(&bytes), "", false, true));
             }
         }
+        // The folders the crate's files are in (`src`, `docs`, `examples`, `tests`) are the
+        // generator's whole: a file added there by hand (an example Cargo would build) is
+        // drift too. `write` leaves such files alone; the diff says to remove them.
+        let folders: std::collections::BTreeSet<&str> =
+            all.keys().filter_map(|p| p.split_once('/').map(|(top, _)| top)).collect();
+        for folder in folders {
+            for rel in files_under(root, folder)? {
+                if !all.contains_key(&rel) && !previous.contains(&rel) {
+                    let bytes = fs::read(root.join(&rel))?;
+                    drift.changed.push(format!("{rel} (not written by the generator: remove it)"));
+                    drift.diff.push_str(&unified(&rel, &String::from_utf8_lossy(&bytes), "", false, true));
+                }
+            }
+        }
         Ok(drift)
     }
 }
@@ -191,6 +205,35 @@ fn read_manifest(root: &Path) -> io::Result<Vec<String>> {
     }
 }
 
+/// Every file under `root/folder`, as paths relative to `root` with `/` separators, in order;
+/// hidden files and folders (`.DS_Store`, `.git`) are not the crate's and are left out.
+fn files_under(root: &Path, folder: &str) -> io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut pending = vec![folder.to_owned()];
+    while let Some(rel) = pending.pop() {
+        let entries = match fs::read_dir(root.join(&rel)) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let child = format!("{rel}/{name}");
+            if entry.file_type()?.is_dir() {
+                pending.push(child);
+            } else {
+                out.push(child);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 fn temp_name(path: &Path) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".sdkgen-tmp");
@@ -215,6 +258,23 @@ fn unified(rel: &str, old: &str, new: &str, missing: bool, stale: bool) -> Strin
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn check_names_a_file_added_to_the_generators_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = set(&[("Cargo.toml", "x"), ("src/lib.rs", "mod a;"), ("examples/run.rs", "fn main() {}")]);
+        s.write(dir.path()).unwrap();
+        fs::write(dir.path().join("Cargo.lock"), "beside the crate: not the generator's").unwrap();
+        fs::write(dir.path().join("src/.DS_Store"), "hidden").unwrap();
+        assert!(s.check(dir.path()).unwrap().is_clean());
+        fs::create_dir_all(dir.path().join("examples/more")).unwrap();
+        fs::write(dir.path().join("examples/more/mine.rs"), "fn main() {}\n").unwrap();
+        let drift = s.check(dir.path()).unwrap();
+        assert_eq!(drift.changed, ["examples/more/mine.rs (not written by the generator: remove it)"]);
+        assert!(drift.diff.contains("--- a/examples/more/mine.rs\n+++ /dev/null"), "{}", drift.diff);
+        s.write(dir.path()).unwrap();
+        assert!(dir.path().join("examples/more/mine.rs").exists(), "write never removes what it did not write");
+    }
 
     #[test]
     fn files_it_did_not_write_are_never_overwritten() {
