@@ -205,10 +205,16 @@ pub fn prefix_word(prefix: &str) -> String {
 
 /// snake_case identifier from any text; keyword-safe, never empty, never starting with a digit.
 /// A crate name from text (the spec's title): snake case without leading or trailing
-/// underscores, `api_` before a leading digit and `_api` after a keyword, since the name is
-/// also the crate's `use` name (`3D Prints` gives `api_3d_prints`, `Type` gives `type_api`).
+/// underscores (`api` for a title of symbols only), `api_` before a leading digit and `_api`
+/// after a keyword or a built-in crate's name, since the name is also the crate's `use` name
+/// (`3D Prints` gives `api_3d_prints`, `Type` gives `type_api`).
 pub fn crate_name(raw: &str) -> String {
-    let name = snake_ident(raw).trim_matches('_').to_owned();
+    // Field names made of symbols spell them (`!` is `not`); a crate is just `api`.
+    let name = if raw.chars().any(char::is_alphanumeric) {
+        snake_ident(raw).trim_matches('_').to_owned()
+    } else {
+        String::new()
+    };
     if name.is_empty() {
         "api".to_owned()
     } else if name.starts_with(|c: char| c.is_ascii_digit()) {
@@ -380,6 +386,7 @@ mod tests {
             ("3.1 bounds in 3.0", "api_3_1_bounds_in_3_0"),
             ("Type", "type_api"),
             ("Std", "std_api"),
+            ("!!!", "api"),
             ("_Private_", "private"),
         ] {
             assert_eq!(crate_name(title), name, "{title}");
