@@ -623,8 +623,9 @@ pub struct Operation {
     pub response_example_problem: Option<String>,
     /// Declared error statuses.
     pub errors: Vec<OperationError>,
-    /// Names of security schemes, any one of which authorizes the call.
-    pub security: Vec<String>,
+    /// Indexes into [`Api::security`]: any one of these schemes authorizes the call. A scheme
+    /// the spec names without defining it is left out (lowering warns about it).
+    pub security: Vec<usize>,
 }
 
 /// A typed variant of the SDK's `Error` for one declared error status.
@@ -636,8 +637,8 @@ pub struct ErrorVariant {
     pub rust_name: String,
     /// Body type (`Json` when operations declare different bodies for the status).
     pub body: TypeRef,
-    /// Operations that declare it.
-    pub operations: Vec<String>,
+    /// Indexes into [`Api::operations`] of the operations that declare it.
+    pub operations: Vec<usize>,
 }
 
 /// A batching helper over an array field of a request body.

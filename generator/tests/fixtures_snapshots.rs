@@ -38,20 +38,37 @@ macro_rules! fixture_test {
     };
 }
 
-/// The IR as its snapshots show it: a reference to a generated type (a `Named` type, a bulk
-/// helper's `body_type`) is an index into `types`, shown with the name it leads to
-/// (`of: 2 (Query)`), so a snapshot reads like the IR and also shows each link.
+/// The IR as its snapshots show it: a link is an index, shown with the name it leads to, so a
+/// snapshot reads like the IR and also shows each link: a reference to a generated type (a
+/// `Named` type, a bulk helper's `body_type`: `of: 2 (Query)`), an operation's security schemes
+/// and the operations of an error variant or a tag.
 fn readable_ir(api: &Api) -> serde_yaml::Value {
     use serde_yaml::Value;
-    fn walk(v: &mut Value, names: &[&str]) {
+    struct Names<'a> {
+        types: Vec<&'a str>,
+        schemes: Vec<&'a str>,
+        operations: Vec<&'a str>,
+    }
+    fn show(x: &mut Value, names: &[&str]) {
+        if let Some(i) = x.as_u64() {
+            *x = Value::String(format!("{i} ({})", names[i as usize]));
+        }
+    }
+    fn walk(v: &mut Value, names: &Names) {
         match v {
             Value::Mapping(m) => {
                 let named = m.get("kind").and_then(Value::as_str) == Some("Named");
                 for (k, x) in m.iter_mut() {
-                    let id = (named && k == "of") || k == "body_type";
-                    match x.as_u64().filter(|_| id) {
-                        Some(i) => *x = Value::String(format!("{i} ({})", names[i as usize])),
-                        None => walk(x, names),
+                    match (k.as_str(), x) {
+                        (Some("of"), x) if named => show(x, &names.types),
+                        (Some("body_type"), x) => show(x, &names.types),
+                        (Some("security"), Value::Sequence(s)) if s.iter().all(Value::is_u64) => {
+                            s.iter_mut().for_each(|x| show(x, &names.schemes))
+                        }
+                        (Some("operations"), Value::Sequence(s)) if s.iter().all(Value::is_u64) => {
+                            s.iter_mut().for_each(|x| show(x, &names.operations))
+                        }
+                        (_, x) => walk(x, names),
                     }
                 }
             }
@@ -67,7 +84,11 @@ fn readable_ir(api: &Api) -> serde_yaml::Value {
             _ => {}
         }
     }
-    let names: Vec<&str> = api.types.iter().map(|t| t.name.as_str()).collect();
+    let names = Names {
+        types: api.types.iter().map(|t| t.name.as_str()).collect(),
+        schemes: api.security.iter().map(|s| s.name.as_str()).collect(),
+        operations: api.operations.iter().map(|o| o.rust_name.as_str()).collect(),
+    };
     let mut v = serde_yaml::to_value(api).expect("the IR serializes");
     walk(&mut v, &names);
     v
@@ -179,7 +200,11 @@ fn ir_summary(api: &Api) -> String {
         }
         out.push(format!(
             "    security: {}",
-            if op.security.is_empty() { "none".into() } else { op.security.join(" | ") }
+            if op.security.is_empty() {
+                "none".into()
+            } else {
+                op.security.iter().map(|&s| api.security[s].name.as_str()).collect::<Vec<_>>().join(" | ")
+            }
         ));
     }
 
@@ -252,7 +277,13 @@ fn ir_summary(api: &Api) -> String {
 
     out.push("\nerror variants:".into());
     for e in &api.errors {
-        out.push(format!("  {} {}: {} ({})", e.status, e.rust_name, ty(&e.body), e.operations.join(", ")));
+        out.push(format!(
+            "  {} {}: {} ({})",
+            e.status,
+            e.rust_name,
+            ty(&e.body),
+            e.operations.iter().map(|&o| api.operations[o].rust_name.as_str()).collect::<Vec<_>>().join(", ")
+        ));
     }
     for b in &api.bulk {
         let ingestor = b.ingestor.as_ref().map_or(String::new(), |i| {

@@ -428,7 +428,7 @@ fn error(api: &Api) -> TokenStream {
             "Status {} {}, declared by {}. Holds the decoded body ({}), the status and the headers.",
             e.status,
             e.rust_name,
-            e.operations.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", "),
+            e.operations.iter().map(|&o| format!("`{}`", api.operations[o].rust_name)).collect::<Vec<_>>().join(", "),
             types::rustdoc(&api.types, &e.body)
         ));
         quote!(#d #id(ApiError<#body>),)

@@ -266,9 +266,9 @@ fn operation_section(api: &Api, op: &Operation) -> String {
         let how: Vec<String> = op
             .security
             .iter()
-            .map(|name| match api.security.iter().find(|s| &s.name == name) {
-                Some(s) => format!("`{}` ({})", s.name, security_how(&s.kind)),
-                None => format!("`{name}`"),
+            .map(|&i| {
+                let s = &api.security[i];
+                format!("`{}` ({})", s.name, security_how(&s.kind))
             })
             .collect();
         out.push_str(&format!(". Authorization: {}", how.join(" or ")));

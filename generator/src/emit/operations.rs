@@ -68,7 +68,7 @@ fn tag_file(api: &Api, header: &Header, tag: &Tag) -> Result<String, String> {
          use crate::runtime::request::{OperationSpec, PreparedRequest};\nuse crate::Error;\n",
     );
     for op in &ops {
-        spec_static_text(&mut out, op);
+        spec_static_text(&mut out, api, op);
     }
     let tag_doc = format!(
         "Operations tagged `{}`{}\n\nGet one with [`Client::{}`](crate::Client::{}).",
@@ -99,7 +99,7 @@ fn tag_file(api: &Api, header: &Header, tag: &Tag) -> Result<String, String> {
 }
 
 /// The operation's `OperationSpec` static, as prettyplease would print it.
-fn spec_static_text(out: &mut String, op: &Operation) {
+fn spec_static_text(out: &mut String, api: &Api, op: &Operation) {
     let codes = |c: &mut dyn Iterator<Item = u16>| c.map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
     out.push_str(&format!(
         "static {}: OperationSpec = OperationSpec {{\n    name: {},\n    method: reqwest::Method::{},\n    path: {},\n    \
@@ -110,7 +110,7 @@ fn spec_static_text(out: &mut String, op: &Operation) {
         str_lit(&op.path),
         codes(&mut op.success.iter().copied()),
         codes(&mut op.errors.iter().map(|e| e.status)),
-        op.security.iter().map(|s| str_lit(s)).collect::<Vec<_>>().join(", "),
+        op.security.iter().map(|&s| str_lit(&api.security[s].name)).collect::<Vec<_>>().join(", "),
     ));
 }
 

@@ -48,6 +48,8 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
         op_names.unique(name);
     }
     let mut operations = Vec::new();
+    // The names of the security schemes of each operation, turned into indexes below.
+    let mut op_schemes: Vec<Vec<String>> = Vec::new();
     let mut tag_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut tag_order: Vec<String> = Vec::new();
     let mut param_struct_names = Names::default();
@@ -75,12 +77,16 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
                 Some(name) => name.clone(),
                 None => op_names.unique(&base),
             };
-            let lowered =
+            let (lowered, schemes) =
                 operation(l, &rust_name, method, path, &item.parameters, op, tag_i, &op_at, &mut param_struct_names);
             operations.push(lowered);
+            op_schemes.push(schemes);
         }
     }
-    let security = security(l, &operations);
+    let security = security(l, &op_schemes);
+    for (op, names) in operations.iter_mut().zip(&op_schemes) {
+        op.security = names.iter().filter_map(|n| security.iter().position(|s| &s.name == n)).collect();
+    }
     let mut tags: Vec<Tag> = tag_order
         .iter()
         .enumerate()
@@ -158,10 +164,10 @@ fn servers(l: &mut Lowerer) -> Vec<Server> {
     out
 }
 
-fn security(l: &mut Lowerer, operations: &[Operation]) -> Vec<SecurityScheme> {
+fn security(l: &mut Lowerer, op_schemes: &[Vec<String>]) -> Vec<SecurityScheme> {
     let mut used: Vec<&str> = Vec::new();
-    for op in operations {
-        for s in &op.security {
+    for schemes in op_schemes {
+        for s in schemes {
             if !used.contains(&s.as_str()) {
                 used.push(s);
             }
@@ -222,14 +228,14 @@ fn security(l: &mut Lowerer, operations: &[Operation]) -> Vec<SecurityScheme> {
 /// One typed `Error` variant per declared error status; its body type is the one every
 /// operation declares for it, or any JSON value where they differ.
 fn error_variants(operations: &[Operation]) -> Vec<ErrorVariant> {
-    let mut by_status: BTreeMap<u16, (Vec<TypeRef>, Vec<String>)> = BTreeMap::new();
-    for op in operations {
+    let mut by_status: BTreeMap<u16, (Vec<TypeRef>, Vec<usize>)> = BTreeMap::new();
+    for (i, op) in operations.iter().enumerate() {
         for e in &op.errors {
             let entry = by_status.entry(e.status).or_default();
             if !entry.0.contains(&e.body) {
                 entry.0.push(e.body.clone());
             }
-            entry.1.push(op.rust_name.clone());
+            entry.1.push(i);
         }
     }
     let mut seen = Names::with_reserved(["UnexpectedStatus", "Transport", "Decode", "InvalidRequest", "Build"]);

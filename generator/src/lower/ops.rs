@@ -22,7 +22,7 @@ pub(super) fn operation(
     tag: usize,
     at: &str,
     param_struct_names: &mut Names,
-) -> Operation {
+) -> (Operation, Vec<String>) {
     let camel = rust_name.to_upper_camel_case();
     // Parameters: the operation's override the path item's of the same name and location.
     let mut specs: Vec<(Parameter, String)> = Vec::new();
@@ -99,7 +99,7 @@ pub(super) fn operation(
             names
         })
         .unwrap_or_default();
-    Operation {
+    let op = Operation {
         rust_name: rust_name.to_owned(),
         operation_id: op.operation_id.clone(),
         method: method.to_ascii_uppercase(),
@@ -120,8 +120,10 @@ pub(super) fn operation(
         response_example,
         response_example_problem: None,
         errors,
-        security,
-    }
+        // Indexes into the schemes, once they are known (`lower_api`).
+        security: Vec::new(),
+    };
+    (op, security)
 }
 
 fn same_location(a: &Parameter, b: &Parameter) -> bool {

@@ -329,7 +329,11 @@ fn errors(api: &Api, qs: Option<&Operation>) -> Section {
                 Text::md(format!(
                     "Status {}, declared by {}",
                     e.status,
-                    e.operations.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ")
+                    e.operations
+                        .iter()
+                        .map(|&o| format!("`{}`", api.operations[o].rust_name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
                 Text::md(format!(
                     "`ApiError<{}>`: the decoded body, status, headers, raw body",
