@@ -311,7 +311,7 @@ impl Config {
             if parse_operation_key(key).is_none() {
                 out.push((at.clone(), format!("`{key}` is not `METHOD /path` (such as `POST /events`)")));
             }
-            if !is_snake_ident(name) {
+            if !crate::lower::names::is_snake_ident(name) {
                 out.push((at.clone(), format!("`{name}` is not a snake_case Rust identifier")));
             } else if ["new", "client", "core"].contains(&name.as_str()) {
                 out.push((at.clone(), format!("`{name}` is reserved by the generated client")));
@@ -346,13 +346,6 @@ impl Config {
         }
         out
     }
-}
-
-fn is_snake_ident(s: &str) -> bool {
-    s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && s != "_"
-        && !crate::lower::names::is_keyword(s)
 }
 
 #[cfg(test)]

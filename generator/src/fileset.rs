@@ -258,6 +258,7 @@ fn unified(rel: &str, old: &str, new: &str, missing: bool, stale: bool) -> Strin
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn check_names_a_file_added_to_the_generators_folders() {
@@ -296,7 +297,6 @@ mod tests {
         assert_eq!(fs::read_to_string(dir.path().join("Cargo.toml")).unwrap(), "changed");
         assert_eq!(fs::read_to_string(dir.path().join("notes.txt")).unwrap(), "mine");
     }
-    use super::*;
 
     fn set(files: &[(&str, &str)]) -> FileSet {
         let mut s = FileSet::new();

@@ -64,6 +64,14 @@ pub fn is_keyword(s: &str) -> bool {
     KEYWORDS.contains(&s)
 }
 
+/// `true` for a snake_case Rust identifier that is no keyword (`get_x`, `_1x`; not `Get-X`).
+pub fn is_snake_ident(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s != "_"
+        && !is_keyword(s)
+}
+
 /// The crates every Rust program can name without a dependency: a crate of one of these names
 /// would be shadowed by, or shadow, the built-in one (`std::..` and the prelude break).
 const BUILT_IN_CRATES: &[&str] = &["alloc", "core", "proc_macro", "std", "test"];
@@ -72,11 +80,7 @@ const BUILT_IN_CRATES: &[&str] = &["alloc", "core", "proc_macro", "std", "test"]
 /// name in every doc and example, so it must be a snake_case identifier, no keyword and no
 /// built-in crate.
 pub fn crate_name_problem(name: &str) -> Option<String> {
-    let ident = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && name != "_"
-        && !is_keyword(name);
-    if !ident {
+    if !is_snake_ident(name) {
         Some(format!(
             "`{name}` cannot name the crate: its name is also its `use` name, so it must be a snake_case Rust identifier that is not a keyword (such as `{}`)",
             crate_name(name)
@@ -203,7 +207,6 @@ pub fn prefix_word(prefix: &str) -> String {
     type_name(last)
 }
 
-/// snake_case identifier from any text; keyword-safe, never empty, never starting with a digit.
 /// A crate name from text (the spec's title): snake case without leading or trailing
 /// underscores (`api` for a title of symbols only), `api_` before a leading digit and `_api`
 /// after a keyword or a built-in crate's name, since the name is also the crate's `use` name
@@ -226,6 +229,7 @@ pub fn crate_name(raw: &str) -> String {
     }
 }
 
+/// snake_case identifier from any text; keyword-safe, never empty, never starting with a digit.
 pub fn snake_ident(raw: &str) -> String {
     let mut name = ascii_fold(raw).to_snake_case();
     name.retain(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -379,6 +383,8 @@ pub fn status_name(status: u16) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn crate_names_are_rust_identifiers() {
         for (title, name) in [
@@ -392,8 +398,6 @@ mod tests {
             assert_eq!(crate_name(title), name, "{title}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn prefixes_are_dropped() {

@@ -417,8 +417,7 @@ impl<'a> Lowerer<'a> {
             // `allOf` of a single reference (the 3.0 way to annotate a `$ref`) is that type, and
             // so is one beside members that only annotate it (an example, a description).
             let typed = v.typed_all_of();
-            if let ([member], None) = (typed.as_slice(), v.properties) {
-                let i = v.all_of.iter().position(|m| std::ptr::eq(m, *member)).unwrap_or(0);
+            if let ([(i, member)], None) = (typed.as_slice(), v.properties) {
                 let inner = self.lower_ref(&(*member).clone(), hint, &join(at, &format!("allOf/{i}")));
                 return Some(inner.ty);
             }

@@ -217,10 +217,14 @@ impl<'a> View<'a> {
             && self.pattern.is_none()
     }
 
-    /// The `allOf` members that say something of the type: all but [`View::is_annotation`]
-    /// ones (whose annotations [`View::of`] has taken).
-    pub fn typed_all_of(&self) -> Vec<&'a ReferenceOr<Schema>> {
-        self.all_of.iter().filter(|m| !matches!(m, ReferenceOr::Item(s) if View::of(s).is_annotation())).collect()
+    /// The `allOf` members that say something of the type, with their indexes: all but
+    /// [`View::is_annotation`] ones (whose annotations [`View::of`] has taken).
+    pub fn typed_all_of(&self) -> Vec<(usize, &'a ReferenceOr<Schema>)> {
+        self.all_of
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !matches!(m, ReferenceOr::Item(s) if View::of(s).is_annotation()))
+            .collect()
     }
 
     /// `true` when the spec marks this schema with vendor extension `name: true`.
