@@ -23,19 +23,43 @@ pub struct Diagnostic {
     pub file: String,
     /// JSON pointer into the document, such as `#/paths/~1events/post/requestBody`.
     pub pointer: String,
-    /// What is wrong, in one sentence.
+    /// What is wrong, in one sentence. For a warning, it says how the construct was approximated.
     pub message: String,
+    /// A warning that `--strict` turned into an error: the message's approximation is what
+    /// generation would have done without the flag.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub refused_by_strict: bool,
 }
 
 impl Diagnostic {
     /// An error at `pointer`.
     pub fn error(file: &str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, file: file.to_owned(), pointer: pointer.into(), message: message.into() }
+        Self {
+            severity: Severity::Error,
+            file: file.to_owned(),
+            pointer: pointer.into(),
+            message: message.into(),
+            refused_by_strict: false,
+        }
     }
 
     /// A warning at `pointer`.
     pub fn warning(file: &str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, file: file.to_owned(), pointer: pointer.into(), message: message.into() }
+        Self {
+            severity: Severity::Warning,
+            file: file.to_owned(),
+            pointer: pointer.into(),
+            message: message.into(),
+            refused_by_strict: false,
+        }
+    }
+
+    /// This warning as an error, for `--strict` (an error stays as it is).
+    pub fn refuse_under_strict(&mut self) {
+        if self.severity == Severity::Warning {
+            self.severity = Severity::Error;
+            self.refused_by_strict = true;
+        }
     }
 }
 
@@ -45,7 +69,11 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
-        write!(f, "{level}: {}{}: {}", self.file, self.pointer, self.message)
+        write!(f, "{level}: {}{}: {}", self.file, self.pointer, self.message)?;
+        if self.refused_by_strict {
+            f.write_str(" (a warning, refused under --strict)")?;
+        }
+        Ok(())
     }
 }
 
@@ -66,7 +94,7 @@ impl GenerateError {
 impl fmt::Display for GenerateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let errors = self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-        writeln!(f, "generation failed with {errors} error(s):")?;
+        writeln!(f, "generation failed with {errors} error{}:", if errors == 1 { "" } else { "s" })?;
         for d in &self.diagnostics {
             writeln!(f, "  {d}")?;
         }
@@ -114,5 +142,22 @@ mod tests {
     fn display_names_file_and_pointer() {
         let d = Diagnostic::error("spec.yaml", "#/paths/~1events/post", "boom");
         assert_eq!(d.to_string(), "error: spec.yaml#/paths/~1events/post: boom");
+    }
+
+    #[test]
+    fn strict_says_which_errors_were_warnings() {
+        let mut warning = Diagnostic::warning("s.yaml", "#/a", "odd; typed as any JSON value");
+        let mut error = Diagnostic::error("s.yaml", "#/b", "broken");
+        warning.refuse_under_strict();
+        error.refuse_under_strict();
+        assert_eq!(
+            warning.to_string(),
+            "error: s.yaml#/a: odd; typed as any JSON value (a warning, refused under --strict)"
+        );
+        assert_eq!(error.to_string(), "error: s.yaml#/b: broken");
+        let failed = GenerateError { diagnostics: vec![warning, error] }.to_string();
+        assert!(failed.starts_with("generation failed with 2 errors:\n"), "{failed}");
+        let one = GenerateError::single(Diagnostic::error("s.yaml", "#/b", "broken")).to_string();
+        assert!(one.starts_with("generation failed with 1 error:\n"), "{one}");
     }
 }

@@ -71,7 +71,11 @@ fn check_degraded(name: &str, spec_text: &str, expected: &[&str]) {
     }
     assert!(stderr.contains("warning"), "{name}: reported as a warning:\n{stderr}");
     assert!(out.join("src/lib.rs").is_file(), "{name}: the crate is written");
-    check_rejected_with(name, spec_text, expected, &["--strict"]);
+    // The same warning, refused: the message still says how it would have been approximated,
+    // so it says why it is an error.
+    let mut refused = expected.to_vec();
+    refused.push("(a warning, refused under --strict)");
+    check_rejected_with(name, spec_text, &refused, &["--strict"]);
 }
 
 fn check_rejected_with(name: &str, spec_text: &str, expected: &[&str], extra: &[&str]) {

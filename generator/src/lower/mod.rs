@@ -39,9 +39,7 @@ pub fn lower(loaded: &Loaded, config: &Config, options: LowerOptions) -> Result<
     let mut diagnostics = loaded.warnings.clone();
     diagnostics.append(&mut l.diagnostics);
     if options.strict {
-        for d in &mut diagnostics {
-            d.severity = Severity::Error;
-        }
+        diagnostics.iter_mut().for_each(Diagnostic::refuse_under_strict);
     }
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(GenerateError { diagnostics });
