@@ -17,17 +17,17 @@ pub use crate::runtime::errors::{
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// Status 400 BadRequest, declared by `post_events`, `post_events_analytics`, `post_events_bulk`, `get_events_monitoring`, `post_events_query`, `post_events_usage`, `post_events_usage_meter`. Holds the decoded body ([`ErrorResponse`](crate::models::ErrorResponse)), the status and the headers.
+    /// Status 400 BadRequest, declared by `post_events`, `post_events_analytics`, `post_events_bulk`, `get_events_monitoring`, `post_events_query`, `post_events_usage`, `post_events_usage_meter`. Holds the status, the headers and the body, decoded ([`ErrorResponse`](crate::models::ErrorResponse)) when it is that type.
     BadRequest(ApiError<crate::models::ErrorResponse>),
-    /// Status 404 NotFound, declared by `post_events_usage_meter`. Holds the decoded body ([`ErrorResponse`](crate::models::ErrorResponse)), the status and the headers.
+    /// Status 404 NotFound, declared by `post_events_usage_meter`. Holds the status, the headers and the body, decoded ([`ErrorResponse`](crate::models::ErrorResponse)) when it is that type.
     NotFound(ApiError<crate::models::ErrorResponse>),
-    /// Status 500 InternalServerError, declared by `post_events`, `post_events_analytics`, `post_events_bulk`, `post_events_huggingface_inference`, `get_events_monitoring`, `post_events_query`, `post_events_usage`, `post_events_usage_meter`. Holds the decoded body ([`ErrorResponse`](crate::models::ErrorResponse)), the status and the headers.
+    /// Status 500 InternalServerError, declared by `post_events`, `post_events_analytics`, `post_events_bulk`, `post_events_huggingface_inference`, `get_events_monitoring`, `post_events_query`, `post_events_usage`, `post_events_usage_meter`. Holds the status, the headers and the body, decoded ([`ErrorResponse`](crate::models::ErrorResponse)) when it is that type.
     InternalServerError(ApiError<crate::models::ErrorResponse>),
     /// A status the operation does not declare, with headers and the raw body.
     UnexpectedStatus(UnexpectedStatus),
     /// The server could not be reached, the connection broke, or an attempt timed out (after retries).
     Transport(TransportError),
-    /// A response body did not decode into its type; the raw body is kept.
+    /// A success response's body did not decode into its type; the raw body is kept.
     Decode(DecodeError),
     /// The request broke a constraint of the spec and was not sent.
     InvalidRequest(InvalidRequest),
@@ -109,14 +109,14 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::BadRequest(e) => Some(e),
-            Self::NotFound(e) => Some(e),
-            Self::InternalServerError(e) => Some(e),
-            Self::UnexpectedStatus(e) => Some(e),
-            Self::Transport(e) => Some(e),
-            Self::Decode(e) => Some(e),
-            Self::InvalidRequest(e) => Some(e),
-            Self::Build(e) => Some(e),
+            Self::BadRequest(e) => std::error::Error::source(e),
+            Self::NotFound(e) => std::error::Error::source(e),
+            Self::InternalServerError(e) => std::error::Error::source(e),
+            Self::UnexpectedStatus(e) => std::error::Error::source(e),
+            Self::Transport(e) => std::error::Error::source(e),
+            Self::Decode(e) => std::error::Error::source(e),
+            Self::InvalidRequest(e) => std::error::Error::source(e),
+            Self::Build(e) => std::error::Error::source(e),
         }
     }
 }
@@ -150,34 +150,31 @@ impl ErrorFromResponse for Error {
         }
         match status {
             400u16 => {
-                match raw.json::<crate::models::ErrorResponse>() {
-                    Ok(body) => {
-                        Self::BadRequest(
-                            ApiError::new(raw.meta().clone(), body, raw.body().clone()),
-                        )
-                    }
-                    Err(e) => Self::Decode(e),
-                }
+                Self::BadRequest(
+                    ApiError::new(
+                        raw.meta().clone(),
+                        raw.json::<crate::models::ErrorResponse>(),
+                        raw.body().clone(),
+                    ),
+                )
             }
             404u16 => {
-                match raw.json::<crate::models::ErrorResponse>() {
-                    Ok(body) => {
-                        Self::NotFound(
-                            ApiError::new(raw.meta().clone(), body, raw.body().clone()),
-                        )
-                    }
-                    Err(e) => Self::Decode(e),
-                }
+                Self::NotFound(
+                    ApiError::new(
+                        raw.meta().clone(),
+                        raw.json::<crate::models::ErrorResponse>(),
+                        raw.body().clone(),
+                    ),
+                )
             }
             500u16 => {
-                match raw.json::<crate::models::ErrorResponse>() {
-                    Ok(body) => {
-                        Self::InternalServerError(
-                            ApiError::new(raw.meta().clone(), body, raw.body().clone()),
-                        )
-                    }
-                    Err(e) => Self::Decode(e),
-                }
+                Self::InternalServerError(
+                    ApiError::new(
+                        raw.meta().clone(),
+                        raw.json::<crate::models::ErrorResponse>(),
+                        raw.body().clone(),
+                    ),
+                )
             }
             _ => {
                 Self::UnexpectedStatus(

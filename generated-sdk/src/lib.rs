@@ -84,16 +84,16 @@
 //!
 //! | Variant | When | Holds |
 //! | --- | --- | --- |
-//! | [`Error::BadRequest`] | Status 400, declared by `post_events`, `post_events_analytics`, `post_events_bulk`, `get_events_monitoring`, `post_events_query`, `post_events_usage`, `post_events_usage_meter` | `ApiError<ErrorResponse>`: the decoded body, status, headers, raw body |
-//! | [`Error::NotFound`] | Status 404, declared by `post_events_usage_meter` | `ApiError<ErrorResponse>`: the decoded body, status, headers, raw body |
-//! | [`Error::InternalServerError`] | Status 500, declared by `post_events`, `post_events_analytics`, `post_events_bulk`, `post_events_huggingface_inference`, `get_events_monitoring`, `post_events_query`, `post_events_usage`, `post_events_usage_meter` | `ApiError<ErrorResponse>`: the decoded body, status, headers, raw body |
+//! | [`Error::BadRequest`] | Status 400, declared by `post_events`, `post_events_analytics`, `post_events_bulk`, `get_events_monitoring`, `post_events_query`, `post_events_usage`, `post_events_usage_meter` | `ApiError<ErrorResponse>`: status, headers, raw body, and the body decoded when it is that type |
+//! | [`Error::NotFound`] | Status 404, declared by `post_events_usage_meter` | `ApiError<ErrorResponse>`: status, headers, raw body, and the body decoded when it is that type |
+//! | [`Error::InternalServerError`] | Status 500, declared by `post_events`, `post_events_analytics`, `post_events_bulk`, `post_events_huggingface_inference`, `get_events_monitoring`, `post_events_query`, `post_events_usage`, `post_events_usage_meter` | `ApiError<ErrorResponse>`: status, headers, raw body, and the body decoded when it is that type |
 //! | [`Error::UnexpectedStatus`] | A status the operation does not declare | Status, headers, raw body |
 //! | [`Error::Transport`] | The server could not be reached, the connection broke or an attempt timed out, after retries | The kind of failure, attempts made |
-//! | [`Error::Decode`] | A response body did not match its type | The message, status, raw body |
+//! | [`Error::Decode`] | A success response's body did not match its type | The message, status, raw body |
 //! | [`Error::InvalidRequest`] | The request breaks a constraint of the spec (such as `maxItems`) or has an invalid header; nothing was sent | Every violation |
 //! | [`Error::Build`] | The client could not be built (invalid URL or header) | The reason |
 //!
-//! An error says why: its `Display` gives the status, the server's message (the body's `error.message`, `message` or `detail`, or a text body) and the request id, and `source()` leads to the underlying error for reporters such as `anyhow`. [`Error::message()`](Error::message) is the server's message alone; [`Error::status()`](Error::status), [`Error::meta()`](Error::meta) and [`Error::request_id()`](Error::request_id) give the response details of any variant that has them; [`Error::is_retryable()`](Error::is_retryable) (connection failures, timeouts, 408, 429, 500, 502, 503, 504: whether trying again later may succeed, a wider set than the automatic retries above), `is_timeout()`, `is_client_error()` and `is_server_error()` classify it.
+//! An error says why: its `Display` gives the status, the server's message (the body's `error.message`, `message` or `detail`, or a text body) and the request id, and `source()` leads to the cause beneath it (the I/O error of a failed connection, for instance) for reporters such as `anyhow`. A declared error status is its variant whatever its body: a body that is not the declared type (a proxy's HTML page, a plain-text message) leaves `body()` `None`, with the text in the message. [`Error::message()`](Error::message) is the server's message alone; [`Error::status()`](Error::status), [`Error::meta()`](Error::meta) and [`Error::request_id()`](Error::request_id) give the response details of any variant that has them; [`Error::is_retryable()`](Error::is_retryable) (connection failures, timeouts, 408, 429, 500, 502, 503, 504: whether trying again later may succeed, a wider set than the automatic retries above), `is_timeout()`, `is_client_error()` and `is_server_error()` classify it.
 //!
 //! # Idempotency
 //!

@@ -188,7 +188,8 @@ async fn declared_error<T: Debug, P>(op: &str, call: Call<T, Error, P>, status: 
     assert_eq!(api.status().as_u16(), status, "{op}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{op}");
     assert_no_violations(op, api.headers());
-    let body: &ErrorResponse = api.body();
+    let body: &ErrorResponse =
+        api.body().unwrap_or_else(|| panic!("{op} {status}: the body is not an ErrorResponse: {:?}", api.body_error()));
     assert_eq!(body.success, Some(false), "{op} {status}: {body:?}");
     let detail = body.error.as_ref().unwrap_or_else(|| panic!("{op} {status}: no `error` in {body:?}"));
     assert!(detail.message.as_deref().is_some_and(|m| !m.is_empty()), "{op} {status}: {body:?}");

@@ -632,15 +632,18 @@ async fn json_is_decoded_whatever_the_content_type_and_non_json_is_a_decode_erro
         assert_eq!(error.meta().unwrap().attempts(), 1);
         assert_eq!(server.request_count(), 1);
 
-        // a declared error status whose body is not an ErrorResponse (a proxy's HTML 400) is a
-        // decode error too, with the status kept
+        // a declared error status whose body is not an ErrorResponse (a proxy's HTML 400) is
+        // still that status's variant, without a decoded body, showing the page
         let server = FaultServer::always(Action::respond(400, [("content-type", "text/html")], "<h1>Bad Request</h1>"))
             .await
             .unwrap();
         let client = sdk_client(&server, fast_retry());
-        let error = expect_decode(client.events().post_events(event(1)).await);
-        assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
-        assert_eq!(error.raw_body(), b"<h1>Bad Request</h1>");
+        let error = client.events().post_events(event(1)).await.expect_err("400 is an error");
+        assert!(error.to_string().ends_with("HTTP 400 Bad Request: <h1>Bad Request</h1>"), "{error}");
+        match error {
+            Error::BadRequest(e) => assert!(e.body().is_none() && e.raw_body() == b"<h1>Bad Request</h1>"),
+            other => panic!("expected Error::BadRequest, got {other:?}"),
+        }
         assert_eq!(server.request_count(), 1);
 
         // 202 with a plain-text body: the server accepted the event, yet the call fails with
@@ -754,7 +757,7 @@ async fn bad_request_is_never_retried() {
             panic!("expected Error::BadRequest, got {result:?}");
         };
         assert_eq!(error.meta().attempts(), 1);
-        let message = error.body().error.as_ref().and_then(|d| d.message.as_deref());
+        let message = error.body().and_then(|b| b.error.as_ref()).and_then(|d| d.message.as_deref());
         assert_eq!(message, Some("event_name is required"));
         server.settled().await;
         assert_eq!(outcomes(&server), [Outcome::Answered(400)]);
@@ -1036,7 +1039,7 @@ async fn a_batch_rejected_with_400_is_given_back_whole_and_nothing_is_accepted_t
         };
         assert_eq!(error.meta().attempts(), 1, "a 400 was retried");
         assert_eq!(
-            error.body().error.as_ref().and_then(|d| d.message.as_deref()),
+            error.body().and_then(|b| b.error.as_ref()).and_then(|d| d.message.as_deref()),
             Some("event_name poison_event is not allowed")
         );
 

@@ -681,7 +681,7 @@ async fn status_400_with_error_body_is_bad_request() {
     match err {
         Error::BadRequest(e) => {
             assert_eq!(e.status().as_u16(), 400);
-            assert_eq!(e.body(), &error_response(message, internal));
+            assert_eq!(e.body(), Some(&error_response(message, internal)));
             assert_eq!(serde_json::from_slice::<Value>(e.raw_body()).expect("raw body is the JSON sent"), body);
         }
         other => panic!("expected Error::BadRequest, got {other:?}"),
@@ -707,9 +707,9 @@ async fn errors_say_why_with_the_server_message_status_and_request_id() {
     assert!(text.contains("400") && text.contains("req_42"), "{text}");
     assert_eq!(err.message().as_deref(), Some("event_name is required"));
     assert!(err.is_client_error() && !err.is_server_error() && !err.is_retryable() && !err.is_timeout());
-    // Reporters that walk `source()` reach the API error, which names the reason too.
-    let source = std::error::Error::source(&err).expect("the API error is the source");
-    assert!(source.to_string().contains("event_name is required"), "{source}");
+    // `Display` already says all of it, so a reporter that walks `source()` (anyhow's `{:#}`)
+    // does not print the reason twice.
+    assert!(std::error::Error::source(&err).is_none(), "nothing beneath the server's answer");
 }
 
 #[tokio::test]
@@ -736,7 +736,7 @@ async fn status_400_on_monitoring_is_bad_request() {
     match err {
         Error::BadRequest(e) => {
             assert_eq!(e.status().as_u16(), 400);
-            let detail = e.body().error.as_ref().expect("error detail");
+            let detail = e.body().and_then(|b| b.error.as_ref()).expect("error detail");
             assert_eq!(detail.message.as_deref(), Some("invalid window_size: FORTNIGHT"));
         }
         other => panic!("expected Error::BadRequest, got {other:?}"),
@@ -757,7 +757,7 @@ async fn status_500_is_internal_server_error_and_not_retried() {
     match &err {
         Error::InternalServerError(e) => {
             assert_eq!(e.status().as_u16(), 500);
-            assert_eq!(e.body(), &error_response(message, internal));
+            assert_eq!(e.body(), Some(&error_response(message, internal)));
             assert_eq!(e.meta().attempts(), 1);
         }
         other => panic!("expected Error::InternalServerError, got {other:?}"),
@@ -799,7 +799,7 @@ async fn status_404_on_usage_meter_is_not_found() {
     match err {
         Error::NotFound(e) => {
             assert_eq!(e.status().as_u16(), 404);
-            assert_eq!(e.body(), &error_response(message, internal));
+            assert_eq!(e.body(), Some(&error_response(message, internal)));
         }
         other => panic!("expected Error::NotFound, got {other:?}"),
     }
@@ -914,7 +914,7 @@ async fn success_200_with_html_body_is_decode_error_keeping_the_raw_body() {
 }
 
 #[tokio::test]
-async fn status_400_with_a_body_that_is_not_an_error_response_is_decode_error() {
+async fn status_400_with_a_text_body_is_still_bad_request_with_the_text_as_message() {
     let server = MockServer::start().await;
     let body = "upstream said no";
     mount(&server, "POST", "/events/analytics", ResponseTemplate::new(400).set_body_raw(body, "text/plain")).await;
@@ -926,17 +926,21 @@ async fn status_400_with_a_body_that_is_not_an_error_response_is_decode_error() 
         .expect_err("400 is an error");
 
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(err.message().as_deref(), Some(body));
+    assert_eq!(err.to_string(), "API error: HTTP 400 Bad Request: upstream said no");
+    assert!(err.is_client_error() && !err.is_retryable());
     match err {
-        Error::Decode(e) => {
+        Error::BadRequest(e) => {
+            assert!(e.body().is_none(), "a text body is not an ErrorResponse");
+            assert!(e.body_error().is_some_and(|d| d.status().map(|s| s.as_u16()) == Some(400)));
             assert_eq!(e.raw_body(), body.as_bytes());
-            assert_eq!(e.status().map(|s| s.as_u16()), Some(400));
         }
-        other => panic!("expected Error::Decode, got {other:?}"),
+        other => panic!("expected Error::BadRequest, got {other:?}"),
     }
 }
 
 #[tokio::test]
-async fn status_400_with_json_of_the_wrong_shape_is_decode_error() {
+async fn status_400_with_json_of_the_wrong_shape_is_still_bad_request() {
     let server = MockServer::start().await;
     // `error` must be an object and `success` a boolean.
     let body = r#"{"success":"no","error":"bad"}"#;
@@ -948,12 +952,30 @@ async fn status_400_with_json_of_the_wrong_shape_is_decode_error() {
         .await
         .expect_err("400 is an error");
 
+    assert_eq!(err.to_string(), "API error: HTTP 400 Bad Request: bad");
     match err {
-        Error::Decode(e) => {
+        Error::BadRequest(e) => {
+            assert!(e.body().is_none());
             assert_eq!(e.raw_body(), body.as_bytes());
-            assert_eq!(e.status().map(|s| s.as_u16()), Some(400));
+            assert_eq!(e.status().as_u16(), 400);
         }
-        other => panic!("expected Error::Decode, got {other:?}"),
+        other => panic!("expected Error::BadRequest, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn status_500_with_an_html_page_is_internal_server_error_showing_the_page() {
+    let server = MockServer::start().await;
+    let page = "<html><body>upstream failed</body></html>";
+    mount(&server, "POST", "/events/query", ResponseTemplate::new(500).set_body_raw(page, "text/html")).await;
+
+    let err = client(&server).events().post_events_query(GetEventsRequest::new()).await.expect_err("500 is an error");
+
+    assert!(err.is_retryable(), "500 is worth trying again later");
+    assert!(err.to_string().contains(page), "{err}");
+    match err {
+        Error::InternalServerError(e) => assert!(e.body().is_none() && e.message().is_none()),
+        other => panic!("expected Error::InternalServerError, got {other:?}"),
     }
 }
 
@@ -1006,7 +1028,7 @@ async fn an_error_exposes_status_and_request_id() {
     match &err {
         Error::BadRequest(e) => {
             assert_eq!(e.request_id(), Some("req_01JGM3D1REJECT"));
-            let detail = e.body().error.as_ref().expect("error detail");
+            let detail = e.body().and_then(|b| b.error.as_ref()).expect("error detail");
             assert_eq!(detail.internal_error.as_deref(), Some("allowed values: timestamp, event_name"));
         }
         other => panic!("expected Error::BadRequest, got {other:?}"),

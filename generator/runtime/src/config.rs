@@ -290,10 +290,7 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
 
 /// Checks a base URL and returns it without trailing slash.
 pub fn normalize_base_url(url: &str) -> Result<String, BuildError> {
-    let invalid = |reason: &str| BuildError::InvalidBaseUrl {
-        url: if url.contains('@') { "<redacted>".to_owned() } else { url.to_owned() },
-        reason: reason.to_owned(),
-    };
+    let invalid = |reason: &str| BuildError::InvalidBaseUrl { url: shown_url(url), reason: reason.to_owned() };
     let parsed = Url::parse(url.trim()).map_err(|e| invalid(&e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(invalid("the scheme must be http or https"));
@@ -312,6 +309,21 @@ pub fn normalize_base_url(url: &str) -> Result<String, BuildError> {
         out.pop();
     }
     Ok(out)
+}
+
+/// A URL as an error message may show it: without user info, query or fragment, each of
+/// which may carry a secret (`https://***@h/v1?***`).
+fn shown_url(url: &str) -> String {
+    let url = url.trim();
+    let (url, hidden) = match url.find(['?', '#']) {
+        Some(at) => (&url[..at], "?***"),
+        None => (url, ""),
+    };
+    let (scheme, rest) = url.find("://").map_or(("", url), |at| url.split_at(at + 3));
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let authority = authority.rfind('@').map_or(authority, |at| &authority[at..]);
+    let user = if authority.starts_with('@') { "***" } else { "" };
+    format!("{scheme}{user}{authority}{path}{hidden}")
 }
 
 /// The base URL of a generated client: the URL the user gave, else the spec's default server.
@@ -542,6 +554,18 @@ mod tests {
             let err = normalize_base_url(bad).unwrap_err();
             assert!(matches!(err, BuildError::InvalidBaseUrl { .. }), "{bad}: {err:?}");
             assert!(!err.to_string().contains("pw"));
+        }
+        // What may be a secret stays out of the message: user info, query and fragment.
+        for (bad, shown) in [
+            ("http://127.0.0.1:1/v1#sk-SECRET", "`http://127.0.0.1:1/v1?***`"),
+            ("https://h/v1?api_key=sk-SECRET&x=1", "`https://h/v1?***`"),
+            ("https://me:sk-SECRET@h/v1", "`https://***@h/v1`"),
+            ("sk-SECRET@h/v1?k=1", "`***@h/v1?***`"),
+            ("https://[::1/v1?k=sk-SECRET", "`https://[::1/v1?***`"),
+            ("ftp://h/@me", "`ftp://h/@me`"),
+        ] {
+            let message = normalize_base_url(bad).map(|_| String::new()).unwrap_or_else(|e| e.to_string());
+            assert!(message.contains(shown) && !message.contains("SECRET"), "{bad}: {message}");
         }
         assert!(matches!(CoreBuilder::new("a", "1").build().unwrap_err(), BuildError::MissingBaseUrl));
         let core = builder().build().unwrap();

@@ -153,17 +153,24 @@ fn body_excerpt(body: &[u8]) -> String {
     out
 }
 
-/// An error response the operation declares, with its body decoded into `T`.
+/// An error response the operation declares: its status, headers and body, decoded into `T`
+/// when it matches.
+///
+/// The status decides the variant of the crate's `Error`: a declared status whose body is not
+/// the declared type (a proxy's HTML page, a plain-text message) is still this error, with
+/// [`body`](Self::body) `None`, [`body_error`](Self::body_error) saying why, and the server's
+/// text in [`message`](Self::message) and `Display`.
 #[derive(Clone)]
 pub struct ApiError<T> {
     meta: ResponseMeta,
-    body: T,
+    body: Result<T, DecodeError>,
     raw: Bytes,
 }
 
 impl<T> ApiError<T> {
-    /// Creates an API error from the response metadata, the decoded body and the raw body.
-    pub fn new(meta: ResponseMeta, body: T, raw: Bytes) -> Self {
+    /// Creates an API error from the response metadata, the body's decoding and the raw body
+    /// (for tests of code that handles errors, too).
+    pub fn new(meta: ResponseMeta, body: Result<T, DecodeError>, raw: Bytes) -> Self {
         ApiError { meta, body, raw }
     }
 
@@ -187,14 +194,20 @@ impl<T> ApiError<T> {
         &self.meta
     }
 
-    /// The decoded error body.
-    pub fn body(&self) -> &T {
-        &self.body
+    /// The decoded error body; `None` when the body is not the declared type (see
+    /// [`body_error`](Self::body_error) and [`raw_body`](Self::raw_body)).
+    pub fn body(&self) -> Option<&T> {
+        self.body.as_ref().ok()
     }
 
-    /// Consumes the error and returns the decoded body.
-    pub fn into_body(self) -> T {
-        self.body
+    /// Consumes the error and returns the decoded body, if the body decoded.
+    pub fn into_body(self) -> Option<T> {
+        self.body.ok()
+    }
+
+    /// Why the body did not decode into the declared type, if it did not.
+    pub fn body_error(&self) -> Option<&DecodeError> {
+        self.body.as_ref().err()
     }
 
     /// The body exactly as received.
@@ -211,13 +224,23 @@ impl<T> ApiError<T> {
 
 impl<T: fmt::Debug> fmt::Debug for ApiError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiError").field("meta", &self.meta).field("body", &self.body).finish()
+        let mut out = f.debug_struct("ApiError");
+        out.field("meta", &self.meta);
+        match &self.body {
+            Ok(body) => out.field("body", body),
+            Err(e) => out.field("body_error", &e.message()).field("raw_body", &body_excerpt(&self.raw)),
+        };
+        out.finish()
     }
 }
 
 impl<T> fmt::Display for ApiError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_status(f, &self.meta, self.message().as_deref())
+        // A body that is not the declared type shows its start when it has no message, as an
+        // undeclared status does: the reason is never lost.
+        let shown =
+            self.message().or_else(|| self.body.is_err().then(|| body_excerpt(&self.raw)).filter(|e| !e.is_empty()));
+        write_status(f, &self.meta, shown.as_deref())
     }
 }
 
@@ -455,10 +478,23 @@ impl DecodeError {
         DecodeError { meta, raw, message: message.into() }
     }
 
-    /// A JSON body that did not decode into `type_name`; the message keeps serde's line and
-    /// column.
+    /// A JSON body that did not decode into `type_name`. The message says whether the body is
+    /// not JSON, ends early, or is JSON of another shape, and then where: the path of the value
+    /// (`events[0].timestamp`) and serde's line and column.
     pub fn json(meta: Option<ResponseMeta>, raw: Bytes, type_name: &'static str, err: &serde_json::Error) -> Self {
-        DecodeError::new(meta, raw, format!("expected JSON for `{type_name}`: {err}"))
+        let ty = short_type_name(type_name);
+        let what = match err.classify() {
+            serde_json::error::Category::Syntax => "the body is not valid JSON".to_owned(),
+            serde_json::error::Category::Eof => "the body ends before its JSON does".to_owned(),
+            _ => format!("the body is not a `{ty}`"),
+        };
+        // serde's position is just past the value it could not read; at the end of the body
+        // when the body ended early.
+        let at = if err.is_eof() { raw.len() } else { byte_offset(&raw, err.line(), err.column()) };
+        let path = json_path_at(&raw, at);
+        let at = if path.is_empty() { String::new() } else { format!(" at `{path}`") };
+        let message = format!("{what}{at}: {err}");
+        DecodeError::new(meta, raw, message)
     }
 
     /// Metadata of the response, if the body came from one.
@@ -492,17 +528,104 @@ impl fmt::Debug for DecodeError {
     }
 }
 
+/// A type's name without its module paths: `BTreeMap<String, String>`, not
+/// `alloc::collections::btree::map::BTreeMap<alloc::string::String, ..>`.
+fn short_type_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    // Where the path being read starts in `out`.
+    let mut path_start = 0;
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            out.truncate(path_start);
+        } else {
+            out.push(c);
+            if !(c.is_alphanumeric() || c == '_') {
+                path_start = out.len();
+            }
+        }
+    }
+    out
+}
+
+/// The byte offset of serde_json's 1-based `line` and `column` in `body`.
+fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
+    let line_start = body
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(line.saturating_sub(2))
+        .map_or(0, |(at, _)| if line > 1 { at + 1 } else { 0 });
+    (line_start + column.saturating_sub(1)).min(body.len())
+}
+
+/// The path (`events[0].timestamp`) of the JSON value being read just before byte `at` of
+/// `body`: the keys and indexes of the objects and arrays open there. Empty at the top level.
+fn json_path_at(body: &[u8], at: usize) -> String {
+    enum Open {
+        Object(Option<String>),
+        Array(usize),
+    }
+    let mut open: Vec<Open> = Vec::new();
+    let mut i = 0;
+    while i < at.min(body.len()) {
+        match body[i] {
+            b'{' => open.push(Open::Object(None)),
+            b'[' => open.push(Open::Array(0)),
+            b'}' | b']' => {
+                open.pop();
+            }
+            b',' => match open.last_mut() {
+                Some(Open::Array(n)) => *n += 1,
+                Some(Open::Object(key)) => *key = None,
+                None => {}
+            },
+            b'"' => {
+                let start = i + 1;
+                let mut end = start;
+                let mut escaped = false;
+                while end < body.len() && (escaped || body[end] != b'"') {
+                    escaped = !escaped && body[end] == b'\\';
+                    end += 1;
+                }
+                // A string followed by `:` in an object is the key of the value that follows.
+                if let Some(Open::Object(key @ None)) = open.last_mut() {
+                    let next = body[(end + 1).min(body.len())..].iter().find(|b| !b.is_ascii_whitespace());
+                    if next == Some(&b':') {
+                        *key = Some(String::from_utf8_lossy(&body[start..end]).into_owned());
+                    }
+                }
+                i = end;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::new();
+    for level in &open {
+        match level {
+            Open::Object(Some(key)) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+            Open::Object(None) => {}
+            Open::Array(n) => path.push_str(&format!("[{n}]")),
+        }
+    }
+    path
+}
+
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("could not decode ")?;
-        match &self.meta {
-            Some(meta) => {
-                write_status(f, meta, None)?;
-                f.write_str(" response body")?;
-            }
-            None => f.write_str("body")?,
+        if let Some(meta) = &self.meta {
+            write_status(f, meta, None)?;
+            // The server did what was asked: only its answer could not be read.
+            f.write_str(if meta.status().is_success() { ": the request succeeded, but " } else { ": " })?;
         }
-        write!(f, ": {}", self.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -588,7 +711,8 @@ pub enum BuildError {
     /// The base URL is not an absolute `http` or `https` URL without query, fragment or
     /// credentials.
     InvalidBaseUrl {
-        /// The URL as given (left out if it looks like it contains credentials).
+        /// The URL as given, without its user info, query and fragment (shown as `***`), which
+        /// may carry a secret.
         url: String,
         /// What is wrong with it.
         reason: String,
@@ -671,16 +795,38 @@ mod tests {
     fn api_error_display_is_status_and_request_id() {
         let e = ApiError::new(
             meta(400, &[("x-request-id", "req-7")]),
-            "secret body".to_string(),
+            Ok("secret body".to_string()),
             Bytes::from_static(b"{\"message\":\"secret body\"}"),
         );
         assert_eq!(e.to_string(), "HTTP 400 Bad Request: secret body (request id req-7)");
         assert_eq!(e.message().as_deref(), Some("secret body"));
-        assert_eq!(e.body(), "secret body");
+        assert_eq!(e.body().map(String::as_str), Some("secret body"));
+        assert!(e.body_error().is_none());
         assert_eq!(e.raw_body(), b"{\"message\":\"secret body\"}");
         assert_eq!(e.status(), StatusCode::BAD_REQUEST);
-        let e2 = ApiError::new(meta(404, &[]), (), Bytes::new());
+        let e2 = ApiError::new(meta(404, &[]), Ok(()), Bytes::new());
         assert_eq!(e2.to_string(), "HTTP 404 Not Found");
+    }
+
+    #[test]
+    fn api_error_whose_body_is_not_the_declared_type_keeps_the_status_and_the_text() {
+        let undecoded = |status, body: &'static str| {
+            let raw = Bytes::from_static(body.as_bytes());
+            let failed = DecodeError::new(Some(meta(status, &[])), raw.clone(), "not the declared type");
+            ApiError::<Vec<u8>>::new(meta(status, &[]), Err(failed), raw)
+        };
+        let text = undecoded(400, "event_name is required");
+        assert_eq!(text.to_string(), "HTTP 400 Bad Request: event_name is required");
+        assert_eq!(text.message().as_deref(), Some("event_name is required"));
+        assert!(text.body().is_none());
+        assert_eq!(text.body_error().map(DecodeError::message), Some("not the declared type"));
+        let shape = undecoded(400, r#"{"error":"event_name is required"}"#);
+        assert_eq!(shape.to_string(), "HTTP 400 Bad Request: event_name is required");
+        // An HTML page has no message; its start is shown instead.
+        let html = undecoded(500, "<html><body>Internal error</body></html>");
+        assert_eq!(html.to_string(), "HTTP 500 Internal Server Error: <html><body>Internal error</body></html>");
+        assert!(format!("{html:?}").contains("body_error"), "{html:?}");
+        assert!(html.into_body().is_none());
     }
 
     #[test]
@@ -755,11 +901,72 @@ mod tests {
         let err = serde_json::from_slice::<serde_json::Value>(&raw).unwrap_err();
         let e = DecodeError::json(Some(meta(200, &[])), raw.clone(), "my::Type", &err);
         let shown = e.to_string();
-        assert!(shown.starts_with("could not decode HTTP 200 OK response body"));
-        assert!(shown.contains("`my::Type`"), "{shown}");
+        assert!(
+            shown.starts_with("HTTP 200 OK: the request succeeded, but the body is not valid JSON at `a`"),
+            "{shown}"
+        );
         assert!(shown.contains("line 1 column"), "{shown}");
         assert_eq!(e.raw_body(), &raw[..]);
         assert_eq!(e.status(), Some(StatusCode::OK));
+    }
+
+    /// Decodes `body` as `T` the way a response is decoded, and gives the error's text.
+    fn decode_message<T: serde::de::DeserializeOwned + fmt::Debug>(status: u16, body: &'static str) -> String {
+        let raw = Bytes::from_static(body.as_bytes());
+        let err = serde_json::from_slice::<T>(&raw).unwrap_err();
+        DecodeError::json(Some(meta(status, &[])), raw, std::any::type_name::<T>(), &err).to_string()
+    }
+
+    #[test]
+    fn decode_errors_name_the_type_shortly_and_the_path_of_the_value() {
+        use std::collections::BTreeMap;
+        /// Refuses a string without `T`, as a date-time type refuses one it cannot parse.
+        #[derive(Debug)]
+        struct Stamp;
+        impl<'de> serde::Deserialize<'de> for Stamp {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                text.contains('T').then_some(Stamp).ok_or_else(|| serde::de::Error::custom("premature end of input"))
+            }
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)] // read only by Debug
+        struct Event {
+            timestamp: Stamp,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Page {
+            events: Vec<Event>,
+        }
+        let m = decode_message::<BTreeMap<String, String>>(202, r#"{"message":"ok","count":2}"#);
+        assert!(
+            m.starts_with("HTTP 202 Accepted: the request succeeded, but the body is not a `BTreeMap<String, String>` at `count`: invalid type: integer `2`"),
+            "{m}"
+        );
+        let m = decode_message::<Page>(
+            200,
+            r#"{"events": [{"timestamp": "2024-03-20T15:04:05Z"}, {"timestamp": "2024-03-20 15:04:05"}]}"#,
+        );
+        assert!(m.contains("the body is not a `Page` at `events[1].timestamp`: "), "{m}");
+        let m = decode_message::<Page>(200, r#"{"events": [{"time\"stamp": 1, "timestamp": "yesterday"}]}"#);
+        assert!(m.contains("at `events[0].timestamp`: "), "{m}");
+        let m = decode_message::<Page>(200, r#"{"events": [{"timestamp": "2024-03-20T15:04:05Z"}"#);
+        assert!(m.contains("the body ends before its JSON does at `events[0]`"), "{m}");
+        let m = decode_message::<Page>(200, "Accepted");
+        assert!(m.contains("the body is not valid JSON: expected value at line 1 column 1"), "{m}");
+        let m = decode_message::<Vec<Option<u8>>>(400, "[1,\n2,\n\"x\"]");
+        assert!(m.starts_with("HTTP 400 Bad Request: the body is not a `Vec<Option<u8>>` at `[2]`: "), "{m}");
+    }
+
+    #[test]
+    fn short_type_names_drop_module_paths() {
+        assert_eq!(
+            short_type_name("alloc::collections::btree::map::BTreeMap<alloc::string::String, alloc::string::String>"),
+            "BTreeMap<String, String>"
+        );
+        assert_eq!(short_type_name("core::option::Option<flexprice::models::Event>"), "Option<Event>");
+        assert_eq!(short_type_name("(u8, [a::B; 2], &c::D)"), "(u8, [B; 2], &D)");
     }
 
     #[test]

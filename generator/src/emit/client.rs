@@ -425,7 +425,7 @@ fn error(api: &Api) -> TokenStream {
         let id = ident(&e.rust_name);
         let body = types::tokens(&api.types, &e.body, Models::Crate);
         let d = doc(&format!(
-            "Status {} {}, declared by {}. Holds the decoded body ({}), the status and the headers.",
+            "Status {} {}, declared by {}. Holds the status, the headers and the body, decoded ({}) when it is that type.",
             e.status,
             e.rust_name,
             e.operations.iter().map(|&o| format!("`{}`", api.operations[o].rust_name)).collect::<Vec<_>>().join(", "),
@@ -439,7 +439,7 @@ fn error(api: &Api) -> TokenStream {
     });
     let source = api.errors.iter().map(|e| {
         let id = ident(&e.rust_name);
-        quote!(Self::#id(e) => Some(e),)
+        quote!(Self::#id(e) => std::error::Error::source(e),)
     });
     let message = api.errors.iter().map(|e| {
         let id = ident(&e.rust_name);
@@ -459,10 +459,7 @@ fn error(api: &Api) -> TokenStream {
             _ => quote!(raw.json::<#body>()),
         };
         quote! {
-            #n => match #decode {
-                Ok(body) => Self::#id(ApiError::new(raw.meta().clone(), body, raw.body().clone())),
-                Err(e) => Self::Decode(e),
-            },
+            #n => Self::#id(ApiError::new(raw.meta().clone(), #decode, raw.body().clone())),
         }
     });
     let api_error_import = (!api.errors.is_empty()).then(|| {
@@ -505,7 +502,7 @@ fn error(api: &Api) -> TokenStream {
             UnexpectedStatus(UnexpectedStatus),
             /// The server could not be reached, the connection broke, or an attempt timed out (after retries).
             Transport(TransportError),
-            /// A response body did not decode into its type; the raw body is kept.
+            /// A success response's body did not decode into its type; the raw body is kept.
             Decode(DecodeError),
             /// The request broke a constraint of the spec and was not sent.
             InvalidRequest(InvalidRequest),
@@ -585,11 +582,11 @@ fn error(api: &Api) -> TokenStream {
             fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
                 match self {
                     #(#source)*
-                    Self::UnexpectedStatus(e) => Some(e),
-                    Self::Transport(e) => Some(e),
-                    Self::Decode(e) => Some(e),
-                    Self::InvalidRequest(e) => Some(e),
-                    Self::Build(e) => Some(e),
+                    Self::UnexpectedStatus(e) => std::error::Error::source(e),
+                    Self::Transport(e) => std::error::Error::source(e),
+                    Self::Decode(e) => std::error::Error::source(e),
+                    Self::InvalidRequest(e) => std::error::Error::source(e),
+                    Self::Build(e) => std::error::Error::source(e),
                 }
             }
         }

@@ -336,7 +336,7 @@ fn errors(api: &Api, qs: Option<&Operation>) -> Section {
                         .join(", ")
                 )),
                 Text::md(format!(
-                    "`ApiError<{}>`: the decoded body, status, headers, raw body",
+                    "`ApiError<{}>`: status, headers, raw body, and the body decoded when it is that type",
                     types::short(&api.types, &e.body)
                 )),
             ]
@@ -349,7 +349,7 @@ fn errors(api: &Api, qs: Option<&Operation>) -> Section {
             "The server could not be reached, the connection broke or an attempt timed out, after retries",
             "The kind of failure, attempts made",
         ),
-        ("Decode", "A response body did not match its type", "The message, status, raw body"),
+        ("Decode", "A success response's body did not match its type", "The message, status, raw body"),
         (
             "InvalidRequest",
             "The request breaks a constraint of the spec (such as `maxItems`) or has an invalid header; nothing was sent",
@@ -365,8 +365,10 @@ fn errors(api: &Api, qs: Option<&Operation>) -> Section {
         Block::Para(
             Text::md(
                 "An error says why: its `Display` gives the status, the server's message (the body's `error.message`, \
-                 `message` or `detail`, or a text body) and the request id, and `source()` leads to the underlying error \
-                 for reporters such as `anyhow`. ",
+                 `message` or `detail`, or a text body) and the request id, and `source()` leads to the cause beneath it \
+                 (the I/O error of a failed connection, for instance) for reporters such as `anyhow`. A declared error \
+                 status is its variant whatever its body: a body that is not the declared type (a proxy's HTML page, \
+                 a plain-text message) leaves `body()` `None`, with the text in the message. ",
             )
             .item_as("Error::message()", "Error::message")
             .and(" is the server's message alone; ")
