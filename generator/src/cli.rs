@@ -185,6 +185,7 @@ pub fn generate_in_memory(args: &GenerateArgs) -> Result<crate::Generated, Gener
     apply_select(&mut config, &args.select);
     config.output.standalone = true;
     config.output.regen_command = generate_command(args);
+    config.output.folder = args.out.file_name().map(|name| name.to_string_lossy().into_owned());
     let text = read_spec(&args.spec)?;
     crate::generate_str(&args.spec.display().to_string(), &text, &config, LowerOptions { strict: args.strict })
 }

@@ -256,11 +256,15 @@ pub struct OutputConfig {
     /// Make the crate a workspace of its own (for output outside the project's workspace).
     #[serde(default)]
     pub standalone: bool,
+    /// The name of the folder the crate is written to, for the path dependency its README
+    /// shows; set from the output path by the CLI and the xtask, never read from the file.
+    #[serde(skip)]
+    pub folder: Option<String>,
 }
 
 impl Default for OutputConfig {
     fn default() -> Self {
-        Self { regen_command: default_regen_command(), standalone: false }
+        Self { regen_command: default_regen_command(), standalone: false, folder: None }
     }
 }
 

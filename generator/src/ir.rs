@@ -88,6 +88,10 @@ pub struct Package {
     pub regen_command: String,
     /// Declare an empty `[workspace]` so the crate builds on its own inside another workspace.
     pub standalone: bool,
+    /// The folder the crate is written to, for the README's path dependency (else the crate's
+    /// name is taken as the folder's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
     /// SHA-256 of the spec text (hex), recorded in the crate's `Cargo.toml` metadata. Not in
     /// IR snapshots: it changes with every byte of the spec.
     #[serde(skip)]

@@ -80,6 +80,10 @@ fn deprecated_fields_are_marked_and_used_by_the_crate_without_warnings() {
     ] {
         assert!(account.contains(item), "{item} in\n{account}");
     }
+    // An operation without a tag is also a method of the client, forwarding to the deprecated
+    // method of its group.
+    let forwarding = g.files.get("src/operations/default.rs").expect("the untagged operations");
+    assert!(forwarding.contains("#[allow(deprecated)]\n    pub fn legacy_accounts(&self)"), "{forwarding}");
 }
 
 #[test]
@@ -169,4 +173,26 @@ fn a_reference_in_all_of_beside_annotations_is_the_referenced_type() {
     assert_eq!(field("currency").description.as_deref(), Some("Currency of the amount."));
     assert_eq!(field("previous_currency").ty, TypeRef::Named(currency));
     assert!(field("previous_currency").nullable, "a `nullable: true` member makes the value nullable");
+}
+
+#[test]
+fn prose_links_titles_and_stray_path_parameters() {
+    let g = generate("prose_and_titles.yaml");
+    // A path parameter the path has no place for is left out, with a warning at its pointer.
+    let w = warnings(&g);
+    assert_eq!(
+        w,
+        ["#/paths/~1v2~1DeleteBucket/post/parameters/0 path parameter `id` is not in the path `/v2/DeleteBucket`; it is left out"]
+    );
+    let op = &g.api.operations[0];
+    assert_eq!(op.params.iter().map(|p| p.wire_name.as_str()).collect::<Vec<_>>(), ["force"]);
+    // Markdown links stay links; URLs in parentheses or prose are autolinks (the corpus run
+    // builds the docs with rustdoc's warnings refused).
+    let lib = g.files.get("src/lib.rs").unwrap();
+    assert!(lib.contains("[demo servers](https://example.com/demo/)"), "{lib}");
+    assert!(lib.contains("(<https://datatracker.ietf.org/doc/html/rfc7807>)"), "{lib}");
+    assert!(lib.contains("\\[reference\\]"), "{lib}");
+    // The title's emoji and quotes are valid TOML in the manifest.
+    let manifest: toml::Table = g.files.get("Cargo.toml").unwrap().parse().expect("Cargo.toml is TOML");
+    assert!(manifest["package"]["description"].as_str().unwrap().contains("\u{267e}\u{fe0f} Infinity \"quoted\" API"));
 }

@@ -1125,3 +1125,14 @@ async fn per_call_timeout_fails_with_a_transport_timeout() {
         other => panic!("expected Error::Transport, got {other:?}"),
     }
 }
+
+#[test]
+fn timestamps_take_local_and_offset_times_as_utc() {
+    use flexprice::chrono::{DateTime, FixedOffset, Local, Utc};
+    let offset: DateTime<FixedOffset> = DateTime::parse_from_rfc3339("2024-03-20T17:04:05+02:00").unwrap();
+    let event = IngestEventRequest::new("api_request", "cus_1").with_timestamp(offset);
+    assert_eq!(event.timestamp, Some("2024-03-20T15:04:05Z".parse::<DateTime<Utc>>().unwrap()));
+    let local = Local::now();
+    let event = IngestEventRequest::new("api_request", "cus_1").with_timestamp(local);
+    assert_eq!(event.timestamp, Some(local.with_timezone(&Utc)));
+}

@@ -146,7 +146,7 @@ pub(crate) fn run(dir: &Path, run_tests: bool) -> Result<(), String> {
         eprintln!("{:<28} {}", row.spec, row.check);
         rows.push(row);
     }
-    let last = if run_tests { "clippy -D warnings + tests" } else { "clippy -D warnings" };
+    let last = if run_tests { "clippy -D warnings + tests + docs" } else { "clippy -D warnings" };
     println!(
         "\n| spec | operations | types | lines | lines/op | types/op | generation ms | warnings by kind | schemas as JSON value | check s | {last} |"
     );
@@ -182,8 +182,32 @@ pub(crate) fn run(dir: &Path, run_tests: bool) -> Result<(), String> {
 }
 
 /// Runs the generated crate's own tests: unit tests and spec-example round trips, then the
-/// snippets of its crate docs.
+/// snippets of its crate docs; then builds its docs, refusing rustdoc's warnings (a bare URL
+/// or a broken link in the spec's prose).
 fn tests(crate_dir: &Path, target: &Path, features: &[String]) -> String {
+    let tested = cargo_tests(crate_dir, target, features);
+    if tested != "clean" {
+        return tested;
+    }
+    let output = Command::new("cargo")
+        .args(["doc", "--quiet", "--no-deps"])
+        .args(features)
+        .arg("--manifest-path")
+        .arg(crate_dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target)
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .output();
+    match output {
+        Ok(o) if o.status.success() => "clean".into(),
+        Ok(o) => {
+            eprintln!("{}", String::from_utf8_lossy(&o.stderr).lines().take(60).collect::<Vec<_>>().join("\n"));
+            "docs failed (cargo doc, -D warnings)".into()
+        }
+        Err(e) => format!("cannot run cargo: {e}"),
+    }
+}
+
+fn cargo_tests(crate_dir: &Path, target: &Path, features: &[String]) -> String {
     // `--lib --tests`, not a plain `cargo test`: that links one example binary per operation,
     // which clippy `--all-targets` has already type-checked, and those binaries filled the
     // disk (40 GB for the 20 specs of corpus-wild). No incremental state for crates built once.

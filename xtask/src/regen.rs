@@ -25,7 +25,8 @@ pub(crate) fn release(root: &Path) -> Result<Release, GenerateError> {
         std::fs::read_to_string(root.join(rel))
             .map_err(|e| GenerateError::single(Diagnostic::error(rel, "", format!("cannot read the {what}: {e}"))))
     };
-    let config = Config::parse(CONFIG, &read(CONFIG, "config")?)?;
+    let mut config = Config::parse(CONFIG, &read(CONFIG, "config")?)?;
+    config.output.folder = Some(OUT.to_owned());
     let text = read(SPEC, "spec")?;
     sdkgen::release::regenerate(SPEC, &text, &config, &root.join(OUT), LowerOptions::default())
 }

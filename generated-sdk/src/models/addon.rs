@@ -53,12 +53,12 @@ impl Addon {
     }
 }
 crate::runtime::structs::setters!(
-    Addon { with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    Addon { with_created_at created_at: into chrono::DateTime<chrono::Utc>,
     with_created_by created_by: into String, with_description description: into String,
     with_environment_id environment_id: into String, with_id id: into String,
     with_lookup_key lookup_key: into String, with_metadata metadata: map serde_json::Value,
     with_name name: into String, with_status status: plain Status,
     with_tenant_id tenant_id: into String, with_type type_: plain AddonType,
-    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_at updated_at: into chrono::DateTime<chrono::Utc>,
     with_updated_by updated_by: into String, }
 );

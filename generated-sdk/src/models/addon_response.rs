@@ -58,7 +58,7 @@ impl AddonResponse {
     }
 }
 crate::runtime::structs::setters!(
-    AddonResponse { with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    AddonResponse { with_created_at created_at: into chrono::DateTime<chrono::Utc>,
     with_created_by created_by: into String, with_description description: into String,
     with_entitlements entitlements: list EntitlementResponse,
     with_environment_id environment_id: into String, with_id id: into String,
@@ -66,6 +66,6 @@ crate::runtime::structs::setters!(
     with_name name: into String, with_prices prices: list PriceResponse,
     with_status status: plain Status, with_tenant_id tenant_id: into String,
     with_type type_: plain AddonType,
-    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_at updated_at: into chrono::DateTime<chrono::Utc>,
     with_updated_by updated_by: into String, }
 );

@@ -81,10 +81,10 @@ impl CreditGrantResponse {
 }
 crate::runtime::structs::setters!(
     CreditGrantResponse { with_cadence cadence: plain CreditGrantCadence,
-    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_at created_at: into chrono::DateTime<chrono::Utc>,
     with_created_by created_by: into String,
-    with_credit_grant_anchor credit_grant_anchor: plain chrono::DateTime<chrono::Utc>,
-    with_credits credits: into String, with_end_date end_date: plain chrono::DateTime<chrono::Utc>,
+    with_credit_grant_anchor credit_grant_anchor: into chrono::DateTime<chrono::Utc>,
+    with_credits credits: into String, with_end_date end_date: into chrono::DateTime<chrono::Utc>,
     with_environment_id environment_id: into String,
     with_expiration_duration expiration_duration: plain i64,
     with_expiration_duration_unit expiration_duration_unit: plain CreditGrantExpiryDurationUnit,
@@ -93,9 +93,9 @@ crate::runtime::structs::setters!(
     with_period period: plain CreditGrantPeriod, with_period_count period_count: plain i64,
     with_plan_id plan_id: into String, with_priority priority: plain i64,
     with_scope scope: plain CreditGrantScope,
-    with_start_date start_date: plain chrono::DateTime<chrono::Utc>,
+    with_start_date start_date: into chrono::DateTime<chrono::Utc>,
     with_status status: plain Status, with_subscription_id subscription_id: into String,
     with_tenant_id tenant_id: into String,
-    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_at updated_at: into chrono::DateTime<chrono::Utc>,
     with_updated_by updated_by: into String, }
 );

@@ -83,9 +83,9 @@ impl EntitlementResponse {
 }
 crate::runtime::structs::setters!(
     EntitlementResponse { with_addon addon: plain AddonResponse,
-    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_at created_at: into chrono::DateTime<chrono::Utc>,
     with_created_by created_by: into String, with_display_order display_order: plain i64,
-    with_end_date end_date: plain chrono::DateTime<chrono::Utc>,
+    with_end_date end_date: into chrono::DateTime<chrono::Utc>,
     with_entity_id entity_id: into String,
     with_entity_type entity_type: plain EntitlementEntityType,
     with_environment_id environment_id: into String, with_feature feature: plain FeatureResponse,
@@ -94,10 +94,10 @@ crate::runtime::structs::setters!(
     with_is_soft_limit is_soft_limit: plain bool,
     with_parent_entitlement_id parent_entitlement_id: into String,
     with_plan plan: plain PlanResponse, with_plan_id plan_id: into String,
-    with_start_date start_date: plain chrono::DateTime<chrono::Utc>,
+    with_start_date start_date: into chrono::DateTime<chrono::Utc>,
     with_static_value static_value: into String, with_status status: plain Status,
     with_tenant_id tenant_id: into String,
-    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_at updated_at: into chrono::DateTime<chrono::Utc>,
     with_updated_by updated_by: into String, with_usage_limit usage_limit: plain i64,
     with_usage_reset_period usage_reset_period: plain EntitlementUsageResetPeriod, }
 );

@@ -43,5 +43,5 @@ crate::runtime::structs::setters!(
     with_environment_id environment_id: into String, with_event_name event_name: into String,
     with_external_customer_id external_customer_id: into String, with_id id: into String,
     with_properties properties: map serde_json::Value, with_source source: into String,
-    with_timestamp timestamp: plain chrono::DateTime<chrono::Utc>, }
+    with_timestamp timestamp: into chrono::DateTime<chrono::Utc>, }
 );

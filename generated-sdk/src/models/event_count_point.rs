@@ -25,5 +25,5 @@ impl EventCountPoint {
 }
 crate::runtime::structs::setters!(
     EventCountPoint { with_event_count event_count: plain i64,
-    with_timestamp timestamp: plain chrono::DateTime<chrono::Utc>, }
+    with_timestamp timestamp: into chrono::DateTime<chrono::Utc>, }
 );

@@ -66,7 +66,7 @@ impl FeatureResponse {
 }
 crate::runtime::structs::setters!(
     FeatureResponse { with_alert_settings alert_settings: plain AlertSettings,
-    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_at created_at: into chrono::DateTime<chrono::Utc>,
     with_created_by created_by: into String, with_description description: into String,
     with_environment_id environment_id: into String, with_id id: into String,
     with_lookup_key lookup_key: into String, with_metadata metadata: plain Metadata,
@@ -74,6 +74,6 @@ crate::runtime::structs::setters!(
     with_name name: into String, with_status status: plain Status,
     with_tenant_id tenant_id: into String, with_type type_: plain FeatureType,
     with_unit_plural unit_plural: into String, with_unit_singular unit_singular: into String,
-    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_at updated_at: into chrono::DateTime<chrono::Utc>,
     with_updated_by updated_by: into String, }
 );

@@ -58,12 +58,12 @@ impl GetEventsRequest {
     }
 }
 crate::runtime::structs::setters!(
-    GetEventsRequest { with_end_time end_time: plain chrono::DateTime<chrono::Utc>,
+    GetEventsRequest { with_end_time end_time: into chrono::DateTime<chrono::Utc>,
     with_event_id event_id: into String, with_event_name event_name: into String,
     with_external_customer_id external_customer_id: into String,
     with_iter_first_key iter_first_key: into String, with_iter_last_key iter_last_key: into String,
     with_offset offset: plain i64, with_order order: into String,
     with_page_size page_size: plain i64, with_property_filters property_filters: map Vec<String>,
     with_sort sort: into String, with_source source: into String,
-    with_start_time start_time: plain chrono::DateTime<chrono::Utc>, }
+    with_start_time start_time: into chrono::DateTime<chrono::Utc>, }
 );

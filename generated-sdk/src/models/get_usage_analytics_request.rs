@@ -52,10 +52,10 @@ impl GetUsageAnalyticsRequest {
     }
 }
 crate::runtime::structs::setters!(
-    GetUsageAnalyticsRequest { with_end_time end_time: plain chrono::DateTime<chrono::Utc>,
+    GetUsageAnalyticsRequest { with_end_time end_time: into chrono::DateTime<chrono::Utc>,
     with_expand expand: strings String, with_feature_ids feature_ids: strings String,
     with_group_by group_by: strings String, with_property_filters property_filters: map Vec<String>,
     with_sources sources: strings String,
-    with_start_time start_time: plain chrono::DateTime<chrono::Utc>,
+    with_start_time start_time: into chrono::DateTime<chrono::Utc>,
     with_window_size window_size: plain WindowSize, }
 );

@@ -64,11 +64,11 @@ impl GetUsageByMeterRequest {
     }
 }
 crate::runtime::structs::setters!(
-    GetUsageByMeterRequest { with_billing_anchor billing_anchor: plain chrono::DateTime<chrono::Utc>,
+    GetUsageByMeterRequest { with_billing_anchor billing_anchor: into chrono::DateTime<chrono::Utc>,
     with_bucket_size bucket_size: plain WindowSize, with_customer_id customer_id: into String,
-    with_end_time end_time: plain chrono::DateTime<chrono::Utc>,
+    with_end_time end_time: into chrono::DateTime<chrono::Utc>,
     with_external_customer_id external_customer_id: into String,
     with_filters filters: map Vec<String>,
-    with_start_time start_time: plain chrono::DateTime<chrono::Utc>,
+    with_start_time start_time: into chrono::DateTime<chrono::Utc>,
     with_window_size window_size: plain WindowSize, }
 );

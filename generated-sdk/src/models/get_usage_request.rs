@@ -80,12 +80,12 @@ impl GetUsageRequest {
     }
 }
 crate::runtime::structs::setters!(
-    GetUsageRequest { with_billing_anchor billing_anchor: plain chrono::DateTime<chrono::Utc>,
+    GetUsageRequest { with_billing_anchor billing_anchor: into chrono::DateTime<chrono::Utc>,
     with_bucket_size bucket_size: plain WindowSize, with_customer_id customer_id: into String,
-    with_end_time end_time: plain chrono::DateTime<chrono::Utc>,
+    with_end_time end_time: into chrono::DateTime<chrono::Utc>,
     with_external_customer_id external_customer_id: into String,
     with_filters filters: map Vec<String>, with_multiplier multiplier: into String,
     with_property_name property_name: into String,
-    with_start_time start_time: plain chrono::DateTime<chrono::Utc>,
+    with_start_time start_time: into chrono::DateTime<chrono::Utc>,
     with_window_size window_size: plain WindowSize, }
 );

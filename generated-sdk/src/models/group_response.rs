@@ -40,10 +40,10 @@ impl GroupResponse {
     }
 }
 crate::runtime::structs::setters!(
-    GroupResponse { with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    GroupResponse { with_created_at created_at: into chrono::DateTime<chrono::Utc>,
     with_entity_ids entity_ids: strings String, with_entity_type entity_type: into String,
     with_id id: into String, with_lookup_key lookup_key: into String,
     with_metadata metadata: map String, with_name name: into String,
-    with_status status: into String,
-    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>, }
+    with_status status: into String, with_updated_at updated_at: into chrono::DateTime<chrono::Utc>,
+    }
 );

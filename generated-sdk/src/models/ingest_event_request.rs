@@ -72,6 +72,5 @@ impl IngestEventRequest {
 crate::runtime::structs::setters!(
     IngestEventRequest { with_customer_id customer_id: into String,
     with_event_id event_id: into String, with_properties properties: map String,
-    with_source source: into String, with_timestamp timestamp: plain chrono::DateTime<chrono::Utc>,
-    }
+    with_source source: into String, with_timestamp timestamp: into chrono::DateTime<chrono::Utc>, }
 );

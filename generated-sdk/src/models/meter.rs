@@ -52,12 +52,12 @@ impl Meter {
 }
 crate::runtime::structs::setters!(
     Meter { with_aggregation aggregation: plain Aggregation,
-    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_at created_at: into chrono::DateTime<chrono::Utc>,
     with_created_by created_by: into String, with_environment_id environment_id: into String,
     with_event_name event_name: into String, with_filters filters: list Filter,
     with_id id: into String, with_name name: into String,
     with_reset_usage reset_usage: plain ResetUsage, with_status status: plain Status,
     with_tenant_id tenant_id: into String,
-    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_at updated_at: into chrono::DateTime<chrono::Utc>,
     with_updated_by updated_by: into String, }
 );

@@ -59,10 +59,10 @@ impl MeterResponse {
 }
 crate::runtime::structs::setters!(
     MeterResponse { with_aggregation aggregation: plain Aggregation,
-    with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    with_created_at created_at: into chrono::DateTime<chrono::Utc>,
     with_event_name event_name: into String, with_filters filters: list Filter,
     with_id id: into String, with_name name: into String,
     with_reset_usage reset_usage: plain ResetUsage, with_status status: into String,
     with_tenant_id tenant_id: into String,
-    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>, }
+    with_updated_at updated_at: into chrono::DateTime<chrono::Utc>, }
 );

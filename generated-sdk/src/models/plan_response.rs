@@ -58,7 +58,7 @@ impl PlanResponse {
     }
 }
 crate::runtime::structs::setters!(
-    PlanResponse { with_created_at created_at: plain chrono::DateTime<chrono::Utc>,
+    PlanResponse { with_created_at created_at: into chrono::DateTime<chrono::Utc>,
     with_created_by created_by: into String,
     with_credit_grants credit_grants: list CreditGrantResponse,
     with_description description: into String, with_display_order display_order: plain i64,
@@ -67,6 +67,6 @@ crate::runtime::structs::setters!(
     with_lookup_key lookup_key: into String, with_metadata metadata: plain Metadata,
     with_name name: into String, with_prices prices: list PriceResponse,
     with_status status: plain Status, with_tenant_id tenant_id: into String,
-    with_updated_at updated_at: plain chrono::DateTime<chrono::Utc>,
+    with_updated_at updated_at: into chrono::DateTime<chrono::Utc>,
     with_updated_by updated_by: into String, }
 );

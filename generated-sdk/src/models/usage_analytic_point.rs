@@ -41,5 +41,5 @@ crate::runtime::structs::setters!(
     with_computed_overage_amount computed_overage_amount: into String,
     with_computed_true_up_amount computed_true_up_amount: into String, with_cost cost: into String,
     with_event_count event_count: plain i64,
-    with_timestamp timestamp: plain chrono::DateTime<chrono::Utc>, with_usage usage: into String, }
+    with_timestamp timestamp: into chrono::DateTime<chrono::Utc>, with_usage usage: into String, }
 );

@@ -24,5 +24,5 @@ impl UsageResult {
 }
 crate::runtime::structs::setters!(
     UsageResult { with_value value: plain f64,
-    with_window_size window_size: plain chrono::DateTime<chrono::Utc>, }
+    with_window_size window_size: into chrono::DateTime<chrono::Utc>, }
 );

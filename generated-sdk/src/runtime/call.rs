@@ -99,7 +99,9 @@ pub(super) async fn run(
 
 impl<T, E> Call<T, E> {
     /// A call of the operation `spec` with `request`; a successful response is decoded with
-    /// `decode`. An `Err` request fails with that error, sending nothing.
+    /// `decode`. An `Err` request fails with that error, sending nothing. Called by the
+    /// generated operations; not part of the crate's API.
+    #[doc(hidden)]
     pub fn new(
         core: &ClientCore,
         spec: &'static OperationSpec,
@@ -110,6 +112,8 @@ impl<T, E> Call<T, E> {
     }
 
     /// A call that pages: its pages are fetched as `pager` says (see the crate's `Paged`).
+    /// Called by the generated operations; not part of the crate's API.
+    #[doc(hidden)]
     pub fn paged<P>(self, pager: P) -> Call<T, E, P> {
         let Call { parts, decode, pager: (), _error } = self;
         Call { parts, decode, pager, _error }

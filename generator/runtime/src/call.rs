@@ -96,7 +96,9 @@ pub(super) async fn run(
 
 impl<T, E> Call<T, E> {
     /// A call of the operation `spec` with `request`; a successful response is decoded with
-    /// `decode`. An `Err` request fails with that error, sending nothing.
+    /// `decode`. An `Err` request fails with that error, sending nothing. Called by the
+    /// generated operations; not part of the crate's API.
+    #[doc(hidden)]
     pub fn new(
         core: &ClientCore,
         spec: &'static OperationSpec,
@@ -107,6 +109,8 @@ impl<T, E> Call<T, E> {
     }
 
     /// A call that pages: its pages are fetched as `pager` says (see the crate's `Paged`).
+    /// Called by the generated operations; not part of the crate's API.
+    #[doc(hidden)]
     pub fn paged<P>(self, pager: P) -> Call<T, E, P> {
         let Call { parts, decode, pager: (), _error } = self;
         Call { parts, decode, pager, _error }
@@ -829,15 +833,18 @@ mod tests {
             "operation=\"create_item\"",
             "method=POST",
             "path=\"/items/{id}\"",
-            "attempt=1",
-            "status=502",
             "attempt=2",
             "status=200",
             "latency_ms=",
         ] {
             assert!(fields.contains(expected), "{expected} missing from {fields}");
         }
+        // Recorded once each: a subscriber that appends recordings shows no pile of attempts.
+        for field in ["attempt=", "status=", "latency_ms="] {
+            assert_eq!(fields.matches(field).count(), 1, "{field} in {fields}");
+        }
         let events = recorder.events.lock().unwrap().join("\n");
+        assert!(events.contains("attempt=1 status=502 latency_ms="), "{events}");
         assert!(events.contains("WARN") && events.contains("retrying request"), "{events}");
         assert!(events.contains("reason=HTTP 502"), "{events}");
         assert!(events.contains("delay_ms="), "{events}");

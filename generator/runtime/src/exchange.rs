@@ -44,7 +44,9 @@ impl ClientCore {
     /// body, whatever its status; or the last transport error.
     ///
     /// Each call is a `sdk.call` tracing span with the fields `operation`, `method`, `path`
-    /// (the template), `attempt`, `status` and `latency_ms`.
+    /// (the template), and, when the call ends, `attempt` (attempts made), `status` (of the last
+    /// response) and `latency_ms` (the whole call, retries included). Each attempt is a `debug`
+    /// event with its own attempt number, status and latency.
     pub async fn execute(
         &self,
         spec: &'static OperationSpec,
@@ -140,7 +142,6 @@ impl ClientCore {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            span.record("attempt", attempt);
 
             let mut http = reqwest::Request::new(spec.method.clone(), url);
             *http.headers_mut() = headers;
@@ -159,14 +160,14 @@ impl ClientCore {
                     )),
                 };
             let latency = sent.elapsed();
-            span.record("latency_ms", u64::try_from(latency.as_millis()).unwrap_or(u64::MAX));
+            let latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
 
             match &result {
                 Ok((status, _, body)) => {
-                    span.record("status", status.as_u16());
-                    tracing::debug!(attempt, status = status.as_u16(), bytes = body.len(), "response received");
+                    let status = status.as_u16();
+                    tracing::debug!(attempt, status, latency_ms, bytes = body.len(), "response received");
                 }
-                Err(e) => tracing::debug!(attempt, error = %e, "attempt failed"),
+                Err(e) => tracing::debug!(attempt, latency_ms, error = %e, "attempt failed"),
             }
             if inner.hooks.has_response_hooks() {
                 inner.hooks.run_response(&ResponseInfo {
@@ -222,6 +223,13 @@ impl ClientCore {
                     if reason != StopReason::NotRetryable {
                         tracing::warn!(operation = spec.name, attempt, reason = ?reason, "giving up retrying");
                     }
+                    // The span's fields are written once, at the end: a subscriber that prints
+                    // recorded fields appends each recording, so a field per attempt piled up.
+                    span.record("attempt", attempt);
+                    if let Ok((status, _, _)) = &result {
+                        span.record("status", status.as_u16());
+                    }
+                    span.record("latency_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
                     return match result {
                         Ok((status, response_headers, body)) => {
                             Ok(RawResponse::new(ResponseMeta::new(status, response_headers, attempt), body))

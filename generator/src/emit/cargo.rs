@@ -102,28 +102,39 @@ fn inline(dep: &Dependency, extra_features: &[&str]) -> String {
     format!("{{ {} }}", parts.join(", "))
 }
 
+/// A string from the spec or the config as a TOML value. Rust's `{:?}` is not TOML: it writes
+/// `\u{fe0f}` for the variation selector of an emoji in a title, which Cargo refuses.
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+/// A list of such strings as a TOML array.
+fn toml_list(items: &[String]) -> String {
+    format!("[{}]", items.iter().map(|s| toml_str(s)).collect::<Vec<_>>().join(", "))
+}
+
 pub(crate) fn manifest(api: &Api, header: &Header) -> String {
     let p = &api.package;
     let mut out = header.hash();
     out.push_str("\n[package]\n");
-    out.push_str(&format!("name = {:?}\n", p.name));
-    out.push_str(&format!("version = {:?}\n", p.version));
+    out.push_str(&format!("name = {}\n", toml_str(&p.name)));
+    out.push_str(&format!("version = {}\n", toml_str(&p.version)));
     out.push_str("edition = \"2021\"\nrust-version = \"1.89\"\n");
-    out.push_str(&format!("description = {:?}\n", p.description));
+    out.push_str(&format!("description = {}\n", toml_str(&p.description)));
     if let Some(l) = &p.license {
-        out.push_str(&format!("license = {l:?}\n"));
+        out.push_str(&format!("license = {}\n", toml_str(l)));
     }
     for (key, value) in [("repository", &p.repository), ("homepage", &p.homepage), ("documentation", &p.documentation)]
     {
         if let Some(v) = value {
-            out.push_str(&format!("{key} = {v:?}\n"));
+            out.push_str(&format!("{key} = {}\n", toml_str(v)));
         }
     }
     if !p.keywords.is_empty() {
-        out.push_str(&format!("keywords = {:?}\n", p.keywords));
+        out.push_str(&format!("keywords = {}\n", toml_list(&p.keywords)));
     }
     if !p.categories.is_empty() {
-        out.push_str(&format!("categories = {:?}\n", p.categories));
+        out.push_str(&format!("categories = {}\n", toml_list(&p.categories)));
     }
     out.push_str("readme = \"README.md\"\n");
     if !p.publish {
@@ -132,9 +143,9 @@ pub(crate) fn manifest(api: &Api, header: &Header) -> String {
     // What the crate was made from: `cargo xtask regen` compares the hash to decide whether the
     // spec changed (and the crate's version must step).
     out.push_str("\n[package.metadata.sdkgen]\n");
-    out.push_str(&format!("generator-version = {:?}\n", p.generator_version));
+    out.push_str(&format!("generator-version = {}\n", toml_str(&p.generator_version)));
     if !p.spec_sha256.is_empty() {
-        out.push_str(&format!("spec-sha256 = {:?}\n", p.spec_sha256));
+        out.push_str(&format!("spec-sha256 = {}\n", toml_str(&p.spec_sha256)));
     }
     if api.has_ingestor() {
         // docs.rs documents the ingestor too.
@@ -200,6 +211,21 @@ mod tests {
             ),
             other => panic!("{name}: unexpected declaration {other}"),
         }
+    }
+
+    #[test]
+    fn strings_from_the_spec_are_written_as_toml() {
+        // An emoji's variation selector, quotes, a backslash and a line break in the title;
+        // `{:?}` wrote the selector as `\u{fe0f}`, which is not TOML.
+        let spec = "openapi: 3.1.0\ninfo: {title: \"\u{267e}\u{fe0f} Infinity \\\"quoted\\\" a\\\\b\\nnext\", version: '1.0'}\npaths: {}\n";
+        let generated = crate::generate_str("t.yaml", spec, &crate::config::Config::default(), Default::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = generated.files.get("Cargo.toml").expect("a manifest");
+        let manifest: toml::Table = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let description = manifest["package"]["description"].as_str().unwrap();
+        assert!(description.contains("\u{267e}\u{fe0f} Infinity \"quoted\" a\\b"), "{description}");
+        let list: toml::Table = format!("k = {}", toml_list(&["a\"b".to_owned(), "c".to_owned()])).parse().unwrap();
+        assert_eq!(list["k"], toml::Value::Array(vec!["a\"b".into(), "c".into()]));
     }
 
     #[test]

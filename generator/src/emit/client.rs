@@ -82,6 +82,10 @@ fn lib_rs(api: &Api, header: &Header) -> String {
     }
     out.push_str("pub use runtime::response::Response;\n");
     out.push_str("pub use runtime::retry::RetryConfig;\n");
+    out.push_str(
+        "/// The JSON library the models are read and written with, and the type of their free-form values\n\
+         /// (`serde_json::Value`).\npub use serde_json;\n",
+    );
     out.push_str(&doctests(api));
     out
 }

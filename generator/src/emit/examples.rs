@@ -411,7 +411,7 @@ pub(crate) fn model_snippet(api: &Api, id: TypeId, is_input: bool) -> Option<Str
                     str_lit(&other)
                 ),
             ];
-            Some(snippet(&[format!("use {krate}::models::{name};")], &lines))
+            Some(snippet(krate, &[format!("use {krate}::models::{name};")], &lines))
         }
         TypeKind::IntEnum { variants } => {
             let first = variants.first()?;
@@ -423,7 +423,7 @@ pub(crate) fn model_snippet(api: &Api, id: TypeId, is_input: bool) -> Option<Str
                 "// A value added to the API later is kept, not rejected:".to_owned(),
                 format!("assert_eq!({name}::from({other}), {name}::Unknown({other}));"),
             ];
-            Some(snippet(&[format!("use {krate}::models::{name};")], &lines))
+            Some(snippet(krate, &[format!("use {krate}::models::{name};")], &lines))
         }
         TypeKind::Struct { fields, .. } => {
             let has_examples = def.example.is_some() || fields.iter().any(|f| f.example.is_some());
@@ -458,14 +458,19 @@ fn value_snippet(api: &Api, id: TypeId, annotate: bool) -> Option<String> {
         lines.push(format!("{};", check.render(0, 0, 1)));
     }
     values.used.insert(def.name.clone());
-    Some(snippet(&use_lines(krate, &values.used, &BTreeSet::new(), &[]), &lines))
+    Some(snippet(krate, &use_lines(krate, &values.used, &BTreeSet::new(), &[]), &lines))
 }
 
-fn snippet(uses: &[String], lines: &[String]) -> String {
+/// A model page's snippet: its `use` lines, then its lines. A snippet that writes JSON names
+/// `serde_json` through the crate's re-export, so it needs no dependency of the user's own.
+fn snippet(krate: &str, uses: &[String], lines: &[String]) -> String {
     let mut out = String::new();
     for u in uses {
         out.push_str(u);
         out.push('\n');
+    }
+    if lines.iter().any(|l| l.contains("serde_json::")) {
+        out.push_str(&format!("use {krate}::serde_json;\n"));
     }
     out.push('\n');
     for l in lines {

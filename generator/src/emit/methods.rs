@@ -342,6 +342,10 @@ pub(crate) fn client_delegates(
     for op in ops.iter().filter(|op| !taken.contains(&op.rust_name.as_str())) {
         let name = ident(&op.rust_name);
         item_docs(&mut w.out, "    ", &docs(op), op.deprecated);
+        if op.deprecated {
+            // It forwards to the tag's method, deprecated too.
+            w.out.push_str("    #[allow(deprecated)]\n");
+        }
         let (args, names) = method_args(api, op);
         w.signature(&format!("pub fn {name}"), &args, &call_type(api, op));
         w.line(&format!("self.{}().{name}({})", ident(&tag.module), names.join(", ")));
@@ -358,6 +362,8 @@ pub(crate) const UNTAGGED: &str = "default";
 pub(crate) fn param_setter(api: &Api, p: &Param) -> String {
     let (kind, t) = match &p.ty {
         TypeRef::String => ("into", "String".to_owned()),
+        // Local and fixed-offset times convert to UTC.
+        TypeRef::DateTime => ("into", types::text(&api.types, &TypeRef::DateTime, Models::Crate)),
         t => ("plain", types::text(&api.types, t, Models::Crate)),
     };
     format!("{} {}: {kind} {t},", ident(&setter_name(&p.rust_name)), ident(&p.rust_name))

@@ -199,6 +199,8 @@ fn setter_entry(api: &Api, f: &Field) -> Option<String> {
     let bare = |t: &TypeRef| types::text(&api.types, t, Models::Bare);
     let (kind, t) = match &f.ty {
         TypeRef::String => ("into", "String".to_owned()),
+        // Local and fixed-offset times convert to UTC.
+        TypeRef::DateTime => ("into", bare(&TypeRef::DateTime)),
         TypeRef::Box(inner) if !matches!(**inner, TypeRef::String | TypeRef::Vec(_) | TypeRef::Map(_)) => {
             ("boxed", bare(inner))
         }

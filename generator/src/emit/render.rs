@@ -225,7 +225,10 @@ pub(crate) fn doc_text(out: &mut String, indent: &str, text: &str) {
 }
 
 /// Makes spec prose safe inside rustdoc or Markdown: no accidental links, HTML, code blocks
-/// (which rustdoc would compile as doctests) or bare URLs.
+/// (which rustdoc would compile as doctests) or bare URLs. A Markdown link to a web address
+/// (`[demo servers](https://example.com/demo)`) stays a link, and a URL anywhere in a word
+/// (`(https://example.com)`) becomes one (`<https://example.com>`), which rustdoc's
+/// `bare_urls` lint asks for.
 pub(crate) fn prose(text: &str) -> String {
     let mut out = String::new();
     for (i, line) in text.lines().enumerate() {
@@ -233,45 +236,87 @@ pub(crate) fn prose(text: &str) -> String {
             out.push('\n');
         }
         let line = line.trim();
-        let mut escaped = String::with_capacity(line.len());
-        for c in line.chars() {
-            match c {
-                '\\' => escaped.push_str("\\\\"),
-                '[' => escaped.push_str("\\["),
-                ']' => escaped.push_str("\\]"),
-                '<' => escaped.push_str("&lt;"),
-                '>' => escaped.push_str("&gt;"),
-                '`' => escaped.push_str("\\`"),
-                '*' => escaped.push_str("\\*"),
-                '_' => escaped.push_str("\\_"),
-                '#' if escaped.is_empty() => escaped.push_str("\\#"),
-                '|' => escaped.push_str("\\|"),
-                _ => escaped.push(c),
+        let mut rest = line;
+        while let Some(c) = rest.chars().next() {
+            if let Some((label, url, len)) = markdown_link(rest) {
+                out.push('[');
+                for c in label.chars() {
+                    escape_prose_char(&mut out, c, false);
+                }
+                out.push_str("](");
+                out.push_str(url);
+                out.push(')');
+                rest = &rest[len..];
+            } else if let Some(url) =
+                rest.strip_prefix('<').and_then(url_at).filter(|url| rest[1 + url.len()..].starts_with('>'))
+            {
+                // Already an autolink.
+                out.push('<');
+                out.push_str(url);
+                out.push('>');
+                rest = &rest[url.len() + 2..];
+            } else if let Some(url) = url_at(rest).filter(|_| !ends_in_word(&line[..line.len() - rest.len()])) {
+                out.push('<');
+                out.push_str(url);
+                out.push('>');
+                rest = &rest[url.len()..];
+            } else {
+                escape_prose_char(&mut out, c, rest.len() == line.len());
+                rest = &rest[c.len_utf8()..];
             }
         }
-        out.push_str(&wrap_urls(&escaped));
     }
     out
 }
 
-fn wrap_urls(line: &str) -> String {
-    let mut out = String::new();
-    for (i, word) in line.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        if word.starts_with("http://") || word.starts_with("https://") {
-            let trimmed = word.trim_end_matches(['.', ',', ';', ':', ')']);
-            let rest = &word[trimmed.len()..];
-            out.push('<');
-            out.push_str(&trimmed.replace("\\_", "_").replace("\\*", "*"));
-            out.push('>');
-            out.push_str(rest);
-        } else {
-            out.push_str(word);
-        }
+/// Writes one character of prose, escaped so Markdown reads it as text.
+fn escape_prose_char(out: &mut String, c: char, line_start: bool) {
+    match c {
+        '\\' => out.push_str("\\\\"),
+        '[' => out.push_str("\\["),
+        ']' => out.push_str("\\]"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '`' => out.push_str("\\`"),
+        '*' => out.push_str("\\*"),
+        '_' => out.push_str("\\_"),
+        '#' if line_start => out.push_str("\\#"),
+        '|' => out.push_str("\\|"),
+        _ => out.push(c),
     }
-    out
+}
+
+/// Whether `before` ends inside a word (so a URL that follows is part of it, `xhttp://`).
+fn ends_in_word(before: &str) -> bool {
+    before.chars().next_back().is_some_and(char::is_alphanumeric)
+}
+
+/// The web address at the start of `text`, without the punctuation that ends a sentence or
+/// closes a parenthesis around it.
+fn url_at(text: &str) -> Option<&str> {
+    if !(text.starts_with("http://") || text.starts_with("https://")) {
+        return None;
+    }
+    let end = text.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '`' | '"')).unwrap_or(text.len());
+    let mut url = text[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', '\'']);
+    // A closing parenthesis belongs to the URL only when the URL opened one.
+    while url.ends_with(')') && url.matches('(').count() < url.matches(')').count() {
+        url = url[..url.len() - 1].trim_end_matches(['.', ',', ';', ':', '!', '?', '\'']);
+    }
+    (url.len() > "https://".len()).then_some(url)
+}
+
+/// A Markdown link to a web address at the start of `text`: its label, its URL and its length.
+fn markdown_link(text: &str) -> Option<(&str, &str, usize)> {
+    let inner = text.strip_prefix('[')?;
+    let close = inner.find(']')?;
+    let label = &inner[..close];
+    if label.is_empty() || label.contains('[') {
+        return None;
+    }
+    let after = inner[close + 1..].strip_prefix('(')?;
+    let url = url_at(after)?;
+    after[url.len()..].starts_with(')').then(|| (label, url, 1 + close + 2 + url.len() + 1))
 }
 
 /// A duration as docs state it: `500 ms`, `60 s`, `2 min`.
@@ -329,7 +374,7 @@ pub(crate) fn dependency(api: &Api, features: &[&str]) -> (&'static str, String)
         ),
         (None, false) => (
             "The crate is not on crates.io: depend on it by path, from a checkout of the folder it was generated into. Its async methods need a Tokio runtime.",
-            vec![format!("path = \"../{krate}\"")],
+            vec![format!("path = \"../{}\"", p.folder.as_deref().unwrap_or(krate))],
         ),
     };
     if p.publish && features.is_empty() {
@@ -407,6 +452,22 @@ mod tests {
     fn prose_is_neutralized() {
         assert_eq!(prose("Use <api-key> [here] http://x.io/a_b."), "Use &lt;api-key&gt; \\[here\\] <http://x.io/a_b>.");
         assert_eq!(prose("    indented\n```\ncode"), "indented\n\\`\\`\\`\ncode");
+        // A Markdown link to a web address stays a link; a URL inside a word or parentheses
+        // becomes one (rustdoc's `bare_urls` lint refuses it as it was).
+        assert_eq!(
+            prose("Use one of the [demo_servers](https://example.com/demo/)."),
+            "Use one of the [demo\\_servers](https://example.com/demo/)."
+        );
+        assert_eq!(
+            prose("RFC 7807 (https://datatracker.ietf.org/doc/html/rfc7807), see https://e.com/a_(b)."),
+            "RFC 7807 (<https://datatracker.ietf.org/doc/html/rfc7807>), see <https://e.com/a_(b)>."
+        );
+        assert_eq!(
+            prose("[x](ftp://h) [y] (z) [](https://e.com)"),
+            "\\[x\\](ftp://h) \\[y\\] (z) \\[\\](<https://e.com>)"
+        );
+        assert_eq!(prose("xhttps://e.com https://"), "xhttps://e.com https://");
+        assert_eq!(prose("see <https://e.com/a> and <b>"), "see <https://e.com/a> and &lt;b&gt;");
     }
 
     fn call(entries: &[&str], tail: &str) -> String {

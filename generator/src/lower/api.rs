@@ -37,6 +37,7 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
         env_prefix: l.config.client.env_prefix.clone().unwrap_or_else(|| env_name(&crate_name)),
         regen_command: l.config.output.regen_command.clone(),
         standalone: l.config.output.standalone,
+        folder: l.config.output.folder.clone(),
         spec_sha256: String::new(),
         generator_version: crate::ir::GENERATOR_VERSION.to_owned(),
     };

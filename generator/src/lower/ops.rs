@@ -46,6 +46,12 @@ pub(super) fn operation(
     let mut param_names = Names::with_reserved(["body", "params", "self"]);
     let mut params = Vec::new();
     for (p, p_at) in &specs {
+        let name = &p.parameter_data_ref().name;
+        if matches!(p, openapiv3::Parameter::Path { .. }) && !path.contains(&format!("{{{name}}}")) {
+            // No place in the URL to send it (and a method argument it could not use).
+            l.warn(p_at, format!("path parameter `{name}` is not in the path `{path}`; it is left out"));
+            continue;
+        }
         if let Some(param) = parameter(l, p, p_at, &camel, &mut param_names) {
             params.push(param);
         }

@@ -63,7 +63,15 @@ fn intro(api: &Api) -> Vec<Block> {
         ))
         .readme(Text::md(format!(
             " Reference: [operations and models](docs/README.md); API docs: `cargo doc -p {krate} --open`{}.",
-            if api.has_ingestor() { " (`--features ingestor` to include the ingestor)" } else { "" }
+            if api.has_ingestor() {
+                format!(
+                    " (the ingestor is there when your dependency turns on the `{FEATURE}` feature; in the crate's own \
+                     folder, add `--features {FEATURE}`)",
+                    FEATURE = crate::emit::ingestor::FEATURE
+                )
+            } else {
+                String::new()
+            }
         ))),
     ));
     out
@@ -81,10 +89,11 @@ fn install(api: &Api) -> Section {
     } else {
         " and `gzip` (compressed responses)"
     };
+    let json = format!("`serde_json` (the models' JSON, and their free-form values) as `{krate}::serde_json`");
     let chrono = if api.uses_chrono() {
-        format!(", and `chrono` (the type of its time fields) as `{krate}::chrono`")
+        format!(", {json}, and `chrono` (the type of its time fields) as `{krate}::chrono`")
     } else {
-        String::new()
+        format!(", and {json}")
     };
     let features = format!(
         "Cargo features: `rustls` (default; TLS through rustls, trusting the operating system's certificate store, so a TLS-inspecting corporate proxy whose root certificate is installed there works), `native-tls` (the platform's TLS library instead: `default-features = false, features = [\"native-tls\"]`){ingestor}. The crate re-exports the `reqwest` it is built on as `{krate}::reqwest`{chrono}."
@@ -584,8 +593,10 @@ fn logging(api: &Api) -> Section {
         vec![Block::Para(
             Text::md(format!(
                 "The SDK reports through `tracing` (install any subscriber, such as `tracing-subscriber`). Every call is a \
-                 span `sdk.call` with the fields `operation`, `method`, `path` (the template, never the values), `attempt`, \
-                 `status` and `latency_ms`. Events: `response received` and `attempt failed` at DEBUG, `retrying request` \
+                 span `sdk.call` with the fields `operation`, `method`, `path` (the template, never the values), and, once \
+                 the call ends, `attempt` (attempts made), `status` (the last response's) and `latency_ms` (the whole call, \
+                 retries included). Events: `response received` and `attempt failed` at DEBUG (each with its attempt, \
+                 status and latency), `retrying request` \
                  (with the reason and the delay) and `giving up retrying` at WARN. Their targets start with `{krate}::`, so \
                  `RUST_LOG={krate}=debug` (with `tracing-subscriber`'s `EnvFilter`) shows them all. Credentials never appear: \
                  the API key is redacted from `Debug` output, errors and traces. For metrics, "
