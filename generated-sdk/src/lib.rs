@@ -121,7 +121,7 @@
 //!
 //! | Operation | Items | Next page |
 //! | --- | --- | --- |
-//! | [`post_events_query`](operations::Events::post_events_query) | [`Event`](models::Event) (`events`) | the response's `iter_last_key` as body field `iter_last_key` |
+//! | [`post_events_query`](operations::Events::post_events_query) | [`Event`](models::Event) (`events`) | the response's `iter_last_key` as body field `iter_last_key`; body field `offset` only on the first page |
 //!
 //! # Custom HTTP client, proxies and TLS
 //!

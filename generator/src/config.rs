@@ -242,6 +242,10 @@ pub struct PaginationConfig {
     pub cursor_param: Option<String>,
     /// The request parameter or body field with the number of items to skip (offset paging).
     pub offset_param: Option<String>,
+    /// Request parameters or body fields that place the first page only (an `offset` beside a
+    /// cursor): later pages leave them out, since the cursor says where they start.
+    #[serde(default)]
+    pub first_page_only: Vec<String>,
     /// The boolean response field that says whether more pages follow.
     pub has_more: Option<String>,
 }

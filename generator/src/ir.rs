@@ -738,6 +738,9 @@ pub struct Pagination {
     pub has_more: Option<PageField>,
     /// How the next request is made.
     pub mode: PageMode,
+    /// Request parameters or body fields the requests for later pages leave out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub first_page_only: Vec<PagePlace>,
 }
 
 /// A field of the response type, as the emitter reads it.

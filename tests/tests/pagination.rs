@@ -101,6 +101,25 @@ async fn items_walk_three_pages_in_order_keeping_the_filters() {
 }
 
 #[tokio::test]
+async fn an_offset_places_the_first_page_only() {
+    let server = serve(|cursor, _| three_pages(cursor)).await;
+
+    let (ids, error) = ids(client(&server).events().post_events_query(query().with_offset(10)).items()).await;
+
+    assert_eq!(ids, ["e1", "e2", "e3", "e4"]);
+    assert!(error.is_none(), "{error:?}");
+    // Later pages start at their cursor: an offset kept beside it would skip ten events again.
+    let offsets: Vec<Value> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["offset"].clone())
+        .collect();
+    assert_eq!(offsets, [json!(10), Value::Null, Value::Null]);
+}
+
+#[tokio::test]
 async fn pages_stream_whole_pages() {
     let server = serve(|cursor, _| three_pages(cursor)).await;
 

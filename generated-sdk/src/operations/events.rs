@@ -273,6 +273,7 @@ impl<'a> Events<'a> {
                 count,
                 items,
             )
+            .first_page_only(&[crate::runtime::paginate::PagePlace::Body("offset")])
         })
     }
     /// Aggregate usage of an event name

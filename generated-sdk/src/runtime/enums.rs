@@ -7,6 +7,29 @@
 //! The generated code declares each enum with its documented variants and calls one of the
 //! macros below for the conversions, so the same few impls are not written out per enum.
 
+/// An open enum, which says whether a value is one of its own or `Unknown`.
+pub trait Known {
+    /// Whether the value is a documented variant (not `Unknown`).
+    fn is_known(&self) -> bool;
+}
+
+/// Reads an open enum, refusing a value it does not know: for a variant of an untagged union,
+/// which are tried in order, so that a string meant for a later variant is not taken as
+/// `Unknown` by an earlier one (`#[serde(deserialize_with = "..")]` on all such variants but the
+/// last, which keeps a value no variant knows).
+pub fn known<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: ::serde::Deserializer<'de>,
+    T: ::serde::Deserialize<'de> + Known,
+{
+    let value = T::deserialize(deserializer)?;
+    if value.is_known() {
+        Ok(value)
+    } else {
+        Err(<D::Error as ::serde::de::Error>::custom("a value this enum does not know"))
+    }
+}
+
 /// Implements `KNOWN`, `as_str`, `From<&str>`, `FromStr` (never fails), `Display`, `Serialize`
 /// and `Deserialize` for an enum of unit variants plus `Unknown(String)`:
 /// `string_enum!(Size { Small => "S", Large => "L" });`
@@ -59,6 +82,12 @@ macro_rules! string_enum {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
                 Ok(Self::from(&*value))
+            }
+        }
+
+        impl $crate::runtime::enums::Known for $name {
+            fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
             }
         }
     };

@@ -54,6 +54,7 @@ pub struct Paged<T, I> {
     has_more: Option<fn(&T) -> Option<bool>>,
     count: fn(&T) -> usize,
     items: fn(T) -> Vec<I>,
+    first_page_only: &'static [PagePlace],
 }
 
 impl<T, I> Paged<T, I> {
@@ -65,7 +66,15 @@ impl<T, I> Paged<T, I> {
         count: fn(&T) -> usize,
         items: fn(T) -> Vec<I>,
     ) -> Self {
-        Paged { mode, has_more, count, items }
+        Paged { mode, has_more, count, items, first_page_only: &[] }
+    }
+
+    /// Leaves `places` out of the requests for the pages after the first: what places the
+    /// first page only (an `offset` beside a cursor, which says where later pages start).
+    #[must_use]
+    pub fn first_page_only(mut self, places: &'static [PagePlace]) -> Self {
+        self.first_page_only = places;
+        self
     }
 }
 
@@ -149,6 +158,22 @@ impl PreparedRequest {
                 }
             }
         }
+    }
+
+    /// The same request without anything at `place`.
+    fn without(mut self, place: PagePlace) -> Result<Self, InvalidRequest> {
+        match place {
+            PagePlace::Query(name) => self.query.retain(|(k, _)| k != name),
+            PagePlace::Body(name) => {
+                let body = self.body.as_deref().and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
+                if let Some(serde_json::Value::Object(mut object)) = body {
+                    if object.remove(name).is_some() {
+                        self = self.json(&object)?;
+                    }
+                }
+            }
+        }
+        Ok(self)
     }
 
     /// The same request with `value` at `place` (replacing what was there).
@@ -250,7 +275,7 @@ fn next_request<T, I>(
     if count == 0 {
         return None;
     }
-    match pager.mode {
+    let next = match pager.mode {
         PageMode::Cursor { next, place } => {
             let cursor = next(page).filter(|c| !c.is_empty())?;
             if let Some(current) = sent.value_at(place) {
@@ -267,6 +292,11 @@ fn next_request<T, I>(
             let next = current.saturating_add(count as u64);
             Some(sent.with_value_at(place, serde_json::Value::from(next)))
         }
-    }
+    };
+    next.map(|request| {
+        request.and_then(|request| {
+            pager.first_page_only.iter().try_fold(request, |request, &place| request.without(place))
+        })
+    })
 }
 

@@ -4,6 +4,29 @@
 //! The generated code declares each enum with its documented variants and calls one of the
 //! macros below for the conversions, so the same few impls are not written out per enum.
 
+/// An open enum, which says whether a value is one of its own or `Unknown`.
+pub trait Known {
+    /// Whether the value is a documented variant (not `Unknown`).
+    fn is_known(&self) -> bool;
+}
+
+/// Reads an open enum, refusing a value it does not know: for a variant of an untagged union,
+/// which are tried in order, so that a string meant for a later variant is not taken as
+/// `Unknown` by an earlier one (`#[serde(deserialize_with = "..")]` on all such variants but the
+/// last, which keeps a value no variant knows).
+pub fn known<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: ::serde::Deserializer<'de>,
+    T: ::serde::Deserialize<'de> + Known,
+{
+    let value = T::deserialize(deserializer)?;
+    if value.is_known() {
+        Ok(value)
+    } else {
+        Err(<D::Error as ::serde::de::Error>::custom("a value this enum does not know"))
+    }
+}
+
 //@ if string_enums
 /// Implements `KNOWN`, `as_str`, `From<&str>`, `FromStr` (never fails), `Display`, `Serialize`
 /// and `Deserialize` for an enum of unit variants plus `Unknown(String)`:
@@ -57,6 +80,12 @@ macro_rules! string_enum {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
                 Ok(Self::from(&*value))
+            }
+        }
+
+        impl $crate::runtime::enums::Known for $name {
+            fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
             }
         }
     };
@@ -117,6 +146,12 @@ macro_rules! int_enum {
                 Ok(Self::from(<i64 as ::serde::Deserialize>::deserialize(deserializer)?))
             }
         }
+
+        impl $crate::runtime::enums::Known for $name {
+            fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
+        }
     };
 }
 
@@ -154,6 +189,26 @@ mod tests {
         assert!(serde_json::from_str::<Size>("3").is_err());
         assert_eq!("S".parse::<Size>(), Ok(Size::Small));
         assert_eq!("XL".parse::<Size>(), Ok(Size::Unknown("XL".into())));
+    }
+
+    /// An untagged union of two open enums, as the generator declares one.
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(untagged)]
+    enum SizeOrLevel {
+        #[serde(deserialize_with = "super::known")]
+        Size(Size),
+        Number(u8),
+        Level(Level),
+    }
+
+    #[test]
+    fn union_variants_take_only_values_they_know_but_the_last() {
+        let read = |json: &str| serde_json::from_str::<SizeOrLevel>(json).unwrap();
+        assert_eq!(read("\"S\""), SizeOrLevel::Size(Size::Small));
+        // Not taken as `Size::Unknown`: the next variants are tried.
+        assert_eq!(read("7"), SizeOrLevel::Number(7));
+        assert_eq!(read("900"), SizeOrLevel::Level(Level::Unknown(900)));
+        assert!(serde_json::from_str::<SizeOrLevel>("\"XL\"").is_err(), "no variant takes an unknown string");
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub struct Paged<T, I> {
     has_more: Option<fn(&T) -> Option<bool>>,
     count: fn(&T) -> usize,
     items: fn(T) -> Vec<I>,
+    first_page_only: &'static [PagePlace],
 }
 
 impl<T, I> Paged<T, I> {
@@ -62,7 +63,15 @@ impl<T, I> Paged<T, I> {
         count: fn(&T) -> usize,
         items: fn(T) -> Vec<I>,
     ) -> Self {
-        Paged { mode, has_more, count, items }
+        Paged { mode, has_more, count, items, first_page_only: &[] }
+    }
+
+    /// Leaves `places` out of the requests for the pages after the first: what places the
+    /// first page only (an `offset` beside a cursor, which says where later pages start).
+    #[must_use]
+    pub fn first_page_only(mut self, places: &'static [PagePlace]) -> Self {
+        self.first_page_only = places;
+        self
     }
 }
 
@@ -146,6 +155,22 @@ impl PreparedRequest {
                 }
             }
         }
+    }
+
+    /// The same request without anything at `place`.
+    fn without(mut self, place: PagePlace) -> Result<Self, InvalidRequest> {
+        match place {
+            PagePlace::Query(name) => self.query.retain(|(k, _)| k != name),
+            PagePlace::Body(name) => {
+                let body = self.body.as_deref().and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
+                if let Some(serde_json::Value::Object(mut object)) = body {
+                    if object.remove(name).is_some() {
+                        self = self.json(&object)?;
+                    }
+                }
+            }
+        }
+        Ok(self)
     }
 
     /// The same request with `value` at `place` (replacing what was there).
@@ -247,7 +272,7 @@ fn next_request<T, I>(
     if count == 0 {
         return None;
     }
-    match pager.mode {
+    let next = match pager.mode {
         PageMode::Cursor { next, place } => {
             let cursor = next(page).filter(|c| !c.is_empty())?;
             if let Some(current) = sent.value_at(place) {
@@ -264,7 +289,12 @@ fn next_request<T, I>(
             let next = current.saturating_add(count as u64);
             Some(sent.with_value_at(place, serde_json::Value::from(next)))
         }
-    }
+    };
+    next.map(|request| {
+        request.and_then(|request| {
+            pager.first_page_only.iter().try_fold(request, |request, &place| request.without(place))
+        })
+    })
 }
 
 #[cfg(test)]
@@ -288,6 +318,23 @@ mod tests {
 
     fn page(items: &[u32], cursor: Option<&str>, more: Option<bool>) -> Page {
         Page { items: items.to_vec(), cursor: cursor.map(str::to_owned), more }
+    }
+
+    #[test]
+    fn later_pages_leave_out_what_places_the_first_page_only() {
+        let pager = cursor_pager(PagePlace::Body("after")).first_page_only(&[
+            PagePlace::Body("offset"),
+            PagePlace::Query("skip"),
+            PagePlace::Body("absent"),
+        ]);
+        let mut sent = PreparedRequest::new("/q".into()).json(&serde_json::json!({"offset": 10, "f": "a"})).unwrap();
+        sent.query.push(("skip".into(), "3".into()));
+        sent.query.push(("keep".into(), "1".into()));
+        let mut seen = HashSet::new();
+        let next = next_request(&pager, &page(&[1], Some("k2"), Some(true)), &sent, &mut seen).unwrap().unwrap();
+        let body: serde_json::Value = serde_json::from_slice(next.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body, serde_json::json!({"after": "k2", "f": "a"}));
+        assert_eq!(next.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(), ["keep=1"]);
     }
 
     #[test]

@@ -318,6 +318,10 @@ fn pager(w: &mut Lines, api: &Api, op: &Operation, p: &Pagination, call: &str) {
             place(at)
         )),
     }
+    if !p.first_page_only.is_empty() {
+        let places: Vec<String> = p.first_page_only.iter().map(place).collect();
+        w.line(&format!(".first_page_only(&[{}])", places.join(", ")));
+    }
     w.close("})");
 }
 

@@ -654,12 +654,20 @@ fn tagged_union_def(api: &Api, def: &TypeDef, property: &str, variants: &[UnionV
 fn union_def(api: &Api, def: &TypeDef, variants: &[UnionVariant]) -> TokenStream {
     let name = ident(&def.name);
     let d = type_doc(def);
-    let vars = variants.iter().map(|v| {
+    // An open enum takes any string (or integer) as `Unknown`; tried in order, it would take the
+    // values of the variants after it. All but the last take only the values they know.
+    let open_enum = |t: &TypeRef| {
+        api.type_of(t).is_some_and(|def| matches!(def.kind, TypeKind::StringEnum { .. } | TypeKind::IntEnum { .. }))
+    };
+    let last_open = variants.iter().rposition(|v| open_enum(&v.ty));
+    let vars = variants.iter().enumerate().map(|(i, v)| {
         let id = ident(&v.rust_name);
         let t = types::tokens(&api.types, &v.ty, Models::Bare);
         let vd = v.description.as_deref().map(prose).unwrap_or_else(|| format!("The `{}` variant.", v.rust_name));
         let vd = doc(&vd);
-        quote!(#vd #id(#t),)
+        let strict = (open_enum(&v.ty) && Some(i) != last_open)
+            .then(|| quote!(#[serde(deserialize_with = "crate::runtime::enums::known")]));
+        quote!(#vd #strict #id(#t),)
     });
     quote! {
         #d

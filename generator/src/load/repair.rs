@@ -38,9 +38,8 @@ pub fn repair(file: &str, raw: &mut Value) -> Vec<Diagnostic> {
             }
         }
         if let Some(Value::Object(params)) = components.get_mut("parameters") {
-            for (name, p) in params.iter_mut() {
-                r.parameter(p, &format!("#/components/parameters/{}", escape_segment(name)));
-            }
+            // One that cannot be a parameter goes; references to it are dropped as dangling.
+            params.retain(|name, p| r.parameter(p, &format!("#/components/parameters/{}", escape_segment(name))));
         }
         for kind in ["requestBodies", "responses", "headers"] {
             if let Some(Value::Object(items)) = components.get_mut(kind) {
@@ -140,20 +139,30 @@ impl Repair<'_> {
                     self.warn(&format!("{p_at}/$ref"), format!("{why}; the parameter is dropped"));
                     keep.push(false);
                 }
-                None => {
-                    self.parameter(p, &p_at);
-                    keep.push(true);
-                }
+                None => keep.push(self.parameter(p, &p_at)),
             }
         }
         let mut keep = keep.into_iter();
         items.retain(|_| keep.next().unwrap_or(true));
     }
 
-    fn parameter(&mut self, p: &mut Value, at: &str) {
-        let Some(p) = p.as_object_mut() else { return };
+    /// Repairs a parameter; `false` when it cannot be one (drop it).
+    fn parameter(&mut self, p: &mut Value, at: &str) -> bool {
+        let Some(p) = p.as_object_mut() else {
+            self.warn(at, format!("expected a parameter, found {}; the parameter is dropped", kind(p)));
+            return false;
+        };
         if p.contains_key("$ref") {
-            return;
+            return true;
+        }
+        let located = matches!(p.get("in").and_then(Value::as_str), Some("query" | "header" | "path" | "cookie"));
+        if !located || !p.get("name").is_some_and(Value::is_string) {
+            self.warn(at, "a parameter needs a `name` and an `in` of query, header, path or cookie; it is dropped");
+            return false;
+        }
+        if !p.contains_key("schema") && !p.contains_key("content") {
+            self.warn(at, "the parameter has neither `schema` nor `content`; it is taken as a string");
+            p.insert("schema".to_owned(), serde_json::json!({"type": "string"}));
         }
         if let Some(s) = p.get_mut("schema") {
             self.schema(s, &format!("{at}/schema"), 0);
@@ -161,6 +170,7 @@ impl Repair<'_> {
         if let Some(content) = p.get_mut("content") {
             self.content(content, &format!("{at}/content"));
         }
+        true
     }
 
     /// A request body, response or header: something with optional `content` or `schema`.
@@ -181,6 +191,11 @@ impl Repair<'_> {
                 if let Some(why) = h.get("$ref").and_then(|r| self.bad_reference(r)) {
                     self.warn(&format!("{h_at}/$ref"), format!("{why}; read as a header of any value"));
                     *h = serde_json::json!({});
+                }
+                if let Some(h) = h.as_object_mut().filter(|h| !h.contains_key("$ref")) {
+                    if !h.contains_key("schema") && !h.contains_key("content") {
+                        h.insert("schema".to_owned(), serde_json::json!({"type": "string"}));
+                    }
                 }
                 self.content_holder(h, &h_at);
             }
@@ -435,6 +450,31 @@ mod tests {
                 "#/components/schemas/D/required"
             ]
         );
+    }
+
+    #[test]
+    fn parameters_without_schema_or_location_degrade_one_by_one() {
+        let (doc, w) = run(json!({"paths": {"/a/{id}": {"post": {
+            "parameters": [
+                {"name": "id", "in": "path", "required": true},
+                {"name": "q", "in": "body"},
+                {"in": "query"},
+                "x-odd",
+                {"name": "h", "in": "header", "content": {"text/plain": {"schema": {"type": "integer"}}}},
+            ],
+            "responses": {"200": {"description": "ok", "headers": {"X-Rate": {"description": "no schema"}}}}
+        }}}}));
+        let op = &doc["paths"]["/a/{id}"]["post"];
+        let params = op["parameters"].as_array().unwrap();
+        assert_eq!(params.len(), 2, "{params:?}");
+        assert_eq!(params[0]["schema"], json!({"type": "string"}));
+        assert_eq!(op["responses"]["200"]["headers"]["X-Rate"]["schema"], json!({"type": "string"}));
+        let at = |i: usize| format!("#/paths/~1a~1{{id}}/post/parameters/{i} ");
+        assert!(w[0].starts_with(&at(0)) && w[0].contains("neither `schema` nor `content`"), "{w:?}");
+        assert!(w[1].starts_with(&at(1)) && w[1].contains("dropped"), "{w:?}");
+        assert!(w[2].starts_with(&at(2)) && w[2].contains("dropped"), "{w:?}");
+        assert!(w[3].starts_with(&at(3)) && w[3].contains("found a string"), "{w:?}");
+        assert_eq!(w.len(), 4, "{w:?}");
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub(super) fn bulk_helpers(l: &mut Lowerer, operations: &[Operation], tags: &[Ta
 /// The paginated operations of the config, checked against the operations and their types.
 pub(super) fn paginations(l: &mut Lowerer, operations: &[Operation]) -> Vec<Pagination> {
     let mut out = Vec::new();
-    for (name, cfg) in l.config.pagination.clone() {
+    'operations: for (name, cfg) in l.config.pagination.clone() {
         let at = format!("generator config: pagination.{name}");
         let Some((index, op)) = operations.iter().enumerate().find(|(_, o)| o.rust_name == name) else {
             l.error(&at, format!("operation `{name}` does not exist"));
@@ -157,7 +157,21 @@ pub(super) fn paginations(l: &mut Lowerer, operations: &[Operation]) -> Vec<Pagi
                 continue;
             }
         };
-        out.push(Pagination { operation: index, items: page_field(items), item: (**item).clone(), has_more, mode });
+        let mut first_page_only = Vec::new();
+        for wire in &cfg.first_page_only {
+            match place(l, wire) {
+                Some(at) => first_page_only.push(at),
+                None => continue 'operations,
+            }
+        }
+        out.push(Pagination {
+            operation: index,
+            items: page_field(items),
+            item: (**item).clone(),
+            has_more,
+            mode,
+            first_page_only,
+        });
     }
     out
 }

@@ -522,12 +522,16 @@ fn pagination(api: &Api) -> Option<Section> {
                 PagePlace::Query(w) => format!("query parameter `{w}`"),
                 PagePlace::Body(w) => format!("body field `{w}`"),
             };
-            let next = match &p.mode {
+            let mut next = match &p.mode {
                 PageMode::Cursor { field, place: at } => {
                     format!("the response's `{}` as {}", field.rust_name, place(at))
                 }
                 PageMode::Offset { place: at } => format!("the count of items so far as {}", place(at)),
             };
+            if !p.first_page_only.is_empty() {
+                let left: Vec<String> = p.first_page_only.iter().map(place).collect();
+                next.push_str(&format!("; {} only on the first page", and_list(&left)));
+            }
             vec![op_link(api, op), type_text(api, &p.item).and(format!(" (`{}`)", p.items.rust_name)), Text::md(next)]
         })
         .collect();
