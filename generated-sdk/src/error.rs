@@ -143,11 +143,13 @@ impl From<BuildError> for Error {
 impl ErrorFromResponse for Error {
     fn from_response(raw: RawResponse, declared: &[u16]) -> Self {
         let status = raw.status().as_u16();
-        if !declared.contains(&status) {
+        let Some(&status) = [status, status / 100, 0]
+            .iter()
+            .find(|m| declared.contains(m)) else {
             return Self::UnexpectedStatus(
                 UnexpectedStatus::new(raw.meta().clone(), raw.body().clone()),
             );
-        }
+        };
         match status {
             400u16 => {
                 Self::BadRequest(

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::ir::{Api, Field, Operation, Param, ParamLocation, TypeDef, TypeKind, TypeRef, UnionTagging};
+use crate::ir::{Api, ErrorStatus, Field, Operation, Param, ParamLocation, TypeDef, TypeKind, TypeRef, UnionTagging};
 
 /// Whether a change can break code that compiled against the previous crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -497,8 +497,8 @@ impl Differ<'_> {
                 format!("success status {} (was {})", codes(&n.success), codes(&o.success)),
             );
         }
-        let new_errors: BTreeMap<u16, &TypeRef> = n.errors.iter().map(|e| (e.status, &e.body)).collect();
-        let old_errors: BTreeMap<u16, &TypeRef> = o.errors.iter().map(|e| (e.status, &e.body)).collect();
+        let new_errors: BTreeMap<ErrorStatus, &TypeRef> = n.errors.iter().map(|e| (e.status, &e.body)).collect();
+        let old_errors: BTreeMap<ErrorStatus, &TypeRef> = o.errors.iter().map(|e| (e.status, &e.body)).collect();
         for (status, body) in &old_errors {
             match new_errors.get(status) {
                 None => self.push(
@@ -527,8 +527,8 @@ impl Differ<'_> {
     }
 
     fn errors(&mut self, old: &Api, new: &Api) {
-        let new_by: BTreeMap<u16, _> = new.errors.iter().map(|e| (e.status, e)).collect();
-        let old_by: BTreeMap<u16, _> = old.errors.iter().map(|e| (e.status, e)).collect();
+        let new_by: BTreeMap<ErrorStatus, _> = new.errors.iter().map(|e| (e.status, e)).collect();
+        let old_by: BTreeMap<ErrorStatus, _> = old.errors.iter().map(|e| (e.status, e)).collect();
         for (status, e) in &old_by {
             let item = format!("Error::{}", e.rust_name);
             match new_by.get(status) {

@@ -572,8 +572,8 @@ pub enum ResponseEncoding {
 /// One declared error response of an operation.
 #[derive(Debug, Clone, Serialize)]
 pub struct OperationError {
-    /// Status code.
-    pub status: u16,
+    /// The statuses it covers.
+    pub status: ErrorStatus,
     /// Content type of the body.
     pub content_type: Option<String>,
     /// Description.
@@ -632,11 +632,55 @@ pub struct Operation {
     pub security: Vec<usize>,
 }
 
+/// The statuses a declared error response covers, in the order a response is matched against
+/// them: an exact code first, then a `4XX` or `5XX` class, then `default`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorStatus {
+    /// One status code (`404`).
+    Code(u16),
+    /// A class of statuses: `4` for `4XX`, `5` for `5XX`.
+    Class(u16),
+    /// The `default` response: any status the operation declares no other way.
+    Default,
+}
+
+impl ErrorStatus {
+    /// How the operation's list of declared statuses (`OperationSpec::errors`) holds it: the code,
+    /// the class digit (`4`, `5`) or `0` for `default`; no real status is below 100.
+    pub fn marker(self) -> u16 {
+        match self {
+            ErrorStatus::Code(c) => c,
+            ErrorStatus::Class(c) => c,
+            ErrorStatus::Default => 0,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ErrorStatus::Code(c) => write!(f, "{c}"),
+            ErrorStatus::Class(c) => write!(f, "{c}XX"),
+            ErrorStatus::Default => f.write_str("default"),
+        }
+    }
+}
+
+impl Serialize for ErrorStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            // As a number, as IR snapshots have always shown a status.
+            ErrorStatus::Code(c) => serializer.serialize_u16(*c),
+            other => serializer.collect_str(other),
+        }
+    }
+}
+
 /// A typed variant of the SDK's `Error` for one declared error status.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorVariant {
-    /// Status code.
-    pub status: u16,
+    /// The statuses it covers.
+    pub status: ErrorStatus,
     /// Variant name (`BadRequest`).
     pub rust_name: String,
     /// Body type (`Json` when operations declare different bodies for the status).

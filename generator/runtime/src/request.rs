@@ -21,7 +21,8 @@ pub struct OperationSpec {
     pub path: &'static str,
     /// Statuses whose body is decoded as the operation's result.
     pub success: &'static [u16],
-    /// Error statuses the operation declares.
+    /// Error statuses the operation declares: codes, the class digit for a `4XX` or `5XX`
+    /// range (`4`, `5`), and `0` for a `default` response (no real status is below 100).
     pub errors: &'static [u16],
     /// Names of the security schemes of which any one suffices; empty for none.
     pub security: &'static [&'static str],

@@ -428,10 +428,12 @@ fn error(api: &Api) -> TokenStream {
     let variants = api.errors.iter().map(|e| {
         let id = ident(&e.rust_name);
         let body = types::tokens(&api.types, &e.body, Models::Crate);
+        let statuses = match e.status {
+            ErrorStatus::Code(c) => format!("Status {c} {}", e.rust_name),
+            other => super::render::status_phrase(other),
+        };
         let d = doc(&format!(
-            "Status {} {}, declared by {}. Holds the status, the headers and the body, decoded ({}) when it is that type.",
-            e.status,
-            e.rust_name,
+            "{statuses}, declared by {}. Holds the status, the headers and the body, decoded ({}) when it is that type.",
             e.operations.iter().map(|&o| format!("`{}`", api.operations[o].rust_name)).collect::<Vec<_>>().join(", "),
             types::rustdoc(&api.types, &e.body)
         ));
@@ -455,7 +457,7 @@ fn error(api: &Api) -> TokenStream {
     });
     let decode_arms = api.errors.iter().map(|e| {
         let id = ident(&e.rust_name);
-        let n = e.status;
+        let n = e.status.marker();
         let body = types::tokens(&api.types, &e.body, Models::Crate);
         let decode = match &e.body {
             TypeRef::Unit => quote!(Ok::<(), DecodeError>(())),
@@ -471,13 +473,25 @@ fn error(api: &Api) -> TokenStream {
             pub use crate::runtime::errors::ApiError;
         )
     });
-    let dispatch = if api.errors.is_empty() {
-        quote!(Self::UnexpectedStatus(UnexpectedStatus::new(raw.meta().clone(), raw.body().clone())))
+    let from_response = if api.errors.is_empty() {
+        quote! {
+            fn from_response(raw: RawResponse, _declared: &[u16]) -> Self {
+                Self::UnexpectedStatus(UnexpectedStatus::new(raw.meta().clone(), raw.body().clone()))
+            }
+        }
     } else {
         quote! {
-            match status {
-                #(#decode_arms)*
-                _ => Self::UnexpectedStatus(UnexpectedStatus::new(raw.meta().clone(), raw.body().clone())),
+            fn from_response(raw: RawResponse, declared: &[u16]) -> Self {
+                let status = raw.status().as_u16();
+                // What the operation declares for the status: its code, else its class (`4` for
+                // `4XX`), else `default` (`0`).
+                let Some(&status) = [status, status / 100, 0].iter().find(|m| declared.contains(m)) else {
+                    return Self::UnexpectedStatus(UnexpectedStatus::new(raw.meta().clone(), raw.body().clone()));
+                };
+                match status {
+                    #(#decode_arms)*
+                    _ => Self::UnexpectedStatus(UnexpectedStatus::new(raw.meta().clone(), raw.body().clone())),
+                }
             }
         }
     };
@@ -620,13 +634,7 @@ fn error(api: &Api) -> TokenStream {
         }
 
         impl ErrorFromResponse for Error {
-            fn from_response(raw: RawResponse, declared: &[u16]) -> Self {
-                let status = raw.status().as_u16();
-                if !declared.contains(&status) {
-                    return Self::UnexpectedStatus(UnexpectedStatus::new(raw.meta().clone(), raw.body().clone()));
-                }
-                #dispatch
-            }
+            #from_response
         }
     }
 }

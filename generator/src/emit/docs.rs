@@ -392,11 +392,14 @@ fn errors_section(api: &Api, op: &Operation) -> String {
         ));
     }
     let declared: Vec<String> =
-        op.success.iter().chain(op.errors.iter().map(|e| &e.status)).map(u16::to_string).collect();
-    out.push_str(&format!(
-        "| `Error::UnexpectedStatus` | any other (not {}) | any | A status the spec does not declare here; holds the headers and the raw body. |\n",
-        declared.join(", ")
-    ));
+        op.success.iter().map(u16::to_string).chain(op.errors.iter().map(|e| e.status.to_string())).collect();
+    // With a `default` response no other status is left.
+    if !op.errors.iter().any(|e| e.status == ErrorStatus::Default) {
+        out.push_str(&format!(
+            "| `Error::UnexpectedStatus` | any other (not {}) | any | A status the spec does not declare here; holds the headers and the raw body. |\n",
+            declared.join(", ")
+        ));
+    }
     out.push_str("| `Error::Transport` | none | none | The server could not be reached, the connection broke or an attempt timed out, after retries. |\n");
     out.push_str(&format!(
         "| `Error::Decode` | {codes} | {} | The response body does not match its type; holds the raw body. |\n",

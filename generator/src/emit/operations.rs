@@ -109,7 +109,7 @@ fn spec_static_text(out: &mut String, api: &Api, op: &Operation) {
         ident(&op.method),
         str_lit(&op.path),
         codes(&mut op.success.iter().copied()),
-        codes(&mut op.errors.iter().map(|e| e.status)),
+        codes(&mut op.errors.iter().map(|e| e.status.marker())),
         op.security.iter().map(|&s| str_lit(&api.security[s].name)).collect::<Vec<_>>().join(", "),
     ));
 }
@@ -170,15 +170,24 @@ fn method_doc_text(api: &Api, op: &Operation) -> String {
     text.push_str("\n\n# Errors\n");
     for e in &op.errors {
         if let Some(v) = api.errors.iter().find(|v| v.status == e.status) {
+            let on = match e.status {
+                ErrorStatus::Code(c) => format!("on status {c}"),
+                ErrorStatus::Class(c) => {
+                    let listed = op.errors.iter().any(|o| matches!(o.status, ErrorStatus::Code(x) if x / 100 == c));
+                    format!("on {} {c}XX status", if listed { "another" } else { "a" })
+                }
+                ErrorStatus::Default => "on any other status (the `default` response)".to_owned(),
+            };
             text.push_str(&format!(
-                "\n- [`Error::{}`] on status {}{}",
+                "\n- [`Error::{}`] {on}{}",
                 v.rust_name,
-                e.status,
                 e.description.as_deref().map(|d| format!(": {}", prose(d))).unwrap_or_default()
             ));
         }
     }
-    text.push_str("\n- [`Error::UnexpectedStatus`] on any other status the spec does not declare");
+    if !op.errors.iter().any(|e| e.status == ErrorStatus::Default) {
+        text.push_str("\n- [`Error::UnexpectedStatus`] on any other status the spec does not declare");
+    }
     text.push_str("\n- [`Error::Transport`] when the server cannot be reached or the connection fails, after retries");
     text.push_str("\n- [`Error::Decode`] when a response body does not match its type");
     if op.body.as_ref().and_then(|b| b.ty.named()).is_some_and(|n| api.ty(n).validated) {

@@ -319,6 +319,15 @@ fn markdown_link(text: &str) -> Option<(&str, &str, usize)> {
     after[url.len()..].starts_with(')').then(|| (label, url, 1 + close + 2 + url.len() + 1))
 }
 
+/// What statuses an error variant covers, as a sentence starts: `Status 404`, `A 5XX status`.
+pub(crate) fn status_phrase(status: crate::ir::ErrorStatus) -> String {
+    match status {
+        crate::ir::ErrorStatus::Code(c) => format!("Status {c}"),
+        crate::ir::ErrorStatus::Class(c) => format!("A {c}XX status"),
+        crate::ir::ErrorStatus::Default => "Any other status (the `default` response)".to_owned(),
+    }
+}
+
 /// A duration as docs state it: `500 ms`, `60 s`, `2 min`.
 pub(crate) fn duration(d: std::time::Duration) -> String {
     let ms = d.as_millis();

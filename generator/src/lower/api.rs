@@ -229,7 +229,7 @@ fn security(l: &mut Lowerer, op_schemes: &[Vec<String>]) -> Vec<SecurityScheme> 
 /// One typed `Error` variant per declared error status; its body type is the one every
 /// operation declares for it, or any JSON value where they differ.
 fn error_variants(operations: &[Operation]) -> Vec<ErrorVariant> {
-    let mut by_status: BTreeMap<u16, (Vec<TypeRef>, Vec<usize>)> = BTreeMap::new();
+    let mut by_status: BTreeMap<ErrorStatus, (Vec<TypeRef>, Vec<usize>)> = BTreeMap::new();
     for (i, op) in operations.iter().enumerate() {
         for e in &op.errors {
             let entry = by_status.entry(e.status).or_default();
@@ -248,7 +248,13 @@ fn error_variants(operations: &[Operation]) -> Vec<ErrorVariant> {
                 [] => TypeRef::Unit,
                 _ => TypeRef::Json,
             };
-            ErrorVariant { status, rust_name: seen.unique(&names::status_name(status)), body, operations: ops }
+            let name = match status {
+                ErrorStatus::Code(c) => names::status_name(c),
+                ErrorStatus::Class(4) => "ClientError".to_owned(),
+                ErrorStatus::Class(_) => "ServerError".to_owned(),
+                ErrorStatus::Default => "DefaultError".to_owned(),
+            };
+            ErrorVariant { status, rust_name: seen.unique(&name), body, operations: ops }
         })
         .collect()
 }

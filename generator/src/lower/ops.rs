@@ -348,23 +348,25 @@ fn responses(l: &mut Lowerer, responses: &openapiv3::Responses, op_camel: &str, 
                     chosen = Some((TypeRef::Json, ResponseEncoding::Json, Some("application/json".into())));
                 }
             }
-        } else if let StatusCode::Code(c) = code {
-            if *c >= 400 {
-                let content_type = pick_media(&r.content).map(|(m, _)| m.clone());
-                let hint = format!("{}Body", names::status_name(*c));
-                let (ty, enc, _) = response_type(l, &r, &hint, &r_at);
-                let body = match enc {
-                    ResponseEncoding::Json => ty,
-                    ResponseEncoding::Empty => TypeRef::Unit,
-                    _ => TypeRef::String,
-                };
-                errors.push(OperationError {
-                    status: *c,
-                    body,
-                    content_type,
-                    description: Some(clean_text(&r.description)).filter(|d| !d.is_empty()),
-                });
+        } else {
+            let status = match code {
+                StatusCode::Code(c) if *c >= 400 => ErrorStatus::Code(*c),
+                StatusCode::Range(c @ (4 | 5)) => ErrorStatus::Class(*c),
+                _ => continue,
+            };
+            errors.push(error_response(l, &r, status, &r_at));
+        }
+    }
+    // `default` is the error of any status declared no other way; an operation without
+    // success responses takes it as its success instead (read as any 2xx, below).
+    if let Some(r) = responses.default.as_ref().filter(|_| !success.is_empty()) {
+        let r_at = join(at, "default");
+        match l.resolve(r, &r_at) {
+            Ok(r) => {
+                let r = r.into_owned();
+                errors.push(error_response(l, &r, ErrorStatus::Default, &r_at));
             }
+            Err(d) => l.diagnostics.push(d),
         }
     }
     if success.is_empty() {
@@ -375,6 +377,29 @@ fn responses(l: &mut Lowerer, responses: &openapiv3::Responses, op_camel: &str, 
     success.dedup();
     let (ty, enc, ct) = chosen.unwrap_or((TypeRef::Unit, ResponseEncoding::Empty, None));
     (success, ty, enc, ct, description, example, errors)
+}
+
+/// A declared error response of `status`.
+fn error_response(l: &mut Lowerer, r: &Response, status: ErrorStatus, at: &str) -> OperationError {
+    let content_type = pick_media(&r.content).map(|(m, _)| m.clone());
+    let hint = match status {
+        ErrorStatus::Code(c) => format!("{}Body", names::status_name(c)),
+        ErrorStatus::Class(4) => "ClientErrorBody".to_owned(),
+        ErrorStatus::Class(_) => "ServerErrorBody".to_owned(),
+        ErrorStatus::Default => "DefaultErrorBody".to_owned(),
+    };
+    let (ty, enc, _) = response_type(l, r, &hint, at);
+    let body = match enc {
+        ResponseEncoding::Json => ty,
+        ResponseEncoding::Empty => TypeRef::Unit,
+        _ => TypeRef::String,
+    };
+    OperationError {
+        status,
+        body,
+        content_type,
+        description: Some(clean_text(&r.description)).filter(|d| !d.is_empty()),
+    }
 }
 
 fn response_type(l: &mut Lowerer, r: &Response, hint: &str, at: &str) -> (TypeRef, ResponseEncoding, Option<String>) {

@@ -336,8 +336,8 @@ fn errors(api: &Api, qs: Option<&Operation>) -> Section {
             vec![
                 variant(&e.rust_name),
                 Text::md(format!(
-                    "Status {}, declared by {}",
-                    e.status,
+                    "{}, declared by {}",
+                    crate::emit::render::status_phrase(e.status),
                     e.operations
                         .iter()
                         .map(|&o| format!("`{}`", api.operations[o].rust_name))
