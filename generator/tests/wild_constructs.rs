@@ -196,3 +196,16 @@ fn prose_links_titles_and_stray_path_parameters() {
     let manifest: toml::Table = g.files.get("Cargo.toml").unwrap().parse().expect("Cargo.toml is TOML");
     assert!(manifest["package"]["description"].as_str().unwrap().contains("\u{267e}\u{fe0f} Infinity \"quoted\" API"));
 }
+
+#[test]
+fn alternatives_inside_all_of_are_optional_fields() {
+    let g = generate("allof_alternatives.yaml");
+    let TypeKind::Struct { fields, .. } = &ty(&g, "AddAliasRequest").kind else { panic!() };
+    let fields: Vec<(&str, bool)> = fields.iter().map(|f| (f.wire_name.as_str(), f.required)).collect();
+    // Each alternative's properties can be sent and read; only the allOf's own are required.
+    assert_eq!(fields, [("globalAlias", false), ("localAlias", false), ("bucketId", true)]);
+    assert_eq!(
+        warnings(&g),
+        ["#/components/schemas/AddAliasRequest/allOf/0 oneOf/anyOf inside allOf: the properties of its alternatives are optional fields of the object"]
+    );
+}

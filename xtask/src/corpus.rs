@@ -34,7 +34,7 @@ pub(crate) fn warning_kind(message: &str) -> &'static str {
         ("example", "example"),
         ("any JSON value", "json-fallback"),
         ("declared differently by several allOf", "allof-conflict"),
-        ("inside allOf is not merged", "allof-union"),
+        ("inside allOf", "allof-union"),
         ("webhooks", "webhooks"),
         ("discriminator", "discriminator"),
         ("cannot be serialized", "param-encoding"),

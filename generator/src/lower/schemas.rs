@@ -692,7 +692,32 @@ impl<'a> Lowerer<'a> {
             }
         }
         if !v.one_of.is_empty() || !v.any_of.is_empty() {
-            self.warn(at, "oneOf/anyOf inside allOf is not merged; its properties are not typed");
+            // The object is one of several shapes: every shape's properties become optional
+            // fields, so each shape can be sent and read (none of its `required` is enforced).
+            let mut merged = false;
+            for (key, members) in [("oneOf", v.one_of), ("anyOf", v.any_of)] {
+                for (i, member) in members.iter().enumerate() {
+                    let schema = match member {
+                        ReferenceOr::Item(s) => Some(s.clone()),
+                        ReferenceOr::Reference { reference } => self.deref_schema(reference),
+                    };
+                    let Some(schema) = schema else { continue };
+                    let Some(own) = View::of(&schema).properties else { continue };
+                    let m_at = format!("{at}/{key}/{i}");
+                    for (name, p) in own {
+                        merge_prop(self, props, name, p.clone(), join(&join(&m_at, "properties"), name));
+                    }
+                    merged = true;
+                }
+            }
+            self.warn(
+                at,
+                if merged {
+                    "oneOf/anyOf inside allOf: the properties of its alternatives are optional fields of the object"
+                } else {
+                    "oneOf/anyOf inside allOf is not merged; its properties are not typed"
+                },
+            );
         }
         for (i, member) in v.all_of.iter().enumerate() {
             let schema = match member {
