@@ -4,7 +4,7 @@
 //! (`cargo xtask corpus generator/tests/fixtures/wild --test`).
 
 use sdkgen::config::Config;
-use sdkgen::ir::{TypeDef, TypeKind, TypeRef};
+use sdkgen::ir::{ParamLocation, TypeDef, TypeKind, TypeRef};
 use sdkgen::lower::LowerOptions;
 use sdkgen::Generated;
 
@@ -178,14 +178,17 @@ fn a_reference_in_all_of_beside_annotations_is_the_referenced_type() {
 #[test]
 fn prose_links_titles_and_stray_path_parameters() {
     let g = generate("prose_and_titles.yaml");
-    // A path parameter the path has no place for is left out, with a warning at its pointer.
+    // A path parameter the path has no place for is sent as a query parameter, with a warning
+    // at its pointer.
     let w = warnings(&g);
     assert_eq!(
         w,
-        ["#/paths/~1v2~1DeleteBucket/post/parameters/0 path parameter `id` is not in the path `/v2/DeleteBucket`; it is left out"]
+        ["#/paths/~1v2~1DeleteBucket/post/parameters/0 path parameter `id` is not in the path `/v2/DeleteBucket`; it is sent as a query parameter"]
     );
     let op = &g.api.operations[0];
-    assert_eq!(op.params.iter().map(|p| p.wire_name.as_str()).collect::<Vec<_>>(), ["force"]);
+    let params: Vec<(&str, ParamLocation, bool)> =
+        op.params.iter().map(|p| (p.wire_name.as_str(), p.location, p.required)).collect();
+    assert_eq!(params, [("id", ParamLocation::Query, true), ("force", ParamLocation::Query, false)]);
     // Markdown links stay links; URLs in parentheses or prose are autolinks (the corpus run
     // builds the docs with rustdoc's warnings refused).
     let lib = g.files.get("src/lib.rs").unwrap();

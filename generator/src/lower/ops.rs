@@ -45,12 +45,24 @@ pub(super) fn operation(
     }
     let mut param_names = Names::with_reserved(["body", "params", "self"]);
     let mut params = Vec::new();
-    for (p, p_at) in &specs {
-        let name = &p.parameter_data_ref().name;
-        if matches!(p, openapiv3::Parameter::Path { .. }) && !path.contains(&format!("{{{name}}}")) {
-            // No place in the URL to send it (and a method argument it could not use).
-            l.warn(p_at, format!("path parameter `{name}` is not in the path `{path}`; it is left out"));
-            continue;
+    for (p, p_at) in &mut specs {
+        if let openapiv3::Parameter::Path { parameter_data, .. } = p {
+            let name = &parameter_data.name;
+            if !path.contains(&format!("{{{name}}}")) {
+                // The path has no place for it. Descriptions that do this (generated ones,
+                // mostly) mean a query parameter; left out, the operation could not be called.
+                l.warn(
+                    p_at,
+                    format!("path parameter `{name}` is not in the path `{path}`; it is sent as a query parameter"),
+                );
+                let parameter_data = parameter_data.clone();
+                *p = openapiv3::Parameter::Query {
+                    parameter_data,
+                    allow_reserved: false,
+                    style: openapiv3::QueryStyle::Form,
+                    allow_empty_value: None,
+                };
+            }
         }
         if let Some(param) = parameter(l, p, p_at, &camel, &mut param_names) {
             params.push(param);
