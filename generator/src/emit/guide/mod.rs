@@ -374,10 +374,11 @@ fn errors(api: &Api, qs: Option<&Operation>) -> Section {
         Block::Para(
             Text::md(
                 "An error says why: its `Display` gives the status, the server's message (the body's `error.message`, \
-                 `message` or `detail`, or a text body) and the request id, and `source()` leads to the cause beneath it \
-                 (the I/O error of a failed connection, for instance) for reporters such as `anyhow`. A declared error \
-                 status is its variant whatever its body: a body that is not the declared type (a proxy's HTML page, \
-                 a plain-text message) leaves `body()` `None`, with the text in the message. ",
+                 `message` or `detail`, or a text body) and the request id. `source()` starts beneath the error it is \
+                 called on: an API error has none; a transport error's leads to the HTTP client's error and its I/O \
+                 cause (which its own message already quotes, so one reason can show twice in a chain). A declared error status is its variant whatever its \
+                 body: a body that is not the declared type leaves `body()` `None` (`body_error()` says why); a \
+                 plain-text body is the message, and an HTML page (a proxy's) has no message but its start is shown. ",
             )
             .item_as("Error::message()", "Error::message")
             .and(" is the server's message alone; ")
