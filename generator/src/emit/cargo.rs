@@ -5,7 +5,7 @@
 //! runtime is tested with.
 
 use super::ingestor::FEATURE;
-use super::render::Header;
+use super::render::{toml_list, toml_str, Header};
 use crate::ir::Api;
 
 /// One dependency of the generated crates, as `[workspace.dependencies]` declares it.
@@ -100,17 +100,6 @@ fn inline(dep: &Dependency, extra_features: &[&str]) -> String {
         parts.push(format!("features = {features:?}"));
     }
     format!("{{ {} }}", parts.join(", "))
-}
-
-/// A string from the spec or the config as a TOML value. Rust's `{:?}` is not TOML: it writes
-/// `\u{fe0f}` for the variation selector of an emoji in a title, which Cargo refuses.
-fn toml_str(s: &str) -> String {
-    toml::Value::String(s.to_owned()).to_string()
-}
-
-/// A list of such strings as a TOML array.
-fn toml_list(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|s| toml_str(s)).collect::<Vec<_>>().join(", "))
 }
 
 pub(crate) fn manifest(api: &Api, header: &Header) -> String {

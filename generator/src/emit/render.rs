@@ -247,19 +247,11 @@ pub(crate) fn prose(text: &str) -> String {
                 out.push_str(url);
                 out.push(')');
                 rest = &rest[len..];
-            } else if let Some(url) =
-                rest.strip_prefix('<').and_then(url_at).filter(|url| rest[1 + url.len()..].starts_with('>'))
-            {
-                // Already an autolink.
+            } else if let Some((url, len)) = autolink(rest, ends_in_word(&line[..line.len() - rest.len()])) {
                 out.push('<');
                 out.push_str(url);
                 out.push('>');
-                rest = &rest[url.len() + 2..];
-            } else if let Some(url) = url_at(rest).filter(|_| !ends_in_word(&line[..line.len() - rest.len()])) {
-                out.push('<');
-                out.push_str(url);
-                out.push('>');
-                rest = &rest[url.len()..];
+                rest = &rest[len..];
             } else {
                 escape_prose_char(&mut out, c, rest.len() == line.len());
                 rest = &rest[c.len_utf8()..];
@@ -284,6 +276,15 @@ fn escape_prose_char(out: &mut String, c: char, line_start: bool) {
         '|' => out.push_str("\\|"),
         _ => out.push(c),
     }
+}
+
+/// A URL at the start of `text` that becomes an autolink, and the length it takes: one
+/// already written as `<https://..>`, or a bare one that does not continue a word.
+fn autolink(text: &str, in_word: bool) -> Option<(&str, usize)> {
+    if let Some(url) = text.strip_prefix('<').and_then(url_at).filter(|url| text[1 + url.len()..].starts_with('>')) {
+        return Some((url, url.len() + 2));
+    }
+    url_at(text).filter(|_| !in_word).map(|url| (url, url.len()))
 }
 
 /// Whether `before` ends inside a word (so a URL that follows is part of it, `xhttp://`).
@@ -362,6 +363,17 @@ pub(crate) fn json_code(v: &serde_json::Value) -> String {
     format!("{ticks}{pad}{s}{pad}{ticks}")
 }
 
+/// A string from the spec or the config as a TOML value. Rust's `{:?}` is not TOML: it writes
+/// `\u{fe0f}` for the variation selector of an emoji in a title, which Cargo refuses.
+pub(crate) fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+/// A list of such strings as a TOML array.
+pub(crate) fn toml_list(items: &[String]) -> String {
+    format!("[{}]", items.iter().map(|s| toml_str(s)).collect::<Vec<_>>().join(", "))
+}
+
 /// How a user depends on the crate: the sentence before the `[dependencies]` table and the
 /// crate's entry there, with `features` turned on.
 pub(crate) fn dependency(api: &Api, features: &[&str]) -> (&'static str, String) {
@@ -379,11 +391,11 @@ pub(crate) fn dependency(api: &Api, features: &[&str]) -> (&'static str, String)
         (_, true) => ("Add the crate and a Tokio runtime (its async methods need one):", vec![format!("version = \"{version}\"")]),
         (Some(repo), false) => (
             "The crate is not on crates.io: depend on it through git (or by path, from a checkout). Its async methods need a Tokio runtime.",
-            vec![format!("git = \"{repo}\""), format!("package = \"{krate}\"")],
+            vec![format!("git = {}", toml_str(repo)), format!("package = \"{krate}\"")],
         ),
         (None, false) => (
             "The crate is not on crates.io: depend on it by path, from a checkout of the folder it was generated into. Its async methods need a Tokio runtime.",
-            vec![format!("path = \"../{}\"", p.folder.as_deref().unwrap_or(krate))],
+            vec![format!("path = {}", toml_str(&format!("../{}", p.folder.as_deref().unwrap_or(krate))))],
         ),
     };
     if p.publish && features.is_empty() {
