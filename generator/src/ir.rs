@@ -39,6 +39,13 @@ pub struct Api {
 }
 
 impl Api {
+    /// Whether a field of a multipart body is a file: the crate then re-exports `FilePart`.
+    pub fn uses_files(&self) -> bool {
+        self.types
+            .iter()
+            .any(|t| matches!(&t.kind, TypeKind::Struct { fields, .. } if fields.iter().any(|f| f.ty.is_file())))
+    }
+
     /// Whether any type, parameter, body or response of the API is (or holds) a `chrono` type:
     /// the crate then depends on `chrono` and re-exports it.
     pub fn uses_chrono(&self) -> bool {
@@ -201,6 +208,9 @@ pub enum TypeRef {
     Json,
     /// `bytes::Bytes`: a binary body.
     Bytes,
+    /// `FilePart` (the runtime's, re-exported by the crate): a `format: binary` field of a
+    /// `multipart/form-data` body, sent as a part of its own with a file name and content type.
+    File,
     /// `chrono::DateTime<chrono::Utc>`: a `format: date-time` string (RFC 3339 on the wire).
     DateTime,
     /// `chrono::NaiveDate`: a `format: date` string (`YYYY-MM-DD` on the wire).
@@ -225,6 +235,15 @@ impl TypeRef {
         match self {
             TypeRef::DateTime | TypeRef::Date => true,
             TypeRef::Vec(t) | TypeRef::Map(t) | TypeRef::Option(t) | TypeRef::Box(t) => t.uses_chrono(),
+            _ => false,
+        }
+    }
+
+    /// Whether this is a file, or a list or option of files.
+    pub fn is_file(&self) -> bool {
+        match self {
+            TypeRef::File => true,
+            TypeRef::Vec(t) | TypeRef::Option(t) => t.is_file(),
             _ => false,
         }
     }

@@ -212,3 +212,44 @@ fn alternatives_inside_all_of_are_optional_fields() {
         ["#/components/schemas/AddAliasRequest/allOf/0 oneOf/anyOf inside allOf: the properties of its alternatives are optional fields of the object"]
     );
 }
+
+#[test]
+fn binary_fields_of_multipart_bodies_are_files_sent_as_parts() {
+    let g = generate("multipart_files.yaml");
+    let field_types = |name: &str| -> Vec<(String, TypeRef)> {
+        let TypeKind::Struct { fields, .. } = &ty(&g, name).kind else { panic!("{name} is a struct") };
+        fields.iter().map(|f| (f.wire_name.clone(), f.ty.clone())).collect()
+    };
+    let files = |t: TypeRef| TypeRef::Vec(Box::new(t));
+    assert_eq!(
+        field_types("MediaUpload"),
+        [
+            ("attachments".to_owned(), files(TypeRef::File)),
+            ("description".to_owned(), TypeRef::String),
+            ("file".to_owned(), TypeRef::File),
+            ("tags".to_owned(), files(TypeRef::String)),
+            ("thumbnail".to_owned(), TypeRef::File),
+        ],
+        "3.0's `format: binary`, directly, through a reference and in a list"
+    );
+    assert_eq!(
+        field_types("UploadSnapshotBody"),
+        [("checksum".to_owned(), TypeRef::String), ("snapshot".to_owned(), TypeRef::File)],
+        "3.1's `contentMediaType`: binary content is a file, text content a string"
+    );
+    assert_eq!(field_types("Media")[1], ("preview".to_owned(), TypeRef::String), "a JSON body's binary string is text");
+    let TypeKind::Struct { fields, .. } = &ty(&g, "MediaUpload").kind else { panic!() };
+    assert!(!fields[2].constraints.is_checked(), "a file's maxLength is not a string length to check");
+    let ops = g.files.get("src/operations/default.rs").expect("the untagged operations");
+    assert!(
+        ops.contains(
+            r#"request.multipart_json(&body, &[("attachments", &body.attachments), ("file", &body.file), ("thumbnail", &body.thumbnail)])"#
+        ),
+        "{ops}"
+    );
+    assert!(ops.contains(r#"Some(b) => request.multipart_json(&b, &[("snapshot", &b.snapshot)])"#), "{ops}");
+    assert!(g.files.get("src/lib.rs").unwrap().contains("pub use runtime::multipart::FilePart;"));
+    let cases = g.files.get("tests/spec_examples/cases.rs").unwrap_or_default();
+    assert!(!cases.contains("media_upload"), "no JSON round trip for a multipart body");
+    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+}

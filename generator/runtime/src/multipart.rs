@@ -1,58 +1,179 @@
 //! `multipart/form-data` bodies: parts and their encoding. Copied only into crates with a
 //! multipart request body.
 
+use std::fmt;
+use std::path::Path;
+
 use bytes::Bytes;
-use serde::Serialize;
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde::{Serialize, Serializer};
 
 use super::errors::InvalidRequest;
 use super::request::{object_fields, PreparedRequest};
 
-/// One part of a `multipart/form-data` body.
-#[derive(Clone, Debug)]
-pub struct Part {
-    name: String,
+/// A file sent as one part of a `multipart/form-data` request body: its bytes, and the file
+/// name and content type sent with them.
+///
+/// Without a content type the part is sent as `application/octet-stream`. Build one from
+/// bytes or text (`FilePart::new(bytes)`, `FilePart::from("text")`) or from a file on disk
+/// ([`FilePart::read`], which also takes the file's name).
+///
+/// A file is not JSON: written into a JSON value (for instance by `serde_json::to_value` of
+/// the model that holds it) it is `null`, and read from a JSON string it holds that string's
+/// bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FilePart {
+    data: Bytes,
     file_name: Option<String>,
     content_type: Option<String>,
-    data: Bytes,
 }
 
-impl Part {
-    /// A part with binary content (`application/octet-stream` unless set otherwise).
-    pub fn bytes(name: impl Into<String>, data: impl Into<Bytes>) -> Self {
-        Part {
-            name: name.into(),
-            file_name: None,
-            content_type: Some("application/octet-stream".to_owned()),
-            data: data.into(),
-        }
+impl FilePart {
+    /// A file with these bytes, no file name and no content type.
+    pub fn new(data: impl Into<Bytes>) -> Self {
+        FilePart { data: data.into(), file_name: None, content_type: None }
     }
 
-    /// A text part (sent without a content type, i.e. `text/plain`).
-    pub fn text(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Part { name: name.into(), file_name: None, content_type: None, data: Bytes::from(value.into()) }
+    /// Reads the file at `path` (whole, into memory: a retried request sends it again) and
+    /// names the part after the path's last component.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of reading the file.
+    pub fn read(path: impl AsRef<Path>) -> std::io::Result<Self> {
+        let path = path.as_ref();
+        let data = std::fs::read(path)?;
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        Ok(FilePart { data: data.into(), file_name, content_type: None })
     }
 
-    /// Sets the file name.
-    pub fn file_name(mut self, file_name: impl Into<String>) -> Self {
+    /// Sets the file name sent with the part (`filename=` of its `Content-Disposition`).
+    #[must_use]
+    pub fn with_file_name(mut self, file_name: impl Into<String>) -> Self {
         self.file_name = Some(file_name.into());
         self
     }
 
-    /// Sets the content type.
-    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+    /// Sets the part's content type (for instance `image/png`).
+    #[must_use]
+    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
         self.content_type = Some(content_type.into());
         self
     }
 
-    /// The field name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The content.
+    /// The bytes.
     pub fn data(&self) -> &Bytes {
         &self.data
     }
+
+    /// The file name, if set.
+    pub fn file_name(&self) -> Option<&str> {
+        self.file_name.as_deref()
+    }
+
+    /// The content type, if set.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+}
+
+impl From<Bytes> for FilePart {
+    fn from(data: Bytes) -> Self {
+        FilePart::new(data)
+    }
+}
+
+impl From<Vec<u8>> for FilePart {
+    fn from(data: Vec<u8>) -> Self {
+        FilePart::new(data)
+    }
+}
+
+impl From<&[u8]> for FilePart {
+    fn from(data: &[u8]) -> Self {
+        FilePart::new(Bytes::copy_from_slice(data))
+    }
+}
+
+impl From<String> for FilePart {
+    fn from(text: String) -> Self {
+        FilePart::new(text)
+    }
+}
+
+impl From<&str> for FilePart {
+    fn from(text: &str) -> Self {
+        FilePart::new(Bytes::copy_from_slice(text.as_bytes()))
+    }
+}
+
+impl Serialize for FilePart {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl<'de> Deserialize<'de> for FilePart {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FileVisitor;
+        impl Visitor<'_> for FileVisitor {
+            type Value = FilePart;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a file's content as a string")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<FilePart, E> {
+                Ok(FilePart::from(text))
+            }
+
+            fn visit_bytes<E: de::Error>(self, data: &[u8]) -> Result<FilePart, E> {
+                Ok(FilePart::from(data))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<FilePart, E> {
+                Ok(FilePart::default())
+            }
+        }
+        deserializer.deserialize_any(FileVisitor)
+    }
+}
+
+/// A body field that holds files: a file, an optional file, or a list of them.
+pub trait FileField {
+    /// Calls `each` with every file of the field, in order.
+    fn each_file<'a>(&'a self, each: &mut dyn FnMut(&'a FilePart));
+}
+
+impl FileField for FilePart {
+    fn each_file<'a>(&'a self, each: &mut dyn FnMut(&'a FilePart)) {
+        each(self);
+    }
+}
+
+impl<T: FileField> FileField for Option<T> {
+    fn each_file<'a>(&'a self, each: &mut dyn FnMut(&'a FilePart)) {
+        if let Some(field) = self {
+            field.each_file(each);
+        }
+    }
+}
+
+impl<T: FileField> FileField for Vec<T> {
+    fn each_file<'a>(&'a self, each: &mut dyn FnMut(&'a FilePart)) {
+        for field in self {
+            field.each_file(each);
+        }
+    }
+}
+
+/// One encoded part: a text field or a file.
+#[derive(Debug)]
+struct Part<'a> {
+    name: &'a str,
+    file_name: Option<&'a str>,
+    content_type: Option<&'a str>,
+    data: &'a [u8],
 }
 
 /// Quotes a multipart parameter value the way browsers do.
@@ -74,10 +195,10 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Encodes parts as `multipart/form-data`; returns the body and its boundary.
-fn encode_multipart(parts: &[Part]) -> (Bytes, String) {
+fn encode_multipart(parts: &[Part<'_>]) -> (Bytes, String) {
     let boundary = loop {
         let candidate = format!("sdk-boundary-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
-        if !parts.iter().any(|p| contains(&p.data, candidate.as_bytes())) {
+        if !parts.iter().any(|p| contains(p.data, candidate.as_bytes())) {
             break candidate;
         }
     };
@@ -87,19 +208,19 @@ fn encode_multipart(parts: &[Part]) -> (Bytes, String) {
         out.extend_from_slice(b"--");
         out.extend_from_slice(boundary.as_bytes());
         out.extend_from_slice(b"\r\nContent-Disposition: form-data; name=");
-        push_quoted(&mut out, &part.name);
-        if let Some(file_name) = &part.file_name {
+        push_quoted(&mut out, part.name);
+        if let Some(file_name) = part.file_name {
             out.extend_from_slice(b"; filename=");
             push_quoted(&mut out, file_name);
         }
         out.extend_from_slice(b"\r\n");
-        if let Some(content_type) = &part.content_type {
+        if let Some(content_type) = part.content_type {
             out.extend_from_slice(b"Content-Type: ");
             out.extend(content_type.bytes().filter(|b| !matches!(b, b'\r' | b'\n')));
             out.extend_from_slice(b"\r\n");
         }
         out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(&part.data);
+        out.extend_from_slice(part.data);
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"--");
@@ -109,16 +230,114 @@ fn encode_multipart(parts: &[Part]) -> (Bytes, String) {
 }
 
 impl PreparedRequest {
-    /// Encodes the top-level fields of a serializable object as `multipart/form-data` text
-    /// parts: strings as they are, other values as JSON text; `null` fields are left out.
-    pub fn multipart_json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self, InvalidRequest> {
-        let parts = object_fields(body)?.into_iter().map(|(k, v)| Part::text(k, v)).collect();
-        Ok(self.multipart(parts))
+    /// Encodes a body as `multipart/form-data`: each top-level field of the serializable
+    /// object a text part (strings as they are, other values as JSON text, `null` left out),
+    /// but the fields named in `files`, each of whose files is a part of its own (after the
+    /// text parts, in the order given).
+    pub fn multipart_json<B: Serialize + ?Sized>(
+        self,
+        body: &B,
+        files: &[(&str, &dyn FileField)],
+    ) -> Result<Self, InvalidRequest> {
+        let fields = object_fields(body)?;
+        let mut parts: Vec<Part<'_>> = fields
+            .iter()
+            .filter(|(k, _)| !files.iter().any(|(name, _)| name == k))
+            .map(|(k, v)| Part { name: k, file_name: None, content_type: None, data: v.as_bytes() })
+            .collect();
+        for (name, field) in files {
+            field.each_file(&mut |file| {
+                parts.push(Part {
+                    name,
+                    file_name: file.file_name(),
+                    content_type: Some(file.content_type().unwrap_or("application/octet-stream")),
+                    data: file.data(),
+                });
+            });
+        }
+        let (body, boundary) = encode_multipart(&parts);
+        Ok(self.set_body(body, &format!("multipart/form-data; boundary={boundary}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::CONTENT_TYPE;
+
+    #[derive(Serialize)]
+    struct Upload {
+        title: String,
+        file: FilePart,
+        thumbnail: Option<FilePart>,
+        extra: Vec<FilePart>,
     }
 
-    /// Encodes `parts` (once) as `multipart/form-data` with a random boundary.
-    pub fn multipart(self, parts: Vec<Part>) -> Self {
-        let (body, boundary) = encode_multipart(&parts);
-        self.set_body(body, &format!("multipart/form-data; boundary={boundary}"))
+    fn encode(body: &Upload) -> (String, Vec<u8>) {
+        let files: [(&str, &dyn FileField); 3] =
+            [("file", &body.file), ("thumbnail", &body.thumbnail), ("extra", &body.extra)];
+        let r = PreparedRequest::new("/upload".into()).multipart_json(body, &files).unwrap();
+        let ct = r.headers()[CONTENT_TYPE].to_str().unwrap().to_owned();
+        let boundary = ct.strip_prefix("multipart/form-data; boundary=").unwrap().to_owned();
+        (boundary, r.body().unwrap().to_vec())
+    }
+
+    #[test]
+    fn text_fields_then_each_file_as_a_part_of_its_own() {
+        let body = Upload {
+            title: "Hello".into(),
+            file: FilePart::new(Bytes::from_static(b"\x00\xffdata"))
+                .with_file_name("a\"b.bin")
+                .with_content_type("application/x-thing"),
+            thumbnail: None,
+            extra: vec![FilePart::from("one"), FilePart::from(vec![2u8])],
+        };
+        let (b, sent) = encode(&body);
+        let mut expected =
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHello\r\n").into_bytes();
+        expected.extend_from_slice(
+            format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a%22b.bin\"\r\n\
+                 Content-Type: application/x-thing\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        expected.extend_from_slice(b"\x00\xffdata\r\n");
+        for data in ["one", "\u{2}"] {
+            expected.extend_from_slice(
+                format!(
+                    "--{b}\r\nContent-Disposition: form-data; name=\"extra\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n{data}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        expected.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+        assert_eq!(sent, expected, "{}", String::from_utf8_lossy(&sent));
+        // a second encoding draws another boundary
+        assert_ne!(encode(&body).0, b);
+    }
+
+    #[test]
+    fn a_file_is_null_in_json_and_reads_a_string_s_bytes() {
+        assert_eq!(serde_json::to_value(FilePart::from("x")).unwrap(), serde_json::Value::Null);
+        let f: FilePart = serde_json::from_str("\"abc\"").unwrap();
+        assert_eq!(f.data().as_ref(), b"abc");
+        assert_eq!(f.file_name(), None);
+    }
+
+    #[test]
+    fn read_takes_the_bytes_and_the_file_name() {
+        let dir = std::env::temp_dir().join(format!("sdk-filepart-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("photo.png");
+        std::fs::write(&path, [0x89, b'P', b'N', b'G']).unwrap();
+        let f = FilePart::read(&path).unwrap().with_content_type("image/png");
+        assert_eq!(f.data().as_ref(), &[0x89, b'P', b'N', b'G']);
+        assert_eq!(f.file_name(), Some("photo.png"));
+        assert_eq!(f.content_type(), Some("image/png"));
+        let missing = FilePart::read(dir.join("missing.bin")).unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

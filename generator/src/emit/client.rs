@@ -77,6 +77,9 @@ fn lib_rs(api: &Api, header: &Header) -> String {
     out.push_str("pub use runtime::call::Call;\n");
     out.push_str("pub use runtime::hooks::ResponseInfo;\n");
     out.push_str(&super::ingestor::reexports(api));
+    if api.uses_files() {
+        out.push_str("pub use runtime::multipart::FilePart;\n");
+    }
     if !api.pagination.is_empty() {
         out.push_str("pub use runtime::paginate::{Items, Paged, Pages};\n");
     }

@@ -600,6 +600,13 @@ fn struct_section(api: &Api, def: &TypeDef, fields: &[Field], additional: Option
         if let Some(e) = &f.example {
             notes.push(format!("Example: {}", json_code(e).replace('|', "\\|")));
         }
+        if f.ty.is_file() {
+            let what = if matches!(&f.ty, TypeRef::Vec(_)) { "Files, each" } else { "A file," };
+            notes.push(format!(
+                "{what} sent as a part of its own: `{}::FilePart::read(path)?`, or bytes or text with `FilePart::from`",
+                api.package.name
+            ));
+        }
         if f.idempotency_key {
             notes
                 .push("Idempotency key: filled in with a fresh unique id before the first attempt when missing".into());

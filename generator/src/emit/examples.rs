@@ -448,7 +448,13 @@ fn value_snippet(api: &Api, id: TypeId, annotate: bool) -> Option<String> {
     let mut lines = Vec::new();
     lines.extend(values.skipped_keys_comment());
     lines.extend(values.now_binding());
-    lines.extend([let_stmt(&pattern, &e, 0), String::new(), "// The JSON it is sent as:".to_owned()]);
+    lines.push(let_stmt(&pattern, &e, 0));
+    if matches!(&def.kind, TypeKind::Struct { fields, .. } if fields.iter().any(|f| f.ty.is_file())) {
+        // Sent as `multipart/form-data`, not as JSON.
+        values.used.insert(def.name.clone());
+        return Some(snippet(krate, &use_lines(krate, &values.used, &BTreeSet::new(), &[]), &lines));
+    }
+    lines.extend([String::new(), "// The JSON it is sent as:".to_owned()]);
     if values.uses_now && json_macro_depth(&json) > JSON_MACRO_BUDGET {
         // Too big for `json!`, and the time it holds is not known in advance.
         lines.push("println!(\"{}\", serde_json::to_string_pretty(&value).unwrap());".to_owned());

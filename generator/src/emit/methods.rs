@@ -145,7 +145,7 @@ pub(crate) fn method(api: &Api, op: &Operation) -> String {
         let encode_of = |var: &str| match b.encoding {
             BodyEncoding::Json => format!("request.json(&{var})"),
             BodyEncoding::Form => format!("request.form_json(&{var})"),
-            BodyEncoding::Multipart => format!("request.multipart_json(&{var})"),
+            BodyEncoding::Multipart => format!("request.multipart_json(&{var}, &[{}])", file_fields(api, &b.ty, var)),
             BodyEncoding::Text => format!("Ok(request.text({var}))"),
             BodyEncoding::Binary => format!("Ok(request.binary({var}, {}))", str_lit(&b.content_type)),
         };
@@ -175,6 +175,19 @@ pub(crate) fn method(api: &Api, op: &Operation) -> String {
     }
     w.close("}");
     w.into_string()
+}
+
+/// The file fields of a multipart body held in `var`, as the runtime's list of
+/// `(wire name, &field)`: each of their files is sent as a part of its own.
+fn file_fields(api: &Api, body: &TypeRef, var: &str) -> String {
+    let TypeRef::Named(id) = body else { return String::new() };
+    let TypeKind::Struct { fields, .. } = &api.ty(*id).kind else { return String::new() };
+    let files: Vec<String> = fields
+        .iter()
+        .filter(|f| f.ty.is_file())
+        .map(|f| format!("({}, &{var}.{})", str_lit(&f.wire_name), ident(&f.rust_name)))
+        .collect();
+    files.join(", ")
 }
 
 /// The path with its parameters percent-encoded: `["/things/", &thing_id, "/items"].concat()`.

@@ -155,6 +155,10 @@ fn setter_arg(
 ) -> (Vec<TokenStream>, TokenStream, TokenStream) {
     match t {
         TypeRef::String => (vec![], quote!(impl Into<String>), quote!(#value.into())),
+        TypeRef::File => {
+            let t = types::tokens(&api.types, t, Models::Bare);
+            (vec![], quote!(impl Into<#t>), quote!(#value.into()))
+        }
         TypeRef::Box(inner) => {
             let (g, a, e) = setter_arg(api, inner, value, prefix);
             (g, a, quote!(Box::new(#e)))
@@ -201,6 +205,8 @@ fn setter_entry(api: &Api, f: &Field) -> Option<String> {
         TypeRef::String => ("into", "String".to_owned()),
         // Local and fixed-offset times convert to UTC.
         TypeRef::DateTime => ("into", bare(&TypeRef::DateTime)),
+        // Bytes, text, or a file read from disk.
+        TypeRef::File => ("into", bare(&TypeRef::File)),
         TypeRef::Box(inner) if !matches!(**inner, TypeRef::String | TypeRef::Vec(_) | TypeRef::Map(_)) => {
             ("boxed", bare(inner))
         }

@@ -74,6 +74,14 @@ fn spell<'a>(types: &'a [TypeDef], t: &'a TypeRef, models: Models<'a>) -> Spelli
         TypeRef::DateTime => path(&["chrono", "DateTime"], 1, vec![path(&["chrono", "Utc"], 1, vec![])]),
         TypeRef::Date => path(&["chrono", "NaiveDate"], 1, vec![]),
         TypeRef::Unit => Spelling::Unit,
+        // Re-exported at the crate's root from the runtime.
+        TypeRef::File => {
+            let krate = match models {
+                Models::Bare | Models::Crate => Segment::Fixed("crate"),
+                Models::Of(krate) => Segment::Name(krate),
+            };
+            Spelling::Path { segments: vec![krate, Segment::Fixed("FilePart")], short_from: 1, args: vec![] }
+        }
         TypeRef::Named(n) => {
             let mut segments = match models {
                 Models::Bare => vec![],
@@ -214,6 +222,7 @@ mod tests {
             TypeRef::F64,
             TypeRef::Json,
             TypeRef::Bytes,
+            TypeRef::File,
             TypeRef::DateTime,
             TypeRef::Date,
             TypeRef::Unit,
@@ -271,7 +280,7 @@ mod tests {
             let parsed: syn::Type = syn::parse_str(&short).unwrap_or_else(|e| panic!("{short}: {e}"));
             assert_eq!(printed(quote!(#parsed)), short);
             let full = text(&types, &t, Models::Bare);
-            let dropped = ["std::collections::", "chrono::", "bytes::"];
+            let dropped = ["std::collections::", "chrono::", "bytes::", "crate::"];
             assert_eq!(dropped.iter().fold(full, |s, p| s.replace(p, "")), short, "{t:?}");
         }
     }

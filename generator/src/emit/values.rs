@@ -163,6 +163,15 @@ impl<'a> Values<'a> {
                 };
                 (Expr::call("bytes::Bytes::from", vec![Expr::atom(str_lit(&s))]), Json::String(s))
             }
+            // A file is `null` in JSON; the snippet sends the example's text as its content.
+            TypeRef::File => {
+                let s = match example {
+                    Some(Json::String(s)) => s.clone(),
+                    _ => format!("<{hint}>"),
+                };
+                let krate = &self.api.package.name;
+                (Expr::call(format!("{krate}::FilePart::from"), vec![Expr::atom(str_lit(&s))]), Json::Null)
+            }
             TypeRef::DateTime if starts_a_range(hint) => {
                 self.uses_now = true;
                 self.uses_week_ago = true;
@@ -361,6 +370,7 @@ impl<'a> Values<'a> {
     fn fits_on(&self, t: &TypeRef, v: &Json, strict: bool, path: &mut Vec<(TypeId, *const Json)>) -> bool {
         match t {
             TypeRef::String | TypeRef::Bytes | TypeRef::DateTime | TypeRef::Date => v.is_string(),
+            TypeRef::File => v.is_string() || v.is_null(),
             TypeRef::Bool => v.is_boolean(),
             TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 => v.is_i64() || v.is_u64(),
             TypeRef::F32 | TypeRef::F64 => v.is_number(),

@@ -100,6 +100,7 @@ fn looks_like_schema(map: &Map<String, Value>) -> bool {
         || map.get("exclusiveMinimum").is_some_and(Value::is_number)
         || map.get("exclusiveMaximum").is_some_and(Value::is_number)
         || map.contains_key("$dynamicRef")
+        || map.contains_key("contentMediaType")
         || map.get("type").and_then(Value::as_str) == Some("null")
         || ["anyOf", "oneOf"].iter().any(|k| map.get(*k).is_some_and(has_null_member))
         || (map.get("$ref").is_some_and(targets_schema) && map.len() > 1)
@@ -149,6 +150,18 @@ fn rewrite_schema(file: &str, map: &mut Map<String, Value>, at: &str, warnings: 
             map.insert("nullable".into(), Value::Bool(true));
         }
         _ => {}
+    }
+    // 3.1 spells a binary string by its content's media type: `format: binary` in 3.0 terms. A
+    // JSON or text content stays a string.
+    if map.get("type").and_then(Value::as_str) == Some("string")
+        && !map.contains_key("format")
+        && !map.contains_key("contentEncoding")
+        && map.get("contentMediaType").and_then(Value::as_str).is_some_and(|m| {
+            let m = m.to_ascii_lowercase();
+            !(m.starts_with("text/") || m.starts_with("application/json") || m.contains("+json"))
+        })
+    {
+        map.insert("format".into(), Value::String("binary".into()));
     }
     if let Some(c) = map.remove("const") {
         map.insert("enum".into(), Value::Array(vec![c]));
@@ -211,6 +224,9 @@ mod tests {
             "components": {"schemas": {"A": {"type": "object", "properties": {
                 "n": {"type": ["integer", "null"], "exclusiveMinimum": 0},
                 "k": {"const": "fixed"},
+                "file": {"type": "string", "contentMediaType": "image/png"},
+                "note": {"type": "string", "contentMediaType": "text/plain"},
+                "b64": {"type": "string", "contentMediaType": "image/png", "contentEncoding": "base64"},
                 "e": {"type": "string", "examples": ["x", "y"]},
                 "m": {"type": ["string", "integer"]},
                 "r": {"$ref": "#/components/schemas/B", "description": "d"},
@@ -221,6 +237,9 @@ mod tests {
         let p = &v["components"]["schemas"]["A"]["properties"];
         assert_eq!(p["n"], json!({"type": "integer", "nullable": true, "minimum": 0, "exclusiveMinimum": true}));
         assert_eq!(p["k"], json!({"enum": ["fixed"]}));
+        assert_eq!(p["file"]["format"], "binary", "a content media type is a binary string");
+        assert!(p["note"].get("format").is_none(), "text content stays text");
+        assert!(p["b64"].get("format").is_none(), "encoded content is text");
         assert_eq!(p["e"], json!({"type": "string", "example": "x"}));
         assert_eq!(p["m"], json!({}));
         assert_eq!(p["r"], json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/B"}]}));

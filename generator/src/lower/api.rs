@@ -10,7 +10,7 @@ use super::aliases;
 use super::graph;
 use super::helpers::{bulk_helpers, paginations};
 use super::names::{self, Names};
-use super::ops::operation;
+use super::ops::{self, operation};
 use super::schemas::{clean_text, env_name, Lowerer};
 use crate::diag::{join, pointer};
 use crate::ir::*;
@@ -105,6 +105,7 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
         })
         .collect();
     dedupe_tags(&mut tags);
+    ops::type_file_fields(l, &operations);
     let errors = error_variants(&operations);
     let bulk = bulk_helpers(l, &operations, &tags);
     let pagination = paginations(l, &operations);

@@ -92,7 +92,7 @@ impl Checker<'_> {
             }
         };
         match t {
-            TypeRef::String | TypeRef::Bytes => expect(v.is_string(), "a string"),
+            TypeRef::String | TypeRef::Bytes | TypeRef::File => expect(v.is_string(), "a string"),
             TypeRef::DateTime => expect(v.as_str().is_some_and(is_rfc3339), "an RFC 3339 date-time"),
             TypeRef::Date => expect(v.as_str().is_some_and(is_full_date), "a date (YYYY-MM-DD)"),
             TypeRef::Bool => expect(v.is_boolean(), "a boolean"),

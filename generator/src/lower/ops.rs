@@ -1,5 +1,7 @@
 //! Lowering of operations: parameters, request bodies and responses.
 
+use std::collections::BTreeSet;
+
 use heck::ToUpperCamelCase;
 use openapiv3::{
     MediaType, Parameter, ParameterSchemaOrContent, QueryStyle as SpecQueryStyle, ReferenceOr, RequestBody as SpecBody,
@@ -259,6 +261,93 @@ fn is_binary_schema(media: &MediaType) -> bool {
             v.typ == Some("string") && matches!(v.format.as_deref(), Some("binary") | Some("byte"))
         }
         None => true,
+        _ => false,
+    }
+}
+
+/// Types the binary fields of `multipart/form-data` bodies as files (`FilePart`): a property
+/// whose schema is a `format: binary` string (or a list of them) is sent as a part of its
+/// own, with its bytes, a file name and a content type, instead of as text. Read from the
+/// body schema's `properties` and those of its `allOf` members (through `$ref`s).
+pub(super) fn type_file_fields(l: &mut Lowerer, operations: &[Operation]) {
+    let bodies: BTreeSet<TypeId> = operations
+        .iter()
+        .filter_map(|o| o.body.as_ref())
+        .filter(|b| b.encoding == BodyEncoding::Multipart)
+        .filter_map(|b| match b.ty {
+            TypeRef::Named(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    for id in bodies {
+        let Some(def) = l.def(id) else { continue };
+        let Some(schema) = crate::load::resolve_pointer(l.raw, &def.pointer) else { continue };
+        // Each binary field's wire name, and whether it holds a list of files.
+        let binary: Vec<(String, bool)> = match &def.kind {
+            TypeKind::Struct { fields, .. } => fields
+                .iter()
+                .filter_map(|f| {
+                    let p = property_of(l.raw, schema, &f.wire_name, 0)?;
+                    is_binary(l.raw, p, true).then(|| (f.wire_name.clone(), !is_binary(l.raw, p, false)))
+                })
+                .collect(),
+            _ => continue,
+        };
+        let Some(TypeDef { kind: TypeKind::Struct { fields, .. }, .. }) = l.types[id.index()].def.as_mut() else {
+            continue;
+        };
+        for (f, list) in fields.iter_mut().filter_map(|f| {
+            let list = binary.iter().find(|(n, _)| *n == f.wire_name)?.1;
+            Some((f, list))
+        }) {
+            f.ty = if list { TypeRef::Vec(Box::new(TypeRef::File)) } else { TypeRef::File };
+            // A file's length is not a string's: its bounds are left to the server.
+            f.constraints = Constraints::default();
+        }
+    }
+}
+
+/// Follows `$ref`s from a schema in the raw document (a bounded number of steps), and the
+/// one-member `allOf` that wraps a reference with annotations beside it.
+fn deref_raw<'v>(raw: &'v serde_json::Value, mut v: &'v serde_json::Value) -> &'v serde_json::Value {
+    for _ in 0..16 {
+        let next = match (v.get("$ref"), v.get("allOf").and_then(serde_json::Value::as_array)) {
+            (Some(r), _) => r.as_str().and_then(|r| crate::load::resolve_pointer(raw, r)),
+            (None, Some(members)) if members.len() == 1 && v.get("type").is_none() => members.first(),
+            _ => None,
+        };
+        match next {
+            Some(next) => v = next,
+            None => break,
+        }
+    }
+    v
+}
+
+/// The schema of property `name` of an object schema: its own `properties`, else its `allOf`
+/// members'.
+fn property_of<'v>(
+    raw: &'v serde_json::Value,
+    schema: &'v serde_json::Value,
+    name: &str,
+    depth: usize,
+) -> Option<&'v serde_json::Value> {
+    let schema = deref_raw(raw, schema);
+    if let Some(p) = schema.get("properties").and_then(|p| p.get(name)) {
+        return Some(deref_raw(raw, p));
+    }
+    if depth >= 8 {
+        return None;
+    }
+    schema.get("allOf")?.as_array()?.iter().find_map(|m| property_of(raw, m, name, depth + 1))
+}
+
+/// A `format: binary` string, or (`list`) an array of them.
+fn is_binary(raw: &serde_json::Value, schema: &serde_json::Value, list: bool) -> bool {
+    let schema = deref_raw(raw, schema);
+    match schema.get("type").and_then(serde_json::Value::as_str) {
+        Some("string") => schema.get("format").and_then(serde_json::Value::as_str) == Some("binary"),
+        Some("array") if list => schema.get("items").is_some_and(|i| is_binary(raw, i, false)),
         _ => false,
     }
 }
