@@ -447,6 +447,12 @@ pub struct Field {
 }
 
 impl Field {
+    /// Neither required nor forbidden to be `null` (and not read-only): `None` is left out,
+    /// and the struct can send it as `null` instead (`with_<field>_null()`).
+    pub fn may_send_null(&self) -> bool {
+        !self.required && self.nullable && !self.read_only
+    }
+
     /// The field's full Rust type: `Option<T>` unless required and not nullable.
     pub fn full_type(&self) -> TypeRef {
         if self.required && !self.nullable {

@@ -253,3 +253,30 @@ fn binary_fields_of_multipart_bodies_are_files_sent_as_parts() {
     assert!(!cases.contains("media_upload"), "no JSON round trip for a multipart body");
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
 }
+
+#[test]
+fn optional_nullable_fields_can_be_sent_as_null() {
+    let g = generate("nullable_patch.yaml");
+    let patch = g.files.get("src/models/customer_patch.rs").expect("the patch model");
+    for expected in [
+        "1 email \"email\" maybe_null,",
+        "0 created \"created\" optional,",
+        "} nulls sent_as_null",
+        "    sent_as_null: crate::runtime::structs::Nulls,\n",
+        "with_email_as_null email: null (),",
+        "with_email_null_null email_null: null (),",
+        "with_labels_null labels: null (),",
+    ] {
+        assert!(patch.contains(expected), "{expected} in\n{patch}");
+    }
+    assert!(!patch.contains("pub sent_as_null"), "the record is private");
+    let customer = g.files.get("src/models/customer.rs").expect("the response model");
+    assert!(customer.contains("0 email \"email\" nullable,"), "a required nullable field is always written");
+    assert!(customer.contains("} rest additional_properties nulls sent_as_null"), "{customer}");
+    assert!(customer.contains("sent_as_null: Default::default(),"), "the constructor starts with no nulls");
+    let page = g.files.get("docs/models/customer_patch.md").expect("the model page");
+    assert!(page.contains("CustomerPatch::new().with_email_as_null().with_name(\"Ada\")"), "{page}");
+    assert!(page.contains(r#"serde_json::json!({"email": null, "name": "Ada"})"#), "{page}");
+    assert!(g.files.get("README.md").unwrap().contains("## Sending `null`"));
+    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+}

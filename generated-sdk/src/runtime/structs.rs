@@ -81,7 +81,11 @@ impl<'de> Visitor<'de> for FieldKey<'_> {
 /// - `required`: its type is not an `Option`; missing is an error; always written;
 /// - `nullable`: an `Option` the schema requires; missing or `null` reads as `None`, and `None`
 ///   is written as `null`;
-/// - `optional`: an `Option`; missing or `null` reads as `None`, and `None` is left out.
+/// - `optional`: an `Option`; missing or `null` reads as `None`, and `None` is left out;
+/// - `maybe_null`: an `Option` the schema neither requires nor forbids to be `null`: as
+///   `optional`, but a `None` whose field is in the struct's `sent_as_null` ([`Nulls`]) is
+///   written as `null`, and a `null` read puts the field there. The struct then has that
+///   field, and its list ends `nulls sent_as_null`. This is how a request clears a field.
 ///
 /// A struct with additional properties names their map field after the list:
 /// `{ ... } rest extra`; they are read from the keys the struct does not declare and written
@@ -99,12 +103,12 @@ macro_rules! struct_serde {
     ($name:ident $($body:tt)*) => {
         $crate::runtime::structs::struct_serde!(@struct [] $name $($body)*);
     };
-    (@struct $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? }) => {
+    (@struct $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? } $(nulls $nulls:ident)?) => {
         $crate::runtime::structs::struct_serde!(@de $mode $name { $($i $field $wire $how),* }, [],
             |map| $crate::runtime::structs::FieldKey { lookup, kept: None },
             {
                 map.next_value::<::serde::de::IgnoredAny>()?;
-            }, {});
+            }, {}, { $($nulls)? });
         #[allow(deprecated)]
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -117,13 +121,13 @@ macro_rules! struct_serde {
             }
         }
     };
-    (@struct $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? } rest $rest:ident) => {
+    (@struct $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? } rest $rest:ident $(nulls $nulls:ident)?) => {
         $crate::runtime::structs::struct_serde!(@de $mode $name { $($i $field $wire $how),* },
             [let mut rest = ::std::collections::BTreeMap::new(); let mut unknown = String::new();],
             |map| $crate::runtime::structs::FieldKey { lookup, kept: Some(&mut unknown) },
             {
                 rest.insert(::std::mem::take(&mut unknown), map.next_value()?);
-            }, { $rest: rest });
+            }, { $rest: rest }, { $($nulls)? });
         #[allow(deprecated)]
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -169,16 +173,18 @@ macro_rules! struct_serde {
     (@start [] $out:ident $seen:ident [$($field:ident)*]) => {
         $(let mut $field = None;)*
     };
-    (@set [] $out:ident $seen:ident $i:literal $field:ident $wire:literal $value:expr) => {
+    (@set [] $out:ident $seen:ident $nulls:ident $i:literal $field:ident $wire:literal $how:ident $value:expr) => {
         if $field.is_some() {
             return Err(::serde::de::Error::duplicate_field($wire));
         }
         $field = Some($value);
+        $crate::runtime::structs::struct_serde!(@null $how $nulls $field (matches!($field, Some(None))));
     };
-    (@finish [] $out:ident $name:ident { $($field:ident $wire:literal $how:ident),* } { $($rest:ident: $rest_value:ident)? }) => {
+    (@finish [] $out:ident $nulls:ident $name:ident { $($field:ident $wire:literal $how:ident),* }
+        { $($rest:ident: $rest_value:ident)? } { $($null_field:ident)? }) => {
         {
             $($crate::runtime::structs::struct_serde!(@take $how $field $wire);)*
-            Ok($name { $($field,)* $($rest: $rest_value,)? })
+            Ok($name { $($field,)* $($rest: $rest_value,)? $($null_field: $nulls,)? })
         }
     };
     // A struct without required fields (`default`, it implements `Default`): fields are read
@@ -190,21 +196,25 @@ macro_rules! struct_serde {
         #[allow(unused_mut, unused_variables)]
         let mut $seen = [false; <[&str]>::len(&[$(stringify!($field)),*])];
     };
-    (@set [default] $out:ident $seen:ident $i:literal $field:ident $wire:literal $value:expr) => {
+    (@set [default] $out:ident $seen:ident $nulls:ident $i:literal $field:ident $wire:literal $how:ident $value:expr) => {
         if $seen[$i] {
             return Err(::serde::de::Error::duplicate_field($wire));
         }
         $seen[$i] = true;
         $out.$field = $value;
+        $crate::runtime::structs::struct_serde!(@null $how $nulls $field ($out.$field.is_none()));
     };
-    (@finish [default] $out:ident $name:ident { $($field:ident $wire:literal $how:ident),* } { $($rest:ident: $rest_value:ident)? }) => {
+    (@null $how:ident $nulls:ident $field:ident ($was_null:expr)) => {};
+    (@finish [default] $out:ident $nulls:ident $name:ident { $($field:ident $wire:literal $how:ident),* }
+        { $($rest:ident: $rest_value:ident)? } { $($null_field:ident)? }) => {
         {
             $($out.$rest = $rest_value;)?
+            $($out.$null_field = $nulls;)?
             Ok($out)
         }
     };
     (@de $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* }, [$($decl:tt)*],
-        |$m:ident| $seed:expr, $other:block, { $($rest:ident: $rest_value:ident)? }) => {
+        |$m:ident| $seed:expr, $other:block, { $($rest:ident: $rest_value:ident)? }, { $($null_field:ident)? }) => {
         #[allow(deprecated)]
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -226,17 +236,19 @@ macro_rules! struct_serde {
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut $m: A) -> Result<$name, A::Error> {
                         $crate::runtime::structs::struct_serde!(@start $mode out seen [$($field)*]);
                         $($decl)*
+                        // The `maybe_null` fields read as `null`, in a struct that has such fields.
+                        $(let mut nulls = $crate::runtime::structs::Nulls::for_field(stringify!($null_field));)?
                         while let Some(key) = $m.next_key_seed($seed)? {
                             match key {
                                 $($i => {
-                                    $crate::runtime::structs::struct_serde!(@set $mode out seen $i $field $wire
-                                        $m.next_value()?);
+                                    $crate::runtime::structs::struct_serde!(@set $mode out seen nulls $i $field $wire
+                                        $how $m.next_value()?);
                                 })*
                                 _ => $other
                             }
                         }
-                        $crate::runtime::structs::struct_serde!(@finish $mode out $name
-                            { $($field $wire $how),* } { $($rest: $rest_value)? })
+                        $crate::runtime::structs::struct_serde!(@finish $mode out nulls $name
+                            { $($field $wire $how),* } { $($rest: $rest_value)? } { $($null_field)? })
                     }
                 }
                 deserializer.deserialize_map(__Visitor)
@@ -257,7 +269,8 @@ pub(crate) use struct_serde;
 /// - `boxed T`: a `T`, stored boxed;
 /// - `list T`: any iterator of `T`;
 /// - `strings String`: any iterator of values `Into<String>`;
-/// - `map V`: any iterator of pairs, keys `Into<String>` and values `Into<V>`.
+/// - `map V`: any iterator of pairs, keys `Into<String>` and values `Into<V>`;
+/// - `null ()`: nothing; the setter (`with_tag_null`) sends the field as `null`.
 #[allow(unused_macros)]
 macro_rules! setters {
     ($name:ident { $($setter:ident $field:ident: $kind:ident $ty:ty),* $(,)? }) => {

@@ -71,6 +71,39 @@ impl<'de> Visitor<'de> for FieldKey<'_> {
     }
 }
 
+//@ if nulls
+/// The fields of a struct to send as `null` rather than leave out (its `maybe_null` fields
+/// set to it with `with_<field>_null()`, or read as `null`), by Rust field name.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Nulls(Vec<&'static str>);
+
+impl Nulls {
+    /// An empty record for the struct field `_name` (named only so `struct_serde!` declares
+    /// one where a struct's list names that field).
+    pub fn for_field(_name: &str) -> Self {
+        Nulls::default()
+    }
+
+    /// Whether `field` is sent as `null` when it is `None`.
+    pub fn contains(&self, field: &str) -> bool {
+        self.0.contains(&field)
+    }
+
+    /// Sends `field` as `null` when it is `None`.
+    pub fn insert(&mut self, field: &'static str) {
+        if !self.contains(field) {
+            self.0.push(field);
+        }
+    }
+}
+
+impl fmt::Debug for Nulls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(&self.0).finish()
+    }
+}
+
+//@ end
 /// Implements `Serialize` and `Deserialize` for a generated struct:
 /// `struct_serde!(Pet { 0 id "id" required, 1 tag "tag" optional });`, the fields numbered
 /// from 0 in order, each with its wire name and how it is present:
@@ -78,7 +111,11 @@ impl<'de> Visitor<'de> for FieldKey<'_> {
 /// - `required`: its type is not an `Option`; missing is an error; always written;
 /// - `nullable`: an `Option` the schema requires; missing or `null` reads as `None`, and `None`
 ///   is written as `null`;
-/// - `optional`: an `Option`; missing or `null` reads as `None`, and `None` is left out.
+/// - `optional`: an `Option`; missing or `null` reads as `None`, and `None` is left out;
+/// - `maybe_null`: an `Option` the schema neither requires nor forbids to be `null`: as
+///   `optional`, but a `None` whose field is in the struct's `sent_as_null` ([`Nulls`]) is
+///   written as `null`, and a `null` read puts the field there. The struct then has that
+///   field, and its list ends `nulls sent_as_null`. This is how a request clears a field.
 ///
 /// A struct with additional properties names their map field after the list:
 /// `{ ... } rest extra`; they are read from the keys the struct does not declare and written
@@ -96,12 +133,12 @@ macro_rules! struct_serde {
     ($name:ident $($body:tt)*) => {
         $crate::runtime::structs::struct_serde!(@struct [] $name $($body)*);
     };
-    (@struct $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? }) => {
+    (@struct $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? } $(nulls $nulls:ident)?) => {
         $crate::runtime::structs::struct_serde!(@de $mode $name { $($i $field $wire $how),* }, [],
             |map| $crate::runtime::structs::FieldKey { lookup, kept: None },
             {
                 map.next_value::<::serde::de::IgnoredAny>()?;
-            }, {});
+            }, {}, { $($nulls)? });
         #[allow(deprecated)]
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -114,13 +151,13 @@ macro_rules! struct_serde {
             }
         }
     };
-    (@struct $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? } rest $rest:ident) => {
+    (@struct $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* $(,)? } rest $rest:ident $(nulls $nulls:ident)?) => {
         $crate::runtime::structs::struct_serde!(@de $mode $name { $($i $field $wire $how),* },
             [let mut rest = ::std::collections::BTreeMap::new(); let mut unknown = String::new();],
             |map| $crate::runtime::structs::FieldKey { lookup, kept: Some(&mut unknown) },
             {
                 rest.insert(::std::mem::take(&mut unknown), map.next_value()?);
-            }, { $rest: rest });
+            }, { $rest: rest }, { $($nulls)? });
         #[allow(deprecated)]
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -135,6 +172,11 @@ macro_rules! struct_serde {
         }
     };
     (@count $self:ident $field:ident optional) => { usize::from($self.$field.is_some()) };
+    //@ if nulls
+    (@count $self:ident $field:ident maybe_null) => {
+        usize::from($self.$field.is_some() || $self.sent_as_null.contains(stringify!($field)))
+    };
+    //@ end
     (@count $self:ident $field:ident $how:ident) => { 1 };
     (@put $out:ident $self:ident $field:ident $wire:literal optional) => {
         match &$self.$field {
@@ -142,6 +184,15 @@ macro_rules! struct_serde {
             None => $out.skip_field($wire)?,
         }
     };
+    //@ if nulls
+    (@put $out:ident $self:ident $field:ident $wire:literal maybe_null) => {
+        match &$self.$field {
+            Some(value) => $out.serialize_field($wire, value)?,
+            None if $self.sent_as_null.contains(stringify!($field)) => $out.serialize_field($wire, &())?,
+            None => $out.skip_field($wire)?,
+        }
+    };
+    //@ end
     (@put $out:ident $self:ident $field:ident $wire:literal $how:ident) => {
         $out.serialize_field($wire, &$self.$field)?
     };
@@ -150,6 +201,15 @@ macro_rules! struct_serde {
             $out.serialize_entry($wire, value)?;
         }
     };
+    //@ if nulls
+    (@entry $out:ident $self:ident $field:ident $wire:literal maybe_null) => {
+        match &$self.$field {
+            Some(value) => $out.serialize_entry($wire, value)?,
+            None if $self.sent_as_null.contains(stringify!($field)) => $out.serialize_entry($wire, &())?,
+            None => {}
+        }
+    };
+    //@ end
     (@entry $out:ident $self:ident $field:ident $wire:literal $how:ident) => {
         $out.serialize_entry($wire, &$self.$field)?
     };
@@ -166,16 +226,18 @@ macro_rules! struct_serde {
     (@start [] $out:ident $seen:ident [$($field:ident)*]) => {
         $(let mut $field = None;)*
     };
-    (@set [] $out:ident $seen:ident $i:literal $field:ident $wire:literal $value:expr) => {
+    (@set [] $out:ident $seen:ident $nulls:ident $i:literal $field:ident $wire:literal $how:ident $value:expr) => {
         if $field.is_some() {
             return Err(::serde::de::Error::duplicate_field($wire));
         }
         $field = Some($value);
+        $crate::runtime::structs::struct_serde!(@null $how $nulls $field (matches!($field, Some(None))));
     };
-    (@finish [] $out:ident $name:ident { $($field:ident $wire:literal $how:ident),* } { $($rest:ident: $rest_value:ident)? }) => {
+    (@finish [] $out:ident $nulls:ident $name:ident { $($field:ident $wire:literal $how:ident),* }
+        { $($rest:ident: $rest_value:ident)? } { $($null_field:ident)? }) => {
         {
             $($crate::runtime::structs::struct_serde!(@take $how $field $wire);)*
-            Ok($name { $($field,)* $($rest: $rest_value,)? })
+            Ok($name { $($field,)* $($rest: $rest_value,)? $($null_field: $nulls,)? })
         }
     };
     // A struct without required fields (`default`, it implements `Default`): fields are read
@@ -187,21 +249,33 @@ macro_rules! struct_serde {
         #[allow(unused_mut, unused_variables)]
         let mut $seen = [false; <[&str]>::len(&[$(stringify!($field)),*])];
     };
-    (@set [default] $out:ident $seen:ident $i:literal $field:ident $wire:literal $value:expr) => {
+    (@set [default] $out:ident $seen:ident $nulls:ident $i:literal $field:ident $wire:literal $how:ident $value:expr) => {
         if $seen[$i] {
             return Err(::serde::de::Error::duplicate_field($wire));
         }
         $seen[$i] = true;
         $out.$field = $value;
+        $crate::runtime::structs::struct_serde!(@null $how $nulls $field ($out.$field.is_none()));
     };
-    (@finish [default] $out:ident $name:ident { $($field:ident $wire:literal $how:ident),* } { $($rest:ident: $rest_value:ident)? }) => {
+    //@ if nulls
+    // A `maybe_null` field read as `null` is recorded, to be written back as `null`.
+    (@null maybe_null $nulls:ident $field:ident ($was_null:expr)) => {
+        if $was_null {
+            $nulls.insert(stringify!($field));
+        }
+    };
+    //@ end
+    (@null $how:ident $nulls:ident $field:ident ($was_null:expr)) => {};
+    (@finish [default] $out:ident $nulls:ident $name:ident { $($field:ident $wire:literal $how:ident),* }
+        { $($rest:ident: $rest_value:ident)? } { $($null_field:ident)? }) => {
         {
             $($out.$rest = $rest_value;)?
+            $($out.$null_field = $nulls;)?
             Ok($out)
         }
     };
     (@de $mode:tt $name:ident { $($i:literal $field:ident $wire:literal $how:ident),* }, [$($decl:tt)*],
-        |$m:ident| $seed:expr, $other:block, { $($rest:ident: $rest_value:ident)? }) => {
+        |$m:ident| $seed:expr, $other:block, { $($rest:ident: $rest_value:ident)? }, { $($null_field:ident)? }) => {
         #[allow(deprecated)]
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -223,17 +297,19 @@ macro_rules! struct_serde {
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut $m: A) -> Result<$name, A::Error> {
                         $crate::runtime::structs::struct_serde!(@start $mode out seen [$($field)*]);
                         $($decl)*
+                        // The `maybe_null` fields read as `null`, in a struct that has such fields.
+                        $(let mut nulls = $crate::runtime::structs::Nulls::for_field(stringify!($null_field));)?
                         while let Some(key) = $m.next_key_seed($seed)? {
                             match key {
                                 $($i => {
-                                    $crate::runtime::structs::struct_serde!(@set $mode out seen $i $field $wire
-                                        $m.next_value()?);
+                                    $crate::runtime::structs::struct_serde!(@set $mode out seen nulls $i $field $wire
+                                        $how $m.next_value()?);
                                 })*
                                 _ => $other
                             }
                         }
-                        $crate::runtime::structs::struct_serde!(@finish $mode out $name
-                            { $($field $wire $how),* } { $($rest: $rest_value)? })
+                        $crate::runtime::structs::struct_serde!(@finish $mode out nulls $name
+                            { $($field $wire $how),* } { $($rest: $rest_value)? } { $($null_field)? })
                     }
                 }
                 deserializer.deserialize_map(__Visitor)
@@ -254,7 +330,8 @@ pub(crate) use struct_serde;
 /// - `boxed T`: a `T`, stored boxed;
 /// - `list T`: any iterator of `T`;
 /// - `strings String`: any iterator of values `Into<String>`;
-/// - `map V`: any iterator of pairs, keys `Into<String>` and values `Into<V>`.
+/// - `map V`: any iterator of pairs, keys `Into<String>` and values `Into<V>`;
+/// - `null ()`: nothing; the setter (`with_tag_null`) sends the field as `null`.
 #[allow(unused_macros)]
 macro_rules! setters {
     ($name:ident { $($setter:ident $field:ident: $kind:ident $ty:ty),* $(,)? }) => {
@@ -303,6 +380,17 @@ macro_rules! setters {
             self
         }
     };
+    //@ if nulls
+    (@one $setter:ident $field:ident null $ty:ty) => {
+        #[doc = concat!("Sends [`", stringify!($field), "`](Self::", stringify!($field), ") as `null` (which the API reads as \"no value\"), instead of leaving it out.")]
+        #[must_use]
+        pub fn $setter(mut self) -> Self {
+            self.$field = None;
+            self.sent_as_null.insert(stringify!($field));
+            self
+        }
+    };
+    //@ end
     (@one $setter:ident $field:ident map $ty:ty) => {
         #[doc = concat!("Sets [`", stringify!($field), "`](Self::", stringify!($field), ").")]
         #[must_use]
@@ -584,5 +672,56 @@ mod tests {
         assert_eq!(s.strings, Some(vec!["a".to_owned(), "b".to_owned()]));
         assert_eq!(s.map, Some(BTreeMap::from([("k".to_owned(), "v".to_owned())])));
         assert_eq!(s.old, Some(6));
+    }
+
+    /// A request that may clear fields: `maybe_null` fields, with required fields (read into
+    /// locals) and without (read into the default value, keeping unknown keys).
+    #[derive(Debug, Clone, PartialEq)]
+    struct Patch {
+        id: i64,
+        note: Option<String>,
+        tags: Option<Vec<String>>,
+        sent_as_null: super::Nulls,
+    }
+    crate::runtime::structs::struct_serde!(Patch {
+        0 id "id" required,
+        1 note "note" maybe_null,
+        2 tags "tags" maybe_null,
+    } nulls sent_as_null);
+    crate::runtime::structs::setters!(Patch {
+        with_note note: into String,
+        with_note_null note: null (),
+        with_tags_null tags: null (),
+    });
+
+    #[derive(Debug, Clone, Default, PartialEq)]
+    struct OpenPatch {
+        note: Option<String>,
+        extra: BTreeMap<String, serde_json::Value>,
+        sent_as_null: super::Nulls,
+    }
+    crate::runtime::structs::struct_serde!(default OpenPatch { 0 note "note" maybe_null } rest extra nulls sent_as_null);
+
+    #[test]
+    fn maybe_null_fields_are_left_out_sent_as_null_or_sent() {
+        let base = Patch { id: 1, note: None, tags: None, sent_as_null: super::Nulls::default() };
+        assert_eq!(serde_json::to_string(&base).unwrap(), r#"{"id":1}"#);
+        let cleared = base.clone().with_note_null().with_tags_null();
+        assert_eq!(serde_json::to_string(&cleared).unwrap(), r#"{"id":1,"note":null,"tags":null}"#);
+        assert_eq!(format!("{:?}", cleared.sent_as_null), r#"{"note", "tags"}"#);
+        // a value set after the null wins, and a null set after a value clears it
+        let set = cleared.clone().with_note("n");
+        assert_eq!(serde_json::to_string(&set).unwrap(), r#"{"id":1,"note":"n","tags":null}"#);
+        assert_eq!(set.with_note_null().note, None);
+        // read back as it was sent: `null` and missing stay apart
+        for json in [r#"{"id":1}"#, r#"{"id":1,"note":null,"tags":null}"#, r#"{"id":1,"note":"n","tags":null}"#] {
+            let read: Patch = serde_json::from_str(json).unwrap();
+            assert_eq!(serde_json::to_string(&read).unwrap(), json);
+        }
+        let open: OpenPatch = serde_json::from_str(r#"{"note":null,"x":1}"#).unwrap();
+        assert_eq!(open.note, None);
+        assert!(open.sent_as_null.contains("note"));
+        assert_eq!(serde_json::to_string(&open).unwrap(), r#"{"note":null,"x":1}"#);
+        assert_eq!(serde_json::to_string(&OpenPatch::default()).unwrap(), "{}");
     }
 }

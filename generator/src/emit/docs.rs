@@ -611,7 +611,9 @@ fn struct_section(api: &Api, def: &TypeDef, fields: &[Field], additional: Option
             notes
                 .push("Idempotency key: filled in with a fresh unique id before the first attempt when missing".into());
         }
-        if f.nullable {
+        if f.may_send_null() {
+            notes.push(format!("May be `null`; `{}()` sends it so", super::render::null_setter_name(fields, f)));
+        } else if f.nullable {
             notes.push("May be `null`".into());
         }
         if f.read_only {

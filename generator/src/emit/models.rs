@@ -220,6 +220,10 @@ fn setter_entry(api: &Api, f: &Field) -> Option<String> {
     Some(format!("{setter} {}: {kind} {t},", ident(&f.rust_name)))
 }
 
+/// The private field of a struct with fields it may send as `null`: which of them it sends so
+/// (the runtime's `Nulls`). No field of the spec takes this name (lowering reserves it).
+const NULLS: &str = "sent_as_null";
+
 /// The file of a struct. What is plain data (the docs, the struct with its fields, the lists of
 /// the runtime's `struct_serde!` and `setters!`) is written as text; only the `impl` blocks,
 /// which hold expressions, are built as tokens and printed by prettyplease. Most of a model file
@@ -245,6 +249,7 @@ fn struct_file(
     let mut field_texts: Vec<FieldText> = fields
         .iter()
         .map(|f| FieldText {
+            public: true,
             doc: field_doc(f),
             deprecated: f.deprecated,
             name: ident(&f.rust_name).to_string(),
@@ -253,10 +258,21 @@ fn struct_file(
         .collect();
     if let Some(a) = additional {
         field_texts.push(FieldText {
+            public: true,
             doc: "Properties not declared by the schema, kept as they came.".to_owned(),
             deprecated: false,
             name: "additional_properties".to_owned(),
             ty: format!("std::collections::BTreeMap<String, {}>", types::text(&api.types, a, Models::Bare)),
+        });
+    }
+    let nulls = fields.iter().any(Field::may_send_null);
+    if nulls {
+        field_texts.push(FieldText {
+            public: false,
+            doc: "The fields sent as `null` instead of left out (set with `with_<field>_null()`).".to_owned(),
+            deprecated: false,
+            name: NULLS.to_owned(),
+            ty: "crate::runtime::structs::Nulls".to_owned(),
         });
     }
     struct_text(
@@ -276,14 +292,19 @@ fn struct_file(
             let how = match (f.required, f.nullable) {
                 (true, false) => "required",
                 (true, true) => "nullable",
+                (false, _) if f.may_send_null() => "maybe_null",
                 (false, _) => "optional",
             };
             format!("{i} {} {} {how},", ident(&f.rust_name), str_lit(&f.wire_name))
         })
         .collect();
     let mode = if plain.is_empty() { "default " } else { "" };
-    let rest = if additional.is_some() { "} rest additional_properties" } else { "}" };
-    list_call(&mut out, "struct_serde", &format!("{mode}{name} {{"), &serde_fields, rest);
+    let rest = format!(
+        "}}{}{}",
+        if additional.is_some() { " rest additional_properties" } else { "" },
+        if nulls { format!(" nulls {NULLS}") } else { String::new() }
+    );
+    list_call(&mut out, "struct_serde", &format!("{mode}{name} {{"), &serde_fields, &rest);
 
     // The constructor (required fields as arguments), the setters the macro does not write,
     // and the idempotency-key filler.
@@ -312,7 +333,11 @@ fn struct_file(
             }
         });
         let additional_init = additional.map(|_| quote!(additional_properties: Default::default(),));
-        quote!(Self { #(#inits)* #additional_init })
+        let nulls_init = nulls.then(|| {
+            let id = ident(NULLS);
+            quote!(#id: Default::default(),)
+        });
+        quote!(Self { #(#inits)* #additional_init #nulls_init })
     };
     let mut entries = Vec::new();
     let mut written_setters = Vec::new();
@@ -335,6 +360,10 @@ fn struct_file(
                     }
                 });
             }
+        }
+        if f.may_send_null() {
+            let setter = super::render::null_setter_name(fields, f);
+            entries.push(format!("{} {}: null (),", ident(&setter), ident(&f.rust_name)));
         }
     }
     let new_doc = if plain.is_empty() {

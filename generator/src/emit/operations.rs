@@ -211,6 +211,7 @@ fn params_struct(out: &mut String, api: &Api, op: &Operation) {
     let fields: Vec<FieldText> = optional
         .iter()
         .map(|p| FieldText {
+            public: true,
             doc: format!(
                 "{}\n\nSent as {} parameter `{}`; left out when `None`.",
                 p.description.as_deref().map(prose).unwrap_or_else(|| format!("The `{}` parameter.", p.wire_name)),

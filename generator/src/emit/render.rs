@@ -79,10 +79,22 @@ pub(crate) fn module_text(header: &Header, module_doc: &str, code: &str) -> Stri
     format!("{}\n{docs}\n{code}", header.rust())
 }
 
+/// The setter that sends a field of `fields` as `null` (`with_note_null`), unless another
+/// field's setter has that name.
+pub(crate) fn null_setter_name(fields: &[crate::ir::Field], field: &crate::ir::Field) -> String {
+    let base = setter_name(&field.rust_name);
+    [format!("{base}_null"), format!("{base}_as_null")]
+        .into_iter()
+        .find(|n| !fields.iter().any(|f| setter_name(&f.rust_name) == *n))
+        .unwrap_or_else(|| format!("{base}_sent_as_null"))
+}
+
 /// A field of a struct written as text.
 pub(crate) struct FieldText {
     pub doc: String,
     pub deprecated: bool,
+    /// `pub`; the runtime's bookkeeping fields are private.
+    pub public: bool,
     pub name: String,
     pub ty: String,
 }
@@ -99,7 +111,8 @@ pub(crate) fn struct_text(out: &mut String, doc: &str, derives: &str, name: &str
     out.push('\n');
     for f in fields {
         item_docs(out, "    ", &f.doc, f.deprecated);
-        out.push_str(&format!("    pub {}: {},\n", f.name, f.ty));
+        let vis = if f.public { "pub " } else { "" };
+        out.push_str(&format!("    {vis}{}: {},\n", f.name, f.ty));
     }
     out.push_str("}\n");
 }

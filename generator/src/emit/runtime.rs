@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use super::render::Header;
 use crate::fileset::FileSet;
-use crate::ir::{Api, BodyEncoding, SecurityKind, TypeKind};
+use crate::ir::{Api, BodyEncoding, Field, SecurityKind, TypeKind};
 
 /// Every runtime source file: (file name, contents, the part it belongs to; `None`: always).
 const FILES: &[(&str, &str, Option<Part>)] = &[
@@ -45,6 +45,8 @@ pub(crate) enum Part {
     IntEnums,
     /// `Serialize`, `Deserialize` and the setters of structs (the `struct_serde!` and `setters!` macros).
     Structs,
+    /// Fields a struct may send as `null` (`maybe_null` in `struct_serde!`, `Nulls`).
+    Nulls,
     /// Checks of the spec's constraints before sending (a type with `validated`).
     Validate,
     /// `multipart/form-data` request bodies.
@@ -62,11 +64,12 @@ pub(crate) enum Part {
 }
 
 impl Part {
-    const ALL: [Part; 11] = [
+    const ALL: [Part; 12] = [
         Part::Enums,
         Part::StringEnums,
         Part::IntEnums,
         Part::Structs,
+        Part::Nulls,
         Part::Validate,
         Part::Multipart,
         Part::Bulk,
@@ -82,6 +85,7 @@ impl Part {
             Part::StringEnums => "string_enums",
             Part::IntEnums => "int_enums",
             Part::Structs => "structs",
+            Part::Nulls => "nulls",
             Part::Validate => "validate",
             Part::Multipart => "multipart",
             Part::Bulk => "bulk",
@@ -113,8 +117,11 @@ pub(crate) fn parts(api: &Api) -> BTreeSet<Part> {
                 parts.insert(Part::Enums);
                 parts.insert(Part::IntEnums);
             }
-            TypeKind::Struct { .. } => {
+            TypeKind::Struct { ref fields, .. } => {
                 parts.insert(Part::Structs);
+                if fields.iter().any(Field::may_send_null) {
+                    parts.insert(Part::Nulls);
+                }
             }
             _ => {}
         }

@@ -455,8 +455,13 @@ impl<'a> Values<'a> {
                 match given {
                     Some(v) if !v.is_null() => {
                         let (e, j) = self.value(&f.ty, Some(v), Mode::Arg, &f.wire_name);
-                        setters.push((super::render::setter_name(&f.rust_name), e));
+                        setters.push((super::render::setter_name(&f.rust_name), vec![e]));
                         json.insert(f.wire_name.clone(), j);
+                    }
+                    // An explicit `null` the struct can send.
+                    Some(_) if f.may_send_null() => {
+                        setters.push((super::render::null_setter_name(fields, f), vec![]));
+                        json.insert(f.wire_name.clone(), Json::Null);
                     }
                     _ if f.required => {
                         json.insert(f.wire_name.clone(), Json::Null);
@@ -466,8 +471,8 @@ impl<'a> Values<'a> {
             }
         }
         let mut e = Expr::call(format!("{}::new", def.name), args);
-        for (name, arg) in setters {
-            e = e.then(&name, Some(vec![arg]));
+        for (name, args) in setters {
+            e = e.then(&name, Some(args));
         }
         (e, Json::Object(json))
     }

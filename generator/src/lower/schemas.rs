@@ -628,7 +628,8 @@ impl<'a> Lowerer<'a> {
                 merge_prop(self, &mut props, name, p.clone(), join(&join(at, "properties"), name));
             }
         }
-        let mut seen = Names::with_reserved(["additional_properties"]);
+        // The map of undeclared properties, and the record of fields to send as `null`.
+        let mut seen = Names::with_reserved(["additional_properties", "sent_as_null"]);
         let mut fields = Vec::new();
         for (wire, schema, p_at) in props {
             let hint = format!("{rust}{}", wire.to_upper_camel_case());

@@ -43,6 +43,8 @@ pub(crate) fn guide(api: &Api) -> Guide {
     sections.extend(bulk_helpers(api));
     sections.extend(super::ingestor::guide_sections(api));
     sections.extend(pagination(api));
+    sections.extend(nulls(api));
+    sections.extend(uploads(api));
     sections.extend([http_client(api), logging(api), testing(api, qs), contents(), operations(api)]);
     sections.push(examples_section(api, qs));
     Guide::new(api.package.name.clone(), intro(api), sections)
@@ -561,6 +563,49 @@ fn pagination(api: &Api) -> Option<Section> {
                 examples::program(api, op, Setup::FromEnv, Use::Items).text(0),
             )]),
         ],
+    ))
+}
+
+/// When some field may be sent as `null`: the three states of such a field.
+fn nulls(api: &Api) -> Option<Section> {
+    fn with_null(d: &TypeDef) -> Option<(&[Field], &Field)> {
+        match &d.kind {
+            TypeKind::Struct { fields, .. } => fields.iter().find(|f| f.may_send_null()).map(|f| (&fields[..], f)),
+            _ => None,
+        }
+    }
+    // The example is a request body's field when there is one.
+    let bodies = api.operations.iter().filter_map(|o| o.body.as_ref().and_then(|b| b.ty.named())).map(|id| api.ty(id));
+    let (def, (fields, field)) = bodies.chain(&api.types).find_map(|d| with_null(d).map(|found| (d, found)))?;
+    let setter = super::render::null_setter_name(fields, field);
+    Some(Section::new(
+        "Sending `null`",
+        vec![Block::Para(
+            Text::md(
+                "A field the spec lets be `null` without requiring it has three states on the wire: left out \
+                 (`None`, what `new` starts with), `null`, and a value. Its `with_<field>(..)` setter sends a value, \
+                 and its `with_<field>_null()` setter sends `null`, which an update reads as \"clear this field\": \
+                 for instance ",
+            )
+            .item_as(&format!("{}::{setter}", def.name), &format!("models::{}::{setter}", def.name))
+            .and(". A `null` read from the server is kept, so a value read and sent back sends it again."),
+        )],
+    ))
+}
+
+/// When a multipart body has files: how to make one.
+fn uploads(api: &Api) -> Option<Section> {
+    if !api.uses_files() {
+        return None;
+    }
+    Some(Section::new(
+        "Uploading files",
+        vec![Block::Para(Text::md("A file field of a `multipart/form-data` body is a ").item("FilePart").and(
+            ": `FilePart::read(path)?` reads a file and names the part after it, `FilePart::from(bytes)` \
+                     takes bytes or text, and `with_file_name` and `with_content_type` set what is sent with them \
+                     (`application/octet-stream` unless set). Each file is a part of its own; the body's other fields \
+                     are text parts. A retried request sends the file again from memory.",
+        ))],
     ))
 }
 
