@@ -280,3 +280,20 @@ fn optional_nullable_fields_can_be_sent_as_null() {
     assert!(g.files.get("README.md").unwrap().contains("## Sending `null`"));
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
 }
+
+#[test]
+fn a_property_of_several_all_of_members_is_the_narrower_declaration() {
+    let g = generate("allof_narrowing.yaml");
+    let TypeKind::Struct { fields, .. } = &ty(&g, "Document").kind else { panic!() };
+    let field = |wire: &str| fields.iter().find(|f| f.wire_name == wire).expect("the field");
+    let code = field("code").ty.named().map(|id| g.api.ty(id).name.as_str());
+    assert_eq!(code, Some("DocumentCode"), "the enum, not the base's string");
+    assert!(matches!(g.api.ty(field("code").ty.named().unwrap()).kind, TypeKind::StringEnum { .. }));
+    assert!(field("code").is_plain(), "still required by the base");
+    assert_eq!(field("kind").ty, TypeRef::Named(g.api.type_named("Kind").unwrap()), "annotations keep the type");
+    assert_eq!(field("issued_at").ty, TypeRef::DateTime, "a format narrows a string");
+    assert!(field("note").nullable, "a declaration without null does not drop the null another allows");
+    let w = warnings(&g);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("/properties/id property `id` is declared differently"), "{w:?}");
+}

@@ -741,16 +741,109 @@ fn merge_prop(
     at: String,
 ) {
     if let Some(existing) = props.iter_mut().find(|(n, _, _)| n == name) {
-        if existing.1 != schema {
-            l.warn(
-                &at,
-                format!("property `{name}` is declared differently by several allOf members; the last one is used"),
-            );
+        if existing.1 == schema {
+            return;
         }
-        existing.1 = schema;
-        existing.2 = at;
+        // `allOf` is every member at once: where one declaration only narrows the other (an
+        // enum or a format on the same type, or annotations beside a type), the narrower one
+        // is the property. Otherwise the last one is used, with a warning.
+        match narrower(l, &existing.1, &schema) {
+            Some(std::cmp::Ordering::Less) => keep_description(&mut existing.1, &schema),
+            Some(_) => {
+                let mut schema = schema;
+                keep_description(&mut schema, &existing.1);
+                existing.1 = schema;
+                existing.2 = at;
+            }
+            None => {
+                l.warn(
+                    &at,
+                    format!("property `{name}` is declared differently by several allOf members; the last one is used"),
+                );
+                existing.1 = schema;
+                existing.2 = at;
+            }
+        }
     } else {
         props.push((name.to_owned(), schema, at));
+    }
+}
+
+/// Gives the declaration taken the description of the one dropped, when it has none of its
+/// own (a reference keeps its target's).
+fn keep_description(taken: &mut ReferenceOr<Box<Schema>>, dropped: &ReferenceOr<Box<Schema>>) {
+    if let (ReferenceOr::Item(taken), ReferenceOr::Item(dropped)) = (taken, dropped) {
+        if taken.schema_data.description.is_none() {
+            taken.schema_data.description.clone_from(&dropped.schema_data.description);
+        }
+    }
+}
+
+/// Which of two declarations of one property `allOf` means: `Less` keeps `a`, `Greater` or
+/// `Equal` takes `b`, `None` when neither only narrows the other. A declaration narrows
+/// another when it adds an enum or a format to the same scalar type, or is the type the other
+/// only annotates. Whether `null` is allowed is not narrowed away: the server that declared
+/// `null` somewhere may send it, so a declaration that drops it is not taken over one that
+/// keeps it.
+fn narrower(l: &Lowerer, a: &ReferenceOr<Box<Schema>>, b: &ReferenceOr<Box<Schema>>) -> Option<std::cmp::Ordering> {
+    use std::cmp::Ordering::*;
+    // The schema, through references and the one-member `allOf` that annotates one (whose
+    // `nullable` it keeps).
+    let resolve = |s: &ReferenceOr<Box<Schema>>| {
+        let mut schema = match s {
+            ReferenceOr::Item(s) => (**s).clone(),
+            ReferenceOr::Reference { reference } => l.deref_schema(reference)?,
+        };
+        for _ in 0..8 {
+            let v = View::of(&schema);
+            let [member] = v.all_of else { break };
+            if v.typ.is_some() || v.properties.is_some() || v.items.is_some() {
+                break;
+            }
+            let nullable = v.nullable;
+            let mut inner = match member {
+                ReferenceOr::Item(s) => s.clone(),
+                ReferenceOr::Reference { reference } => l.deref_schema(reference)?,
+            };
+            inner.schema_data.nullable |= nullable;
+            schema = inner;
+        }
+        Some(schema)
+    };
+    let (sa, sb) = (resolve(a)?, resolve(b)?);
+    let (va, vb) = (View::of(&sa), View::of(&sb));
+    let compound = |v: &View| {
+        v.properties.is_some()
+            || v.items.is_some()
+            || !v.one_of.is_empty()
+            || !v.any_of.is_empty()
+            || !v.all_of.is_empty()
+            || v.not
+    };
+    let enumerated = |v: &View| !v.string_enum.is_empty() || !v.int_enum.is_empty() || v.other_enum;
+    let annotations_only = |v: &View| v.typ.is_none() && !compound(v) && !enumerated(v);
+    // Taking `x` over `y` must not drop a `null` that `y` allows.
+    let keeps_null = |x: &View, y: &View| x.nullable || !y.nullable;
+    match (annotations_only(&va), annotations_only(&vb)) {
+        (true, true) => return Some(Equal),
+        (false, true) => return keeps_null(&va, &vb).then_some(Less),
+        (true, false) => return keeps_null(&vb, &va).then_some(Greater),
+        (false, false) => {}
+    }
+    if va.typ.is_none() || va.typ != vb.typ || compound(&va) || compound(&vb) {
+        return None;
+    }
+    // The same scalar type: an enum or a format narrows it.
+    let (ea, eb, fa, fb) = (enumerated(&va), enumerated(&vb), va.format.is_some(), vb.format.is_some());
+    let a_narrows = (ea || !eb) && (fa || !fb);
+    let b_narrows = (eb || !ea) && (fb || !fa);
+    let same =
+        va.string_enum == vb.string_enum && va.int_enum == vb.int_enum && va.format == vb.format && !va.other_enum;
+    match (a_narrows, b_narrows) {
+        (true, true) if same => Some(if keeps_null(&vb, &va) { Equal } else { Less }),
+        (true, false) => keeps_null(&va, &vb).then_some(Less),
+        (false, true) => keeps_null(&vb, &va).then_some(Greater),
+        _ => None,
     }
 }
 
