@@ -579,7 +579,13 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Item(s) => {
                     all_refs = false;
                     let mv = View::of(s);
-                    let base = mv.title.map(names::type_name).unwrap_or_else(|| match mv.typ {
+                    // A single-value enum (3.1's `const`) is named by its value: `"auto" | integer`
+                    // has variants `Auto` and `Integer`.
+                    let single = match mv.string_enum.as_slice() {
+                        [Some(value)] if value.chars().any(|c| c.is_ascii_alphabetic()) => Some(value.as_str()),
+                        _ => None,
+                    };
+                    let base = mv.title.or(single).map(names::type_name).unwrap_or_else(|| match mv.typ {
                         Some(t) if mv.properties.is_none() => names::type_name(t),
                         _ => format!("Variant{i}"),
                     });
