@@ -75,15 +75,26 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, GenerateError> {
         }
     }
     warnings.extend(repair::repair(file, &mut raw));
-    // What the repair leaves are references in places the generator does not read (examples,
-    // links, callbacks): reported, never fatal.
-    check_refs(file, &raw, &raw, &mut String::from("#"), false, &mut warnings);
-    let errors = shape::check(file, &raw);
+    // A node of the wrong shape costs the item it is in (an operation, a path, a component),
+    // with a warning at its pointer; only one outside every item is fatal.
+    let errors: Vec<Diagnostic> = shape::check(file, &raw)
+        .into_iter()
+        .filter_map(|e| match degrade(&mut raw, &e.pointer) {
+            Some(what) => {
+                warnings.push(Diagnostic::warning(file, e.pointer.clone(), format!("{}; {what}", e.message)));
+                None
+            }
+            None => Some(e),
+        })
+        .collect();
     if !errors.is_empty() {
         let mut diagnostics = errors;
         diagnostics.extend(warnings);
         return Err(GenerateError { diagnostics });
     }
+    // What the repair leaves are references in places the generator does not read (examples,
+    // links, callbacks): reported, never fatal.
+    check_refs(file, &raw, &raw, &mut String::from("#"), false, &mut warnings);
     // A component schema the typed model still cannot read costs that schema only: it becomes
     // any JSON value and the document is read again.
     let mut attempts = 0;
@@ -98,10 +109,13 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, GenerateError> {
                     let name = name.replace("~1", "/").replace("~0", "~");
                     raw.get_mut("components")?.get_mut("schemas")?.get_mut(&name)
                 });
+                if attempts >= 256 {
+                    return Err(e);
+                }
+                attempts += 1;
                 match slot {
-                    Some(slot) if attempts < 256 => {
+                    Some(slot) => {
                         *slot = Value::Object(serde_json::Map::new());
-                        attempts += 1;
                         let at = format!("#/components/schemas/{}", schema.unwrap_or(""));
                         warnings.push(Diagnostic::warning(
                             file,
@@ -109,12 +123,106 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, GenerateError> {
                             format!("{}; the schema is typed as any JSON value", d.message),
                         ));
                     }
-                    _ => return Err(e),
+                    None => match locate(&raw, &d.pointer).and_then(|at| Some((degrade(&mut raw, &at)?, at))) {
+                        Some((what, at)) => {
+                            warnings.push(Diagnostic::warning(file, at, format!("{}; {what}", d.message)));
+                        }
+                        None => return Err(e),
+                    },
                 }
             }
         }
     };
     Ok(Loaded { file: file.to_owned(), doc, raw, warnings })
+}
+
+/// Where under `pointer` the typed model fails, as deep as it can tell: serde loses the
+/// position inside the untagged `$ref`-or-object enums, so a failure in one path item (or one
+/// component) is reported at `#/paths` (or its section). Each item is read on its own to find
+/// the one that fails, and where in it. `pointer` itself when it is already inside an item.
+fn locate(raw: &Value, pointer: &str) -> Option<String> {
+    use openapiv3::{Parameter, PathItem, ReferenceOr, RequestBody, Response, Schema, SecurityScheme};
+    fn first_failure<T: serde::de::DeserializeOwned>(map: &Value, at: &str) -> Option<String> {
+        map.as_object()?.iter().filter(|(k, _)| !k.starts_with("x-")).find_map(|(name, v)| {
+            // Read as the object itself (not as the untagged `$ref`-or-object) to keep the position.
+            let path = if v.get("$ref").is_some() {
+                serde_path_to_error::deserialize::<_, ReferenceOr<T>>(v).err()?.path().clone()
+            } else {
+                serde_path_to_error::deserialize::<_, T>(v).err()?.path().clone()
+            };
+            Some(format!("{at}/{}{}", escape_segment(name), path_pointer(&path)))
+        })
+    }
+    match pointer {
+        "#/paths" => first_failure::<PathItem>(raw.get("paths")?, pointer),
+        "#/components/responses" => first_failure::<Response>(raw.get("components")?.get("responses")?, pointer),
+        "#/components/requestBodies" => {
+            first_failure::<RequestBody>(raw.get("components")?.get("requestBodies")?, pointer)
+        }
+        "#/components/parameters" => first_failure::<Parameter>(raw.get("components")?.get("parameters")?, pointer),
+        "#/components/securitySchemes" => {
+            first_failure::<SecurityScheme>(raw.get("components")?.get("securitySchemes")?, pointer)
+        }
+        "#/components/schemas" => first_failure::<Schema>(raw.get("components")?.get("schemas")?, pointer),
+        _ => Some(pointer.to_owned()),
+    }
+}
+
+/// The JSON pointer suffix (`/post/requestBody`) of a path `serde_path_to_error` tracked.
+fn path_pointer(path: &serde_path_to_error::Path) -> String {
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        use serde_path_to_error::Segment;
+        match segment {
+            Segment::Map { key } => {
+                pointer.push('/');
+                pointer.push_str(&escape_segment(key));
+            }
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+/// Takes the item holding the node at `pointer` out of the document (an operation, a path
+/// item, a component response or request body, which becomes an empty one), and says what
+/// was done; `None` when the node is in no such item, or the item is already gone.
+fn degrade(raw: &mut Value, pointer: &str) -> Option<&'static str> {
+    const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    let segments: Vec<String> =
+        pointer.strip_prefix("#/")?.split('/').map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+    match segments.as_slice() {
+        [paths, path, method, ..] if paths == "paths" && METHODS.contains(&method.as_str()) => {
+            let item = raw.get_mut("paths")?.get_mut(path.as_str())?.as_object_mut()?;
+            item.remove(method.as_str())?;
+            Some("the operation is left out")
+        }
+        [paths, path, ..] if paths == "paths" => {
+            raw.get_mut("paths")?.as_object_mut()?.remove(path.as_str())?;
+            Some("the path and its operations are left out")
+        }
+        [components, kind, name, ..] if components == "components" => {
+            let section = raw.get_mut("components")?.get_mut(kind.as_str())?;
+            if ["securitySchemes", "examples", "links", "callbacks", "headers", "parameters"].contains(&kind.as_str()) {
+                section.as_object_mut()?.remove(name.as_str())?;
+                return Some("the component is left out");
+            }
+            let slot = section.get_mut(name.as_str())?;
+            let (stand_in, what) = match kind.as_str() {
+                "responses" => (serde_json::json!({"description": ""}), "the response is read as having no body"),
+                "requestBodies" => (serde_json::json!({"content": {}}), "the request body is sent as none"),
+                "schemas" => (serde_json::json!({}), "the schema is typed as any JSON value"),
+                _ => return None,
+            };
+            if *slot == stand_in {
+                return None;
+            }
+            *slot = stand_in;
+            Some(what)
+        }
+        _ => None,
+    }
 }
 
 fn parse_tree(file: &str, text: &str) -> Result<Value, GenerateError> {
@@ -241,18 +349,7 @@ fn deserialize(file: &str, raw: &Value) -> Result<openapiv3::OpenAPI, GenerateEr
     }
     let result: Result<openapiv3::OpenAPI, _> = serde_path_to_error::deserialize(raw);
     result.map_err(|e| {
-        let mut pointer = String::from("#");
-        for segment in e.path().iter() {
-            use serde_path_to_error::Segment;
-            match segment {
-                Segment::Map { key } => {
-                    pointer.push('/');
-                    pointer.push_str(&escape_segment(key));
-                }
-                Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-                Segment::Enum { .. } | Segment::Unknown => {}
-            }
-        }
+        let pointer = format!("#{}", path_pointer(e.path()));
         let inner = e.into_inner().to_string();
         let message = if inner.contains("did not match any variant of untagged enum ReferenceOr") {
             "expected a schema object or a `$ref`, found something else".to_owned()
@@ -272,6 +369,94 @@ mod tests {
         let err = load_str("bad.yaml", "openapi: 3.0.3\ninfo: [unclosed\n").unwrap_err();
         let text = err.to_string();
         assert!(text.contains("bad.yaml") && text.contains("invalid YAML") && text.contains("line"), "{text}");
+    }
+
+    #[test]
+    fn a_node_of_the_wrong_shape_costs_its_item_or_its_member_only() {
+        let spec = r##"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a:
+    get:
+      responses: {"200": {description: ok, content: "oops"}}
+  /b:
+    get:
+      tags: billing
+      servers: "http://x"
+      responses: {"200": {$ref: "#/components/responses/Bad"}}
+  /c:
+    post:
+      security: {key: []}
+      requestBody:
+        content:
+          application/json:
+            schema: {type: string}
+            examples: [1, 2]
+      responses: {"204": {description: ok}}
+  /d:
+    get:
+      callbacks: []
+      parameters:
+        - {name: q, in: query, schema: {type: string}, style: 3}
+      responses: {"204": {description: ok}}
+components:
+  responses:
+    Bad: {description: 5, content: {application/json: {schema: {type: string}}}, links: 1}
+  securitySchemes:
+    weird: {type: oauth2, flows: "none"}
+"##;
+        let loaded = load_str("s.yaml", spec).unwrap();
+        let warned: Vec<(&str, &str)> =
+            loaded.warnings.iter().map(|w| (w.pointer.as_str(), w.message.as_str())).collect();
+        let at = |p: &str| {
+            warned.iter().find(|(w, _)| *w == p).map(|(_, m)| *m).unwrap_or_else(|| panic!("{p} in {warned:#?}"))
+        };
+        assert!(at("#/paths/~1a/get/responses/200/content").ends_with("the operation is left out"));
+        assert!(at("#/paths/~1b/get/tags").contains("read as a list of one"));
+        assert!(at("#/paths/~1b/get/servers").ends_with("ignored"));
+        assert!(at("#/paths/~1c/post/security").ends_with("ignored"));
+        assert!(at("#/paths/~1c/post/requestBody/content/application~1json/examples").ends_with("ignored"));
+        assert!(at("#/paths/~1d/get/callbacks").ends_with("ignored"));
+        assert!(at("#/paths/~1d/get/parameters/0/style").ends_with("ignored"));
+        assert!(at("#/components/responses/Bad/description").contains("should be text"));
+        assert!(at("#/components/responses/Bad/links").ends_with("ignored"));
+        assert!(at("#/components/securitySchemes/weird").ends_with("the component is left out"));
+        let paths = &loaded.doc.paths.paths;
+        let kept: Vec<(&str, usize)> =
+            paths.iter().map(|(p, i)| (p.as_str(), i.as_item().unwrap().iter().count())).collect();
+        assert_eq!(kept, [("/a", 0), ("/b", 1), ("/c", 1), ("/d", 1)], "only /a's operation is left out");
+        assert_eq!(loaded.doc.paths.paths["/b"].as_item().unwrap().get.as_ref().unwrap().tags, ["billing"]);
+    }
+
+    #[test]
+    fn a_misfit_the_shape_check_does_not_know_is_found_in_its_item() {
+        // `deprecated` as text inside a `$ref`-or-object: the typed model alone says `#/paths`.
+        let spec = r##"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /ok:
+    get: {responses: {"204": {description: ok}}}
+  /odd:
+    get:
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {type: string}, encoding: {a: {contentType: 7}}}}
+"##;
+        let loaded = load_str("s.yaml", spec).unwrap();
+        let w = &loaded.warnings[0];
+        assert!(w.pointer.starts_with("#/paths/~1odd/get"), "{w:?}");
+        assert!(w.message.ends_with("the operation is left out"), "{w:?}");
+        assert_eq!(loaded.doc.paths.paths.len(), 2);
+        assert!(loaded.doc.paths.paths["/ok"].as_item().unwrap().get.is_some());
+    }
+
+    #[test]
+    fn a_misfit_outside_every_item_is_still_refused() {
+        let err = load_str("s.yaml", "openapi: 3.0.3\ninfo: [1]\npaths: {}\n").unwrap_err();
+        assert_eq!(err.diagnostics[0].pointer, "#/info", "{err}");
     }
 
     #[test]

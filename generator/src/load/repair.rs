@@ -62,6 +62,28 @@ struct Repair<'a> {
 /// document depth limit is tighter, this bounds the walk on its own.
 const MAX_SCHEMA_DEPTH: usize = 128;
 
+/// The kind of value a member should have.
+#[derive(Clone, Copy)]
+enum Kind {
+    Object,
+    Array,
+    Text,
+    Flag,
+    Strings,
+}
+
+impl Kind {
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Object => "an object",
+            Kind::Array => "a list",
+            Kind::Text => "text",
+            Kind::Flag => "a boolean",
+            Kind::Strings => "a list of strings",
+        }
+    }
+}
+
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -92,14 +114,58 @@ impl Repair<'_> {
         }
     }
 
+    /// Drops the members of `obj` the generator reads little or nothing from (docs, servers,
+    /// security lists, examples) when they have the wrong kind, with a warning each, so such a
+    /// slip does not cost its operation. A lone tag string is read as a list of one.
+    fn auxiliary(&mut self, obj: &mut Map<String, Value>, at: &str, members: &[(&str, Kind)]) {
+        if let Some(Value::String(tag)) = obj.get("tags") {
+            if members.iter().any(|(k, _)| *k == "tags") {
+                let tag = tag.clone();
+                self.warn(&format!("{at}/tags"), "`tags` is a string, not a list; read as a list of one");
+                obj.insert("tags".to_owned(), Value::Array(vec![Value::String(tag)]));
+            }
+        }
+        for (key, want) in members {
+            let Some(v) = obj.get(*key) else { continue };
+            let fits = match want {
+                Kind::Object => v.is_object(),
+                Kind::Array => v.is_array(),
+                Kind::Text => v.is_string(),
+                Kind::Flag => v.is_boolean(),
+                Kind::Strings => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            };
+            if !fits {
+                let message = format!("`{key}` should be {}, found {}; ignored", want.describe(), kind(v));
+                self.warn(&format!("{at}/{}", escape_segment(key)), message);
+                obj.remove(*key);
+            }
+        }
+    }
+
     fn path_item(&mut self, item: &mut Value, at: &str) {
         let Some(item) = item.as_object_mut() else { return };
+        self.auxiliary(item, at, &[("summary", Kind::Text), ("description", Kind::Text), ("servers", Kind::Array)]);
         if let Some(params) = item.get_mut("parameters") {
             self.parameters(params, &format!("{at}/parameters"));
         }
         for method in METHODS {
             let Some(Value::Object(op)) = item.get_mut(method) else { continue };
             let at = format!("{at}/{method}");
+            self.auxiliary(
+                op,
+                &at,
+                &[
+                    ("tags", Kind::Strings),
+                    ("summary", Kind::Text),
+                    ("description", Kind::Text),
+                    ("operationId", Kind::Text),
+                    ("deprecated", Kind::Flag),
+                    ("servers", Kind::Array),
+                    ("security", Kind::Array),
+                    ("externalDocs", Kind::Object),
+                    ("callbacks", Kind::Object),
+                ],
+            );
             if let Some(params) = op.get_mut("parameters") {
                 self.parameters(params, &format!("{at}/parameters"));
             }
@@ -160,6 +226,18 @@ impl Repair<'_> {
             self.warn(at, "a parameter needs a `name` and an `in` of query, header, path or cookie; it is dropped");
             return false;
         }
+        self.auxiliary(
+            p,
+            at,
+            &[
+                ("description", Kind::Text),
+                ("required", Kind::Flag),
+                ("deprecated", Kind::Flag),
+                ("style", Kind::Text),
+                ("explode", Kind::Flag),
+                ("examples", Kind::Object),
+            ],
+        );
         if !p.contains_key("schema") && !p.contains_key("content") {
             self.warn(at, "the parameter has neither `schema` nor `content`; it is taken as a string");
             p.insert("schema".to_owned(), serde_json::json!({"type": "string"}));
@@ -178,6 +256,15 @@ impl Repair<'_> {
         let Some(v) = v.as_object_mut() else { return };
         if v.contains_key("$ref") {
             return;
+        }
+        self.auxiliary(
+            v,
+            at,
+            &[("links", Kind::Object), ("headers", Kind::Object), ("examples", Kind::Object), ("required", Kind::Flag)],
+        );
+        if v.get("description").is_some_and(|d| !d.is_string()) {
+            self.warn(&format!("{at}/description"), "`description` should be text; ignored");
+            v.insert("description".to_owned(), Value::String(String::new()));
         }
         if let Some(content) = v.get_mut("content") {
             self.content(content, &format!("{at}/content"));
@@ -206,7 +293,9 @@ impl Repair<'_> {
         let Some(content) = content.as_object_mut() else { return };
         for (media, m) in content.iter_mut() {
             let at = format!("{at}/{}", escape_segment(media));
-            if let Some(s) = m.as_object_mut().and_then(|m| m.get_mut("schema")) {
+            let Some(m) = m.as_object_mut() else { continue };
+            self.auxiliary(m, &at, &[("examples", Kind::Object), ("encoding", Kind::Object)]);
+            if let Some(s) = m.get_mut("schema") {
                 self.schema(s, &format!("{at}/schema"), 0);
             }
         }
