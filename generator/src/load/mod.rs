@@ -204,12 +204,18 @@ fn degrade(raw: &mut Value, pointer: &str) -> Option<&'static str> {
         }
         [components, kind, name, ..] if components == "components" => {
             let section = raw.get_mut("components")?.get_mut(kind.as_str())?;
-            if ["securitySchemes", "examples", "links", "callbacks", "headers", "parameters"].contains(&kind.as_str()) {
+            if ["securitySchemes", "examples", "links", "callbacks"].contains(&kind.as_str()) {
                 section.as_object_mut()?.remove(name.as_str())?;
                 return Some("the component is left out");
             }
             let slot = section.get_mut(name.as_str())?;
+            // References to it still resolve: a stand-in takes its place.
             let (stand_in, what) = match kind.as_str() {
+                "parameters" => (
+                    serde_json::json!({"name": slot.get("name")?, "in": slot.get("in")?, "schema": {"type": "string"}}),
+                    "the parameter is taken as a string",
+                ),
+                "headers" => (serde_json::json!({"schema": {}}), "the header is read as any value"),
                 "responses" => (serde_json::json!({"description": ""}), "the response is read as having no body"),
                 "requestBodies" => (serde_json::json!({"content": {}}), "the request body is sent as none"),
                 "schemas" => (serde_json::json!({}), "the schema is typed as any JSON value"),
@@ -399,8 +405,11 @@ paths:
       callbacks: []
       parameters:
         - {name: q, in: query, schema: {type: string}, style: 3}
+        - $ref: "#/components/parameters/Page"
       responses: {"204": {description: ok}}
 components:
+  parameters:
+    Page: {name: page, in: query, schema: {type: integer}, allowReserved: "yes"}
   responses:
     Bad: {description: 5, content: {application/json: {schema: {type: string}}}, links: 1}
   securitySchemes:
@@ -422,6 +431,9 @@ components:
         assert!(at("#/components/responses/Bad/description").contains("should be text"));
         assert!(at("#/components/responses/Bad/links").ends_with("ignored"));
         assert!(at("#/components/securitySchemes/weird").ends_with("the component is left out"));
+        assert!(at("#/components/parameters/Page").ends_with("the parameter is taken as a string"));
+        let page = &loaded.doc.components.as_ref().unwrap().parameters["Page"];
+        assert_eq!(page.as_item().unwrap().parameter_data_ref().name, "page", "references to it still resolve");
         let paths = &loaded.doc.paths.paths;
         let kept: Vec<(&str, usize)> =
             paths.iter().map(|(p, i)| (p.as_str(), i.as_item().unwrap().iter().count())).collect();
