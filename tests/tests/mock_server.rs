@@ -896,6 +896,28 @@ async fn success_202_with_html_body_is_decode_error_keeping_the_raw_body() {
 }
 
 #[tokio::test]
+async fn a_timestamp_in_another_format_names_its_path_and_the_format_expected() {
+    let server = MockServer::start().await;
+    let page = json!({"events": [
+        {"id": "evt_1", "timestamp": "2026-01-01T23:59:12Z"},
+        {"id": "evt_2", "timestamp": "2026-01-01 23:59:12"}
+    ]});
+    mount(&server, "POST", "/events/query", ResponseTemplate::new(200).set_body_json(page)).await;
+
+    let err = client(&server).events().post_events_query(GetEventsRequest::new()).await.expect_err("not RFC 3339");
+
+    let Error::Decode(e) = &err else { panic!("expected Error::Decode, got {err:?}") };
+    let m = e.message();
+    assert!(m.contains("the body is not a `GetEventsResponse` at `events[1].timestamp`: "), "{m}");
+    assert!(
+        m.ends_with(
+            "(dates and times are RFC 3339 text: `2026-01-02T15:04:05Z` for a date-time, `2026-01-02` for a date)"
+        ),
+        "{m}"
+    );
+}
+
+#[tokio::test]
 async fn success_200_with_html_body_is_decode_error_keeping_the_raw_body() {
     let server = MockServer::start().await;
     let html = "<html><head><title>502 Bad Gateway</title></head></html>";

@@ -496,7 +496,14 @@ impl DecodeError {
         let at = if err.is_eof() { raw.len() } else { byte_offset(&raw, err.line(), err.column()) };
         let path = json_path_at(&raw, at);
         let at = if path.is_empty() { String::new() } else { format!(" at `{path}`") };
-        let message = format!("{what}{at}: {err}");
+        // chrono's words for a date or time it could not parse say nothing of the format.
+        let err_text = err.to_string();
+        let hint = if CHRONO_PARSE_ERRORS.iter().any(|m| err_text.starts_with(m)) {
+            " (dates and times are RFC 3339 text: `2026-01-02T15:04:05Z` for a date-time, `2026-01-02` for a date)"
+        } else {
+            ""
+        };
+        let message = format!("{what}{at}: {err_text}{hint}");
         DecodeError::new(meta, raw, message)
     }
 
@@ -530,6 +537,17 @@ impl fmt::Debug for DecodeError {
             .finish()
     }
 }
+
+/// How chrono's parse errors begin (its `ParseErrorKind`s), as serde passes them on.
+const CHRONO_PARSE_ERRORS: [&str; 7] = [
+    "input is out of range",
+    "no possible date and time matching input",
+    "input is not enough for unique date and time",
+    "input contains invalid characters",
+    "premature end of input",
+    "trailing input",
+    "bad or unsupported format string",
+];
 
 /// A type's name without its module paths: `BTreeMap<String, String>`, not
 /// `alloc::collections::btree::map::BTreeMap<alloc::string::String, ..>`.

@@ -493,7 +493,14 @@ impl DecodeError {
         let at = if err.is_eof() { raw.len() } else { byte_offset(&raw, err.line(), err.column()) };
         let path = json_path_at(&raw, at);
         let at = if path.is_empty() { String::new() } else { format!(" at `{path}`") };
-        let message = format!("{what}{at}: {err}");
+        // chrono's words for a date or time it could not parse say nothing of the format.
+        let err_text = err.to_string();
+        let hint = if CHRONO_PARSE_ERRORS.iter().any(|m| err_text.starts_with(m)) {
+            " (dates and times are RFC 3339 text: `2026-01-02T15:04:05Z` for a date-time, `2026-01-02` for a date)"
+        } else {
+            ""
+        };
+        let message = format!("{what}{at}: {err_text}{hint}");
         DecodeError::new(meta, raw, message)
     }
 
@@ -527,6 +534,17 @@ impl fmt::Debug for DecodeError {
             .finish()
     }
 }
+
+/// How chrono's parse errors begin (its `ParseErrorKind`s), as serde passes them on.
+const CHRONO_PARSE_ERRORS: [&str; 7] = [
+    "input is out of range",
+    "no possible date and time matching input",
+    "input is not enough for unique date and time",
+    "input contains invalid characters",
+    "premature end of input",
+    "trailing input",
+    "bad or unsupported format string",
+];
 
 /// A type's name without its module paths: `BTreeMap<String, String>`, not
 /// `alloc::collections::btree::map::BTreeMap<alloc::string::String, ..>`.
@@ -948,7 +966,13 @@ mod tests {
             200,
             r#"{"events": [{"timestamp": "2024-03-20T15:04:05Z"}, {"timestamp": "2024-03-20 15:04:05"}]}"#,
         );
-        assert!(m.contains("the body is not a `Page` at `events[1].timestamp`: "), "{m}");
+        assert!(m.contains("the body is not a `Page` at `events[1].timestamp`: premature end of input"), "{m}");
+        assert!(
+            m.ends_with(
+                "(dates and times are RFC 3339 text: `2026-01-02T15:04:05Z` for a date-time, `2026-01-02` for a date)"
+            ),
+            "{m}"
+        );
         let m = decode_message::<Page>(200, r#"{"events": [{"time\"stamp": 1, "timestamp": "yesterday"}]}"#);
         assert!(m.contains("at `events[0].timestamp`: "), "{m}");
         let m = decode_message::<Page>(200, r#"{"events": [{"timestamp": "2024-03-20T15:04:05Z"}"#);
