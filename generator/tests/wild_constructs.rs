@@ -278,6 +278,11 @@ fn optional_nullable_fields_can_be_sent_as_null() {
     assert!(page.contains("CustomerPatch::new().with_email_as_null().with_name(\"Ada\")"), "{page}");
     assert!(page.contains(r#"serde_json::json!({"email": null, "name": "Ada"})"#), "{page}");
     assert!(g.files.get("README.md").unwrap().contains("## Sending `null`"));
+    let ops = g.files.get("src/operations/default.rs").expect("the operations");
+    assert!(
+        ops.contains(r#"request.json_as(&body, "application/merge-patch+json")"#),
+        "the declared media type: {ops}"
+    );
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
 }
 

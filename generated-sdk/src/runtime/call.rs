@@ -23,8 +23,9 @@ use super::retry::RetryConfig;
 ///
 /// Await it (or call [`send`](Self::send)) to send it; change it first with the per-call
 /// settings [`timeout`](Self::timeout), [`retry`](Self::retry), [`no_retry`](Self::no_retry)
-/// and [`header`](Self::header). A call of an operation that pages (`P` is then the crate's
-/// `Paged` type) can also walk every page with `pages()` or every item with `items()`.
+/// and [`header`](Self::header).
+/// A call of an operation that pages (`P` is then the crate's `Paged` type) can also walk
+/// every page with `pages()` or every item with `items()`.
 #[must_use = "a Call does nothing until it is awaited or sent"]
 pub struct Call<T, E, P = ()> {
     pub(super) parts: Parts,
@@ -111,8 +112,8 @@ impl<T, E> Call<T, E> {
         Call { parts: Parts::new(core, spec, request), decode, pager: (), _error: PhantomData }
     }
 
-    /// A call that pages: its pages are fetched as `pager` says (see the crate's `Paged`).
-    /// Called by the generated operations; not part of the crate's API.
+    /// A call that pages: its pages are fetched as `pager` says. Called by the generated
+    /// operations; not part of the crate's API.
     #[doc(hidden)]
     pub fn paged<P>(self, pager: P) -> Call<T, E, P> {
         let Call { parts, decode, pager: (), _error } = self;

@@ -20,8 +20,11 @@ use super::retry::RetryConfig;
 ///
 /// Await it (or call [`send`](Self::send)) to send it; change it first with the per-call
 /// settings [`timeout`](Self::timeout), [`retry`](Self::retry), [`no_retry`](Self::no_retry)
-/// and [`header`](Self::header). A call of an operation that pages (`P` is then the crate's
-/// `Paged` type) can also walk every page with `pages()` or every item with `items()`.
+/// and [`header`](Self::header).
+//@ if pagination
+/// A call of an operation that pages (`P` is then the crate's `Paged` type) can also walk
+/// every page with `pages()` or every item with `items()`.
+//@ end
 #[must_use = "a Call does nothing until it is awaited or sent"]
 pub struct Call<T, E, P = ()> {
     pub(super) parts: Parts,
@@ -108,8 +111,8 @@ impl<T, E> Call<T, E> {
         Call { parts: Parts::new(core, spec, request), decode, pager: (), _error: PhantomData }
     }
 
-    /// A call that pages: its pages are fetched as `pager` says (see the crate's `Paged`).
-    /// Called by the generated operations; not part of the crate's API.
+    /// A call that pages: its pages are fetched as `pager` says. Called by the generated
+    /// operations; not part of the crate's API.
     #[doc(hidden)]
     pub fn paged<P>(self, pager: P) -> Call<T, E, P> {
         let Call { parts, decode, pager: (), _error } = self;
@@ -242,6 +245,16 @@ mod tests {
         assert_eq!(param_text(&true), "true");
         assert_eq!(param_text(&Option::<i32>::None), "");
         assert_eq!(param_text(&serde_json::json!({"k": 1})), "{\"k\":1}");
+    }
+
+    #[test]
+    fn json_bodies_carry_the_declared_json_media_type() {
+        let body = serde_json::json!({"email": null});
+        let req = PreparedRequest::new("/p".into()).json(&body).unwrap();
+        assert_eq!(req.headers()[CONTENT_TYPE], "application/json");
+        let req = PreparedRequest::new("/p".into()).json_as(&body, "application/merge-patch+json").unwrap();
+        assert_eq!(req.headers()[CONTENT_TYPE], "application/merge-patch+json");
+        assert_eq!(req.body().unwrap().as_ref(), br#"{"email":null}"#);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::{Serialize, Serializer};
 
 use super::errors::InvalidRequest;
-use super::request::{object_fields, PreparedRequest};
+use super::request::{object_values, PreparedRequest};
 
 /// A file sent as one part of a `multipart/form-data` request body: its bytes, and the file
 /// name and content type sent with them.
@@ -39,10 +39,11 @@ impl FilePart {
     ///
     /// # Errors
     ///
-    /// The I/O error of reading the file.
+    /// The I/O error of reading the file, of the same kind, its message naming the path.
     pub fn read(path: impl AsRef<Path>) -> std::io::Result<Self> {
         let path = path.as_ref();
-        let data = std::fs::read(path)?;
+        let data = std::fs::read(path)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("could not read {}: {e}", path.display())))?;
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
         Ok(FilePart { data: data.into(), file_name, content_type: None })
     }
@@ -230,26 +231,55 @@ fn encode_multipart(parts: &[Part<'_>]) -> (Bytes, String) {
 }
 
 impl PreparedRequest {
-    /// Encodes a body as `multipart/form-data`: each top-level field of the serializable
-    /// object a text part (strings as they are, other values as JSON text, `null` left out),
-    /// but the fields named in `files`, each of whose files is a part of its own (after the
-    /// text parts, in the order given).
+    /// Encodes a body as `multipart/form-data`. Each top-level field of the serializable
+    /// object is a text part: a string as it is, a number or boolean printed, a list of those a
+    /// part per item (as browsers send a multiple select), an object or any other list JSON
+    /// text (`application/json`); `null` is left out. The fields named in `files` are not
+    /// text: each of their files is a part of its own, after the text parts, named after the
+    /// field when it has no file name (a part without one reads as a text field to many
+    /// servers).
     pub fn multipart_json<B: Serialize + ?Sized>(
         self,
         body: &B,
         files: &[(&str, &dyn FileField)],
     ) -> Result<Self, InvalidRequest> {
-        let fields = object_fields(body)?;
-        let mut parts: Vec<Part<'_>> = fields
+        use serde_json::Value;
+        let fields = object_values(body)?;
+        // The text of each text part, and whether it is JSON.
+        let mut texts: Vec<(&str, String, bool)> = Vec::new();
+        for (name, value) in &fields {
+            if files.iter().any(|(file, _)| file == name) {
+                continue;
+            }
+            let scalar = |v: &Value| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
+            };
+            match value {
+                Value::Null => {}
+                Value::Array(items) if items.iter().all(|i| i.is_null() || scalar(i).is_some()) => {
+                    texts.extend(items.iter().filter_map(scalar).map(|t| (name.as_str(), t, false)));
+                }
+                Value::Array(_) | Value::Object(_) => texts.push((name, value.to_string(), true)),
+                other => texts.extend(scalar(other).map(|t| (name.as_str(), t, false))),
+            }
+        }
+        let mut parts: Vec<Part<'_>> = texts
             .iter()
-            .filter(|(k, _)| !files.iter().any(|(name, _)| name == k))
-            .map(|(k, v)| Part { name: k, file_name: None, content_type: None, data: v.as_bytes() })
+            .map(|(name, text, json)| Part {
+                name,
+                file_name: None,
+                content_type: json.then_some("application/json"),
+                data: text.as_bytes(),
+            })
             .collect();
         for (name, field) in files {
             field.each_file(&mut |file| {
                 parts.push(Part {
                     name,
-                    file_name: file.file_name(),
+                    file_name: Some(file.file_name().unwrap_or(name)),
                     content_type: Some(file.content_type().unwrap_or("application/octet-stream")),
                     data: file.data(),
                 });
@@ -268,6 +298,9 @@ mod tests {
     #[derive(Serialize)]
     struct Upload {
         title: String,
+        tags: Vec<String>,
+        meta: serde_json::Value,
+        count: Option<i64>,
         file: FilePart,
         thumbnail: Option<FilePart>,
         extra: Vec<FilePart>,
@@ -286,6 +319,9 @@ mod tests {
     fn text_fields_then_each_file_as_a_part_of_its_own() {
         let body = Upload {
             title: "Hello".into(),
+            tags: vec!["cat".into(), "mat".into()],
+            meta: serde_json::json!({"k": [1]}),
+            count: Some(3),
             file: FilePart::new(Bytes::from_static(b"\x00\xffdata"))
                 .with_file_name("a\"b.bin")
                 .with_content_type("application/x-thing"),
@@ -293,8 +329,21 @@ mod tests {
             extra: vec![FilePart::from("one"), FilePart::from(vec![2u8])],
         };
         let (b, sent) = encode(&body);
-        let mut expected =
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHello\r\n").into_bytes();
+        // The text fields in the order serde writes them (a `Value` map's: by name).
+        let text = |name: &str, value: &str| {
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+        };
+        let mut expected = [
+            text("count", "3"),
+            format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{{\"k\":[1]}}\r\n"
+            ),
+            text("tags", "cat"),
+            text("tags", "mat"),
+            text("title", "Hello"),
+        ]
+        .concat()
+        .into_bytes();
         expected.extend_from_slice(
             format!(
                 "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a%22b.bin\"\r\n\
@@ -306,7 +355,7 @@ mod tests {
         for data in ["one", "\u{2}"] {
             expected.extend_from_slice(
                 format!(
-                    "--{b}\r\nContent-Disposition: form-data; name=\"extra\"\r\n\
+                    "--{b}\r\nContent-Disposition: form-data; name=\"extra\"; filename=\"extra\"\r\n\
                      Content-Type: application/octet-stream\r\n\r\n{data}\r\n"
                 )
                 .as_bytes(),
@@ -338,6 +387,7 @@ mod tests {
         assert_eq!(f.content_type(), Some("image/png"));
         let missing = FilePart::read(dir.join("missing.bin")).unwrap_err();
         assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+        assert!(missing.to_string().starts_with("could not read ") && missing.to_string().contains("missing.bin"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -169,14 +169,25 @@ impl PreparedRequest {
 
     /// Serializes `body` as JSON (once) with content type `application/json`.
     pub fn json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self, InvalidRequest> {
-        self.json_encoded(serde_json::to_vec(body))
+        self.json_encoded(serde_json::to_vec(body), None)
+    }
+
+    /// Serializes `body` as JSON (once) with the JSON media type the operation declares
+    /// (`application/merge-patch+json`, `application/vnd.api+json`, ...).
+    pub fn json_as<B: Serialize + ?Sized>(self, body: &B, content_type: &str) -> Result<Self, InvalidRequest> {
+        self.json_encoded(serde_json::to_vec(body), Some(content_type))
     }
 
     /// The part of [`json`](Self::json) that does not depend on the body's type.
-    fn json_encoded(self, encoded: serde_json::Result<Vec<u8>>) -> Result<Self, InvalidRequest> {
-        match encoded {
-            Ok(bytes) => Ok(self.set_body_static(Bytes::from(bytes), "application/json")),
-            Err(e) => Err(InvalidRequest::single("body", format!("could not be serialized as JSON: {e}"))),
+    fn json_encoded(
+        self,
+        encoded: serde_json::Result<Vec<u8>>,
+        content_type: Option<&str>,
+    ) -> Result<Self, InvalidRequest> {
+        match (encoded, content_type) {
+            (Ok(bytes), None) => Ok(self.set_body_static(Bytes::from(bytes), "application/json")),
+            (Ok(bytes), Some(content_type)) => Ok(self.set_body(Bytes::from(bytes), content_type)),
+            (Err(e), _) => Err(InvalidRequest::single("body", format!("could not be serialized as JSON: {e}"))),
         }
     }
 
@@ -256,12 +267,7 @@ impl std::fmt::Debug for PreparedRequest {
 
 /// The top-level fields of a value that serializes as a JSON object, as text.
 pub(super) fn object_fields<B: Serialize + ?Sized>(body: &B) -> Result<Vec<(String, String)>, InvalidRequest> {
-    let value = serde_json::to_value(body)
-        .map_err(|e| InvalidRequest::single("body", format!("could not be serialized: {e}")))?;
-    let serde_json::Value::Object(map) = value else {
-        return Err(InvalidRequest::single("body", "a form body must be an object"));
-    };
-    Ok(map
+    Ok(object_values(body)?
         .into_iter()
         .filter(|(_, v)| !v.is_null())
         .map(|(k, v)| match v {
@@ -269,6 +275,18 @@ pub(super) fn object_fields<B: Serialize + ?Sized>(body: &B) -> Result<Vec<(Stri
             other => (k, other.to_string()),
         })
         .collect())
+}
+
+/// The top-level fields of a serializable object, as JSON values.
+pub(super) fn object_values<B: Serialize + ?Sized>(
+    body: &B,
+) -> Result<serde_json::Map<String, serde_json::Value>, InvalidRequest> {
+    let value = serde_json::to_value(body)
+        .map_err(|e| InvalidRequest::single("body", format!("could not be serialized: {e}")))?;
+    match value {
+        serde_json::Value::Object(map) => Ok(map),
+        _ => Err(InvalidRequest::single("body", "a form body must be an object")),
+    }
 }
 
 /// The text form of a parameter value: a string as it is, a number or boolean printed, `null`

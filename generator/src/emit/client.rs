@@ -234,8 +234,14 @@ fn client(api: &Api) -> TokenStream {
         .map(|s| format!("- `{}_{}`: the credential for `{}`, if set.\n", api.package.env_prefix, s.env_suffix, s.name))
         .collect::<String>();
     let url_var = format!("{}_SERVER_URL", api.package.env_prefix);
+    // Without servers in the spec there is no default to fall back on.
+    let (url_doc, fails_doc) = if api.servers.is_empty() {
+        ("the server URL (required: the API names no server)", "Fails when it is missing or a value is invalid.")
+    } else {
+        ("the server URL, if set; else the default server", "Fails only when a value is invalid.")
+    };
     let from_env_doc = doc(&format!(
-        "Builds a client from environment variables:\n\n{env_vars_doc}- `{url_var}`: the server URL, if set; else the default server.\n\nEverything else keeps its default. Fails only when a value is invalid."
+        "Builds a client from environment variables:\n\n{env_vars_doc}- `{url_var}`: {url_doc}.\n\nEverything else keeps its default. {fails_doc}"
     ));
     let has_servers = !api.servers.is_empty();
     let server_field = if has_servers { quote!(server: Server,) } else { quote!() };

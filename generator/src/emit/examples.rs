@@ -256,7 +256,11 @@ pub(crate) fn program(api: &Api, op: &Operation, setup: Setup, usage: Use) -> Pr
             finish(&mut stmts, call);
         }
         Use::MatchErrors => {
-            root.push("Error");
+            let declared = op.errors.iter().find_map(|e| api.errors.iter().find(|v| v.status == e.status));
+            if declared.is_some() {
+                // Named by the arm of the declared status only.
+                root.push("Error");
+            }
             let scrutinee = call.then("await", None).render(TAB, TAB + 6, 2);
             stmts.push(Stmt::Line(format!("match {scrutinee} {{")));
             stmts.push(Stmt::Line(if unit {
@@ -264,8 +268,7 @@ pub(crate) fn program(api: &Api, op: &Operation, setup: Setup, usage: Use) -> Pr
             } else {
                 "    Ok(response) => println!(\"{response:?}\"),".into()
             }));
-            let declared = op.errors.iter().filter_map(|e| api.errors.iter().find(|v| v.status == e.status));
-            for v in declared.take(1) {
+            if let Some(v) = declared {
                 stmts.push(Stmt::Line(format!("    Err(Error::{}(e)) => {{", v.rust_name)));
                 stmts.push(Stmt::Line(
                     "        // A status the spec declares: its typed body, and the server's message.".into(),

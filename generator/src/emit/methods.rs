@@ -143,7 +143,8 @@ pub(crate) fn method(api: &Api, op: &Operation) -> String {
             w.line("let checked = crate::runtime::validate::validate(&body);");
         }
         let encode_of = |var: &str| match b.encoding {
-            BodyEncoding::Json => format!("request.json(&{var})"),
+            BodyEncoding::Json if b.content_type == "application/json" => format!("request.json(&{var})"),
+            BodyEncoding::Json => format!("request.json_as(&{var}, {})", str_lit(&b.content_type)),
             BodyEncoding::Form => format!("request.form_json(&{var})"),
             BodyEncoding::Multipart => format!("request.multipart_json(&{var}, &[{}])", file_fields(api, &b.ty, var)),
             BodyEncoding::Text => format!("Ok(request.text({var}))"),

@@ -478,6 +478,24 @@ impl<'a> Values<'a> {
     }
 }
 
+/// JSON a server could answer with for `t`, from the spec's examples (placeholders where
+/// there are none): what a stand-in server in a snippet sends. Times are fixed ones.
+pub(crate) fn sample_json(api: &Api, t: &TypeRef, example: Option<&Json>) -> Json {
+    fn fix_times(v: &mut Json) {
+        match v {
+            Json::String(s) if s == NOW_MARKER => *s = "2026-01-02T15:04:05Z".to_owned(),
+            Json::String(s) if s == WEEK_AGO_MARKER => *s = "2025-12-26T15:04:05Z".to_owned(),
+            Json::String(s) if s == TODAY_MARKER => *s = "2026-01-02".to_owned(),
+            Json::Array(items) => items.iter_mut().for_each(fix_times),
+            Json::Object(fields) => fields.values_mut().for_each(fix_times),
+            _ => {}
+        }
+    }
+    let mut json = Values::new(api).value(t, example, Mode::Exact, "value").1;
+    fix_times(&mut json);
+    json
+}
+
 /// A `serde_json::Value` expression: `json!(..)` with every string a Rust literal, or, for a
 /// value too big for the macro's recursion limit, the JSON text in a raw string, parsed.
 pub(crate) fn json_macro(v: &Json) -> Expr {

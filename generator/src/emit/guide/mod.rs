@@ -588,7 +588,11 @@ fn nulls(api: &Api) -> Option<Section> {
                  for instance ",
             )
             .item_as(&format!("{}::{setter}", def.name), &format!("models::{}::{setter}", def.name))
-            .and(". A `null` read from the server is kept, so a value read and sent back sends it again."),
+            .and(
+                ". A `null` read from the server is kept, so a value read and sent back sends it again. The struct \
+                 records such fields in a private `sent_as_null`, which `Debug` shows and `==` compares (the two \
+                 values are sent differently); a field that has a value is sent with it whatever the record says.",
+            ),
         )],
     ))
 }
@@ -603,8 +607,11 @@ fn uploads(api: &Api) -> Option<Section> {
         vec![Block::Para(Text::md("A file field of a `multipart/form-data` body is a ").item("FilePart").and(
             ": `FilePart::read(path)?` reads a file and names the part after it, `FilePart::from(bytes)` \
                      takes bytes or text, and `with_file_name` and `with_content_type` set what is sent with them \
-                     (`application/octet-stream` unless set). Each file is a part of its own; the body's other fields \
-                     are text parts. A retried request sends the file again from memory.",
+                     (`application/octet-stream` unless set, nothing guessed from the name; a file without a name is \
+                     sent with its field's, since many servers read a part without one as a text field). Each file is \
+                     a part of its own, after the body's other fields, which are text parts: a string as it is, a \
+                     number or boolean printed, a list of those a part per item, an object or other list JSON text \
+                     (`application/json`). A retried request sends the file again from memory.",
         ))],
     ))
 }
@@ -682,10 +689,13 @@ fn stand_in_program(api: &Api, op: &Operation) -> String {
         204 => "No Content",
         _ => "OK",
     };
-    let body = match (&op.response, &op.response_example) {
-        (TypeRef::Unit, _) => String::new(),
-        (_, Some(example)) => serde_json::to_string(example).unwrap_or_default(),
-        _ => "{}".to_owned(),
+    // The spec's example, or a value of the response type built like the snippets' values:
+    // `{}` would not decode into a type with required fields.
+    let body = match &op.response {
+        TypeRef::Unit => String::new(),
+        t => {
+            serde_json::to_string(&super::values::sample_json(api, t, op.response_example.as_ref())).unwrap_or_default()
+        }
     };
     let program = examples::program(api, op, Setup::Local, Use::Print);
     let mut text = String::new();
