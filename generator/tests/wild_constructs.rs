@@ -98,6 +98,8 @@ fn three_one_corners_load_and_keep_their_meaning() {
     assert_eq!(op.response, TypeRef::Named(index_swap), "a $ref with a description is still the type");
     let TypeKind::Struct { fields, .. } = &ty(&g, "Member").kind else { panic!() };
     assert!(fields.iter().any(|f| f.wire_name == "$ref" && f.ty == TypeRef::String), "{fields:?}");
+    let page = g.files.get("docs/models/member.md").expect("the model page");
+    assert!(page.contains(r#""floor": -3000000000_i64, "quota": 5000000000_i64"#), "integers beyond i32 typed: {page}");
 }
 
 #[test]
@@ -248,10 +250,16 @@ fn binary_fields_of_multipart_bodies_are_files_sent_as_parts() {
         "{ops}"
     );
     assert!(ops.contains(r#"Some(b) => request.multipart_json(&b, &[("snapshot", &b.snapshot)])"#), "{ops}");
+    assert_eq!(field_types("UploadAssetBody"), [("file".to_owned(), TypeRef::File)], "a part without a schema type");
+    let download = g.api.operations.iter().find(|o| o.rust_name == "download_media").expect("the download");
+    assert_eq!(download.response, TypeRef::Bytes, "`*/*` with a list of byte strings is a file, not JSON");
     assert!(g.files.get("src/lib.rs").unwrap().contains("pub use runtime::multipart::FilePart;"));
     let cases = g.files.get("tests/spec_examples/cases.rs").unwrap_or_default();
     assert!(!cases.contains("media_upload"), "no JSON round trip for a multipart body");
-    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+    assert_eq!(
+        warnings(&g),
+        ["#/paths/~1assets/post/requestBody/content/multipart~1form-data/schema/properties/file a multipart field without a schema type is sent as a file (`FilePart`)"]
+    );
 }
 
 #[test]
@@ -301,4 +309,20 @@ fn a_property_of_several_all_of_members_is_the_narrower_declaration() {
     let w = warnings(&g);
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].contains("/properties/id property `id` is declared differently"), "{w:?}");
+}
+
+#[test]
+fn alternatives_of_one_rust_type_are_merged_not_left_unreachable() {
+    let g = generate("same_type_unions.yaml");
+    assert!(matches!(&ty(&g, "PublicKey").kind, TypeKind::Alias(TypeRef::String)), "three strings are a string");
+    let TypeKind::Union { variants, .. } = &ty(&g, "Contact").kind else { panic!("{:?}", ty(&g, "Contact").kind) };
+    let names: Vec<(&str, &TypeRef)> = variants.iter().map(|v| (v.rust_name.as_str(), &v.ty)).collect();
+    assert_eq!(names, [("Handle", &TypeRef::String), ("Phone", &TypeRef::I64)]);
+    assert_eq!(
+        warnings(&g),
+        [
+            "#/components/schemas/Contact/oneOf alternatives of the same Rust type cannot be told apart once read: `StringModel` into `Handle` merged",
+            "#/components/schemas/PublicKey/oneOf alternatives of the same Rust type cannot be told apart once read: `Secp256k1` into `Ed25519`, `P256` into `Ed25519` merged",
+        ]
+    );
 }

@@ -530,7 +530,12 @@ fn json_inner(v: &Json) -> Expr {
     match v {
         Json::Null => Expr::atom("null"),
         Json::Bool(b) => Expr::atom(b.to_string()),
-        Json::Number(n) => Expr::atom(n.to_string()),
+        // `json!` takes an integer literal as an `i32`: a larger one needs its type.
+        Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) if i32::try_from(i).is_err() => Expr::atom(format!("{i}_i64")),
+            (None, Some(u)) => Expr::atom(format!("{u}_u64")),
+            _ => Expr::atom(n.to_string()),
+        },
         Json::String(s) if s == NOW_MARKER => Expr::atom("now"),
         Json::String(s) if s == TODAY_MARKER => Expr::atom("now.date_naive()"),
         Json::String(s) if s == WEEK_AGO_MARKER => Expr::atom("week_ago"),

@@ -254,11 +254,19 @@ fn pick_media(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&Strin
     content.iter().min_by_key(|(m, _)| rank(m))
 }
 
+/// A `*/*` body whose schema says bytes: a binary or byte string, none at all, or a list of
+/// byte strings (springdoc's `byte[]`, a file, not JSON).
 fn is_binary_schema(media: &MediaType) -> bool {
+    use super::view::View;
+    let bytes = |v: &View| v.typ == Some("string") && matches!(v.format.as_deref(), Some("binary" | "byte"));
     match &media.schema {
         Some(ReferenceOr::Item(s)) => {
-            let v = super::view::View::of(s);
-            v.typ == Some("string") && matches!(v.format.as_deref(), Some("binary") | Some("byte"))
+            let v = View::of(s);
+            let byte_items = match v.items {
+                Some(ReferenceOr::Item(i)) => View::of(i).format.as_deref() == Some("byte"),
+                _ => false,
+            };
+            bytes(&v) || (v.typ == Some("array") && byte_items)
         }
         None => true,
         _ => false,
@@ -282,17 +290,31 @@ pub(super) fn type_file_fields(l: &mut Lowerer, operations: &[Operation]) {
     for id in bodies {
         let Some(def) = l.def(id) else { continue };
         let Some(schema) = crate::load::resolve_pointer(l.raw, &def.pointer) else { continue };
-        // Each binary field's wire name, and whether it holds a list of files.
+        // Each binary field's wire name, and whether it holds a list of files. A field without
+        // any schema is a file too: that is how a part is described that takes any content
+        // (`file: {}`); a text value still goes as `FilePart::from(text)`.
+        let mut untyped = Vec::new();
         let binary: Vec<(String, bool)> = match &def.kind {
             TypeKind::Struct { fields, .. } => fields
                 .iter()
                 .filter_map(|f| {
                     let p = property_of(l.raw, schema, &f.wire_name, 0)?;
+                    if is_untyped(p) {
+                        untyped.push(f.wire_name.clone());
+                        return Some((f.wire_name.clone(), false));
+                    }
                     is_binary(l.raw, p, true).then(|| (f.wire_name.clone(), !is_binary(l.raw, p, false)))
                 })
                 .collect(),
             _ => continue,
         };
+        let at = def.pointer.clone();
+        for name in untyped {
+            l.warn(
+                &format!("{at}/properties/{}", crate::diag::escape_segment(&name)),
+                "a multipart field without a schema type is sent as a file (`FilePart`)",
+            );
+        }
         let Some(TypeDef { kind: TypeKind::Struct { fields, .. }, .. }) = l.types[id.index()].def.as_mut() else {
             continue;
         };
@@ -340,6 +362,15 @@ fn property_of<'v>(
         return None;
     }
     schema.get("allOf")?.as_array()?.iter().find_map(|m| property_of(raw, m, name, depth + 1))
+}
+
+/// A schema that says nothing of its values: no type, no properties, no composition.
+fn is_untyped(schema: &serde_json::Value) -> bool {
+    schema.as_object().is_some_and(|m| {
+        !["type", "properties", "items", "allOf", "oneOf", "anyOf", "enum", "$ref", "additionalProperties"]
+            .iter()
+            .any(|k| m.contains_key(*k))
+    })
 }
 
 /// A `format: binary` string, or (`list`) an array of them.

@@ -607,6 +607,29 @@ impl<'a> Lowerer<'a> {
             for var in &mut variants {
                 var.tag = None;
             }
+            // Untagged, a variant whose Rust type an earlier one has (`oneOf` of strings told
+            // apart by a title or a format) could never be chosen: every value would read as the
+            // first. Such variants are one; a union left with one variant is its type.
+            let mut kept: Vec<UnionVariant> = Vec::new();
+            let mut merged = Vec::new();
+            for var in variants {
+                let plain = !matches!(var.ty, TypeRef::Named(_) | TypeRef::Json);
+                match kept.iter().find(|k| plain && k.ty == var.ty) {
+                    Some(first) => merged.push(format!("`{}` into `{}`", var.rust_name, first.rust_name)),
+                    None => kept.push(var),
+                }
+            }
+            if !merged.is_empty() {
+                let what = format!(
+                    "alternatives of the same Rust type cannot be told apart once read: {} merged",
+                    merged.join(", ")
+                );
+                self.warn(at, what);
+            }
+            if let [only] = kept.as_slice() {
+                return TypeKind::Alias(only.ty.clone());
+            }
+            return TypeKind::Union { tagging, variants: kept };
         }
         TypeKind::Union { tagging, variants }
     }
