@@ -208,7 +208,10 @@ fn alternatives_inside_all_of_are_optional_fields() {
     let TypeKind::Struct { fields, .. } = &ty(&g, "AddAliasRequest").kind else { panic!() };
     let fields: Vec<(&str, bool)> = fields.iter().map(|f| (f.wire_name.as_str(), f.required)).collect();
     // Each alternative's properties can be sent and read; only the allOf's own are required.
-    assert_eq!(fields, [("globalAlias", false), ("localAlias", false), ("bucketId", true)]);
+    assert_eq!(fields, [("globalAlias", false), ("kind", false), ("localAlias", false), ("bucketId", true)]);
+    let TypeKind::StringEnum { variants } = &ty(&g, "AddAliasRequestKind").kind else { panic!("the tag's enum") };
+    let values: Vec<&str> = variants.iter().map(|v| v.value.as_str()).collect();
+    assert_eq!(values, ["global", "local"], "each alternative's tag value, not the last one's");
     assert_eq!(
         warnings(&g),
         ["#/components/schemas/AddAliasRequest/allOf/0 oneOf/anyOf inside allOf: the properties of its alternatives are optional fields of the object"]

@@ -735,7 +735,13 @@ impl<'a> Lowerer<'a> {
                     let Some(own) = View::of(&schema).properties else { continue };
                     let m_at = format!("{at}/{key}/{i}");
                     for (name, p) in own {
-                        merge_prop(self, props, name, p.clone(), join(&join(&m_at, "properties"), name));
+                        // Alternatives that each fix a tag (`type: link` | `type: text`): the
+                        // field takes any of their values.
+                        let existing = props.iter_mut().find(|(n, _, _)| n == name);
+                        match existing.and_then(|e| Some((enum_union(self, &e.1, p)?, e))) {
+                            Some((merged, existing)) => existing.1 = merged,
+                            None => merge_prop(self, props, name, p.clone(), join(&join(&m_at, "properties"), name)),
+                        }
                     }
                     merged = true;
                 }
@@ -796,6 +802,33 @@ fn merge_prop(
     } else {
         props.push((name.to_owned(), schema, at));
     }
+}
+
+/// The string enum of the values of both `a` and `b` when each is a string enum (the tags of
+/// alternatives), `a`'s other keywords kept.
+fn enum_union(
+    l: &Lowerer,
+    a: &ReferenceOr<Box<Schema>>,
+    b: &ReferenceOr<Box<Schema>>,
+) -> Option<ReferenceOr<Box<Schema>>> {
+    use openapiv3::{SchemaKind, Type};
+    let resolve = |s: &ReferenceOr<Box<Schema>>| match s {
+        ReferenceOr::Item(s) => Some((**s).clone()),
+        ReferenceOr::Reference { reference } => l.deref_schema(reference),
+    };
+    let (mut sa, sb) = (resolve(a)?, resolve(b)?);
+    let SchemaKind::Type(Type::String(b_string)) = &sb.schema_kind else { return None };
+    let SchemaKind::Type(Type::String(a_string)) = &mut sa.schema_kind else { return None };
+    if a_string.enumeration.is_empty() || b_string.enumeration.is_empty() {
+        return None;
+    }
+    for value in &b_string.enumeration {
+        if !a_string.enumeration.contains(value) {
+            a_string.enumeration.push(value.clone());
+        }
+    }
+    sa.schema_data.nullable |= sb.schema_data.nullable;
+    Some(ReferenceOr::Item(Box::new(sa)))
 }
 
 /// Gives the declaration taken the description of the one dropped, when it has none of its
