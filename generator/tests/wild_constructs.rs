@@ -329,3 +329,16 @@ fn alternatives_of_one_rust_type_are_merged_not_left_unreachable() {
         ]
     );
 }
+
+#[test]
+fn object_query_parameters_in_the_default_style_are_their_fields() {
+    let g = generate("query_objects.yaml");
+    let ops = g.files.get("src/operations/default.rs").expect("the operations");
+    assert!(ops.contains("request = request.query_object(&all_request_params);"), "{ops}");
+    assert!(ops.contains("request = request.query_object(&value);"), "the optional one: {ops}");
+    assert_eq!(
+        warnings(&g),
+        ["#/paths/~1metadata/post/parameters/2 parameter `packed` (an object) cannot be serialized; it is sent as JSON text"],
+        "only the unexploded object is JSON text"
+    );
+}

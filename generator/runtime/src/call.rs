@@ -248,6 +248,14 @@ mod tests {
     }
 
     #[test]
+    fn an_object_query_parameter_is_its_fields() {
+        let filter = serde_json::json!({"status": "open", "tag": ["a", "b"], "none": null, "n": 2});
+        let req = PreparedRequest::new("/q".into()).query("page", 1).query_object(&filter);
+        let pairs: Vec<(&str, &str)> = req.query_pairs().iter().map(|(k, v)| (k.as_ref(), v.as_str())).collect();
+        assert_eq!(pairs, [("page", "1"), ("n", "2"), ("status", "open"), ("tag", "a"), ("tag", "b")]);
+    }
+
+    #[test]
     fn json_bodies_carry_the_declared_json_media_type() {
         let body = serde_json::json!({"email": null});
         let req = PreparedRequest::new("/p".into()).json(&body).unwrap();

@@ -160,7 +160,7 @@ pub(crate) fn method(api: &Api, op: &Operation) -> String {
     let mutable = if op.params.iter().any(|p| p.location != ParamLocation::Path) { "mut " } else { "" };
     w.line(&format!("let {mutable}request = PreparedRequest::new({});", path_expr(op)));
     for p in op.params.iter().filter(|p| p.location != ParamLocation::Path) {
-        param_stmt(&mut w, p);
+        param_stmt(&mut w, api, p);
     }
     w.line(&format!("let request = {request_expr};"));
     let decode = match op.response_encoding {
@@ -226,7 +226,7 @@ fn path_expr(op: &Operation) -> String {
 }
 
 /// The statements that add one non-path parameter to `request`.
-fn param_stmt(w: &mut Lines, p: &Param) {
+fn param_stmt(w: &mut Lines, api: &Api, p: &Param) {
     let wire = str_lit(&p.wire_name);
     let add = |v: &str| match p.location {
         ParamLocation::Query => format!("request = request.query({wire}, {v});"),
@@ -272,6 +272,15 @@ fn param_stmt(w: &mut Lines, p: &Param) {
                 "request = request.query(format!(\"{{}}[{{}}]\", {wire}, k), crate::runtime::request::param_text(x));"
             ));
             w.close("}");
+        }
+        // An object in the query, exploded (the default): its fields.
+        t if p.location == ParamLocation::Query
+            && p.style == QueryStyle::FormExploded
+            && (matches!(t, TypeRef::Map(_))
+                || matches!(t, TypeRef::Named(_))
+                    && matches!(api.type_of(t).map(|d| &d.kind), Some(TypeKind::Struct { .. }))) =>
+        {
+            w.line(&format!("request = request.query_object(&{value});"));
         }
         t => w.line(&one(&value, t)),
     }

@@ -186,7 +186,15 @@ fn parameter(l: &mut Lowerer, p: &Parameter, at: &str, op_camel: &str, seen: &mu
             (TypeRef::String, Constraints::default(), None)
         }
     };
-    if !is_simple_param(l, &ty) && style != QueryStyle::DeepObject {
+    // An object in the query, exploded (the default), is its fields.
+    let exploded_object = location == ParamLocation::Query
+        && style == QueryStyle::FormExploded
+        && match &ty {
+            TypeRef::Map(_) => true,
+            TypeRef::Named(n) => matches!(l.def(*n).map(|t| &t.kind), Some(TypeKind::Struct { .. })),
+            _ => false,
+        };
+    if !is_simple_param(l, &ty) && style != QueryStyle::DeepObject && !exploded_object {
         l.warn(at, format!("parameter `{}` ({}) cannot be serialized; it is sent as JSON text", data.name, shape(&ty)));
     }
     Some(Param {
