@@ -366,7 +366,9 @@ impl<'a> Lowerer<'a> {
         // repeat the same inline object hundreds of times.
         let key = shape_key(schema);
         if let Some(rust) = key.as_ref().and_then(|k| self.inline_shapes.get(k)).cloned() {
-            return Lowered { ty: TypeRef::Named(self.type_id(&rust)), nullable };
+            let id = self.type_id(&rust);
+            self.keep_shared_prose(id, &v);
+            return Lowered { ty: TypeRef::Named(id), nullable };
         }
         // Every path into an inline schema is bounded, whatever the merges and references on
         // the way (a property that is `allOf` of its own schema nests without end).
@@ -406,6 +408,30 @@ impl<'a> Lowerer<'a> {
             }
         };
         Lowered { ty, nullable }
+    }
+
+    /// A type shared by inline schemas of one shape documents what they all say: a
+    /// description (of the type or of a field) that another use says differently is dropped,
+    /// so no use is documented with another's words.
+    fn keep_shared_prose(&mut self, id: TypeId, v: &View) {
+        let Some(def) = self.types[id.index()].def.as_mut() else { return };
+        let described = v.description.or(v.title).map(clean_text);
+        if def.description.is_some() && def.description != described {
+            def.description = None;
+        }
+        let TypeKind::Struct { fields, .. } = &mut def.kind else { return };
+        for f in fields.iter_mut().filter(|f| f.description.is_some()) {
+            let other = match v.properties.and_then(|p| p.get(&f.wire_name)) {
+                Some(ReferenceOr::Item(p)) => {
+                    let pv = View::of(p);
+                    pv.description.or(pv.title).map(clean_text)
+                }
+                _ => None,
+            };
+            if f.description != other {
+                f.description = None;
+            }
+        }
     }
 
     /// The type of a schema that maps onto a Rust type without a definition of its own.
