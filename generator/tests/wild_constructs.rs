@@ -345,3 +345,19 @@ fn object_query_parameters_in_the_default_style_are_their_fields() {
         "only the unexploded object is JSON text"
     );
 }
+
+#[test]
+fn a_discriminator_over_inline_variants_that_fix_its_value_tags_them() {
+    use sdkgen::ir::UnionTagging;
+    let g = generate("tagged_inline_variants.yaml");
+    let TypeKind::Union { tagging, variants } = &ty(&g, "Content").kind else { panic!() };
+    assert_eq!(*tagging, UnionTagging::Internal("_type".into()));
+    let tags: Vec<(&str, Option<&str>)> = variants.iter().map(|v| (v.rust_name.as_str(), v.tag.as_deref())).collect();
+    assert_eq!(tags, [("Deploy", Some("Deploy")), ("Run", Some("Run"))], "named and tagged by the value each fixes");
+    let TypeKind::Union { tagging, .. } = &ty(&g, "Loose").kind else { panic!() };
+    assert_eq!(*tagging, UnionTagging::Untagged, "one variant fixes no value");
+    assert_eq!(
+        warnings(&g),
+        ["#/components/schemas/Loose/oneOf discriminator over inline schemas that fix no value for it is ignored; variants are tried in order"]
+    );
+}

@@ -410,6 +410,32 @@ impl<'a> Lowerer<'a> {
         Lowered { ty, nullable }
     }
 
+    /// The one value an object schema fixes for its property `name` (a single-value enum),
+    /// found in its own properties or those of its `allOf` members, through references.
+    fn fixed_value(&self, schema: &Schema, name: &str, depth: usize) -> Option<String> {
+        let v = View::of(schema);
+        if let Some(p) = v.properties.and_then(|p| p.get(name)) {
+            let p = match p {
+                ReferenceOr::Item(p) => (**p).clone(),
+                ReferenceOr::Reference { reference } => self.deref_schema(reference)?,
+            };
+            return match View::of(&p).string_enum.as_slice() {
+                [Some(value)] => Some(value.clone()),
+                _ => None,
+            };
+        }
+        if depth >= 8 {
+            return None;
+        }
+        v.all_of.iter().find_map(|m| {
+            let m = match m {
+                ReferenceOr::Item(m) => m.clone(),
+                ReferenceOr::Reference { reference } => self.deref_schema(reference)?,
+            };
+            self.fixed_value(&m, name, depth + 1)
+        })
+    }
+
     /// A type shared by inline schemas of one shape documents what they all say: a
     /// description (of the type or of a field) that another use says differently is dropped,
     /// so no use is documented with another's words.
@@ -589,7 +615,10 @@ impl<'a> Lowerer<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let mut all_refs = true;
+        // Whether every variant has a tag: a reference by its mapping or schema name, an inline
+        // member by the one value it fixes for the discriminator's property (utoipa writes
+        // `allOf: [$ref, {properties: {type: {enum: [X]}}}]`).
+        let mut all_tagged = true;
         for (i, m) in members.iter().enumerate() {
             let at_i = format!("{at}/{i}");
             let (base, tag, description) = match m {
@@ -603,28 +632,33 @@ impl<'a> Lowerer<'a> {
                     (base, tag, None)
                 }
                 ReferenceOr::Item(s) => {
-                    all_refs = false;
                     let mv = View::of(s);
+                    let tag = v.discriminator.and_then(|d| self.fixed_value(s, &d.property_name, 0));
+                    all_tagged &= tag.is_some();
                     // A single-value enum (3.1's `const`) is named by its value: `"auto" | integer`
                     // has variants `Auto` and `Integer`.
                     let single = match mv.string_enum.as_slice() {
                         [Some(value)] if value.chars().any(|c| c.is_ascii_alphabetic()) => Some(value.as_str()),
                         _ => None,
                     };
-                    let base = mv.title.or(single).map(names::type_name).unwrap_or_else(|| match mv.typ {
-                        Some(t) if mv.properties.is_none() => names::type_name(t),
-                        _ => format!("Variant{i}"),
-                    });
-                    (base, None, mv.description.map(clean_text))
+                    let base =
+                        mv.title.or(single).or(tag.as_deref()).map(names::type_name).unwrap_or_else(|| match mv.typ {
+                            Some(t) if mv.properties.is_none() => names::type_name(t),
+                            _ => format!("Variant{i}"),
+                        });
+                    (base, tag, mv.description.map(clean_text))
                 }
             };
             let lowered = self.lower_ref(m, &format!("{rust}{base}"), &at_i);
             variants.push(UnionVariant { rust_name: seen.unique(&base), ty: wrap_nullable(lowered), tag, description });
         }
         let tagging = match v.discriminator {
-            Some(d) if all_refs => UnionTagging::Internal(d.property_name.clone()),
+            Some(d) if all_tagged => UnionTagging::Internal(d.property_name.clone()),
             Some(_) => {
-                self.warn(at, "discriminator over inline schemas is ignored; variants are tried in order");
+                self.warn(
+                    at,
+                    "discriminator over inline schemas that fix no value for it is ignored; variants are tried in order",
+                );
                 UnionTagging::Untagged
             }
             None => UnionTagging::Untagged,
