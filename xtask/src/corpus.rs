@@ -31,6 +31,10 @@ struct Row {
 /// A short name for what a generation warning is about, for the table.
 pub(crate) fn warning_kind(message: &str) -> &'static str {
     const KINDS: &[(&str, &str)] = &[
+        ("should be", "member-ignored"),
+        ("is left out", "item-dropped"),
+        ("cannot be told apart", "union-merge"),
+        ("multipart field", "multipart-file"),
         ("example", "example"),
         ("any JSON value", "json-fallback"),
         ("declared differently by several allOf", "allof-conflict"),
