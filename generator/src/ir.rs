@@ -39,6 +39,18 @@ pub struct Api {
 }
 
 impl Api {
+    /// Whether a parameter is an object in the query, exploded (the default style): it is sent
+    /// as its fields (`k=v&k2=v2`).
+    pub fn is_query_object(&self, p: &Param) -> bool {
+        p.location == ParamLocation::Query
+            && p.style == QueryStyle::FormExploded
+            && match &p.ty {
+                TypeRef::Map(_) => true,
+                TypeRef::Named(id) => matches!(self.ty(*id).kind, TypeKind::Struct { .. }),
+                _ => false,
+            }
+    }
+
     /// Whether a field of a multipart body is a file: the crate then re-exports `FilePart`.
     pub fn uses_files(&self) -> bool {
         self.types

@@ -111,25 +111,6 @@ impl PreparedRequest {
         self
     }
 
-    /// Adds the fields of an object parameter as query parameters of their own (`style: form`,
-    /// `explode: true`, the default of a query parameter): `{"k": "v", "n": [1, 2]}` is
-    /// `k=v&n=1&n=2`; `null` fields are left out.
-    pub fn query_object<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
-        if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(value) {
-            for (name, value) in fields {
-                match value {
-                    serde_json::Value::Null => {}
-                    serde_json::Value::Array(items) => {
-                        for item in items.iter().filter(|i| !i.is_null()) {
-                            self.query.push((Cow::Owned(name.clone()), param_text(item)));
-                        }
-                    }
-                    other => self.query.push((Cow::Owned(name), param_text(&other))),
-                }
-            }
-        }
-        self
-    }
 
     /// Adds a query parameter if `value` is `Some`.
     pub fn query_opt(self, name: impl Into<Cow<'static, str>>, value: Option<impl ToString>) -> Self {
@@ -195,11 +176,6 @@ impl PreparedRequest {
         self.json_encoded(serde_json::to_vec(body), None)
     }
 
-    /// Serializes `body` as JSON (once) with the JSON media type the operation declares
-    /// (`application/merge-patch+json`, `application/vnd.api+json`, ...).
-    pub fn json_as<B: Serialize + ?Sized>(self, body: &B, content_type: &str) -> Result<Self, InvalidRequest> {
-        self.json_encoded(serde_json::to_vec(body), Some(content_type))
-    }
 
     /// The part of [`json`](Self::json) that does not depend on the body's type.
     fn json_encoded(

@@ -108,6 +108,7 @@ impl PreparedRequest {
         self
     }
 
+    //@ if query_objects
     /// Adds the fields of an object parameter as query parameters of their own (`style: form`,
     /// `explode: true`, the default of a query parameter): `{"k": "v", "n": [1, 2]}` is
     /// `k=v&n=1&n=2`; `null` fields are left out.
@@ -127,6 +128,7 @@ impl PreparedRequest {
         }
         self
     }
+    //@ end
 
     /// Adds a query parameter if `value` is `Some`.
     pub fn query_opt(self, name: impl Into<Cow<'static, str>>, value: Option<impl ToString>) -> Self {
@@ -192,11 +194,13 @@ impl PreparedRequest {
         self.json_encoded(serde_json::to_vec(body), None)
     }
 
+    //@ if json_media
     /// Serializes `body` as JSON (once) with the JSON media type the operation declares
     /// (`application/merge-patch+json`, `application/vnd.api+json`, ...).
     pub fn json_as<B: Serialize + ?Sized>(self, body: &B, content_type: &str) -> Result<Self, InvalidRequest> {
         self.json_encoded(serde_json::to_vec(body), Some(content_type))
     }
+    //@ end
 
     /// The part of [`json`](Self::json) that does not depend on the body's type.
     fn json_encoded(

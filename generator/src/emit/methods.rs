@@ -274,14 +274,7 @@ fn param_stmt(w: &mut Lines, api: &Api, p: &Param) {
             w.close("}");
         }
         // An object in the query, exploded (the default): its fields.
-        t if p.location == ParamLocation::Query
-            && p.style == QueryStyle::FormExploded
-            && (matches!(t, TypeRef::Map(_))
-                || matches!(t, TypeRef::Named(_))
-                    && matches!(api.type_of(t).map(|d| &d.kind), Some(TypeKind::Struct { .. }))) =>
-        {
-            w.line(&format!("request = request.query_object(&{value});"));
-        }
+        _ if api.is_query_object(p) => w.line(&format!("request = request.query_object(&{value});")),
         t => w.line(&one(&value, t)),
     }
     if optional {

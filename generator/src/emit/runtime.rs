@@ -47,6 +47,10 @@ pub(crate) enum Part {
     Structs,
     /// Fields a struct may send as `null` (`maybe_null` in `struct_serde!`, `Nulls`).
     Nulls,
+    /// Object query parameters sent as their fields (`query_object`).
+    QueryObjects,
+    /// JSON bodies of another JSON media type than `application/json` (`json_as`).
+    JsonMedia,
     /// Checks of the spec's constraints before sending (a type with `validated`).
     Validate,
     /// `multipart/form-data` request bodies.
@@ -64,12 +68,14 @@ pub(crate) enum Part {
 }
 
 impl Part {
-    const ALL: [Part; 12] = [
+    const ALL: [Part; 14] = [
         Part::Enums,
         Part::StringEnums,
         Part::IntEnums,
         Part::Structs,
         Part::Nulls,
+        Part::QueryObjects,
+        Part::JsonMedia,
         Part::Validate,
         Part::Multipart,
         Part::Bulk,
@@ -86,6 +92,8 @@ impl Part {
             Part::IntEnums => "int_enums",
             Part::Structs => "structs",
             Part::Nulls => "nulls",
+            Part::QueryObjects => "query_objects",
+            Part::JsonMedia => "json_media",
             Part::Validate => "validate",
             Part::Multipart => "multipart",
             Part::Bulk => "bulk",
@@ -129,6 +137,14 @@ pub(crate) fn parts(api: &Api) -> BTreeSet<Part> {
     // The optional-parameters structs get their setters from `setters!`.
     if api.operations.iter().any(|op| op.params_struct.is_some()) {
         parts.insert(Part::Structs);
+    }
+    for op in &api.operations {
+        if op.body.as_ref().is_some_and(|b| b.encoding == BodyEncoding::Json && b.content_type != "application/json") {
+            parts.insert(Part::JsonMedia);
+        }
+        if op.params.iter().any(|p| api.is_query_object(p)) {
+            parts.insert(Part::QueryObjects);
+        }
     }
     if api.operations.iter().any(|op| op.body.as_ref().is_some_and(|b| b.encoding == BodyEncoding::Multipart)) {
         parts.insert(Part::Multipart);
