@@ -356,8 +356,13 @@ fn a_discriminator_over_inline_variants_that_fix_its_value_tags_them() {
     assert_eq!(tags, [("Deploy", Some("Deploy")), ("Run", Some("Run"))], "named and tagged by the value each fixes");
     let TypeKind::Union { tagging, .. } = &ty(&g, "Loose").kind else { panic!() };
     assert_eq!(*tagging, UnionTagging::Untagged, "one variant fixes no value");
+    let TypeKind::Union { tagging, .. } = &ty(&g, "Twins").kind else { panic!() };
+    assert_eq!(*tagging, UnionTagging::Untagged, "both variants fix the same value");
     assert_eq!(
         warnings(&g),
-        ["#/components/schemas/Loose/oneOf discriminator over inline schemas that fix no value for it is ignored; variants are tried in order"]
+        [
+            "#/components/schemas/Loose/oneOf discriminator over inline schemas that fix no value for it is ignored; variants are tried in order",
+            "#/components/schemas/Twins/oneOf discriminator values repeat across variants, so they cannot choose one; variants are tried in order",
+        ]
     );
 }

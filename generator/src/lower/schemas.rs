@@ -652,8 +652,16 @@ impl<'a> Lowerer<'a> {
             let lowered = self.lower_ref(m, &format!("{rust}{base}"), &at_i);
             variants.push(UnionVariant { rust_name: seen.unique(&base), ty: wrap_nullable(lowered), tag, description });
         }
+        // A value two variants fix cannot choose between them.
+        let mut tags: Vec<&str> = variants.iter().filter_map(|v| v.tag.as_deref()).collect();
+        tags.sort_unstable();
+        let distinct = tags.windows(2).all(|w| w[0] != w[1]);
         let tagging = match v.discriminator {
-            Some(d) if all_tagged => UnionTagging::Internal(d.property_name.clone()),
+            Some(d) if all_tagged && distinct => UnionTagging::Internal(d.property_name.clone()),
+            Some(_) if all_tagged => {
+                self.warn(at, "discriminator values repeat across variants, so they cannot choose one; variants are tried in order");
+                UnionTagging::Untagged
+            }
             Some(_) => {
                 self.warn(
                     at,
