@@ -65,6 +65,13 @@ fn lib_rs(api: &Api, header: &Header) -> String {
     out.push_str("#[rustfmt::skip]\n#[allow(dead_code)]\nmod runtime;\n\n");
     let server = if api.servers.is_empty() { "" } else { ", Server" };
     // In the order rustfmt sorts them.
+    if api
+        .operations
+        .iter()
+        .any(|op| op.response == TypeRef::Bytes || op.body.as_ref().is_some_and(|b| b.ty == TypeRef::Bytes))
+    {
+        out.push_str("/// The byte buffer of the binary bodies sent and received (`Bytes`).\npub use bytes;\n");
+    }
     if api.uses_chrono() {
         out.push_str("/// The date and time library of the models' time fields (`DateTime<Utc>`, `NaiveDate`).\npub use chrono;\n");
     }

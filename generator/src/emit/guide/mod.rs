@@ -570,7 +570,15 @@ fn pagination(api: &Api) -> Option<Section> {
 fn nulls(api: &Api) -> Option<Section> {
     fn with_null(d: &TypeDef) -> Option<(&[Field], &Field)> {
         match &d.kind {
-            TypeKind::Struct { fields, .. } => fields.iter().find(|f| f.may_send_null()).map(|f| (&fields[..], f)),
+            // A field whose setter follows the rule, if it has one.
+            TypeKind::Struct { fields, .. } => fields
+                .iter()
+                .filter(|f| f.may_send_null())
+                .min_by_key(|f| {
+                    let standard = format!("{}_null", super::render::setter_name(&f.rust_name));
+                    (super::render::null_setter_name(fields, f) != standard, f.rust_name.ends_with("_null"))
+                })
+                .map(|f| (&fields[..], f)),
             _ => None,
         }
     }
@@ -578,15 +586,29 @@ fn nulls(api: &Api) -> Option<Section> {
     let bodies = api.operations.iter().filter_map(|o| o.body.as_ref().and_then(|b| b.ty.named())).map(|id| api.ty(id));
     let (def, (fields, field)) = bodies.chain(&api.types).find_map(|d| with_null(d).map(|found| (d, found)))?;
     let setter = super::render::null_setter_name(fields, field);
+    // The rule's name, unless another field's setter has it (its model page says which).
+    let renamed = api.types.iter().any(|d| match &d.kind {
+        TypeKind::Struct { fields, .. } => fields.iter().any(|f| {
+            f.may_send_null()
+                && super::render::null_setter_name(fields, f)
+                    != format!("{}_null", super::render::setter_name(&f.rust_name))
+        }),
+        _ => false,
+    });
+    let rule = if renamed {
+        "its `with_<field>_null()` setter (`with_<field>_as_null()` where another field's setter has that name, \
+         as the model's page lists) sends `null`"
+    } else {
+        "its `with_<field>_null()` setter sends `null`"
+    };
     Some(Section::new(
         "Sending `null`",
         vec![Block::Para(
-            Text::md(
+            Text::md(format!(
                 "A field the spec lets be `null` without requiring it has three states on the wire: left out \
                  (`None`, what `new` starts with), `null`, and a value. Its `with_<field>(..)` setter sends a value, \
-                 and its `with_<field>_null()` setter sends `null`, which an update reads as \"clear this field\": \
-                 for instance ",
-            )
+                 and {rule}, which an update reads as \"clear this field\": for instance "
+            ))
             .item_as(&format!("{}::{setter}", def.name), &format!("models::{}::{setter}", def.name))
             .and(
                 ". A `null` read from the server is kept, so a value read and sent back sends it again. The struct \
