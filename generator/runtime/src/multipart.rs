@@ -9,7 +9,7 @@ use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::{Serialize, Serializer};
 
 use super::errors::InvalidRequest;
-use super::request::{object_values, PreparedRequest};
+use super::request::{object_values, param_text, PreparedRequest};
 
 /// A file sent as one part of a `multipart/form-data` request body: its bytes, and the file
 /// name and content type sent with them.
@@ -251,19 +251,15 @@ impl PreparedRequest {
             if files.iter().any(|(file, _)| file == name) {
                 continue;
             }
-            let scalar = |v: &Value| match v {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                Value::Bool(b) => Some(b.to_string()),
-                _ => None,
-            };
+            let scalar = |v: &Value| !matches!(v, Value::Array(_) | Value::Object(_));
             match value {
                 Value::Null => {}
-                Value::Array(items) if items.iter().all(|i| i.is_null() || scalar(i).is_some()) => {
-                    texts.extend(items.iter().filter_map(scalar).map(|t| (name.as_str(), t, false)));
+                // A list of scalars is a part per item, as `query_object` makes a pair per item.
+                Value::Array(items) if items.iter().all(scalar) => {
+                    texts.extend(items.iter().filter(|i| !i.is_null()).map(|i| (name.as_str(), param_text(i), false)))
                 }
                 Value::Array(_) | Value::Object(_) => texts.push((name, value.to_string(), true)),
-                other => texts.extend(scalar(other).map(|t| (name.as_str(), t, false))),
+                other => texts.push((name, param_text(other), false)),
             }
         }
         let mut parts: Vec<Part<'_>> = texts

@@ -89,6 +89,11 @@ pub(crate) fn null_setter_name(fields: &[crate::ir::Field], field: &crate::ir::F
         .unwrap_or_else(|| format!("{base}_sent_as_null"))
 }
 
+/// Whether a field's `null` setter has the rule's name, `with_<field>_null`.
+pub(crate) fn null_setter_follows_rule(fields: &[crate::ir::Field], field: &crate::ir::Field) -> bool {
+    null_setter_name(fields, field) == format!("{}_null", setter_name(&field.rust_name))
+}
+
 /// A field of a struct written as text.
 pub(crate) struct FieldText {
     pub doc: String,

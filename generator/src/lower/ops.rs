@@ -10,6 +10,7 @@ use openapiv3::{
 
 use super::names::{self, Names};
 use super::schemas::{clean_text, constraints_of, wrap_nullable, Lowerer};
+use super::view::View;
 use crate::diag::{join, pointer};
 use crate::ir::*;
 
@@ -265,7 +266,6 @@ fn pick_media(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&Strin
 /// A `*/*` body whose schema says bytes: a binary or byte string, none at all, or a list of
 /// byte strings (springdoc's `byte[]`, a file, not JSON).
 fn is_binary_schema(media: &MediaType) -> bool {
-    use super::view::View;
     let bytes = |v: &View| v.typ == Some("string") && matches!(v.format.as_deref(), Some("binary" | "byte"));
     match &media.schema {
         Some(ReferenceOr::Item(s)) => {
@@ -297,7 +297,7 @@ pub(super) fn type_file_fields(l: &mut Lowerer, operations: &[Operation]) {
         .collect();
     for id in bodies {
         let Some(def) = l.def(id) else { continue };
-        let Some(schema) = crate::load::resolve_pointer(l.raw, &def.pointer) else { continue };
+        let Some(schema) = l.deref_value::<openapiv3::Schema>(&def.pointer) else { continue };
         // Each binary field's wire name, and whether it holds a list of files. A field without
         // any schema is a file too: that is how a part is described that takes any content
         // (`file: {}`); a text value still goes as `FilePart::from(text)`.
@@ -306,12 +306,17 @@ pub(super) fn type_file_fields(l: &mut Lowerer, operations: &[Operation]) {
             TypeKind::Struct { fields, .. } => fields
                 .iter()
                 .filter_map(|f| {
-                    let p = property_of(l.raw, schema, &f.wire_name, 0)?;
-                    if is_untyped(p) {
+                    let p = l.property_schema(&schema, &f.wire_name, 0)?;
+                    let p = l.unwrapped_schema(&ReferenceOr::Item(p))?;
+                    if is_untyped(&View::of(&p)) {
                         untyped.push(f.wire_name.clone());
                         return Some((f.wire_name.clone(), false));
                     }
-                    is_binary(l.raw, p, true).then(|| (f.wire_name.clone(), !is_binary(l.raw, p, false)))
+                    let list = match View::of(&p).items {
+                        Some(items) => l.unwrapped_schema(items).is_some_and(|i| is_binary(&View::of(&i))),
+                        None => false,
+                    };
+                    (list || is_binary(&View::of(&p))).then(|| (f.wire_name.clone(), list))
                 })
                 .collect(),
             _ => continue,
@@ -337,58 +342,24 @@ pub(super) fn type_file_fields(l: &mut Lowerer, operations: &[Operation]) {
     }
 }
 
-/// Follows `$ref`s from a schema in the raw document (a bounded number of steps), and the
-/// one-member `allOf` that wraps a reference with annotations beside it.
-fn deref_raw<'v>(raw: &'v serde_json::Value, mut v: &'v serde_json::Value) -> &'v serde_json::Value {
-    for _ in 0..16 {
-        let next = match (v.get("$ref"), v.get("allOf").and_then(serde_json::Value::as_array)) {
-            (Some(r), _) => r.as_str().and_then(|r| crate::load::resolve_pointer(raw, r)),
-            (None, Some(members)) if members.len() == 1 && v.get("type").is_none() => members.first(),
-            _ => None,
-        };
-        match next {
-            Some(next) => v = next,
-            None => break,
-        }
-    }
-    v
-}
-
-/// The schema of property `name` of an object schema: its own `properties`, else its `allOf`
-/// members'.
-fn property_of<'v>(
-    raw: &'v serde_json::Value,
-    schema: &'v serde_json::Value,
-    name: &str,
-    depth: usize,
-) -> Option<&'v serde_json::Value> {
-    let schema = deref_raw(raw, schema);
-    if let Some(p) = schema.get("properties").and_then(|p| p.get(name)) {
-        return Some(deref_raw(raw, p));
-    }
-    if depth >= 8 {
-        return None;
-    }
-    schema.get("allOf")?.as_array()?.iter().find_map(|m| property_of(raw, m, name, depth + 1))
-}
-
 /// A schema that says nothing of its values: no type, no properties, no composition.
-fn is_untyped(schema: &serde_json::Value) -> bool {
-    schema.as_object().is_some_and(|m| {
-        !["type", "properties", "items", "allOf", "oneOf", "anyOf", "enum", "$ref", "additionalProperties"]
-            .iter()
-            .any(|k| m.contains_key(*k))
-    })
+fn is_untyped(v: &View) -> bool {
+    v.typ.is_none()
+        && v.properties.is_none()
+        && v.items.is_none()
+        && v.additional.is_none()
+        && v.all_of.is_empty()
+        && v.one_of.is_empty()
+        && v.any_of.is_empty()
+        && v.string_enum.is_empty()
+        && v.int_enum.is_empty()
+        && !v.other_enum
+        && !v.not
 }
 
-/// A `format: binary` string, or (`list`) an array of them.
-fn is_binary(raw: &serde_json::Value, schema: &serde_json::Value, list: bool) -> bool {
-    let schema = deref_raw(raw, schema);
-    match schema.get("type").and_then(serde_json::Value::as_str) {
-        Some("string") => schema.get("format").and_then(serde_json::Value::as_str) == Some("binary"),
-        Some("array") if list => schema.get("items").is_some_and(|i| is_binary(raw, i, false)),
-        _ => false,
-    }
+/// A `format: binary` string.
+fn is_binary(v: &View) -> bool {
+    v.typ == Some("string") && v.format.as_deref() == Some("binary")
 }
 
 fn request_body(l: &mut Lowerer, body: &ReferenceOr<SpecBody>, op_camel: &str, at: &str) -> Option<RequestBody> {

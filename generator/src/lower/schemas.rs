@@ -255,6 +255,46 @@ impl<'a> Lowerer<'a> {
         self.deref_value(reference)
     }
 
+    /// The schema a `$ref`-or-schema stands for (cloned); `None` when the reference resolves
+    /// to nothing.
+    pub fn schema_of<T: std::borrow::Borrow<Schema>>(&self, s: &ReferenceOr<T>) -> Option<Schema> {
+        match s {
+            ReferenceOr::Item(s) => Some(s.borrow().clone()),
+            ReferenceOr::Reference { reference } => self.deref_schema(reference),
+        }
+    }
+
+    /// [`Self::schema_of`] through the one-member `allOf` that annotates a reference (whose
+    /// `nullable` it keeps), as 3.0 writes a `$ref` with a description beside it.
+    pub fn unwrapped_schema<T: std::borrow::Borrow<Schema>>(&self, s: &ReferenceOr<T>) -> Option<Schema> {
+        let mut schema = self.schema_of(s)?;
+        for _ in 0..8 {
+            let v = View::of(&schema);
+            let [member] = v.all_of else { break };
+            if v.typ.is_some() || v.properties.is_some() || v.items.is_some() {
+                break;
+            }
+            let nullable = v.nullable;
+            let mut inner = self.schema_of(member)?;
+            inner.schema_data.nullable |= nullable;
+            schema = inner;
+        }
+        Some(schema)
+    }
+
+    /// The schema of property `name` of an object schema: its own `properties`, else those of
+    /// its `allOf` members (through references, a bounded depth).
+    pub fn property_schema(&self, schema: &Schema, name: &str, depth: usize) -> Option<Schema> {
+        let v = View::of(schema);
+        if let Some(p) = v.properties.and_then(|p| p.get(name)) {
+            return self.schema_of(p);
+        }
+        if depth >= 8 {
+            return None;
+        }
+        v.all_of.iter().find_map(|m| self.property_schema(&self.schema_of(m)?, name, depth + 1))
+    }
+
     /// Resolves a local reference and reads it as `T`.
     pub fn deref_value<T: DeserializeOwned>(&self, reference: &str) -> Option<T> {
         resolve_pointer(self.raw, reference).and_then(|v| serde_json::from_value(v.clone()).ok())
@@ -412,28 +452,11 @@ impl<'a> Lowerer<'a> {
 
     /// The one value an object schema fixes for its property `name` (a single-value enum),
     /// found in its own properties or those of its `allOf` members, through references.
-    fn fixed_value(&self, schema: &Schema, name: &str, depth: usize) -> Option<String> {
-        let v = View::of(schema);
-        if let Some(p) = v.properties.and_then(|p| p.get(name)) {
-            let p = match p {
-                ReferenceOr::Item(p) => (**p).clone(),
-                ReferenceOr::Reference { reference } => self.deref_schema(reference)?,
-            };
-            return match View::of(&p).string_enum.as_slice() {
-                [Some(value)] => Some(value.clone()),
-                _ => None,
-            };
+    fn fixed_value(&self, schema: &Schema, name: &str) -> Option<String> {
+        match View::of(&self.property_schema(schema, name, 0)?).string_enum.as_slice() {
+            [Some(value)] => Some(value.clone()),
+            _ => None,
         }
-        if depth >= 8 {
-            return None;
-        }
-        v.all_of.iter().find_map(|m| {
-            let m = match m {
-                ReferenceOr::Item(m) => m.clone(),
-                ReferenceOr::Reference { reference } => self.deref_schema(reference)?,
-            };
-            self.fixed_value(&m, name, depth + 1)
-        })
     }
 
     /// A type shared by inline schemas of one shape documents what they all say: a
@@ -633,7 +656,7 @@ impl<'a> Lowerer<'a> {
                 }
                 ReferenceOr::Item(s) => {
                     let mv = View::of(s);
-                    let tag = v.discriminator.and_then(|d| self.fixed_value(s, &d.property_name, 0));
+                    let tag = v.discriminator.and_then(|d| self.fixed_value(s, &d.property_name));
                     all_tagged &= tag.is_some();
                     // A single-value enum (3.1's `const`) is named by its value: `"auto" | integer`
                     // has variants `Auto` and `Integer`.
@@ -709,11 +732,7 @@ impl<'a> Lowerer<'a> {
         let mut additional = v.additional.cloned();
         for (i, member) in v.all_of.iter().enumerate() {
             let member_at = format!("{at}/allOf/{i}");
-            let schema = match member {
-                ReferenceOr::Item(s) => Some(s.clone()),
-                ReferenceOr::Reference { reference } => self.deref_schema(reference),
-            };
-            let Some(schema) = schema else {
+            let Some(schema) = self.schema_of(member) else {
                 self.warn(&member_at, "allOf member does not resolve to a schema; ignored");
                 continue;
             };
@@ -795,11 +814,7 @@ impl<'a> Lowerer<'a> {
             let mut merged = false;
             for (key, members) in [("oneOf", v.one_of), ("anyOf", v.any_of)] {
                 for (i, member) in members.iter().enumerate() {
-                    let schema = match member {
-                        ReferenceOr::Item(s) => Some(s.clone()),
-                        ReferenceOr::Reference { reference } => self.deref_schema(reference),
-                    };
-                    let Some(schema) = schema else { continue };
+                    let Some(schema) = self.schema_of(member) else { continue };
                     let Some(own) = View::of(&schema).properties else { continue };
                     let m_at = format!("{at}/{key}/{i}");
                     for (name, p) in own {
@@ -824,11 +839,7 @@ impl<'a> Lowerer<'a> {
             );
         }
         for (i, member) in v.all_of.iter().enumerate() {
-            let schema = match member {
-                ReferenceOr::Item(s) => Some(s.clone()),
-                ReferenceOr::Reference { reference } => self.deref_schema(reference),
-            };
-            if let Some(schema) = schema {
+            if let Some(schema) = self.schema_of(member) {
                 let mv = View::of(&schema);
                 self.collect_all_of(&mv, &format!("{at}/allOf/{i}"), props, required, additional, depth + 1);
             }
@@ -880,11 +891,7 @@ fn enum_union(
     b: &ReferenceOr<Box<Schema>>,
 ) -> Option<ReferenceOr<Box<Schema>>> {
     use openapiv3::{SchemaKind, Type};
-    let resolve = |s: &ReferenceOr<Box<Schema>>| match s {
-        ReferenceOr::Item(s) => Some((**s).clone()),
-        ReferenceOr::Reference { reference } => l.deref_schema(reference),
-    };
-    let (mut sa, sb) = (resolve(a)?, resolve(b)?);
+    let (mut sa, sb) = (l.schema_of(a)?, l.schema_of(b)?);
     let SchemaKind::Type(Type::String(b_string)) = &sb.schema_kind else { return None };
     let SchemaKind::Type(Type::String(a_string)) = &mut sa.schema_kind else { return None };
     if a_string.enumeration.is_empty() || b_string.enumeration.is_empty() {
@@ -917,30 +924,7 @@ fn keep_description(taken: &mut ReferenceOr<Box<Schema>>, dropped: &ReferenceOr<
 /// keeps it.
 fn narrower(l: &Lowerer, a: &ReferenceOr<Box<Schema>>, b: &ReferenceOr<Box<Schema>>) -> Option<std::cmp::Ordering> {
     use std::cmp::Ordering::*;
-    // The schema, through references and the one-member `allOf` that annotates one (whose
-    // `nullable` it keeps).
-    let resolve = |s: &ReferenceOr<Box<Schema>>| {
-        let mut schema = match s {
-            ReferenceOr::Item(s) => (**s).clone(),
-            ReferenceOr::Reference { reference } => l.deref_schema(reference)?,
-        };
-        for _ in 0..8 {
-            let v = View::of(&schema);
-            let [member] = v.all_of else { break };
-            if v.typ.is_some() || v.properties.is_some() || v.items.is_some() {
-                break;
-            }
-            let nullable = v.nullable;
-            let mut inner = match member {
-                ReferenceOr::Item(s) => s.clone(),
-                ReferenceOr::Reference { reference } => l.deref_schema(reference)?,
-            };
-            inner.schema_data.nullable |= nullable;
-            schema = inner;
-        }
-        Some(schema)
-    };
-    let (sa, sb) = (resolve(a)?, resolve(b)?);
+    let (sa, sb) = (l.unwrapped_schema(a)?, l.unwrapped_schema(b)?);
     let (va, vb) = (View::of(&sa), View::of(&sb));
     let compound = |v: &View| {
         v.properties.is_some()

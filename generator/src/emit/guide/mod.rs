@@ -574,10 +574,7 @@ fn nulls(api: &Api) -> Option<Section> {
             TypeKind::Struct { fields, .. } => fields
                 .iter()
                 .filter(|f| f.may_send_null())
-                .min_by_key(|f| {
-                    let standard = format!("{}_null", super::render::setter_name(&f.rust_name));
-                    (super::render::null_setter_name(fields, f) != standard, f.rust_name.ends_with("_null"))
-                })
+                .min_by_key(|f| (!super::render::null_setter_follows_rule(fields, f), f.rust_name.ends_with("_null")))
                 .map(|f| (&fields[..], f)),
             _ => None,
         }
@@ -588,11 +585,9 @@ fn nulls(api: &Api) -> Option<Section> {
     let setter = super::render::null_setter_name(fields, field);
     // The rule's name, unless another field's setter has it (its model page says which).
     let renamed = api.types.iter().any(|d| match &d.kind {
-        TypeKind::Struct { fields, .. } => fields.iter().any(|f| {
-            f.may_send_null()
-                && super::render::null_setter_name(fields, f)
-                    != format!("{}_null", super::render::setter_name(&f.rust_name))
-        }),
+        TypeKind::Struct { fields, .. } => {
+            fields.iter().any(|f| f.may_send_null() && !super::render::null_setter_follows_rule(fields, f))
+        }
         _ => false,
     });
     let rule = if renamed {
