@@ -822,9 +822,10 @@ struct CrateCost {
     ingestor_build_s: Option<f64>,
 }
 
-/// Generates `input` into `target/bench/crates/<dir>`, counts its lines and (if `build`) times a
-/// clean build of the crate alone, its dependencies built first in `target/bench/target`.
-fn crate_cost(input: &Input, dir: &str, build: bool) -> Result<CrateCost, String> {
+/// Generates `input` into `target/bench/crates/<dir>`, counts its lines and (if `build` says how
+/// many runs) times a clean build of the crate alone, its dependencies built first in
+/// `target/bench/target`: the median of the runs.
+fn crate_cost(input: &Input, dir: &str, build: Option<usize>) -> Result<CrateCost, String> {
     let generated = generate(input)?;
     let lines_under = |prefix: &str| -> usize {
         generated
@@ -844,26 +845,32 @@ fn crate_cost(input: &Input, dir: &str, build: bool) -> Result<CrateCost, String
         build_s: None,
         ingestor_build_s: None,
     };
-    if !build {
+    let Some(build_runs) = build else {
         return Ok(cost);
-    }
+    };
     let out = target_dir().join("bench/crates").join(dir);
     generated.files.write(&out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     std::fs::copy(crate::root().join("Cargo.lock"), out.join("Cargo.lock")).map_err(|e| e.to_string())?;
     let package = generated.api.package.name.clone();
     let (manifest, target) = (out.join("Cargo.toml"), target_dir().join("bench/target"));
-    cost.build_s = Some(clean_build_s(&manifest, &target, &package, &[])?);
+    cost.build_s = Some(clean_build_s(&manifest, &target, &package, &[], build_runs)?);
     if generated.api.has_ingestor() {
-        cost.ingestor_build_s =
-            Some(clean_build_s(&manifest, &target, &package, &["--features", sdkgen::emit::INGESTOR_FEATURE])?);
+        cost.ingestor_build_s = Some(clean_build_s(
+            &manifest,
+            &target,
+            &package,
+            &["--features", sdkgen::emit::INGESTOR_FEATURE],
+            build_runs,
+        )?);
     }
     Ok(cost)
 }
 
 /// The clean build time of the peer generator's crate of `input` (generated into
 /// `target/bench/crates/<dir>-peer`, its dependencies built first in a target folder of its
-/// own), and its lines of Rust; `None` when the peer is not installed.
-fn peer_build_s(input: &Input, dir: &str) -> Result<Option<(f64, usize)>, String> {
+/// own), the median of `build_runs` runs as for ours, and its lines of Rust; `None` when the
+/// peer is not installed.
+fn peer_build_s(input: &Input, dir: &str, build_runs: usize) -> Result<Option<(f64, usize)>, String> {
     let Some(peer) = peer_exe() else {
         eprintln!("build cost: {PEER} is not installed ({PEER_INSTALL}); no side-by-side build");
         return Ok(None);
@@ -891,12 +898,14 @@ fn peer_build_s(input: &Input, dir: &str) -> Result<Option<(f64, usize)>, String
     }
     let lines: usize =
         walk_rs(&out.join("src")).iter().map(|p| std::fs::read_to_string(p).map_or(0, |t| t.lines().count())).sum();
-    Ok(Some((clean_build_s(&manifest, &target_dir().join("bench/target-peer"), &package, &[])?, lines)))
+    Ok(Some((clean_build_s(&manifest, &target_dir().join("bench/target-peer"), &package, &[], build_runs)?, lines)))
 }
 
 /// The clean build time of one crate alone: its dependencies are built first (untimed) in
-/// `target`, then the crate is cleaned and built again, timed.
-fn clean_build_s(manifest: &Path, target: &Path, package: &str, features: &[&str]) -> Result<f64, String> {
+/// `target`, then the crate is cleaned and built again, timed, `runs` times; the median. One
+/// build on this kind of shared machine varies by a second or more from run to run, which is
+/// a fifth of the Events crate's build.
+fn clean_build_s(manifest: &Path, target: &Path, package: &str, features: &[&str], runs: usize) -> Result<f64, String> {
     let cargo_in = |args: &[&str]| -> Result<f64, String> {
         let started = Instant::now();
         let output = Command::new(cargo())
@@ -918,9 +927,15 @@ fn clean_build_s(manifest: &Path, target: &Path, package: &str, features: &[&str
     eprintln!("build cost: {package}: building once (dependencies)");
     let first = cargo_in(&["build", "--quiet"])?;
     eprintln!("build cost: {package}: first build, dependencies included: {first:.1} s");
-    cargo_in(&["clean", "--quiet", "-p", package])?;
-    eprintln!("build cost: {package}: timed clean build of the crate alone");
-    cargo_in(&["build", "--quiet"])
+    let mut times = Vec::with_capacity(runs);
+    for run in 1..=runs {
+        cargo_in(&["clean", "--quiet", "-p", package])?;
+        let seconds = cargo_in(&["build", "--quiet"])?;
+        eprintln!("build cost: {package}: clean build of the crate alone, {run} of {runs}: {seconds:.2} s");
+        times.push(seconds);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
 }
 
 /// Every `.rs` file under `dir`.
@@ -987,9 +1002,10 @@ fn cost_rows(smoke: bool, rows: &mut Vec<Row>) -> Result<(), String> {
         ),
     ];
     for (i, (label, ids, dir, input, lines_target, target, build, peer)) in cases.into_iter().enumerate() {
-        // The smoke run builds only the Events crate.
+        // The smoke run builds only the Events crate, once.
         let build = build && (!smoke || i == 0);
-        let cost = crate_cost(&input, dir, build)?;
+        let build_runs = if smoke { 1 } else { 3 };
+        let cost = crate_cost(&input, dir, build.then_some(build_runs))?;
         rows.push(
             Row::new(ids[0], format!("Generated crate {label}: lines of Rust"), "lines", cost.lines as f64)
                 .note(format!(
@@ -1005,7 +1021,7 @@ fn cost_rows(smoke: bool, rows: &mut Vec<Row>) -> Result<(), String> {
         let row = match cost.build_s {
             Some(s) => {
                 let row = Row::new(ids[1], figure, "s", s);
-                match peer.then(|| peer_build_s(&input, dir)).transpose()?.flatten() {
+                match peer.then(|| peer_build_s(&input, dir, build_runs)).transpose()?.flatten() {
                     // Side by side, the goal is the ratio.
                     Some((theirs, lines)) => row
                         .baseline(theirs, format!("{PEER}'s crate of the same spec, {lines} lines, same run"))
