@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::emit::render::json_code;
 use crate::ir::{Api, ErrorStatus, Field, Operation, Param, ParamLocation, TypeDef, TypeKind, TypeRef, UnionTagging};
 
 /// Whether a change can break code that compiled against the previous crate.
@@ -81,6 +82,9 @@ pub enum Kind {
     FieldRetyped,
     FieldRequiredChanged,
     FieldNullableChanged,
+    /// A plain field became a constructor argument or stopped being one (its enum type gained
+    /// or lost all but one value, so `new()` no longer or now sets it).
+    FieldArgumentChanged,
     FieldRenamed,
     AdditionalPropertiesChanged,
     EnumValueAdded,
@@ -697,7 +701,7 @@ impl Differ<'_> {
             let class = if api_changes { Class::Breaking } else { Class::Compatible };
             let new_types = self.new;
             let shape = |f: &Field| {
-                if f.is_plain() {
+                if f.is_argument(new_types) {
                     format!("`{}`, a constructor argument", ty(new_types, &f.ty))
                 } else {
                     format!("`{}`", ty(new_types, &f.full_type()))
@@ -713,15 +717,32 @@ impl Differ<'_> {
                 let detail = if api_changes { format!("is now {now}: {}", shape(g)) } else { format!("is now {now}") };
                 self.push(class, Kind::FieldNullableChanged, &at, detail);
             }
+            // Plain both times: a field of one possible value is set by `new()`.
+            if f.is_plain() && g.is_plain() && f.is_argument(self.old) != g.is_argument(self.new) {
+                let detail = match g.fixed(self.new) {
+                    Some(x) => {
+                        format!("is no longer a constructor argument: `new()` sets it to {}", json_code(&x.wire))
+                    }
+                    None => format!("is now a constructor argument: {}", shape(g)),
+                };
+                self.push(Class::Breaking, Kind::FieldArgumentChanged, &at, detail);
+            }
         }
         for g in new.iter().filter(|g| !old_names.contains(g.wire_name.as_str())) {
             let at = format!("{item}::{}", g.rust_name);
-            if g.is_plain() {
+            if g.is_argument(self.new) {
                 self.push(
                     Class::Breaking,
                     Kind::FieldAdded,
                     at,
                     format!("new required field `{}` (`{}`, a new constructor argument)", g.wire_name, self.now(&g.ty)),
+                );
+            } else if let Some(x) = g.fixed(self.new) {
+                self.push(
+                    Class::Compatible,
+                    Kind::FieldAdded,
+                    at,
+                    format!("new required field `{}`, which `new()` sets to {}", g.wire_name, json_code(&x.wire)),
                 );
             } else {
                 self.push(

@@ -402,6 +402,21 @@ pub enum TypeKind {
     Alias(TypeRef),
 }
 
+impl TypeKind {
+    /// The variant's Rust name and wire value of an enum of one value.
+    pub fn one_value(&self) -> Option<(&str, serde_json::Value)> {
+        match self {
+            TypeKind::StringEnum { variants } if variants.len() == 1 => {
+                Some((variants[0].rust_name.as_str(), serde_json::Value::from(variants[0].value.as_str())))
+            }
+            TypeKind::IntEnum { variants } if variants.len() == 1 => {
+                Some((variants[0].rust_name.as_str(), serde_json::Value::from(variants[0].value)))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// How a union's variants are recognised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum UnionTagging {
@@ -474,10 +489,40 @@ impl Field {
         }
     }
 
-    /// `true` when the field is a constructor argument.
+    /// `true` when the field is required and not nullable: a plain field, not an `Option`. It
+    /// is a constructor argument unless it is [`fixed`](Self::fixed).
     pub fn is_plain(&self) -> bool {
         self.required && !self.nullable
     }
+
+    /// The one value a plain field can hold, when its type is an enum of one value (as a
+    /// `const` or a one-value `enum` lowers, the usual type tag of a union's variant): `new()`
+    /// sets it, so it is no constructor argument. `types` is the table of the field's API.
+    pub fn fixed<'a>(&self, types: &'a [TypeDef]) -> Option<Fixed<'a>> {
+        let TypeRef::Named(id) = &self.ty else { return None };
+        if !self.is_plain() {
+            return None;
+        }
+        let ty = &types[id.index()];
+        let (variant, wire) = ty.kind.one_value()?;
+        Some(Fixed { ty, variant, wire })
+    }
+
+    /// `true` when the field is a constructor argument: plain and not [`fixed`](Self::fixed).
+    pub fn is_argument(&self, types: &[TypeDef]) -> bool {
+        self.is_plain() && self.fixed(types).is_none()
+    }
+}
+
+/// The one value of a [`Field::fixed`] field.
+#[derive(Debug, Clone)]
+pub struct Fixed<'a> {
+    /// The field's enum type.
+    pub ty: &'a TypeDef,
+    /// The Rust name of its one variant.
+    pub variant: &'a str,
+    /// Its value on the wire.
+    pub wire: serde_json::Value,
 }
 
 /// One value of a string enum.

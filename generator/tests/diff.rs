@@ -214,3 +214,32 @@ fn servers_and_outputs() {
     assert_eq!(json["changes"][0]["kind"], "server_added");
     assert_eq!(json["changes"][0]["class"], "compatible");
 }
+
+#[test]
+fn a_field_of_one_value_is_set_by_new_until_its_type_allows_more() {
+    // A new required field of one possible value does not change `new()`.
+    let one = BASE.replacen("required: [sku]", "required: [sku, channel]", 1).replacen(
+        "sku: {type: string}",
+        "sku: {type: string}\n        channel: {type: string, enum: [web]}",
+        1,
+    );
+    let r = report(BASE, &one);
+    assert_eq!(
+        kinds(&r),
+        [
+            (Class::Compatible, Kind::FieldAdded, "models::Order::channel".into()),
+            (Class::Compatible, Kind::TypeAdded, "models::OrderChannel".into())
+        ]
+    );
+    assert!(r.changes[0].detail.contains("which `new()` sets to `\"web\"`"), "{}", r.changes[0].detail);
+    // A second value makes it a constructor argument: a breaking change.
+    let two = one.replacen("enum: [web]", "enum: [web, phone]", 1);
+    let r = report(&one, &two);
+    let field = (Class::Breaking, Kind::FieldArgumentChanged, "models::Order::channel".to_string());
+    assert!(kinds(&r).contains(&field), "{:?}", kinds(&r));
+    assert!(r.changes.iter().any(|c| c.detail.contains("is now a constructor argument")), "{:?}", kinds(&r));
+    // And back.
+    let r = report(&two, &one);
+    assert!(kinds(&r).contains(&field), "{:?}", kinds(&r));
+    assert!(r.changes.iter().any(|c| c.detail.contains("`new()` sets it to `\"web\"`")), "{:?}", kinds(&r));
+}

@@ -366,3 +366,24 @@ fn a_discriminator_over_inline_variants_that_fix_its_value_tags_them() {
         ]
     );
 }
+
+#[test]
+fn fields_of_one_possible_value_are_set_by_new_not_passed_to_it() {
+    let g = generate("fixed_tags.yaml");
+    let function = g.files.get("src/models/function_tool.rs").expect("FunctionTool");
+    assert!(function.contains("pub fn new(name: impl Into<String>) -> Self"), "{function}");
+    assert!(function.contains("schema_version: FunctionToolSchemaVersion::V2,"), "an integer `const`: {function}");
+    assert!(function.contains("type_: FunctionToolType::Function,"), "a one-value `enum`: {function}");
+    assert!(!function.contains("impl Default for FunctionTool"), "`name` is still an argument");
+    // Only such fields required: `new()` takes nothing, so the type is also `Default`.
+    let search = g.files.get("src/models/search_tool.rs").expect("SearchTool");
+    assert!(search.contains("pub fn new() -> Self"), "{search}");
+    assert!(search.contains("impl Default for SearchTool"), "{search}");
+    // Snippets and docs call `new` as it is.
+    let example = g.files.get("examples/add_tool.rs").unwrap();
+    assert!(example.contains("FunctionTool::new(\"lookup_order\")"), "{example}");
+    let page = g.files.get("docs/models/function_tool.md").unwrap();
+    assert!(page.contains("`FunctionTool::new(name)`"), "{page}");
+    assert!(page.contains("Set by `new()`; values: `function`"), "{page}");
+    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+}

@@ -567,7 +567,7 @@ fn kind_sentence(kind: &TypeKind) -> &'static str {
 }
 
 fn struct_section(api: &Api, def: &TypeDef, fields: &[Field], additional: Option<&TypeRef>) -> String {
-    let plain: Vec<&Field> = fields.iter().filter(|f| f.is_plain()).collect();
+    let plain: Vec<&Field> = fields.iter().filter(|f| f.is_argument(&api.types)).collect();
     let mut out = String::from("\n## Fields\n\n");
     if plain.is_empty() {
         out.push_str(&format!("Create one with `{}::new()` and set fields with the `with_*` setters.\n\n", def.name));
@@ -588,7 +588,8 @@ fn struct_section(api: &Api, def: &TypeDef, fields: &[Field], additional: Option
     for f in fields {
         let mut notes = Vec::new();
         if let Some(values) = enum_values(api, &f.ty) {
-            notes.push(format!("Values: {values}"));
+            let set = if f.fixed(&api.types).is_some() { "Set by `new()`; values" } else { "Values" };
+            notes.push(format!("{set}: {values}"));
         }
         let limits = f.constraints.describe();
         if !limits.is_empty() {

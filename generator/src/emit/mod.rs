@@ -36,7 +36,7 @@ mod markdown;
 mod methods;
 mod models;
 mod operations;
-mod render;
+pub(crate) mod render;
 mod roundtrip;
 mod runtime;
 pub(crate) mod types;

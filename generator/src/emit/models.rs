@@ -311,8 +311,16 @@ fn struct_file(
     let mut ctor_generics = Vec::new();
     let mut args = Vec::new();
     let mut plain_inits = std::collections::BTreeMap::new();
+    // A field with one possible value is set by `new()`, not passed to it.
+    let mut fixed = Vec::new();
     for f in &plain {
         use heck::ToUpperCamelCase;
+        if let Some(x) = f.fixed(&api.types) {
+            let (ty, variant) = (ident(&x.ty.name), ident(x.variant));
+            plain_inits.insert(f.rust_name.clone(), quote!(#ty::#variant));
+            fixed.push((f.rust_name.as_str(), x.wire));
+            continue;
+        }
         let id = ident(&f.rust_name);
         let (g, a, e) = setter_arg(api, &f.ty, &quote!(#id), &f.rust_name.to_upper_camel_case());
         ctor_generics.extend(g);
@@ -366,15 +374,35 @@ fn struct_file(
             entries.push(format!("{} {}: null (),", ident(&setter), ident(&f.rust_name)));
         }
     }
-    let new_doc = if plain.is_empty() {
+    let arguments: Vec<&&Field> = plain.iter().filter(|f| f.fixed(&api.types).is_none()).collect();
+    let mut new_doc = if plain.is_empty() {
         " Creates an empty value; set fields with the `with_*` methods.".to_owned()
+    } else if arguments.is_empty() {
+        " Creates a value; set the optional fields with the `with_*` methods.".to_owned()
     } else {
         format!(
             " Creates a value from the required fields ({}); set the others with the `with_*` methods.",
-            plain.iter().map(|f| format!("`{}`", f.rust_name)).collect::<Vec<_>>().join(", ")
+            arguments.iter().map(|f| format!("`{}`", f.rust_name)).collect::<Vec<_>>().join(", ")
         )
     };
+    if !fixed.is_empty() {
+        let set: Vec<String> =
+            fixed.iter().map(|(name, wire)| format!("`{name}` to {}", super::render::json_code(wire))).collect();
+        let each =
+            if set.len() == 1 { "the only value the schema allows" } else { "the only values the schema allows" };
+        new_doc.push_str(&format!(" It sets {}, {each}.", super::render::and_list(&set)));
+    }
     let fill = def.has_idempotency_key.then(|| fill_impl(api, fields));
+    // Required fields all of one value: `new()` takes nothing, so it is also `Default`.
+    let default_impl = (!plain.is_empty() && arguments.is_empty()).then(|| {
+        quote! {
+            impl Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    });
     out.push_str(&rust_items(quote! {
         impl #name {
             #[doc = #new_doc]
@@ -386,6 +414,7 @@ fn struct_file(
             #(#written_setters)*
             #fill
         }
+        #default_impl
     })?);
     if !entries.is_empty() {
         list_call(&mut out, "setters", &format!("{name} {{"), &entries, "}");

@@ -442,7 +442,10 @@ impl<'a> Values<'a> {
                 None if self.depth <= MAX_DEPTH => f.example.as_ref(),
                 None => None,
             };
-            if f.is_plain() {
+            if let Some(x) = f.fixed(&self.api.types) {
+                // Set by `new()`.
+                json.insert(f.wire_name.clone(), x.wire);
+            } else if f.is_plain() {
                 let source = given.filter(|v| !v.is_null()).or(f.example.as_ref());
                 let (e, j) = self.value(&f.ty, source, Mode::Arg, &f.wire_name);
                 args.push(e);

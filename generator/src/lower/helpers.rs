@@ -35,7 +35,12 @@ pub(super) fn bulk_helpers(l: &mut Lowerer, operations: &[Operation], tags: &[Ta
             continue;
         };
         let others_required = match l.def(body_id).map(|t| &t.kind) {
-            Some(TypeKind::Struct { fields, .. }) => fields.iter().any(|f| f.wire_name != cfg.items && f.is_plain()),
+            Some(TypeKind::Struct { fields, .. }) => fields.iter().any(|f| {
+                // A field of one possible value is set by `new()`.
+                let fixed =
+                    matches!(f.ty, TypeRef::Named(id) if l.def(id).is_some_and(|d| d.kind.one_value().is_some()));
+                f.wire_name != cfg.items && f.is_plain() && !fixed
+            }),
             _ => true,
         };
         if others_required {

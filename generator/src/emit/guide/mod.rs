@@ -879,7 +879,7 @@ fn idempotency_snippet(api: &Api, keyed: &[(&TypeDef, &Field)]) -> Option<String
     let TypeKind::Struct { fields, .. } = &def.kind else { return None };
     let args: Vec<String> = fields
         .iter()
-        .filter(|x| x.is_plain())
+        .filter(|x| x.is_argument(&api.types))
         .map(|x| match (&x.ty, &x.example) {
             (TypeRef::String, Some(serde_json::Value::String(s))) => Some(str_lit(s)),
             (TypeRef::String, _) => Some(str_lit(&format!("<{}>", x.wire_name))),
