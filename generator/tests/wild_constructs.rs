@@ -387,3 +387,33 @@ fn fields_of_one_possible_value_are_set_by_new_not_passed_to_it() {
     assert!(page.contains("Set by `new()`; values: `function`"), "{page}");
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
 }
+
+#[test]
+fn a_property_every_variant_requires_and_fixes_tags_the_union() {
+    use sdkgen::ir::UnionTagging;
+    let g = generate("implied_tags.yaml");
+    let tags = |name: &str| {
+        let TypeKind::Union { tagging, variants } = &ty(&g, name).kind else { panic!("{name}") };
+        let tags: Vec<(String, Option<String>)> =
+            variants.iter().map(|v| (v.rust_name.clone(), v.tag.clone())).collect();
+        (tagging.clone(), tags)
+    };
+    let some = |n: &str, t: &str| (n.to_owned(), Some(t.to_owned()));
+    // No discriminator: `const` and a one-value `enum` alike.
+    assert_eq!(tags("Pet"), (UnionTagging::Internal("kind".into()), vec![some("Cat", "cat"), some("Dog", "dog")]));
+    // Inline variants are named by the value they fix.
+    assert_eq!(
+        tags("Shape"),
+        (UnionTagging::Internal("shape".into()), vec![some("Circle", "circle"), some("Square", "square")])
+    );
+    // A tag a value may leave out does not choose a variant.
+    assert_eq!(tags("Optional").0, UnionTagging::Untagged);
+    // A discriminator without a mapping: the value each schema fixes, not its name.
+    assert_eq!(
+        tags("Block"),
+        (UnionTagging::Internal("type".into()), vec![some("TextBlock", "text"), some("ImageBlock", "image_url")])
+    );
+    let pet = g.files.get("src/models/pet.rs").unwrap();
+    assert!(pet.contains("Some(\"dog\") =>"), "{pet}");
+    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+}

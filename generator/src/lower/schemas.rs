@@ -459,6 +459,52 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Whether an object schema requires property `name`, itself or through its `allOf`
+    /// members.
+    fn requires(&self, schema: &Schema, name: &str, depth: usize) -> bool {
+        let v = View::of(schema);
+        v.required.iter().any(|r| r == name)
+            || (depth < 8
+                && v.all_of.iter().any(|m| self.schema_of(m).is_some_and(|s| self.requires(&s, name, depth + 1))))
+    }
+
+    /// The names of an object schema's properties, its own then its `allOf` members'.
+    fn property_names(&self, schema: &Schema, depth: usize, out: &mut Vec<String>) {
+        let v = View::of(schema);
+        for name in v.properties.into_iter().flat_map(|p| p.keys()) {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        if depth < 8 {
+            for m in v.all_of {
+                if let Some(s) = self.schema_of(m) {
+                    self.property_names(&s, depth + 1, out);
+                }
+            }
+        }
+    }
+
+    /// The tag of a union without a discriminator: a property every member requires and fixes
+    /// to a value of its own (`kind: {const: cat}` beside `kind: {const: dog}`), with those
+    /// values in member order. Such a union is tagged in all but name; tried in order instead,
+    /// a variant whose tag type is open would take every value.
+    fn implied_tag(&self, members: &[ReferenceOr<Schema>]) -> Option<(String, Vec<String>)> {
+        let schemas: Vec<Schema> = members.iter().map(|m| self.schema_of(m)).collect::<Option<_>>()?;
+        let [first, _, ..] = schemas.as_slice() else { return None };
+        let mut candidates = Vec::new();
+        self.property_names(first, 0, &mut candidates);
+        candidates.into_iter().find_map(|name| {
+            let values: Vec<String> = schemas
+                .iter()
+                .map(|s| self.fixed_value(s, &name).filter(|_| self.requires(s, &name, 0)))
+                .collect::<Option<_>>()?;
+            let mut sorted: Vec<&String> = values.iter().collect();
+            sorted.sort_unstable();
+            sorted.windows(2).all(|w| w[0] != w[1]).then_some((name, values))
+        })
+    }
+
     /// A type shared by inline schemas of one shape documents what they all say: a
     /// description (of the type or of a field) that another use says differently is dropped,
     /// so no use is documented with another's words.
@@ -638,8 +684,10 @@ impl<'a> Lowerer<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        // Whether every variant has a tag: a reference by its mapping or schema name, an inline
-        // member by the one value it fixes for the discriminator's property (utoipa writes
+        let implied = if v.discriminator.is_none() { self.implied_tag(members) } else { None };
+        // Whether every variant has a tag: a reference by its mapping entry, else the one value
+        // its schema fixes for the discriminator's property, else its schema name; an inline
+        // member by the one value it fixes (utoipa writes
         // `allOf: [$ref, {properties: {type: {enum: [X]}}}]`).
         let mut all_tagged = true;
         for (i, m) in members.iter().enumerate() {
@@ -651,12 +699,22 @@ impl<'a> Lowerer<'a> {
                         .as_deref()
                         .and_then(|s| self.component_names.get(s).cloned())
                         .unwrap_or_else(|| format!("Variant{i}"));
-                    let tag = mapping.get(reference).map(|t| (*t).to_owned()).or_else(|| schema_name.clone());
+                    // A schema that fixes the property's value can only ever carry that value,
+                    // whatever its name.
+                    let fixed = || {
+                        let d = v.discriminator?;
+                        self.fixed_value(&self.schema_of(m)?, &d.property_name)
+                    };
+                    let tag =
+                        mapping.get(reference).map(|t| (*t).to_owned()).or_else(fixed).or_else(|| schema_name.clone());
                     (base, tag, None)
                 }
                 ReferenceOr::Item(s) => {
                     let mv = View::of(s);
-                    let tag = v.discriminator.and_then(|d| self.fixed_value(s, &d.property_name));
+                    let tag = match &implied {
+                        Some((_, values)) => Some(values[i].clone()),
+                        None => v.discriminator.and_then(|d| self.fixed_value(s, &d.property_name)),
+                    };
                     all_tagged &= tag.is_some();
                     // A single-value enum (3.1's `const`) is named by its value: `"auto" | integer`
                     // has variants `Auto` and `Integer`.
@@ -671,6 +729,10 @@ impl<'a> Lowerer<'a> {
                         });
                     (base, tag, mv.description.map(clean_text))
                 }
+            };
+            let tag = match &implied {
+                Some((_, values)) => Some(values[i].clone()),
+                None => tag,
             };
             let lowered = self.lower_ref(m, &format!("{rust}{base}"), &at_i);
             variants.push(UnionVariant { rust_name: seen.unique(&base), ty: wrap_nullable(lowered), tag, description });
@@ -692,7 +754,10 @@ impl<'a> Lowerer<'a> {
                 );
                 UnionTagging::Untagged
             }
-            None => UnionTagging::Untagged,
+            None => match implied {
+                Some((property, _)) => UnionTagging::Internal(property),
+                None => UnionTagging::Untagged,
+            },
         };
         if tagging == UnionTagging::Untagged {
             for var in &mut variants {
