@@ -417,3 +417,25 @@ fn a_property_every_variant_requires_and_fixes_tags_the_union() {
     assert!(pet.contains("Some(\"dog\") =>"), "{pet}");
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
 }
+
+#[test]
+fn a_tag_the_variant_does_not_declare_is_in_its_json_and_ignored_headers_are_ignored() {
+    let g = generate("undeclared_tag.yaml");
+    // The serializer adds `method` to a `Bank`; the snippet's JSON says so, and the union's own
+    // example (which carries it) is not reported as a mismatch.
+    let page = g.files.get("docs/models/method.md").unwrap();
+    assert!(page.contains(r#"{"iban": "DE89370400440532013000", "method": "bank"}"#), "{page}");
+    let readme = g.files.get("README.md").unwrap();
+    assert!(readme.contains(r#"\"method\":\"card\""#), "the stand-in server's body is tagged: {readme}");
+    // `Authorization`, `Content-Type` and `Accept` header parameters are not arguments.
+    let get = g.api.operations.iter().find(|o| o.rust_name == "get_method").unwrap();
+    let names: Vec<&str> = get.params.iter().map(|p| p.wire_name.as_str()).collect();
+    assert_eq!(names, ["id", "X-Trace"]);
+    // Each said once, though the path item's `Authorization` is lowered for two operations.
+    let w = warnings(&g);
+    assert_eq!(w.len(), 3, "{w:#?}");
+    assert!(
+        w[0].starts_with("#/paths/~1methods~1{id}/parameters/1 header parameter `Authorization` is ignored"),
+        "{w:#?}"
+    );
+}

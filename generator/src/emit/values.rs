@@ -320,8 +320,14 @@ impl<'a> Values<'a> {
                 match chosen {
                     Some(v) => {
                         self.building.push(id);
-                        let (e, j) = self.value(&v.ty, example, Mode::Exact, hint);
+                        let (e, mut j) = self.value(&v.ty, example, Mode::Exact, hint);
                         self.building.pop();
+                        // The serializer adds the tag where the variant's type has no field for it.
+                        if let (UnionTagging::Internal(property), Some(tag), Json::Object(map)) =
+                            (tagging, &v.tag, &mut j)
+                        {
+                            map.entry(property.clone()).or_insert_with(|| Json::String(tag.clone()));
+                        }
                         (Expr::call(format!("{}::{}", def.name, v.rust_name), vec![e]), j)
                     }
                     None => (Expr::atom("Default::default()"), Json::Null),

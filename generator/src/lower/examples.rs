@@ -188,7 +188,21 @@ impl Checker<'_> {
             TypeKind::Union { tagging: UnionTagging::Internal(property), variants } => {
                 let tag = v.get(property).and_then(Value::as_str);
                 match variants.iter().find(|x| x.tag.is_some() && x.tag.as_deref() == tag) {
-                    Some(variant) => self.fits(&variant.ty, v, path, depth),
+                    Some(variant) => {
+                        // The serializer writes the tag where the variant's type has no field for it.
+                        let undeclared = variant.ty.named().is_some_and(|id| {
+                            matches!(&self.types[id.index()].kind,
+                                TypeKind::Struct { fields, .. } if !fields.iter().any(|f| f.wire_name == *property))
+                        });
+                        match v {
+                            Value::Object(map) if undeclared => {
+                                let mut rest = map.clone();
+                                rest.remove(property);
+                                self.fits(&variant.ty, &Value::Object(rest), path, depth)
+                            }
+                            _ => self.fits(&variant.ty, v, path, depth),
+                        }
+                    }
                     // An unknown tag decodes into the catch-all variant and keeps the value.
                     None if tag.is_some() => Ok(()),
                     None => Err(format!("{} has no `{property}` naming its variant of `{name}`", at(path))),

@@ -38,6 +38,9 @@ pub fn lower(loaded: &Loaded, config: &Config, options: LowerOptions) -> Result<
     debug_assert!(api.types.windows(2).all(|w| w[0].name < w[1].name), "Api::types is sorted by name, without repeats");
     let mut diagnostics = loaded.warnings.clone();
     diagnostics.append(&mut l.diagnostics);
+    // A path item's parameter is lowered once per operation; its warning is said once.
+    let mut said = std::collections::HashSet::new();
+    diagnostics.retain(|d| said.insert((d.pointer.clone(), d.message.clone())));
     if options.strict {
         diagnostics.iter_mut().for_each(Diagnostic::refuse_under_strict);
     }

@@ -153,6 +153,19 @@ fn same_location(a: &Parameter, b: &Parameter) -> bool {
 
 fn parameter(l: &mut Lowerer, p: &Parameter, at: &str, op_camel: &str, seen: &mut Names) -> Option<Param> {
     let data = p.parameter_data_ref();
+    // OpenAPI has these three header parameters ignored: the media types come from the body
+    // and the responses, credentials from the security schemes.
+    if matches!(p, Parameter::Header { .. })
+        && ["content-type", "accept", "authorization"].iter().any(|h| data.name.eq_ignore_ascii_case(h))
+    {
+        let what = if data.name.eq_ignore_ascii_case("authorization") {
+            "credentials come from the security schemes (or `ClientBuilder::default_header`)"
+        } else {
+            "the SDK sets it from the body and responses"
+        };
+        l.warn(at, format!("header parameter `{}` is ignored, as OpenAPI says: {what}", data.name));
+        return None;
+    }
     let (location, style) = match p {
         Parameter::Path { .. } => (ParamLocation::Path, QueryStyle::FormCommas),
         Parameter::Header { .. } => (ParamLocation::Header, QueryStyle::FormCommas),
