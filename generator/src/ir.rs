@@ -51,6 +51,45 @@ impl Api {
             }
     }
 
+    /// The types named in `def`: its fields, additional properties, variants or alias target.
+    pub fn contained(def: &TypeDef) -> Vec<TypeId> {
+        match &def.kind {
+            TypeKind::Struct { fields, additional } => {
+                fields.iter().filter_map(|f| f.ty.named()).chain(additional.iter().filter_map(TypeRef::named)).collect()
+            }
+            TypeKind::Union { variants, .. } => variants.iter().filter_map(|v| v.ty.named()).collect(),
+            TypeKind::Alias(t) => t.named().into_iter().collect(),
+            TypeKind::StringEnum { .. } | TypeKind::IntEnum { .. } => Vec::new(),
+        }
+    }
+
+    /// `roots` and every type reachable from them.
+    pub fn reachable(&self, roots: impl IntoIterator<Item = TypeId>) -> std::collections::BTreeSet<TypeId> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut queue: Vec<TypeId> = roots.into_iter().filter(|id| seen.insert(*id)).collect();
+        while let Some(id) = queue.pop() {
+            queue.extend(Self::contained(self.ty(id)).into_iter().filter(|m| seen.insert(*m)));
+        }
+        seen
+    }
+
+    /// The types a request can carry: request bodies and parameters, and what they contain.
+    pub fn input_types(&self) -> std::collections::BTreeSet<TypeId> {
+        self.reachable(self.operations.iter().flat_map(|op| {
+            op.body.iter().filter_map(|b| b.ty.named()).chain(op.params.iter().filter_map(|p| p.ty.named()))
+        }))
+    }
+
+    /// The types a response can carry: success and error bodies, and what they contain.
+    pub fn output_types(&self) -> std::collections::BTreeSet<TypeId> {
+        self.reachable(
+            self.operations
+                .iter()
+                .filter_map(|op| op.response.named())
+                .chain(self.errors.iter().filter_map(|e| e.body.named())),
+        )
+    }
+
     /// Whether a field of a multipart body is a file: the crate then re-exports `FilePart`.
     pub fn uses_files(&self) -> bool {
         self.types

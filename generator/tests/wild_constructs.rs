@@ -439,3 +439,21 @@ fn a_tag_the_variant_does_not_declare_is_in_its_json_and_ignored_headers_are_ign
         "{w:#?}"
     );
 }
+
+#[test]
+fn required_fields_that_travel_one_way_are_optional_in_types_that_travel_both() {
+    let g = generate("one_way_fields.yaml");
+    let required = |name: &str| -> Vec<(String, bool)> {
+        let TypeKind::Struct { fields, .. } = &ty(&g, name).kind else { panic!("{name}") };
+        fields.iter().map(|f| (f.wire_name.clone(), f.required)).collect()
+    };
+    let r = |n: &str, b: bool| (n.to_owned(), b);
+    // Sent and read: the server sets `id`, and never gives `password` back.
+    assert_eq!(required("User"), [r("id", false), r("name", true), r("password", false)]);
+    let user = g.files.get("src/models/user.rs").unwrap();
+    assert!(user.contains("pub fn new(name: impl Into<String>) -> Self"), "{user}");
+    // Read only, or sent only: required as declared.
+    assert_eq!(required("Receipt"), [r("id", true)]);
+    assert_eq!(required("Login"), [r("secret", true)]);
+    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+}

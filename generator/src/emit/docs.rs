@@ -104,16 +104,13 @@ impl References {
                 None => users.push((link.to_owned(), vec![what])),
             }
         };
-        let mut inputs = BTreeSet::new();
         for op in &api.operations {
             let link = format!("[`{}`](../sdks/{}/README.md#{})", op.rust_name, api.tags[op.tag].module, op_anchor(op));
             if let Some(b) = &op.body {
                 add(b.ty.named(), &link, "request body".into());
-                inputs.extend(b.ty.named());
             }
             for p in &op.params {
                 add(p.ty.named(), &link, format!("parameter `{}`", p.rust_name));
-                inputs.extend(p.ty.named());
             }
             add(op.response.named(), &link, "response".into());
         }
@@ -141,22 +138,7 @@ impl References {
             }
         }
         // Everything reachable from a request is an input too.
-        let mut queue: Vec<TypeId> = inputs.iter().copied().collect();
-        while let Some(id) = queue.pop() {
-            let def = api.ty(id);
-            let mut next = Vec::new();
-            match &def.kind {
-                TypeKind::Struct { fields, .. } => next.extend(fields.iter().filter_map(|f| f.ty.named())),
-                TypeKind::Union { variants, .. } => next.extend(variants.iter().filter_map(|v| v.ty.named())),
-                TypeKind::Alias(t) => next.extend(t.named()),
-                _ => {}
-            }
-            for m in next {
-                if inputs.insert(m) {
-                    queue.push(m);
-                }
-            }
-        }
+        let inputs = api.input_types();
         Self { by_type, inputs }
     }
 }

@@ -125,6 +125,7 @@ pub(crate) fn lower_api(l: &mut Lowerer) -> Api {
         pagination,
     };
     l.finish_types(&mut api);
+    graph::relax_one_way_fields(&mut api);
     let cycles = aliases::break_cycles(l.file, &mut api.types);
     l.diagnostics.extend(cycles);
     graph::box_recursion(&mut api.types);

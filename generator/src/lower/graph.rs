@@ -2,7 +2,7 @@
 //! finite, and which types carry validation or idempotency keys. The types are a slice indexed
 //! by [`TypeId`] (sorted by name, so every walk goes in name order).
 
-use crate::ir::{TypeDef, TypeId, TypeKind, TypeRef};
+use crate::ir::{Api, TypeDef, TypeId, TypeKind, TypeRef};
 
 /// Types a type contains by value (not behind a `Vec` or map, which already allocate).
 fn direct(ty: &TypeRef, out: &mut Vec<TypeId>) {
@@ -155,5 +155,23 @@ pub fn mark_flags(types: &mut [TypeDef]) {
     for (i, def) in types.iter_mut().enumerate() {
         def.validated = validated[i];
         def.has_idempotency_key = keyed[i];
+    }
+}
+
+/// A required field that travels one way only is optional in the type that travels the other
+/// way too: a required `readOnly` field in a type sent in requests (the client has no value for
+/// a server-set id), a required `writeOnly` one in a type read from responses (a password is
+/// never given back). A type used one way only keeps it required.
+pub fn relax_one_way_fields(api: &mut Api) {
+    let inputs = api.input_types();
+    let outputs = api.output_types();
+    for (i, def) in api.types.iter_mut().enumerate() {
+        let TypeKind::Struct { fields, .. } = &mut def.kind else { continue };
+        let (input, output) = (inputs.contains(&TypeId::at(i)), outputs.contains(&TypeId::at(i)));
+        for f in fields.iter_mut().filter(|f| f.required) {
+            if (f.read_only && input) || (f.write_only && output) {
+                f.required = false;
+            }
+        }
     }
 }
