@@ -90,6 +90,24 @@ impl Api {
         )
     }
 
+    /// Whether `t` names a union (or an alias of one) that can hold a list, such as
+    /// `oneOf: [string, array of string]`: as a parameter, its list is sent item by item, as a
+    /// list parameter is.
+    pub fn is_list_union(&self, t: &TypeRef) -> bool {
+        fn list(api: &Api, t: &TypeRef, depth: usize) -> bool {
+            match t {
+                TypeRef::Vec(_) => true,
+                TypeRef::Named(id) if depth < 8 => match &api.ty(*id).kind {
+                    TypeKind::Union { variants, .. } => variants.iter().any(|v| list(api, &v.ty, depth + 1)),
+                    TypeKind::Alias(inner) => list(api, inner, depth + 1),
+                    _ => false,
+                },
+                _ => false,
+            }
+        }
+        matches!(t, TypeRef::Named(_)) && list(self, t, 0)
+    }
+
     /// Whether a field of a multipart body is a file: the crate then re-exports `FilePart`.
     pub fn uses_files(&self) -> bool {
         self.types

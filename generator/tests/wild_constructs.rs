@@ -457,3 +457,22 @@ fn required_fields_that_travel_one_way_are_optional_in_types_that_travel_both() 
     assert_eq!(required("Login"), [r("secret", true)]);
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
 }
+
+#[test]
+fn a_parameter_that_may_be_a_list_is_sent_item_by_item() {
+    let g = generate("list_union_params.yaml");
+    let ops = g.files.get("src/operations/default.rs").unwrap();
+    // Exploded (the query's default): a pair per item.
+    assert!(ops.contains(r#"request = request.query_each("id", &value);"#), "{ops}");
+    // Not exploded, or a header, or a list in the path: the items joined by commas.
+    assert!(
+        ops.contains(r#"request = request.query("tag", crate::runtime::request::list_text(&value, ","));"#),
+        "{ops}"
+    );
+    assert!(
+        ops.contains(r#"request = request.header("X-Shards", crate::runtime::request::list_text(&value, ","));"#),
+        "{ops}"
+    );
+    assert!(ops.contains(r#"encode_path_segment(&crate::runtime::request::list_text(&keys, ","))"#), "{ops}");
+    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+}

@@ -383,7 +383,6 @@ impl Credential {
     }
 }
 
-
 /// The HTTP client shared by every operation. Cheap to clone.
 #[derive(Clone)]
 pub struct ClientCore {

@@ -111,7 +111,6 @@ impl PreparedRequest {
         self
     }
 
-
     /// Adds a query parameter if `value` is `Some`.
     pub fn query_opt(self, name: impl Into<Cow<'static, str>>, value: Option<impl ToString>) -> Self {
         match value {
@@ -175,7 +174,6 @@ impl PreparedRequest {
     pub fn json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self, InvalidRequest> {
         self.json_encoded(serde_json::to_vec(body), None)
     }
-
 
     /// The part of [`json`](Self::json) that does not depend on the body's type.
     fn json_encoded(

@@ -256,6 +256,18 @@ mod tests {
     }
 
     #[test]
+    fn a_value_that_may_be_a_list_is_sent_item_by_item() {
+        use super::super::request::list_text;
+        let one = PreparedRequest::new("/q".into()).query_each("id", &serde_json::json!("a"));
+        let many = one.query_each("id", &serde_json::json!(["b", null, 3])).query_each("id", &serde_json::Value::Null);
+        let pairs: Vec<(&str, &str)> = many.query_pairs().iter().map(|(k, v)| (k.as_ref(), v.as_str())).collect();
+        assert_eq!(pairs, [("id", "a"), ("id", "b"), ("id", "3")]);
+        assert_eq!(list_text(&serde_json::json!(["a", 2, true]), ","), "a,2,true");
+        assert_eq!(list_text(&serde_json::json!(["a", "b"]), "|"), "a|b");
+        assert_eq!(list_text(&serde_json::json!("a,b"), ","), "a,b");
+    }
+
+    #[test]
     fn json_bodies_carry_the_declared_json_media_type() {
         let body = serde_json::json!({"email": null});
         let req = PreparedRequest::new("/p".into()).json(&body).unwrap();

@@ -115,16 +115,27 @@ impl PreparedRequest {
     pub fn query_object<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
         if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(value) {
             for (name, value) in fields {
-                match value {
-                    serde_json::Value::Null => {}
-                    serde_json::Value::Array(items) => {
-                        for item in items.iter().filter(|i| !i.is_null()) {
-                            self.query.push((Cow::Owned(name.clone()), param_text(item)));
-                        }
-                    }
-                    other => self.query.push((Cow::Owned(name), param_text(&other))),
+                self = self.query_each(name, &value);
+            }
+        }
+        self
+    }
+    //@ end
+
+    //@ if query_lists
+    /// Adds a parameter whose value may be a list (a union of a value and a list of them) in
+    /// the default query style (`form`, exploded): a list is one pair per item (`tag=a&tag=b`),
+    /// anything else one pair; `null` is left out.
+    pub fn query_each<T: Serialize + ?Sized>(mut self, name: impl Into<Cow<'static, str>>, value: &T) -> Self {
+        let name = name.into();
+        match serde_json::to_value(value) {
+            Ok(serde_json::Value::Array(items)) => {
+                for item in items.iter().filter(|i| !i.is_null()) {
+                    self.query.push((name.clone(), param_text(item)));
                 }
             }
+            Ok(serde_json::Value::Null) | Err(_) => {}
+            Ok(other) => self.query.push((name, param_text(&other))),
         }
         self
     }
@@ -312,6 +323,18 @@ pub(super) fn object_values<B: Serialize + ?Sized>(
         _ => Err(InvalidRequest::single("body", "a form body must be an object")),
     }
 }
+
+//@ if query_lists
+/// The text form of a parameter value that may be a list, in a style that does not explode it
+/// (`form` with `explode: false`, `simple`, the delimited styles): a list's items joined by
+/// `sep` (`a,b`), anything else as [`param_text`] writes it.
+pub fn list_text<T: Serialize + ?Sized>(value: &T, sep: &str) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Array(items)) => items.iter().map(param_text).collect::<Vec<_>>().join(sep),
+        _ => param_text(value),
+    }
+}
+//@ end
 
 /// The text form of a parameter value: a string as it is, a number or boolean printed, `null`
 /// as nothing, anything else (an object, an array) as JSON text.

@@ -158,7 +158,7 @@ pub(crate) fn method(api: &Api, op: &Operation) -> String {
         request_expr = if validated { format!("checked.and_then(|()| {encode})") } else { encode };
     }
     let mutable = if op.params.iter().any(|p| p.location != ParamLocation::Path) { "mut " } else { "" };
-    w.line(&format!("let {mutable}request = PreparedRequest::new({});", path_expr(op)));
+    w.line(&format!("let {mutable}request = PreparedRequest::new({});", path_expr(api, op)));
     for p in op.params.iter().filter(|p| p.location != ParamLocation::Path) {
         param_stmt(&mut w, api, p);
     }
@@ -192,7 +192,7 @@ fn file_fields(api: &Api, body: &TypeRef, var: &str) -> String {
 }
 
 /// The path with its parameters percent-encoded: `["/things/", &thing_id, "/items"].concat()`.
-fn path_expr(op: &Operation) -> String {
+fn path_expr(api: &Api, op: &Operation) -> String {
     let path_params: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamLocation::Path).collect();
     if path_params.is_empty() {
         return format!("String::from({})", str_lit(&op.path));
@@ -210,6 +210,10 @@ fn path_expr(op: &Operation) -> String {
                 let id = ident(&p.rust_name);
                 pieces.push(match p.ty {
                     TypeRef::String => format!("&crate::runtime::request::encode_path_segment(&{id})"),
+                    // `style: simple`: a list is its items joined by commas.
+                    _ if matches!(p.ty, TypeRef::Vec(_)) || api.is_list_union(&p.ty) => format!(
+                        "&crate::runtime::request::encode_path_segment(&crate::runtime::request::list_text(&{id}, \",\"))"
+                    ),
                     _ => format!(
                         "&crate::runtime::request::encode_path_segment(&crate::runtime::request::param_text(&{id}))"
                     ),
@@ -275,6 +279,19 @@ fn param_stmt(w: &mut Lines, api: &Api, p: &Param) {
         }
         // An object in the query, exploded (the default): its fields.
         _ if api.is_query_object(p) => w.line(&format!("request = request.query_object(&{value});")),
+        // A union that may be a list: its items, as a list's would be.
+        t if api.is_list_union(t) => match p.style {
+            QueryStyle::FormExploded if p.location == ParamLocation::Query => {
+                w.line(&format!("request = request.query_each({wire}, &{value});"))
+            }
+            style => {
+                let sep = match style {
+                    QueryStyle::Delimited(c) => c.to_string(),
+                    _ => ",".to_owned(),
+                };
+                w.line(&add(&format!("crate::runtime::request::list_text(&{value}, {})", str_lit(&sep))))
+            }
+        },
         t => w.line(&one(&value, t)),
     }
     if optional {

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use super::render::Header;
 use crate::fileset::FileSet;
-use crate::ir::{Api, BodyEncoding, Field, SecurityKind, TypeKind};
+use crate::ir::{Api, BodyEncoding, Field, ParamLocation, SecurityKind, TypeKind, TypeRef};
 
 /// Every runtime source file: (file name, contents, the part it belongs to; `None`: always).
 const FILES: &[(&str, &str, Option<Part>)] = &[
@@ -49,6 +49,9 @@ pub(crate) enum Part {
     Nulls,
     /// Object query parameters sent as their fields (`query_object`).
     QueryObjects,
+    /// Parameters that may be lists, as unions of a value and a list (`query_each`, `list_text`);
+    /// also what `query_object` sends each field with.
+    QueryLists,
     /// JSON bodies of another JSON media type than `application/json` (`json_as`).
     JsonMedia,
     /// Checks of the spec's constraints before sending (a type with `validated`).
@@ -68,13 +71,14 @@ pub(crate) enum Part {
 }
 
 impl Part {
-    const ALL: [Part; 14] = [
+    const ALL: [Part; 15] = [
         Part::Enums,
         Part::StringEnums,
         Part::IntEnums,
         Part::Structs,
         Part::Nulls,
         Part::QueryObjects,
+        Part::QueryLists,
         Part::JsonMedia,
         Part::Validate,
         Part::Multipart,
@@ -93,6 +97,7 @@ impl Part {
             Part::Structs => "structs",
             Part::Nulls => "nulls",
             Part::QueryObjects => "query_objects",
+            Part::QueryLists => "query_lists",
             Part::JsonMedia => "json_media",
             Part::Validate => "validate",
             Part::Multipart => "multipart",
@@ -144,6 +149,14 @@ pub(crate) fn parts(api: &Api) -> BTreeSet<Part> {
         }
         if op.params.iter().any(|p| api.is_query_object(p)) {
             parts.insert(Part::QueryObjects);
+            parts.insert(Part::QueryLists);
+        }
+        if op
+            .params
+            .iter()
+            .any(|p| api.is_list_union(&p.ty) || (p.location == ParamLocation::Path && matches!(p.ty, TypeRef::Vec(_))))
+        {
+            parts.insert(Part::QueryLists);
         }
     }
     if api.operations.iter().any(|op| op.body.as_ref().is_some_and(|b| b.encoding == BodyEncoding::Multipart)) {
@@ -204,14 +217,20 @@ fn without_tests(source: &str) -> &str {
 fn select(source: &str, parts: &BTreeSet<Part>) -> String {
     let mut out = String::with_capacity(source.len());
     let mut keep = true;
+    // Right after a dropped region: a blank line there would double the one before it.
+    let mut after_dropped = false;
     for line in source.split_inclusive('\n') {
         let marker = line.trim();
         if let Some(name) = marker.strip_prefix("//@ if ") {
             keep = Part::from_name(name.trim()).is_some_and(|p| parts.contains(&p));
         } else if marker == "//@ end" {
+            after_dropped = !keep;
             keep = true;
         } else if keep {
-            out.push_str(line);
+            if !(after_dropped && marker.is_empty() && (out.ends_with("\n\n") || out.is_empty())) {
+                out.push_str(line);
+            }
+            after_dropped = false;
         }
     }
     out
