@@ -476,3 +476,25 @@ fn a_parameter_that_may_be_a_list_is_sent_item_by_item() {
     assert!(ops.contains(r#"encode_path_segment(&crate::runtime::request::list_text(&keys, ","))"#), "{ops}");
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
 }
+
+#[test]
+fn properties_beside_the_alternatives_belong_to_each_of_them() {
+    let g = generate("union_siblings.yaml");
+    let field_names = |name: &str| -> Vec<String> {
+        let TypeKind::Struct { fields, .. } = &ty(&g, name).kind else { panic!("{name}") };
+        fields.iter().map(|f| f.wire_name.clone()).collect()
+    };
+    // Shared properties: each alternative is itself merged with them.
+    let TypeKind::Union { variants, .. } = &ty(&g, "Quote").kind else { panic!() };
+    let payloads: Vec<&str> = variants.iter().map(|v| g.api.ty(v.ty.named().unwrap()).name.as_str()).collect();
+    assert_eq!(payloads, ["QuoteByWeight", "QuoteBySize"]);
+    assert_eq!(field_names("QuoteBySize"), ["cm", "kind", "id", "note"]);
+    // A shared allOf; inline alternatives named by the property only each has.
+    let TypeKind::Union { variants, .. } = &ty(&g, "Label").kind else { panic!() };
+    let names: Vec<&str> = variants.iter().map(|v| v.rust_name.as_str()).collect();
+    assert_eq!(names, ["Tracking", "Reference"]);
+    assert_eq!(field_names("LabelTracking"), ["tracking", "carrier"]);
+    // Alternatives that only say which property is required: the object itself.
+    assert_eq!(field_names("Contact"), ["email", "phone"]);
+    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+}

@@ -659,6 +659,12 @@ impl<'a> Lowerer<'a> {
         if !v.one_of.is_empty() || !v.any_of.is_empty() {
             let members = if v.one_of.is_empty() { v.any_of } else { v.one_of };
             let key = if v.one_of.is_empty() { "anyOf" } else { "oneOf" };
+            let siblings = v.properties.is_some_and(|p| !p.is_empty()) || !v.all_of.is_empty();
+            // `oneOf: [{required: [email]}, {required: [phone]}]` beside the properties says
+            // which of them must be there; the value is the object.
+            if siblings && members.iter().all(|m| matches!(m, ReferenceOr::Item(s) if only_required(s))) {
+                return Shape::Kind(self.object(v, rust, at));
+            }
             return Shape::Kind(self.union(v, members, rust, &join(at, key)));
         }
         if let Some(ty) = self.primitive(v, rust, at) {
@@ -685,6 +691,31 @@ impl<'a> Lowerer<'a> {
             })
             .unwrap_or_default();
         let implied = if v.discriminator.is_none() { self.implied_tag(members) } else { None };
+        // Properties and `allOf` members beside the alternatives belong to each of them: an
+        // object alternative is lowered merged with them (`allOf: [alternative, shared]`).
+        let shared = shared_part(v);
+        let mut unshared = Vec::new();
+        // An inline object alternative without a title or tag is named by a property only it
+        // has (its required ones first): `Tracking` and `Reference`, not `Variant0` and `Variant1`.
+        let own_keys: Vec<Vec<&String>> = members
+            .iter()
+            .map(|m| match m {
+                ReferenceOr::Item(s) => {
+                    let mv = View::of(s);
+                    let props = mv.properties.map(|p| p.keys().collect::<Vec<_>>()).unwrap_or_default();
+                    let mut keys: Vec<&String> = mv.required.iter().filter(|r| props.contains(r)).collect();
+                    keys.extend(props.into_iter().filter(|p| !mv.required.contains(p)));
+                    keys
+                }
+                ReferenceOr::Reference { .. } => Vec::new(),
+            })
+            .collect();
+        let own_key = |i: usize| {
+            own_keys[i]
+                .iter()
+                .find(|k| own_keys.iter().enumerate().all(|(j, other)| j == i || !other.contains(k)))
+                .map(|k| names::type_name(k))
+        };
         // Whether every variant has a tag: a reference by its mapping entry, else the one value
         // its schema fixes for the discriminator's property, else its schema name; an inline
         // member by the one value it fixes (utoipa writes
@@ -725,7 +756,7 @@ impl<'a> Lowerer<'a> {
                     let base =
                         mv.title.or(single).or(tag.as_deref()).map(names::type_name).unwrap_or_else(|| match mv.typ {
                             Some(t) if mv.properties.is_none() => names::type_name(t),
-                            _ => format!("Variant{i}"),
+                            _ => own_key(i).unwrap_or_else(|| format!("Variant{i}")),
                         });
                     (base, tag, mv.description.map(clean_text))
                 }
@@ -734,8 +765,38 @@ impl<'a> Lowerer<'a> {
                 Some((_, values)) => Some(values[i].clone()),
                 None => tag,
             };
-            let lowered = self.lower_ref(m, &format!("{rust}{base}"), &at_i);
+            let merged = shared.as_ref().and_then(|shared| {
+                let object = self.schema_of(m).is_some_and(|s| {
+                    let mv = View::of(&s);
+                    // An empty alternative (`{}`) takes the shared part as it is.
+                    let empty = mv.one_of.is_empty()
+                        && mv.any_of.is_empty()
+                        && mv.items.is_none()
+                        && mv.string_enum.is_empty()
+                        && mv.int_enum.is_empty();
+                    mv.typ == Some("object")
+                        || (mv.typ.is_none() && (mv.properties.is_some() || !mv.all_of.is_empty() || empty))
+                });
+                if !object {
+                    unshared.push(base.clone());
+                    return None;
+                }
+                Some(ReferenceOr::Item(Schema {
+                    schema_data: Default::default(),
+                    schema_kind: openapiv3::SchemaKind::AllOf {
+                        all_of: vec![m.clone(), ReferenceOr::Item(shared.clone())],
+                    },
+                }))
+            });
+            let lowered = self.lower_ref(merged.as_ref().unwrap_or(m), &format!("{rust}{base}"), &at_i);
             variants.push(UnionVariant { rust_name: seen.unique(&base), ty: wrap_nullable(lowered), tag, description });
+        }
+        if !unshared.is_empty() {
+            let what = format!(
+                "the properties beside the alternatives apply to objects only; not to {}",
+                unshared.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
+            );
+            self.warn(at, what);
         }
         // A value two variants fix cannot choose between them.
         let mut tags: Vec<&str> = variants.iter().filter_map(|v| v.tag.as_deref()).collect();
@@ -1033,6 +1094,43 @@ enum Shape {
 
 /// What makes two inline schemas the same type: the schema without its prose (`description`,
 /// `example`, `externalDocs`), as canonical JSON. `None` when it cannot be written.
+/// The part of a union's schema beside its alternatives (`properties`, `required`, `allOf`),
+/// as a schema of its own, when there is one.
+fn shared_part(v: &View) -> Option<Schema> {
+    let properties = v.properties.filter(|p| !p.is_empty());
+    if properties.is_none() && v.all_of.is_empty() {
+        return None;
+    }
+    let object = Schema {
+        schema_data: Default::default(),
+        schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::Object(openapiv3::ObjectType {
+            properties: properties.cloned().unwrap_or_default(),
+            required: v.required.to_vec(),
+            ..Default::default()
+        })),
+    };
+    if v.all_of.is_empty() {
+        return Some(object);
+    }
+    let mut all_of = v.all_of.to_vec();
+    if properties.is_some() {
+        all_of.push(ReferenceOr::Item(object));
+    }
+    Some(Schema { schema_data: Default::default(), schema_kind: openapiv3::SchemaKind::AllOf { all_of } })
+}
+
+/// Whether a schema says only which properties are required (and perhaps describes itself).
+fn only_required(schema: &Schema) -> bool {
+    let v = View::of(schema);
+    !v.required.is_empty()
+        && matches!(v.typ, None | Some("object"))
+        && v.properties.is_none_or(|p| p.is_empty())
+        && v.all_of.is_empty()
+        && v.one_of.is_empty()
+        && v.any_of.is_empty()
+        && v.additional.is_none()
+}
+
 fn shape_key(schema: &Schema) -> Option<String> {
     fn strip(v: &mut Value, property_map: bool) {
         match v {
