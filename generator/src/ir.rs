@@ -690,6 +690,9 @@ pub struct RequestBody {
     /// Example body from the spec (media type example, else the schema's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<serde_json::Value>,
+    /// Where the example is in the document (its JSON pointer), for warnings about it.
+    #[serde(skip)]
+    pub example_pointer: String,
     /// Why the example does not fit the body type, when it does not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example_problem: Option<String>,
@@ -761,6 +764,9 @@ pub struct Operation {
     /// Example of the main success response body from the spec, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_example: Option<serde_json::Value>,
+    /// Where the response example is in the document (its JSON pointer).
+    #[serde(skip)]
+    pub response_example_pointer: String,
     /// Why the response example does not fit the response type, when it does not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_example_problem: Option<String>,

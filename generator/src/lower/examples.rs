@@ -30,14 +30,14 @@ pub(crate) fn check(api: &mut Api, file: &str, warnings: &mut Vec<Diagnostic>) {
         if let Some(body) = &mut op.body {
             if let Some(example) = &body.example {
                 if let Err(problem) = checker.fits(&body.ty, example, "", 0) {
-                    warnings.push(Diagnostic::warning(file, format!("{}/requestBody", op.pointer), message(&problem)));
+                    warnings.push(Diagnostic::warning(file, body.example_pointer.clone(), message(&problem)));
                     body.example_problem = Some(problem);
                 }
             }
         }
         if let Some(example) = &op.response_example {
             if let Err(problem) = checker.fits(&op.response, example, "", 0) {
-                warnings.push(Diagnostic::warning(file, format!("{}/responses", op.pointer), message(&problem)));
+                warnings.push(Diagnostic::warning(file, op.response_example_pointer.clone(), message(&problem)));
                 op.response_example_problem = Some(problem);
             }
         }

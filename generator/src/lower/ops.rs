@@ -102,7 +102,7 @@ pub(super) fn operation(
         .any(|p| !p.required)
         .then(|| param_struct_names.unique(&names::type_name(&format!("{camel}Params"))));
     let body = op.request_body.as_ref().and_then(|b| request_body(l, b, &camel, &join(at, "requestBody")));
-    let (success, response, response_encoding, response_content_type, response_description, response_example, errors) =
+    let (success, response, response_encoding, response_content_type, response_description, example, errors) =
         responses(l, &op.responses, &camel, &join(at, "responses"));
     let security = op
         .security
@@ -138,7 +138,8 @@ pub(super) fn operation(
         response_encoding,
         response_content_type,
         response_description,
-        response_example,
+        response_example: example.0,
+        response_example_pointer: example.1,
         response_example_problem: None,
         errors,
         // Indexes into the schemes, once they are known (`lower_api`).
@@ -403,7 +404,7 @@ fn request_body(l: &mut Lowerer, body: &ReferenceOr<SpecBody>, op_camel: &str, a
         let ct = if lower.contains('*') { "application/octet-stream".to_owned() } else { media.clone() };
         (BodyEncoding::Binary, TypeRef::Bytes, ct)
     };
-    let example = media_example(mt);
+    let (example, example_pointer) = media_example(mt, &m_at);
     Some(RequestBody {
         ty,
         encoding,
@@ -412,6 +413,7 @@ fn request_body(l: &mut Lowerer, body: &ReferenceOr<SpecBody>, op_camel: &str, a
         required: body.required,
         description: body.description.as_deref().map(clean_text),
         example,
+        example_pointer,
         example_problem: None,
     })
 }
@@ -422,25 +424,32 @@ type Responses = (
     ResponseEncoding,
     Option<String>,
     Option<String>,
-    Option<serde_json::Value>,
+    (Option<serde_json::Value>, String),
     Vec<OperationError>,
 );
 
-/// The example of a media type: its own `example`, else the first of its `examples`.
-fn media_example(mt: &MediaType) -> Option<serde_json::Value> {
-    mt.example.clone().or_else(|| {
-        mt.examples.values().find_map(|e| match e {
-            ReferenceOr::Item(e) => e.value.clone(),
+/// The example of a media type (at `at`): its own `example`, else the first of its
+/// `examples`; with its pointer.
+fn media_example(mt: &MediaType, at: &str) -> (Option<serde_json::Value>, String) {
+    if let Some(e) = &mt.example {
+        return (Some(e.clone()), join(at, "example"));
+    }
+    mt.examples
+        .iter()
+        .find_map(|(name, e)| match e {
+            ReferenceOr::Item(e) => {
+                e.value.clone().map(|v| (Some(v), join(&join(&join(at, "examples"), name), "value")))
+            }
             ReferenceOr::Reference { .. } => None,
         })
-    })
+        .unwrap_or_else(|| (None, at.to_owned()))
 }
 
 fn responses(l: &mut Lowerer, responses: &openapiv3::Responses, op_camel: &str, at: &str) -> Responses {
     let mut success = Vec::new();
     let mut chosen: Option<(TypeRef, ResponseEncoding, Option<String>)> = None;
     let mut description = None;
-    let mut example = None;
+    let mut example = (None, String::new());
     let mut errors = Vec::new();
     for (code, r) in &responses.responses {
         let (codes, code_text): (Vec<u16>, String) = match code {
@@ -462,7 +471,9 @@ fn responses(l: &mut Lowerer, responses: &openapiv3::Responses, op_camel: &str, 
             match &chosen {
                 None => {
                     description = Some(clean_text(&r.description)).filter(|d| !d.is_empty());
-                    example = pick_media(&r.content).and_then(|(_, mt)| media_example(mt));
+                    if let Some((media, mt)) = pick_media(&r.content) {
+                        example = media_example(mt, &join(&join(&r_at, "content"), media));
+                    }
                     chosen = Some(decoded);
                 }
                 Some(prev) if decoded.1 == ResponseEncoding::Empty || prev.0 == decoded.0 => {}
