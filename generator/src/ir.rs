@@ -90,6 +90,21 @@ impl Api {
         )
     }
 
+    /// The type `t` stands for, through aliases (`pub type Id = String;` is a `String`).
+    pub fn unaliased<'a>(&'a self, t: &'a TypeRef) -> &'a TypeRef {
+        let mut t = t;
+        for _ in 0..16 {
+            match t {
+                TypeRef::Named(id) => match &self.ty(*id).kind {
+                    TypeKind::Alias(inner) => t = inner,
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        t
+    }
+
     /// Whether `t` names a union (or an alias of one) that can hold a list, such as
     /// `oneOf: [string, array of string]`: as a parameter, its list is sent item by item, as a
     /// list parameter is.

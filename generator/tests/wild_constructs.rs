@@ -499,3 +499,22 @@ fn properties_beside_the_alternatives_belong_to_each_of_them() {
     assert_eq!(field_names("Contact"), ["email", "phone"]);
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
 }
+
+#[test]
+fn an_all_of_of_one_inline_schema_is_that_schema_under_the_outer_name() {
+    let g = generate("allof_single_inline.yaml");
+    let names: Vec<&str> = g.api.types.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["MakeXBody", "MakeXBodySettings", "MakeXResponse", "Thing"], "no `Thing2` behind an alias");
+    assert!(matches!(ty(&g, "Thing").kind, TypeKind::Struct { .. }));
+    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+}
+
+#[test]
+fn fields_of_alias_types_take_what_the_aliased_type_takes() {
+    let g = generate("alias_setters.yaml");
+    let order = g.files.get("src/models/order.rs").unwrap();
+    assert!(order.contains("pub fn new(id: impl Into<String>) -> Self"), "{order}");
+    assert!(order.contains("with_parent parent: into String,"), "{order}");
+    assert!(order.contains("with_labels labels: strings String,"), "{order}");
+    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+}

@@ -89,7 +89,7 @@ crate::runtime::structs::setters!(
     with_expiration_duration expiration_duration: plain i64,
     with_expiration_duration_unit expiration_duration_unit: plain CreditGrantExpiryDurationUnit,
     with_expiration_type expiration_type: plain CreditGrantExpiryType, with_id id: into String,
-    with_metadata metadata: plain Metadata, with_name name: into String,
+    with_metadata metadata: map String, with_name name: into String,
     with_period period: plain CreditGrantPeriod, with_period_count period_count: plain i64,
     with_plan_id plan_id: into String, with_priority priority: plain i64,
     with_scope scope: plain CreditGrantScope,

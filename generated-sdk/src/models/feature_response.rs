@@ -69,7 +69,7 @@ crate::runtime::structs::setters!(
     with_created_at created_at: into chrono::DateTime<chrono::Utc>,
     with_created_by created_by: into String, with_description description: into String,
     with_environment_id environment_id: into String, with_id id: into String,
-    with_lookup_key lookup_key: into String, with_metadata metadata: plain Metadata,
+    with_lookup_key lookup_key: into String, with_metadata metadata: map String,
     with_meter meter: plain MeterResponse, with_meter_id meter_id: into String,
     with_name name: into String, with_status status: plain Status,
     with_tenant_id tenant_id: into String, with_type type_: plain FeatureType,

@@ -64,7 +64,7 @@ crate::runtime::structs::setters!(
     with_description description: into String, with_display_order display_order: plain i64,
     with_entitlements entitlements: list EntitlementResponse,
     with_environment_id environment_id: into String, with_id id: into String,
-    with_lookup_key lookup_key: into String, with_metadata metadata: plain Metadata,
+    with_lookup_key lookup_key: into String, with_metadata metadata: map String,
     with_name name: into String, with_prices prices: list PriceResponse,
     with_status status: plain Status, with_tenant_id tenant_id: into String,
     with_updated_at updated_at: into chrono::DateTime<chrono::Utc>,

@@ -138,7 +138,7 @@ crate::runtime::structs::setters!(
     with_entity_id entity_id: into String, with_entity_type entity_type: plain PriceEntityType,
     with_environment_id environment_id: into String, with_group_id group_id: into String,
     with_id id: into String, with_invoice_cadence invoice_cadence: plain InvoiceCadence,
-    with_lookup_key lookup_key: into String, with_metadata metadata: plain JsonbMetadata,
+    with_lookup_key lookup_key: into String, with_metadata metadata: map String,
     with_meter_id meter_id: into String, with_min_quantity min_quantity: into String,
     with_parent_price_id parent_price_id: into String, with_price_unit price_unit: into String,
     with_price_unit_amount price_unit_amount: plain f64,

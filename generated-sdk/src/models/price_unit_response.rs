@@ -57,7 +57,7 @@ crate::runtime::structs::setters!(
     with_conversion_rate conversion_rate: into String,
     with_created_at created_at: into chrono::DateTime<chrono::Utc>,
     with_created_by created_by: into String, with_environment_id environment_id: into String,
-    with_id id: into String, with_metadata metadata: plain Metadata, with_name name: into String,
+    with_id id: into String, with_metadata metadata: map String, with_name name: into String,
     with_status status: plain Status, with_symbol symbol: into String,
     with_tenant_id tenant_id: into String,
     with_updated_at updated_at: into chrono::DateTime<chrono::Utc>,

@@ -153,7 +153,7 @@ fn setter_arg(
     value: &TokenStream,
     prefix: &str,
 ) -> (Vec<TokenStream>, TokenStream, TokenStream) {
-    match t {
+    match api.unaliased(t) {
         TypeRef::String => (vec![], quote!(impl Into<String>), quote!(#value.into())),
         TypeRef::File => {
             let t = types::tokens(&api.types, t, Models::Bare);
@@ -201,7 +201,8 @@ fn generics(g: &[TokenStream]) -> TokenStream {
 /// macro's kinds do not cover, whose setter is written out.
 fn setter_entry(api: &Api, f: &Field) -> Option<String> {
     let bare = |t: &TypeRef| types::text(&api.types, t, Models::Bare);
-    let (kind, t) = match &f.ty {
+    // An alias takes what its type takes (`impl Into<String>` for `pub type Id = String`).
+    let (kind, t) = match api.unaliased(&f.ty) {
         TypeRef::String => ("into", "String".to_owned()),
         // Local and fixed-offset times convert to UTC.
         TypeRef::DateTime => ("into", bare(&TypeRef::DateTime)),

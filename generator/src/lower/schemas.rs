@@ -539,7 +539,7 @@ impl<'a> Lowerer<'a> {
             // so is one beside members that only annotate it (an example, a description).
             let typed = v.typed_all_of();
             if let ([(i, member)], None) = (typed.as_slice(), v.properties) {
-                let inner = self.lower_ref(&(*member).clone(), hint, &join(at, &format!("allOf/{i}")));
+                let inner = self.lower_ref(&(*member).clone(), hint, &join(&join(at, "allOf"), &i.to_string()));
                 return Some(inner.ty);
             }
             return None;
@@ -590,6 +590,12 @@ impl<'a> Lowerer<'a> {
 
     /// The definition of a schema under the Rust name `rust`.
     fn shape(&mut self, v: &View, rust: &str, at: &str) -> Shape {
+        // `allOf` of one inline schema (beside annotations) is that schema, under this name.
+        if v.string_enum.is_empty() && v.int_enum.is_empty() && v.one_of.is_empty() && v.any_of.is_empty() {
+            if let ([(i, ReferenceOr::Item(member))], None) = (v.typed_all_of().as_slice(), v.properties) {
+                return self.shape(&View::of(member), rust, &join(&join(at, "allOf"), &i.to_string()));
+            }
+        }
         if !v.string_enum.is_empty() {
             // `x-enum-varnames` (and `x-enum-descriptions`), when given, name and describe the
             // values in order.
