@@ -107,7 +107,7 @@ impl ClientBuilder {
         self.server_url = Some(url.into());
         self
     }
-    /// Sets the credential of security scheme `ApiKeyAuth`, sent in the \`x-api-key\` header on every operation that uses it. Secret API key of a FlexPrice environment, sent in the x-api-key header.
+    /// Sets the credential of security scheme `ApiKeyAuth`, sent in the `x-api-key` header on every operation that uses it. Secret API key of a FlexPrice environment, sent in the x-api-key header.
     ///
     /// The value is kept out of `Debug` output, errors and traces.
     #[must_use]

@@ -10,9 +10,9 @@ use super::*;
 pub struct Aggregation {
     /// The `bucket_size` field.
     pub bucket_size: Option<WindowSize>,
-    /// Event property to aggregate (e.g. duration\_ms); unused by COUNT.
+    /// Event property to aggregate (e.g. duration_ms); unused by COUNT.
     pub field: Option<String>,
-    /// Factor applied by SUM\_WITH\_MULTIPLIER, as a decimal string.
+    /// Factor applied by SUM_WITH_MULTIPLIER, as a decimal string.
     pub multiplier: Option<String>,
     /// The `type` field.
     ///

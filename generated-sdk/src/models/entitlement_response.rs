@@ -40,7 +40,7 @@ pub struct EntitlementResponse {
     pub parent_entitlement_id: Option<String>,
     /// The `plan` field.
     pub plan: Option<PlanResponse>,
-    /// Plan holding the entitlement (legacy; prefer entity\_id).
+    /// Plan holding the entitlement (legacy; prefer entity_id).
     pub plan_id: Option<String>,
     /// When the entitlement starts to apply.
     pub start_date: Option<chrono::DateTime<chrono::Utc>>,

@@ -23,7 +23,7 @@ pub struct GetEventsRequest {
     pub iter_last_key: Option<String>,
     /// Number of matching events to skip; 0 when omitted.
     pub offset: Option<i64>,
-    /// Sort direction, \`asc\` or \`desc\` (case sensitive); desc when omitted.
+    /// Sort direction, `asc` or `desc` (case sensitive); desc when omitted.
     ///
     /// Example: `"desc"`.
     pub order: Option<String>,
@@ -31,7 +31,7 @@ pub struct GetEventsRequest {
     pub page_size: Option<i64>,
     /// Only events whose property (the key) has one of the listed values.
     pub property_filters: Option<std::collections::BTreeMap<String, Vec<String>>>,
-    /// Sort field, \`timestamp\` or \`event\_name\` (case sensitive); timestamp when omitted.
+    /// Sort field, `timestamp` or `event_name` (case sensitive); timestamp when omitted.
     ///
     /// Example: `"timestamp"`.
     pub sort: Option<String>,

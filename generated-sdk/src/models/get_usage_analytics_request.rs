@@ -10,13 +10,13 @@ use super::*;
 pub struct GetUsageAnalyticsRequest {
     /// Upper time bound (ISO 8601).
     pub end_time: Option<chrono::DateTime<chrono::Utc>>,
-    /// Related objects to embed: price, meter, feature, subscription\_line\_item, plan, addon.
+    /// Related objects to embed: price, meter, feature, subscription_line_item, plan, addon.
     pub expand: Option<Vec<String>>,
     /// Customer to report on (ID in the sender's system).
     pub external_customer_id: String,
     /// Only usage of these features.
     pub feature_ids: Option<Vec<String>>,
-    /// Grouping keys: source, feature\_id or properties.&lt;name&gt;.
+    /// Grouping keys: source, feature_id or properties.&lt;name&gt;.
     pub group_by: Option<Vec<String>>,
     /// Only events whose property (the key) has one of the listed values.
     pub property_filters: Option<std::collections::BTreeMap<String, Vec<String>>>,

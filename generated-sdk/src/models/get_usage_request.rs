@@ -34,7 +34,7 @@ pub struct GetUsageRequest {
     pub external_customer_id: Option<String>,
     /// Property filters: property name to allowed values.
     pub filters: Option<std::collections::BTreeMap<String, Vec<String>>>,
-    /// Factor applied by SUM\_WITH\_MULTIPLIER, as a decimal string.
+    /// Factor applied by SUM_WITH_MULTIPLIER, as a decimal string.
     pub multiplier: Option<String>,
     /// Event property to aggregate; unused by COUNT.
     ///

@@ -265,6 +265,9 @@ pub(crate) fn prose(text: &str) -> String {
                 out.push_str(url);
                 out.push(')');
                 rest = &rest[len..];
+            } else if let Some(len) = code_span(rest) {
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
             } else if let Some((url, len)) = autolink(rest, ends_in_word(&line[..line.len() - rest.len()])) {
                 out.push('<');
                 out.push_str(url);
@@ -288,12 +291,33 @@ fn escape_prose_char(out: &mut String, c: char, line_start: bool) {
         '<' => out.push_str("&lt;"),
         '>' => out.push_str("&gt;"),
         '`' => out.push_str("\\`"),
-        '*' => out.push_str("\\*"),
-        '_' => out.push_str("\\_"),
         '#' if line_start => out.push_str("\\#"),
         '|' => out.push_str("\\|"),
         _ => out.push(c),
     }
+}
+
+/// The length of an inline code span at the start of `text` (`` `max_len` ``, closed on the same
+/// line by as many backticks), kept as it is: Markdown reads its inside literally. A fence
+/// (three or more backticks, which rustdoc would compile) and a span holding `|` (which would cut
+/// a table's cell) are not kept.
+fn code_span(text: &str) -> Option<usize> {
+    let ticks = text.len() - text.trim_start_matches('`').len();
+    if ticks == 0 || ticks >= 3 {
+        return None;
+    }
+    let inner = &text[ticks..];
+    let mut at = 0;
+    while let Some(i) = inner[at..].find('`') {
+        let start = at + i;
+        let run = inner[start..].len() - inner[start..].trim_start_matches('`').len();
+        if run == ticks {
+            let content = &inner[..start];
+            return (!content.trim().is_empty() && !content.contains('|')).then_some(ticks + start + run);
+        }
+        at = start + run;
+    }
+    None
 }
 
 /// A URL at the start of `text` that becomes an autolink, and the length it takes: one
@@ -495,7 +519,7 @@ mod tests {
         // becomes one (rustdoc's `bare_urls` lint refuses it as it was).
         assert_eq!(
             prose("Use one of the [demo_servers](https://example.com/demo/)."),
-            "Use one of the [demo\\_servers](https://example.com/demo/)."
+            "Use one of the [demo_servers](https://example.com/demo/)."
         );
         assert_eq!(
             prose("RFC 7807 (https://datatracker.ietf.org/doc/html/rfc7807), see https://e.com/a_(b)."),
@@ -507,6 +531,12 @@ mod tests {
         );
         assert_eq!(prose("xhttps://e.com https://"), "xhttps://e.com https://");
         assert_eq!(prose("see <https://e.com/a> and <b>"), "see <https://e.com/a> and &lt;b&gt;");
+        // Emphasis and code spans are Markdown the reader should see as such.
+        assert_eq!(
+            prose("Use **only** `max_len` or `a | b` or ``x``"),
+            "Use **only** `max_len` or \\`a \\| b\\` or ``x``"
+        );
+        assert_eq!(prose("an `unclosed tick"), "an \\`unclosed tick");
     }
 
     fn call(entries: &[&str], tail: &str) -> String {
