@@ -325,10 +325,14 @@ fn alternatives_of_one_rust_type_are_merged_not_left_unreachable() {
     let TypeKind::Union { variants, .. } = &ty(&g, "Contact").kind else { panic!("{:?}", ty(&g, "Contact").kind) };
     let names: Vec<(&str, &TypeRef)> = variants.iter().map(|v| (v.rust_name.as_str(), &v.ty)).collect();
     assert_eq!(names, [("Handle", &TypeRef::String), ("Phone", &TypeRef::I64)]);
+    let TypeKind::Union { variants, .. } = &ty(&g, "Owner").kind else { panic!("{:?}", ty(&g, "Owner").kind) };
+    let names: Vec<&str> = variants.iter().map(|v| v.rust_name.as_str()).collect();
+    assert_eq!(names, ["Account", "StringModel"], "the same `$ref` twice is one variant");
     assert_eq!(
         warnings(&g),
         [
             "#/components/schemas/Contact/oneOf alternatives of the same Rust type cannot be told apart once read: `StringModel` into `Handle` merged",
+            "#/components/schemas/Owner/anyOf alternatives of the same Rust type cannot be told apart once read: `Account2` into `Account` merged",
             "#/components/schemas/PublicKey/oneOf alternatives of the same Rust type cannot be told apart once read: `Secp256k1` into `Ed25519`, `P256` into `Ed25519` merged",
         ]
     );

@@ -831,12 +831,13 @@ impl<'a> Lowerer<'a> {
                 var.tag = None;
             }
             // Untagged, a variant whose Rust type an earlier one has (`oneOf` of strings told
-            // apart by a title or a format) could never be chosen: every value would read as the
-            // first. Such variants are one; a union left with one variant is its type.
+            // apart by a title or a format, or the same `$ref` twice) could never be chosen: every
+            // value would read as the first. Such variants are one; a union left with one variant
+            // is its type.
             let mut kept: Vec<UnionVariant> = Vec::new();
             let mut merged = Vec::new();
             for var in variants {
-                let plain = !matches!(var.ty, TypeRef::Named(_) | TypeRef::Json);
+                let plain = var.ty != TypeRef::Json;
                 match kept.iter().find(|k| plain && k.ty == var.ty) {
                     Some(first) => merged.push(format!("`{}` into `{}`", var.rust_name, first.rust_name)),
                     None => kept.push(var),
