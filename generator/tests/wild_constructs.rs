@@ -522,3 +522,11 @@ fn fields_of_alias_types_take_what_the_aliased_type_takes() {
     assert!(order.contains("with_labels labels: strings String,"), "{order}");
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
 }
+
+#[test]
+fn credential_setters_of_one_kind_are_told_apart_without_repeating_themselves() {
+    let g = generate("security_names.yaml");
+    let setters: Vec<&str> = g.api.security.iter().map(|s| s.setter.as_str()).collect();
+    assert_eq!(setters, ["api_key", "api_key_cookie", "api_key_partner", "timeout_key"]);
+    assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
+}

@@ -214,8 +214,44 @@ fn security(l: &mut Lowerer, op_schemes: &[Vec<String>]) -> Vec<SecurityScheme> 
         *counts.entry(setter).or_default() += 1;
         kinds.push((name.to_owned(), kind, setter, description));
     }
+    // The builder's own methods, which no credential setter may take.
+    let mut taken = Names::with_reserved([
+        "base_url",
+        "build",
+        "connect_timeout",
+        "default_header",
+        "from_env",
+        "http_client",
+        "max_response_bytes",
+        "on_request",
+        "on_response",
+        "retry",
+        "retry_config",
+        "server",
+        "server_url",
+        "timeout",
+        "user_agent",
+    ]);
     for (name, kind, setter, description) in kinds {
-        let setter = if counts[setter] > 1 { format!("{setter}_{}", name.to_snake_case()) } else { setter.to_owned() };
+        // Several schemes of a kind are told apart by name: a name that already says what it
+        // holds is the setter (`partner_key`, `admin_token`), another is added to the kind's
+        // (`api_key_partner`), so no setter says it twice (`api_key_api_key_cookie`).
+        let setter = if counts[setter] > 1 {
+            let snake = name.to_snake_case();
+            let says = match setter {
+                "api_key" => &["key"][..],
+                "basic_auth" => &["basic", "auth"][..],
+                _ => &["token", "bearer", "auth", "jwt"][..],
+            };
+            let words: Vec<&str> = snake.split('_').collect();
+            if snake.starts_with(|c: char| c.is_ascii_lowercase()) && words.iter().any(|w| says.contains(w)) {
+                taken.unique(&snake)
+            } else {
+                taken.unique(&format!("{setter}_{snake}"))
+            }
+        } else {
+            taken.unique(setter)
+        };
         let env_suffix = env_name(&setter);
         out.push(SecurityScheme {
             name,
