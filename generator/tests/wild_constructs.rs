@@ -418,6 +418,10 @@ fn a_property_every_variant_requires_and_fixes_tags_the_union() {
         tags("Block"),
         (UnionTagging::Internal("type".into()), vec![some("TextBlock", "text"), some("ImageBlock", "image_url")])
     );
+    // The tag narrowed in the variant's own allOf member, over a base that declares any string.
+    let notices = vec![some("EmailNotice", "email"), some("SmsNotice", "sms")];
+    assert_eq!(tags("AnyNotice"), (UnionTagging::Internal("channel".into()), notices.clone()));
+    assert_eq!(tags("TaggedNotice"), (UnionTagging::Internal("channel".into()), notices));
     let pet = g.files.get("src/models/pet.rs").unwrap();
     assert!(pet.contains("Some(\"dog\") =>"), "{pet}");
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
@@ -520,6 +524,12 @@ fn fields_of_alias_types_take_what_the_aliased_type_takes() {
     assert!(order.contains("pub fn new(id: impl Into<String>) -> Self"), "{order}");
     assert!(order.contains("with_parent parent: into String,"), "{order}");
     assert!(order.contains("with_labels labels: strings String,"), "{order}");
+    assert!(order.contains("with_related related: strings String,"), "a list of an alias: {order}");
+    // Parameters alike: the path argument, the optional parameters' setters.
+    let ops = g.files.get("src/operations/default.rs").unwrap();
+    assert!(ops.contains("id: impl Into<String>,"), "{ops}");
+    assert!(ops.contains("with_x_request_id x_request_id: into String,"), "{ops}");
+    assert!(ops.contains("with_ids ids: strings String,"), "{ops}");
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
 }
 

@@ -71,7 +71,8 @@ pub(crate) fn spec_static(op: &Operation) -> String {
 /// Argument type and the statement turning it into the value used, for a required parameter.
 fn param_arg(api: &Api, p: &Param) -> (String, Option<String>) {
     let id = ident(&p.rust_name);
-    match &p.ty {
+    // An alias of a string takes any string, as a string does.
+    match api.unaliased(&p.ty) {
         TypeRef::String => ("impl Into<String>".to_owned(), Some(format!("let {id}: String = {id}.into();"))),
         other => (types::text(&api.types, other, Models::Crate), None),
     }
@@ -397,11 +398,12 @@ pub(crate) const UNTAGGED: &str = "default";
 
 /// The setter of a parameter struct's field, for `setters!`: `with_x x: into String,`.
 pub(crate) fn param_setter(api: &Api, p: &Param) -> String {
-    let (kind, t) = match &p.ty {
+    let (kind, t) = match api.unaliased(&p.ty) {
         TypeRef::String => ("into", "String".to_owned()),
         // Local and fixed-offset times convert to UTC.
         TypeRef::DateTime => ("into", types::text(&api.types, &TypeRef::DateTime, Models::Crate)),
-        t => ("plain", types::text(&api.types, t, Models::Crate)),
+        TypeRef::Vec(inner) if *api.unaliased(inner) == TypeRef::String => ("strings", "String".to_owned()),
+        _ => ("plain", types::text(&api.types, &p.ty, Models::Crate)),
     };
     format!("{} {}: {kind} {t},", ident(&setter_name(&p.rust_name)), ident(&p.rust_name))
 }

@@ -163,7 +163,7 @@ fn setter_arg(
             let (g, a, e) = setter_arg(api, inner, value, prefix);
             (g, a, quote!(Box::new(#e)))
         }
-        TypeRef::Vec(inner) if **inner == TypeRef::String => (
+        TypeRef::Vec(inner) if *api.unaliased(inner) == TypeRef::String => (
             vec![],
             quote!(impl IntoIterator<Item = impl Into<String>>),
             quote!(#value.into_iter().map(Into::into).collect()),
@@ -212,7 +212,7 @@ fn setter_entry(api: &Api, f: &Field) -> Option<String> {
             ("boxed", bare(inner))
         }
         TypeRef::Box(_) => return None,
-        TypeRef::Vec(inner) if **inner == TypeRef::String => ("strings", "String".to_owned()),
+        TypeRef::Vec(inner) if *api.unaliased(inner) == TypeRef::String => ("strings", "String".to_owned()),
         TypeRef::Vec(inner) => ("list", bare(inner)),
         TypeRef::Map(inner) => ("map", bare(inner)),
         other => ("plain", bare(other)),

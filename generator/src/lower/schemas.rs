@@ -451,12 +451,24 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The one value an object schema fixes for its property `name` (a single-value enum),
-    /// found in its own properties or those of its `allOf` members, through references.
+    /// in any declaration of it: its own properties or those of its `allOf` members, through
+    /// references. The base a variant extends (`allOf: [$ref: Pet, {kind: {enum: [cat]}}]`)
+    /// declares `kind` as any string; the variant's own declaration narrows it.
     fn fixed_value(&self, schema: &Schema, name: &str) -> Option<String> {
-        match View::of(&self.property_schema(schema, name, 0)?).string_enum.as_slice() {
-            [Some(value)] => Some(value.clone()),
-            _ => None,
+        self.fixed_value_at(schema, name, 0)
+    }
+
+    fn fixed_value_at(&self, schema: &Schema, name: &str, depth: usize) -> Option<String> {
+        let v = View::of(schema);
+        if let Some(p) = v.properties.and_then(|p| p.get(name)).and_then(|p| self.schema_of(p)) {
+            if let [Some(value)] = View::of(&p).string_enum.as_slice() {
+                return Some(value.clone());
+            }
         }
+        if depth >= 8 {
+            return None;
+        }
+        v.all_of.iter().find_map(|m| self.fixed_value_at(&self.schema_of(m)?, name, depth + 1))
     }
 
     /// Whether an object schema requires property `name`, itself or through its `allOf`
