@@ -8,6 +8,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Generation goes on and nothing was approximated: the document asks for what was done
+    /// (OpenAPI has a `Content-Type` header parameter ignored). `--strict` does not refuse it.
+    Note,
     /// Generation goes on; the construct was approximated (for example typed as JSON).
     Warning,
     /// Generation stops; nothing is written.
@@ -17,7 +20,7 @@ pub enum Severity {
 /// One problem in an input document, located by file and JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    /// Warning or error.
+    /// Note, warning or error.
     pub severity: Severity,
     /// The file the problem is in, as the user named it.
     pub file: String,
@@ -54,6 +57,11 @@ impl Diagnostic {
         }
     }
 
+    /// A note at `pointer`: what was done as the document asks, said so it is not a surprise.
+    pub fn note(file: &str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Note, ..Self::warning(file, pointer, message) }
+    }
+
     /// This warning as an error, for `--strict` (an error stays as it is).
     pub fn refuse_under_strict(&mut self) {
         if self.severity == Severity::Warning {
@@ -66,6 +74,7 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = match self.severity {
+            Severity::Note => "note",
             Severity::Warning => "warning",
             Severity::Error => "error",
         };

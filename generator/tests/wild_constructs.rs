@@ -447,6 +447,14 @@ fn a_tag_the_variant_does_not_declare_is_in_its_json_and_ignored_headers_are_ign
         w[0].starts_with("#/paths/~1methods~1{id}/parameters/1 header parameter `Authorization` is ignored"),
         "{w:#?}"
     );
+    // They are notes: OpenAPI asks for it, so `--strict` does not refuse the document.
+    assert!(g.warnings.iter().all(|d| d.severity == sdkgen::diag::Severity::Note), "{w:#?}");
+    let path = format!("{}/tests/fixtures/wild/undeclared_tag.yaml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut config = Config::default();
+    config.package.name = Some("wild".into());
+    let strict = sdkgen::generate_str("undeclared_tag.yaml", &text, &config, LowerOptions { strict: true });
+    assert!(strict.is_ok(), "refused under --strict");
 }
 
 #[test]

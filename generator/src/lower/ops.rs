@@ -161,10 +161,12 @@ fn parameter(l: &mut Lowerer, p: &Parameter, at: &str, op_camel: &str, seen: &mu
     {
         let what = if data.name.eq_ignore_ascii_case("authorization") {
             "credentials come from the security schemes (or `ClientBuilder::default_header`)"
+        } else if data.name.eq_ignore_ascii_case("accept") {
+            "the media type is the SDK's to ask for (a `default_header` or a call's `header` can set it)"
         } else {
-            "the SDK sets it from the body and responses"
+            "the SDK sets it from the request body's media type"
         };
-        l.warn(at, format!("header parameter `{}` is ignored, as OpenAPI says: {what}", data.name));
+        l.note(at, format!("header parameter `{}` is ignored, as OpenAPI says: {what}", data.name));
         return None;
     }
     let (location, style) = match p {

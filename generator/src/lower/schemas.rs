@@ -135,6 +135,10 @@ impl<'a> Lowerer<'a> {
         self.diagnostics.push(Diagnostic::warning(self.file, at, message));
     }
 
+    pub fn note(&mut self, at: &str, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::note(self.file, at, message));
+    }
+
     pub fn error(&mut self, at: &str, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic::error(self.file, at, message));
     }
