@@ -490,7 +490,7 @@ fn a_parameter_that_may_be_a_list_is_sent_item_by_item() {
         ops.contains(r#"request = request.header("X-Shards", crate::runtime::request::list_text(&value, ","));"#),
         "{ops}"
     );
-    assert!(ops.contains(r#"encode_path_segment(&crate::runtime::request::list_text(&keys, ","))"#), "{ops}");
+    assert!(ops.contains(r#"&crate::runtime::request::path_list(&keys)"#), "{ops}");
     assert!(g.warnings.is_empty(), "{:?}", warnings(&g));
 }
 

@@ -257,7 +257,7 @@ mod tests {
 
     #[test]
     fn a_value_that_may_be_a_list_is_sent_item_by_item() {
-        use super::super::request::list_text;
+        use super::super::request::{list_text, path_list};
         let one = PreparedRequest::new("/q".into()).query_each("id", &serde_json::json!("a"));
         let many = one.query_each("id", &serde_json::json!(["b", null, 3])).query_each("id", &serde_json::Value::Null);
         let pairs: Vec<(&str, &str)> = many.query_pairs().iter().map(|(k, v)| (k.as_ref(), v.as_str())).collect();
@@ -265,6 +265,8 @@ mod tests {
         assert_eq!(list_text(&serde_json::json!(["a", 2, true]), ","), "a,2,true");
         assert_eq!(list_text(&serde_json::json!(["a", "b"]), "|"), "a|b");
         assert_eq!(list_text(&serde_json::json!("a,b"), ","), "a,b");
+        assert_eq!(path_list(&serde_json::json!(["p1", "a,b/c", 3])), "p1,a%2Cb%2Fc,3");
+        assert_eq!(path_list(&serde_json::json!("x/y")), "x%2Fy");
     }
 
     #[test]

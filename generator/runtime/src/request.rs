@@ -325,6 +325,17 @@ pub(super) fn object_values<B: Serialize + ?Sized>(
 }
 
 //@ if query_lists
+/// A path parameter that may be a list (`style: simple`): its items, each percent-encoded, joined
+/// by commas left as they are (`p1,p2`), so a comma inside an item stays told apart.
+pub fn path_list<T: Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Array(items)) => {
+            items.iter().map(|i| encode_path_segment(&param_text(i))).collect::<Vec<_>>().join(",")
+        }
+        _ => encode_path_segment(&param_text(value)),
+    }
+}
+
 /// The text form of a parameter value that may be a list, in a style that does not explode it
 /// (`form` with `explode: false`, `simple`, the delimited styles): a list's items joined by
 /// `sep` (`a,b`), anything else as [`param_text`] writes it.

@@ -212,9 +212,9 @@ fn path_expr(api: &Api, op: &Operation) -> String {
                 pieces.push(match p.ty {
                     TypeRef::String => format!("&crate::runtime::request::encode_path_segment(&{id})"),
                     // `style: simple`: a list is its items joined by commas.
-                    _ if matches!(p.ty, TypeRef::Vec(_)) || api.is_list_union(&p.ty) => format!(
-                        "&crate::runtime::request::encode_path_segment(&crate::runtime::request::list_text(&{id}, \",\"))"
-                    ),
+                    _ if matches!(p.ty, TypeRef::Vec(_)) || api.is_list_union(&p.ty) => {
+                        format!("&crate::runtime::request::path_list(&{id})")
+                    }
                     _ => format!(
                         "&crate::runtime::request::encode_path_segment(&crate::runtime::request::param_text(&{id}))"
                     ),
