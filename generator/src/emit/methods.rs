@@ -402,7 +402,6 @@ pub(crate) fn param_setter(api: &Api, p: &Param) -> String {
         TypeRef::String => ("into", "String".to_owned()),
         // Local and fixed-offset times convert to UTC.
         TypeRef::DateTime => ("into", types::text(&api.types, &TypeRef::DateTime, Models::Crate)),
-        TypeRef::Vec(inner) if *api.unaliased(inner) == TypeRef::String => ("strings", "String".to_owned()),
         _ => ("plain", types::text(&api.types, &p.ty, Models::Crate)),
     };
     format!("{} {}: {kind} {t},", ident(&setter_name(&p.rust_name)), ident(&p.rust_name))
