@@ -123,6 +123,12 @@ impl Api {
         matches!(t, TypeRef::Named(_)) && list(self, t, 0)
     }
 
+    /// Whether a path parameter is a list, or a union that can hold one (`style: simple`: its
+    /// items joined by commas).
+    pub fn is_path_list(&self, p: &Param) -> bool {
+        p.location == ParamLocation::Path && (matches!(p.ty, TypeRef::Vec(_)) || self.is_list_union(&p.ty))
+    }
+
     /// Whether a field of a multipart body is a file: the crate then re-exports `FilePart`.
     pub fn uses_files(&self) -> bool {
         self.types

@@ -212,7 +212,7 @@ fn path_expr(api: &Api, op: &Operation) -> String {
                 pieces.push(match p.ty {
                     TypeRef::String => format!("&crate::runtime::request::encode_path_segment(&{id})"),
                     // `style: simple`: a list is its items joined by commas.
-                    _ if matches!(p.ty, TypeRef::Vec(_)) || api.is_list_union(&p.ty) => {
+                    _ if api.is_path_list(p) => {
                         format!("&crate::runtime::request::path_list(&{id})")
                     }
                     _ => format!(

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use super::render::Header;
 use crate::fileset::FileSet;
-use crate::ir::{Api, BodyEncoding, Field, ParamLocation, SecurityKind, TypeKind, TypeRef};
+use crate::ir::{Api, BodyEncoding, Field, SecurityKind, TypeKind};
 
 /// Every runtime source file: (file name, contents, the part it belongs to; `None`: always).
 const FILES: &[(&str, &str, Option<Part>)] = &[
@@ -151,11 +151,7 @@ pub(crate) fn parts(api: &Api) -> BTreeSet<Part> {
             parts.insert(Part::QueryObjects);
             parts.insert(Part::QueryLists);
         }
-        if op
-            .params
-            .iter()
-            .any(|p| api.is_list_union(&p.ty) || (p.location == ParamLocation::Path && matches!(p.ty, TypeRef::Vec(_))))
-        {
+        if op.params.iter().any(|p| api.is_list_union(&p.ty) || api.is_path_list(p)) {
             parts.insert(Part::QueryLists);
         }
     }

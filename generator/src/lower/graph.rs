@@ -126,16 +126,7 @@ pub fn mark_flags(types: &mut [TypeDef]) {
     loop {
         let mut changed = false;
         for (i, def) in types.iter().enumerate() {
-            let refs: Vec<TypeId> = match &def.kind {
-                TypeKind::Struct { fields, additional } => fields
-                    .iter()
-                    .filter_map(|f| f.ty.named())
-                    .chain(additional.iter().filter_map(TypeRef::named))
-                    .collect(),
-                TypeKind::Union { variants, .. } => variants.iter().filter_map(|v| v.ty.named()).collect(),
-                TypeKind::Alias(t) => t.named().into_iter().collect(),
-                _ => Vec::new(),
-            };
+            let refs = Api::contained(def);
             let struct_field = matches!(def.kind, TypeKind::Struct { .. });
             for r in refs.into_iter().map(TypeId::index) {
                 if validated[r] && !validated[i] {
